@@ -1,0 +1,45 @@
+// Test helpers for the running local environment: API clients built from its
+// kubeconfig, a throw-away namespace per test, and polling with a deadline.
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { readTestEnv, type TestEnv } from '../../tools/testenv/src/env.ts';
+
+export const env: TestEnv = readTestEnv();
+
+export function adminKubeConfig(): KubeConfig {
+  const kubeconfig = new KubeConfig();
+  kubeconfig.loadFromFile(env.kubeconfig);
+  return kubeconfig;
+}
+
+/** Polls until `probe` returns a value other than undefined, or fails with `what`. */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+  intervalMs = 250,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    await sleep(intervalMs);
+  }
+  const cause = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
+}
+
+export async function createNamespace(core: CoreV1Api, prefix: string): Promise<string> {
+  const name = `${prefix}-${Date.now().toString(36)}`;
+  await core.createNamespace({ body: { metadata: { name } } });
+  // Pods need the namespace's default ServiceAccount, created by the controller manager.
+  await eventually(`ServiceAccount default in ${name}`, async () =>
+    core.readNamespacedServiceAccount({ name: 'default', namespace: name }).then(() => true),
+  );
+  return name;
+}

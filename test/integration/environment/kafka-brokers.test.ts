@@ -1,0 +1,155 @@
+// Broker pods created through the API server become a real KRaft cluster run
+// by the node agent; deleting a pod stops its broker gracefully and a new pod
+// for the same node id restarts it on the same data, losing nothing. Runs for
+// every Kafka version the environment provides.
+import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import {
+  Admin,
+  Consumer,
+  MessagesStreamModes,
+  Producer,
+  ProduceAcks,
+  stringDeserializers,
+  stringSerializers,
+} from '@platformatic/kafka';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { adminKubeConfig, createNamespace, env, eventually } from '../../helpers/cluster.ts';
+import { kafkaClaim, kafkaConfigMap, kafkaPod, kafkaService } from '../../helpers/kafka-pods.ts';
+
+const brokers = 3;
+const messages = 1_000;
+const topic = 'acks-all';
+
+const isReady = (pod: V1Pod | undefined): boolean =>
+  pod?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+
+for (const version of env.kafkaVersions) {
+  describe(`Kafka ${version} brokers on the node agent`, () => {
+    const core = adminKubeConfig().makeApiClient(CoreV1Api);
+    const clusterId = randomBytes(16).toString('base64url');
+    let namespace = '';
+    let bootstrapBrokers: string[] = [];
+    let admin: Admin;
+
+    const readyPods = async (): Promise<V1Pod[] | undefined> => {
+      const pods = (await core.listNamespacedPod({ namespace })).items;
+      return pods.length === brokers && pods.every(isReady) ? pods : undefined;
+    };
+
+    const partitionsWithFullIsr = async (): Promise<true | undefined> => {
+      const metadata = await admin.metadata({ topics: [topic], forceUpdate: true });
+      const partitions = metadata.topics.get(topic)?.partitions ?? [];
+      return partitions.length === 3 && partitions.every((p) => p.isr.length === brokers) ? true : undefined;
+    };
+
+    before(async () => {
+      namespace = await createNamespace(core, `kafka-${version.replaceAll('.', '-')}`);
+      await core.createNamespacedConfigMap({ namespace, body: kafkaConfigMap(namespace, brokers) });
+      await core.createNamespacedService({ namespace, body: kafkaService() });
+      for (let id = 0; id < brokers; id++) {
+        await core.createNamespacedPersistentVolumeClaim({ namespace, body: kafkaClaim(id) });
+        await core.createNamespacedPod({ namespace, body: kafkaPod(id, version, clusterId) });
+      }
+      const pods = await eventually('3 broker pods to be Ready', readyPods, 240_000, 500);
+      bootstrapBrokers = pods.map((pod) => `${pod.status?.podIP}:9092`);
+      admin = new Admin({ clientId: 'testenv-admin', bootstrapBrokers });
+    });
+
+    after(async () => {
+      await admin?.close();
+      if (namespace) await core.deleteNamespace({ name: namespace });
+    });
+
+    it('places one broker in each zone, each on its own address', async () => {
+      const pods = (await core.listNamespacedPod({ namespace })).items;
+      assert.deepEqual(pods.map((p) => p.spec?.nodeName).sort(), ['node-zone-a', 'node-zone-b', 'node-zone-c']);
+      assert.equal(new Set(pods.map((p) => p.status?.podIP)).size, brokers);
+      const metadata = await admin.metadata({ forceUpdate: true });
+      assert.deepEqual([...metadata.brokers.keys()].sort(), [0, 1, 2]);
+    });
+
+    it('keeps every acknowledged message when a broker pod is deleted and recreated', async () => {
+      await admin.createTopics({
+        topics: [topic],
+        partitions: 3,
+        replicas: 3,
+        configs: [{ name: 'min.insync.replicas', value: '2' }],
+      });
+      await eventually('the topic to have 3 in-sync replicas', partitionsWithFullIsr, 60_000, 500);
+
+      const producer = new Producer({
+        clientId: 'testenv-producer',
+        bootstrapBrokers,
+        serializers: stringSerializers,
+        acks: ProduceAcks.ALL,
+      });
+      try {
+        for (let batch = 0; batch < messages; batch += 100) {
+          await producer.send({
+            messages: Array.from({ length: 100 }, (_, i) => ({
+              topic,
+              key: String(batch + i),
+              value: `message-${batch + i}`,
+            })),
+          });
+        }
+      } finally {
+        await producer.close();
+      }
+
+      const podLog = join(env.nodeAgent.podLogs, `${namespace}_kafka-1.log`);
+      const startsBefore = readFileSync(podLog, 'utf8').split('Kafka Server started').length - 1;
+      const claim = await core.readNamespacedPersistentVolumeClaim({ name: 'data-kafka-1', namespace });
+      const volume = await core.readPersistentVolume({ name: claim.spec?.volumeName ?? '' });
+      const dataDir = join(volume.spec?.hostPath?.path ?? '', 'logs');
+      const metaBefore = readFileSync(join(dataDir, 'meta.properties'), 'utf8');
+
+      const old = await core.readNamespacedPod({ name: 'kafka-1', namespace });
+      await core.deleteNamespacedPod({ name: 'kafka-1', namespace });
+      await eventually(
+        'kafka-1 to be gone',
+        async () => {
+          const pods = (await core.listNamespacedPod({ namespace })).items;
+          return pods.some((p) => p.metadata?.uid === old.metadata?.uid) ? undefined : true;
+        },
+        90_000,
+      );
+      const log = readFileSync(podLog, 'utf8');
+      assert.match(log, /process exited \(code (0|143)/, 'the broker stops on SIGTERM within its grace period');
+
+      await core.createNamespacedPod({ namespace, body: kafkaPod(1, version, clusterId) });
+      await eventually('the recreated kafka-1 to be Ready', readyPods, 120_000, 500);
+      const startsAfter = readFileSync(podLog, 'utf8').split('Kafka Server started').length - 1;
+      assert.equal(startsAfter, startsBefore + 1, 'a new broker process started');
+      assert.equal(readFileSync(join(dataDir, 'meta.properties'), 'utf8'), metaBefore, 'same, unformatted data dir');
+      assert.ok(existsSync(join(dataDir, `${topic}-0`)), 'the partition data survived on the volume');
+
+      await eventually('the ISR to return to 3 for every partition', partitionsWithFullIsr, 120_000, 500);
+
+      const consumer = new Consumer({
+        clientId: 'testenv-consumer',
+        groupId: `verify-${Date.now()}`,
+        bootstrapBrokers,
+        deserializers: stringDeserializers,
+      });
+      const seen = new Set<string>();
+      try {
+        const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST, autocommit: false });
+        const deadline = setTimeout(() => stream.destroy(new Error(`consumed only ${seen.size} messages`)), 60_000);
+        for await (const message of stream) {
+          assert.equal(message.value, `message-${message.key}`);
+          seen.add(message.key);
+          if (seen.size === messages) break;
+        }
+        clearTimeout(deadline);
+      } finally {
+        await consumer.close(true);
+      }
+      assert.equal(seen.size, messages);
+    });
+  });
+}

@@ -1,0 +1,112 @@
+// Builds and downloads the environment's tools on first use, into the cache:
+// the Temporal CLI (go install), the Kubernetes control plane and kubectl (a
+// Go program in tools/testenv/kube), and the jars of each Kafka version
+// (Maven). A stamp next to each output records the inputs it was built from,
+// so a later run rebuilds only what changed.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { binDir, cacheDir, kafkaLibsDir, testenvDir } from './paths.ts';
+
+/** Kafka versions the environment can run; the node agent picks one by image tag. */
+export const kafkaVersions = ['3.9.1', '4.1.1'] as const;
+export const temporalCliVersion = 'v1.5.1';
+export const kubernetesVersion = 'v1.37.2';
+
+export const temporalBin = join(binDir, 'temporal');
+export const kubeBin = join(binDir, 'keelson-kube');
+export const kubectlBin = join(binDir, 'kubectl');
+
+function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.on('error', (err) => reject(new Error(`${command}: ${err.message} (is it installed?)`)));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}`)),
+    );
+  });
+}
+
+function stampMatches(stampFile: string, want: string, output: string): boolean {
+  return existsSync(output) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === want;
+}
+
+async function step(what: string, action: () => Promise<void>): Promise<void> {
+  const started = Date.now();
+  process.stderr.write(`testenv: ${what}...\n`);
+  await action();
+  process.stderr.write(`testenv: ${what} done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}
+
+async function ensureTemporal(): Promise<void> {
+  const stamp = `${temporalBin}.stamp`;
+  if (stampMatches(stamp, temporalCliVersion, temporalBin)) return;
+  await step(`building the Temporal CLI ${temporalCliVersion}`, () =>
+    run('go', ['install', `github.com/temporalio/cli/cmd/temporal@${temporalCliVersion}`], {
+      cwd: cacheDir,
+      env: { GOBIN: binDir },
+    }),
+  );
+  writeFileSync(stamp, temporalCliVersion);
+}
+
+function kubeSourceHash(): string {
+  const dir = join(testenvDir, 'kube');
+  const hash = createHash('sha256');
+  for (const file of readdirSync(dir).sort()) {
+    if (file === 'go.mod' || file === 'go.sum' || file.endsWith('.go')) hash.update(file).update(readFileSync(join(dir, file)));
+  }
+  return hash.digest('hex');
+}
+
+async function ensureKube(): Promise<void> {
+  const stamp = `${kubeBin}.stamp`;
+  const want = kubeSourceHash();
+  if (!stampMatches(stamp, want, kubeBin)) {
+    await step(`building kube-apiserver, kube-controller-manager, etcd and kubectl ${kubernetesVersion}`, () =>
+      run('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', kubeBin, '.'], { cwd: join(testenvDir, 'kube') }),
+    );
+    writeFileSync(stamp, want);
+  }
+  if (!existsSync(kubectlBin)) symlinkSync('keelson-kube', kubectlBin);
+}
+
+async function ensureKafka(version: string): Promise<void> {
+  const libs = kafkaLibsDir(version);
+  const pom = join(testenvDir, 'kafka', 'pom.xml');
+  const stamp = join(libs, '.complete');
+  const want = createHash('sha256').update(readFileSync(pom)).update(version).digest('hex');
+  if (stampMatches(stamp, want, libs)) return;
+  rmSync(libs, { recursive: true, force: true });
+  await step(`downloading the Apache Kafka ${version} jars`, () =>
+    run(
+      'mvn',
+      [
+        '-B', '-q', '-f', pom, 'dependency:copy-dependencies',
+        `-Dkafka.version=${version}`, '-DincludeScope=runtime', `-DoutputDirectory=${libs}`,
+      ],
+      {},
+    ),
+  );
+  writeFileSync(stamp, want);
+}
+
+/** Makes sure every tool is built; cheap when the cache is warm. */
+export async function ensureTools(): Promise<void> {
+  mkdirSync(binDir, { recursive: true });
+  // Go builds share the two cores; Maven is mostly network, so it runs beside them.
+  await Promise.all([
+    (async () => {
+      await ensureTemporal();
+      await ensureKube();
+    })(),
+    (async () => {
+      for (const version of kafkaVersions) await ensureKafka(version);
+    })(),
+  ]);
+}
