@@ -26,7 +26,14 @@ export default tseslint.config(
           paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must stay deterministic.' })),
           patterns: [
             {
-              group: ['@kubernetes/*', '@platformatic/*', 'pino', 'prom-client', '@temporalio/client', '@temporalio/worker'],
+              group: [
+                '@kubernetes/*',
+                '@platformatic/*',
+                'pino',
+                'prom-client',
+                '@temporalio/client',
+                '@temporalio/worker',
+              ],
               message: 'Workflow code may not do I/O: call an activity instead.',
             },
             {

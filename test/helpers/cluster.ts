@@ -1,6 +1,7 @@
 // Test helpers for the running local environment: API clients built from its
 // kubeconfig, a throw-away namespace per test, and polling with a deadline.
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { CoreV1Api } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readTestEnv, type TestEnv } from '../../tools/testenv/src/env.ts';
 

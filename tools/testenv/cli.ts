@@ -8,7 +8,14 @@ import type { TestEnv } from './src/env.ts';
 import { apiGet, apiServerUrl, startKubernetes } from './src/kube.ts';
 import { agentDir, envFile, kubeconfigPath, repoRoot, stateDir } from './src/paths.ts';
 import { createPki } from './src/pki.ts';
-import { daemonNames, daemonPid, startDaemon, stopDaemon, stopProcessGroup, waitFor } from './src/processes.ts';
+import {
+  daemonNames,
+  daemonPid,
+  startDaemon,
+  stopDaemon,
+  stopProcessGroup,
+  waitFor,
+} from './src/processes.ts';
 import { startTemporal, temporalAddress, temporalNamespace, temporalUiUrl } from './src/temporal.ts';
 
 const zones = ['zone-a', 'zone-b', 'zone-c'];
@@ -37,7 +44,8 @@ function strayProcesses(): number[] {
 
 async function down(): Promise<void> {
   for (const name of stopOrder) {
-    if (await stopDaemon(name, name === 'node-agent' ? 30_000 : 10_000)) console.error(`testenv: stopped ${name}`);
+    if (await stopDaemon(name, name === 'node-agent' ? 30_000 : 10_000))
+      console.error(`testenv: stopped ${name}`);
   }
   for (const name of daemonNames()) await stopDaemon(name);
   for (const pid of strayProcesses()) await stopProcessGroup(pid, 2_000);
@@ -74,11 +82,12 @@ async function up(): Promise<TestEnv> {
     'the node agent to register its nodes',
     async () => {
       const res = await apiGet('/api/v1/nodes');
-      const nodes = (JSON.parse(res.body) as { items?: { status?: { conditions?: { type: string; status: string }[] } }[] })
-        .items;
+      const nodes = (
+        JSON.parse(res.body) as { items?: { status?: { conditions?: { type: string; status: string }[] } }[] }
+      ).items;
       return (
-        nodes?.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length ===
-        zones.length
+        nodes?.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+          .length === zones.length
       );
     },
     { timeoutMs: 30_000, daemon: 'node-agent' },
@@ -89,7 +98,12 @@ async function up(): Promise<TestEnv> {
     kubeconfig: kubeconfigPath,
     apiServerUrl,
     kubectl: kubectlBin,
-    temporal: { address: temporalAddress, namespace: temporalNamespace, uiUrl: temporalUiUrl, cli: temporalBin },
+    temporal: {
+      address: temporalAddress,
+      namespace: temporalNamespace,
+      uiUrl: temporalUiUrl,
+      cli: temporalBin,
+    },
     kafkaVersions: [...kafkaVersions],
     nodeAgent: {
       pid: agentPid,

@@ -63,7 +63,9 @@ describe('local kube-apiserver', () => {
       });
     await eventually('the Widget CRD to be established', async () => {
       const crd = await crds.readCustomResourceDefinition({ name: `${plural}.${group}` });
-      return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') || undefined;
+      return (
+        crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') || undefined
+      );
     });
   });
 
@@ -77,7 +79,12 @@ describe('local kube-apiserver', () => {
       version,
       namespace,
       plural,
-      body: { apiVersion: `${group}/${version}`, kind: 'Widget', metadata: { name: 'w1' }, spec: { size: 3 } },
+      body: {
+        apiVersion: `${group}/${version}`,
+        kind: 'Widget',
+        metadata: { name: 'w1' },
+        spec: { size: 3 },
+      },
     })) as { metadata: { generation: number } };
     assert.equal(created.metadata.generation, 1);
 
@@ -87,7 +94,12 @@ describe('local kube-apiserver', () => {
         version,
         namespace,
         plural,
-        body: { apiVersion: `${group}/${version}`, kind: 'Widget', metadata: { name: 'bad' }, spec: { size: 0 } },
+        body: {
+          apiVersion: `${group}/${version}`,
+          kind: 'Widget',
+          metadata: { name: 'bad' },
+          spec: { size: 0 },
+        },
       }),
       (err: { code?: number; body?: string }) => err.code === 422 && /spec.size/.test(String(err.body)),
     );
@@ -100,7 +112,13 @@ describe('local kube-apiserver', () => {
       name: 'w1',
       body: [{ op: 'add', path: '/status', value: { phase: 'Ready' } }],
     });
-    const read = (await custom.getNamespacedCustomObject({ group, version, namespace, plural, name: 'w1' })) as {
+    const read = (await custom.getNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural,
+      name: 'w1',
+    })) as {
       metadata: { generation: number };
       status?: { phase?: string };
     };
@@ -131,7 +149,12 @@ describe('local kube-apiserver', () => {
         version,
         namespace,
         plural,
-        body: { apiVersion: `${group}/${version}`, kind: 'Widget', metadata: { name: 'w2' }, spec: { size: 1 } },
+        body: {
+          apiVersion: `${group}/${version}`,
+          kind: 'Widget',
+          metadata: { name: 'w2' },
+          spec: { size: 1 },
+        },
       });
       await custom.patchNamespacedCustomObject({
         group,
@@ -180,14 +203,21 @@ describe('local kube-apiserver', () => {
     });
     const asReader = new KubeConfig();
     asReader.loadFromOptions({
-      clusters: [{ name: 'testenv', server: env.apiServerUrl, caFile: adminKubeConfig().getCurrentCluster()?.caFile }],
+      clusters: [
+        { name: 'testenv', server: env.apiServerUrl, caFile: adminKubeConfig().getCurrentCluster()?.caFile },
+      ],
       users: [{ name: 'widget-reader', token: token.status?.token }],
       contexts: [{ name: 'reader', cluster: 'testenv', user: 'widget-reader' }],
       currentContext: 'reader',
     });
 
     const readerCustom = asReader.makeApiClient(CustomObjectsApi);
-    const allowed = (await readerCustom.listNamespacedCustomObject({ group, version, namespace, plural })) as {
+    const allowed = (await readerCustom.listNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural,
+    })) as {
       items: unknown[];
     };
     assert.ok(Array.isArray(allowed.items));
@@ -202,7 +232,12 @@ describe('local kube-apiserver', () => {
         version,
         namespace,
         plural,
-        body: { apiVersion: `${group}/${version}`, kind: 'Widget', metadata: { name: 'w3' }, spec: { size: 1 } },
+        body: {
+          apiVersion: `${group}/${version}`,
+          kind: 'Widget',
+          metadata: { name: 'w3' },
+          spec: { size: 1 },
+        },
       }),
       (err: { code?: number }) => err.code === 403,
     );

@@ -66,7 +66,11 @@ for (const version of env.kafkaVersions) {
 
     it('places one broker in each zone, each on its own address', async () => {
       const pods = (await core.listNamespacedPod({ namespace })).items;
-      assert.deepEqual(pods.map((p) => p.spec?.nodeName).sort(), ['node-zone-a', 'node-zone-b', 'node-zone-c']);
+      assert.deepEqual(pods.map((p) => p.spec?.nodeName).sort(), [
+        'node-zone-a',
+        'node-zone-b',
+        'node-zone-c',
+      ]);
       assert.equal(new Set(pods.map((p) => p.status?.podIP)).size, brokers);
       const metadata = await admin.metadata({ forceUpdate: true });
       assert.deepEqual([...metadata.brokers.keys()].sort(), [0, 1, 2]);
@@ -119,13 +123,21 @@ for (const version of env.kafkaVersions) {
         90_000,
       );
       const log = readFileSync(podLog, 'utf8');
-      assert.match(log, /process exited \(code (0|143)/, 'the broker stops on SIGTERM within its grace period');
+      assert.match(
+        log,
+        /process exited \(code (0|143)/,
+        'the broker stops on SIGTERM within its grace period',
+      );
 
       await core.createNamespacedPod({ namespace, body: kafkaPod(1, version, clusterId) });
       await eventually('the recreated kafka-1 to be Ready', readyPods, 120_000, 500);
       const startsAfter = readFileSync(podLog, 'utf8').split('Kafka Server started').length - 1;
       assert.equal(startsAfter, startsBefore + 1, 'a new broker process started');
-      assert.equal(readFileSync(join(dataDir, 'meta.properties'), 'utf8'), metaBefore, 'same, unformatted data dir');
+      assert.equal(
+        readFileSync(join(dataDir, 'meta.properties'), 'utf8'),
+        metaBefore,
+        'same, unformatted data dir',
+      );
       assert.ok(existsSync(join(dataDir, `${topic}-0`)), 'the partition data survived on the volume');
 
       await eventually('the ISR to return to 3 for every partition', partitionsWithFullIsr, 120_000, 500);
@@ -138,8 +150,15 @@ for (const version of env.kafkaVersions) {
       });
       const seen = new Set<string>();
       try {
-        const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST, autocommit: false });
-        const deadline = setTimeout(() => stream.destroy(new Error(`consumed only ${seen.size} messages`)), 60_000);
+        const stream = await consumer.consume({
+          topics: [topic],
+          mode: MessagesStreamModes.EARLIEST,
+          autocommit: false,
+        });
+        const deadline = setTimeout(
+          () => stream.destroy(new Error(`consumed only ${seen.size} messages`)),
+          60_000,
+        );
         for await (const message of stream) {
           assert.equal(message.value, `message-${message.key}`);
           seen.add(message.key);

@@ -13,13 +13,15 @@ const workerScript = fileURLToPath(new URL('./fixtures/resumable-worker.ts', imp
 
 async function startWorker(taskQueue: string): Promise<ChildProcess> {
   const worker = spawn(process.execPath, [workerScript, env.temporal.address, taskQueue], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // The worker's own logs are kept for the failure message, not printed.
   let output = '';
   worker.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  worker.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   await eventually('the worker to poll', async () => {
-    if (worker.exitCode !== null) throw new Error(`worker exited with ${worker.exitCode}`);
-    return output.includes('ready') || undefined;
+    if (worker.exitCode !== null) throw new Error(`worker exited with ${worker.exitCode}:\n${output}`);
+    return /^ready$/m.test(output) || undefined;
   });
   return worker;
 }
@@ -43,7 +45,10 @@ describe('local Temporal server', () => {
     const taskQueue = `resumable-${Date.now()}`;
     const first = await startWorker(taskQueue);
     workers.push(first);
-    const handle = await client.workflow.start(resumableWorkflow, { taskQueue, workflowId: `resumable-${Date.now()}` });
+    const handle = await client.workflow.start(resumableWorkflow, {
+      taskQueue,
+      workflowId: `resumable-${Date.now()}`,
+    });
 
     await eventually('the first activity to complete', async () => {
       const history = await handle.fetchHistory();
@@ -59,7 +64,9 @@ describe('local Temporal server', () => {
     const result = await handle.result();
     assert.deepEqual(result.first, { step: 'first', pid: first.pid });
     assert.deepEqual(result.second, { step: 'second', pid: second.pid });
-    const activityRuns = (await handle.fetchHistory()).events?.filter((e) => e.activityTaskScheduledEventAttributes);
+    const activityRuns = (await handle.fetchHistory()).events?.filter(
+      (e) => e.activityTaskScheduledEventAttributes,
+    );
     assert.equal(activityRuns?.length, 2, 'each activity is scheduled exactly once');
   });
 });

@@ -186,7 +186,10 @@ export class NodeAgent {
       const uid = pod.metadata?.uid ?? '';
       seen.add(uid);
       if (!pod.spec?.nodeName) {
-        if (!pod.metadata?.deletionTimestamp && (pod.spec?.schedulerName ?? 'default-scheduler') === 'default-scheduler') {
+        if (
+          !pod.metadata?.deletionTimestamp &&
+          (pod.spec?.schedulerName ?? 'default-scheduler') === 'default-scheduler'
+        ) {
           await this.schedule(pod, claims.items, podsPerNode);
         }
         continue;
@@ -221,7 +224,8 @@ export class NodeAgent {
       if (claimName === undefined) continue;
       const claim = claims.find((c) => c.metadata?.namespace === namespace && c.metadata?.name === claimName);
       if (claim === undefined) unschedulable = `persistentvolumeclaim "${claimName}" not found`;
-      else if (claim.status?.phase !== 'Bound') unschedulable = 'pod has unbound immediate PersistentVolumeClaims';
+      else if (claim.status?.phase !== 'Bound')
+        unschedulable = 'pod has unbound immediate PersistentVolumeClaims';
     }
     const node = unschedulable === undefined ? chooseNode(this.nodes, pod, podsPerNode) : undefined;
     if (unschedulable === undefined && node === undefined) {
@@ -333,7 +337,8 @@ export class NodeAgent {
           finishedAt,
         };
         // A container that ran a while resets the back-off, as the kubelet's does.
-        runtime.crashes = finishedAt.getTime() - process.startedAt.getTime() > 60_000 ? 1 : runtime.crashes + 1;
+        runtime.crashes =
+          finishedAt.getTime() - process.startedAt.getTime() > 60_000 ? 1 : runtime.crashes + 1;
         runtime.nextStartAt = Date.now() + Math.min(1_000 * 2 ** (runtime.crashes - 1), maxBackoffMs);
         if (!runtime.stopping) log.warn({ exitCode: process.exitCode }, 'Kafka exited; will restart');
         this.kick();
@@ -356,7 +361,9 @@ export class NodeAgent {
     const containers = pod.spec?.containers ?? [];
     const container = containers[0];
     if (container === undefined || containers.length > 1 || (pod.spec?.initContainers?.length ?? 0) > 0) {
-      throw new PodConfigError('the test node agent runs pods with exactly one container and no init containers');
+      throw new PodConfigError(
+        'the test node agent runs pods with exactly one container and no init containers',
+      );
     }
     const version = kafkaVersionFromImage(container.image ?? '', this.options.kafkaVersions);
     const namespace = runtime.namespace;
@@ -431,11 +438,17 @@ export class NodeAgent {
     }
     if (process.exited) {
       const delay = Math.max(0, Math.round((runtime.nextStartAt - Date.now()) / 1000));
-      return { kind: 'waiting', reason: 'CrashLoopBackOff', message: `back-off ${delay}s restarting failed container` };
+      return {
+        kind: 'waiting',
+        reason: 'CrashLoopBackOff',
+        message: `back-off ${delay}s restarting failed container`,
+      };
     }
     const container = pod.spec?.containers[0];
     const ready =
-      process.started && container !== undefined && (await probeReady(container, container.readinessProbe, runtime.podIP));
+      process.started &&
+      container !== undefined &&
+      (await probeReady(container, container.readinessProbe, runtime.podIP));
     return { kind: 'running', startedAt: process.startedAt, ready };
   }
 
@@ -468,8 +481,7 @@ export class NodeAgent {
   /** Graceful deletion: SIGTERM within the grace period, then remove the pod object. */
   private async terminate(pod: V1Pod | undefined, runtime: PodRuntime | undefined): Promise<void> {
     if (runtime) runtime.stopping = true;
-    const grace =
-      pod?.metadata?.deletionGracePeriodSeconds ?? pod?.spec?.terminationGracePeriodSeconds ?? 30;
+    const grace = pod?.metadata?.deletionGracePeriodSeconds ?? pod?.spec?.terminationGracePeriodSeconds ?? 30;
     try {
       if (runtime) {
         await runtime.starting;
@@ -482,8 +494,8 @@ export class NodeAgent {
         await this.core.deleteNamespacedPod({
           name: pod.metadata.name,
           namespace: pod.metadata.namespace ?? 'default',
-          gracePeriodSeconds: 0,
-          body: { preconditions: { uid: pod.metadata.uid } },
+          // In the body: the API server reads the options from the body when there is one.
+          body: { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } },
         });
         this.options.log.info({ pod: `${pod.metadata.namespace}/${pod.metadata.name}` }, 'pod terminated');
       }

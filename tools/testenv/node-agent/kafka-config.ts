@@ -30,10 +30,14 @@ export function kafkaVersionFromImage(image: string, supported: readonly string[
   const repository = colon > withoutDigest.lastIndexOf('/') ? withoutDigest.slice(0, colon) : withoutDigest;
   const tag = colon > withoutDigest.lastIndexOf('/') ? withoutDigest.slice(colon + 1) : 'latest';
   if (!/(^|\/)kafka$/.test(repository)) {
-    throw new UnsupportedImageError(`image ${image} is not a Kafka image (expected e.g. apache/kafka:${supported[0]})`);
+    throw new UnsupportedImageError(
+      `image ${image} is not a Kafka image (expected e.g. apache/kafka:${supported[0]})`,
+    );
   }
   if (!supported.includes(tag)) {
-    throw new UnsupportedImageError(`Kafka ${tag} is not available in the test environment (have ${supported.join(', ')})`);
+    throw new UnsupportedImageError(
+      `Kafka ${tag} is not available in the test environment (have ${supported.join(', ')})`,
+    );
   }
   return tag;
 }
@@ -81,7 +85,11 @@ export interface PathMapping {
 export function hostPathFor(containerPath: string, mounts: readonly PathMapping[]): string | undefined {
   const match = [...mounts]
     .sort((a, b) => b.containerPath.length - a.containerPath.length)
-    .find((m) => containerPath === m.containerPath || containerPath.startsWith(`${m.containerPath.replace(/\/$/, '')}/`));
+    .find(
+      (m) =>
+        containerPath === m.containerPath ||
+        containerPath.startsWith(`${m.containerPath.replace(/\/$/, '')}/`),
+    );
   return match && match.hostPath + containerPath.slice(match.containerPath.replace(/\/$/, '').length);
 }
 
@@ -92,7 +100,9 @@ export function mapPropertyPaths(
 ): Map<string, string> {
   const mapped = new Map<string, string>();
   for (const [key, value] of properties) {
-    const parts = value.split(',').map((part) => (part.startsWith('/') ? (hostPathFor(part, mounts) ?? part) : part));
+    const parts = value
+      .split(',')
+      .map((part) => (part.startsWith('/') ? (hostPathFor(part, mounts) ?? part) : part));
     mapped.set(key, parts.join(','));
   }
   return mapped;

@@ -62,16 +62,27 @@ export class KafkaProcess {
     writeFileSync(config, this.launch.properties);
     if (this.launch.clusterId !== undefined) {
       const code = await this.runToEnd(
-        this.javaArgs('kafka.tools.StorageTool', ['format', '-t', this.launch.clusterId, '-c', config, '--ignore-formatted']),
+        this.javaArgs('kafka.tools.StorageTool', [
+          'format',
+          '-t',
+          this.launch.clusterId,
+          '-c',
+          config,
+          '--ignore-formatted',
+        ]),
       );
       if (code !== 0) {
         this.exited = true;
         this.exitCode = code;
-        throw new Error(`formatting the log directories failed with exit code ${code} (see ${this.launch.logFile})`);
+        throw new Error(
+          `formatting the log directories failed with exit code ${code} (see ${this.launch.logFile})`,
+        );
       }
     }
     this.startedAt = new Date();
-    const child = spawn('java', this.javaArgs('kafka.Kafka', [config]), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('java', this.javaArgs('kafka.Kafka', [config]), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     let recent = ''; // the marker may straddle two chunks
     const watchOutput = (chunk: Buffer): void => {

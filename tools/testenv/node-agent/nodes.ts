@@ -1,6 +1,12 @@
 // The fake Nodes the agent stands for (one per zone) and the StorageClass
 // whose volumes it provisions as host directories.
-import { PatchStrategy, setHeaderOptions, type CoreV1Api, type StorageV1Api, type V1Node } from '@kubernetes/client-node';
+import {
+  PatchStrategy,
+  setHeaderOptions,
+  type CoreV1Api,
+  type StorageV1Api,
+  type V1Node,
+} from '@kubernetes/client-node';
 
 export const zoneLabel = 'topology.kubernetes.io/zone';
 export const storageClassName = 'keelson-local';
@@ -58,7 +64,13 @@ export async function reportNodesReady(core: CoreV1Api, zones: readonly string[]
             capacity: { cpu: '2', memory: '24Gi', pods: '110' },
             allocatable: { cpu: '2', memory: '24Gi', pods: '110' },
             conditions: [
-              { type: 'Ready', status: 'True', reason: 'KeelsonTestenvAgent', lastHeartbeatTime: now, lastTransitionTime: now },
+              {
+                type: 'Ready',
+                status: 'True',
+                reason: 'KeelsonTestenvAgent',
+                lastHeartbeatTime: now,
+                lastTransitionTime: now,
+              },
             ],
             nodeInfo: {
               kubeletVersion: 'keelson-testenv',

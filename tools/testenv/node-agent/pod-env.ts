@@ -67,7 +67,8 @@ function lookup(
     throw new PodConfigError(`${kind} "${name}" not found`);
   }
   const value = data[key];
-  if (value === undefined && !optional) throw new PodConfigError(`key "${key}" not found in ${kind} "${name}"`);
+  if (value === undefined && !optional)
+    throw new PodConfigError(`key "${key}" not found in ${kind} "${name}"`);
   return value;
 }
 

@@ -52,7 +52,8 @@ export function buildPodStatus(facts: PodFacts, previous: V1PodStatus | undefine
     return {
       type,
       status,
-      lastTransitionTime: before?.status === status && before.lastTransitionTime ? before.lastTransitionTime : now,
+      lastTransitionTime:
+        before?.status === status && before.lastTransitionTime ? before.lastTransitionTime : now,
       ...(value || reason === undefined ? {} : { reason }),
     };
   };

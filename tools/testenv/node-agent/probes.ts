@@ -38,7 +38,11 @@ function httpCheck(host: string, port: number, path: string, timeoutMs: number):
 }
 
 /** Runs the container's readiness probe once; a pod without one is ready when started. */
-export async function probeReady(container: V1Container, probe: V1Probe | undefined, podIP: string): Promise<boolean> {
+export async function probeReady(
+  container: V1Container,
+  probe: V1Probe | undefined,
+  podIP: string,
+): Promise<boolean> {
   if (probe === undefined) return true;
   const timeoutMs = (probe.timeoutSeconds ?? 1) * 1000;
   if (probe.tcpSocket) {
@@ -47,7 +51,9 @@ export async function probeReady(container: V1Container, probe: V1Probe | undefi
   }
   if (probe.httpGet) {
     const port = portNumber(container, probe.httpGet.port as number | string);
-    return port !== undefined && httpCheck(probe.httpGet.host ?? podIP, port, probe.httpGet.path ?? '/', timeoutMs);
+    return (
+      port !== undefined && httpCheck(probe.httpGet.host ?? podIP, port, probe.httpGet.path ?? '/', timeoutMs)
+    );
   }
   return true;
 }

@@ -52,7 +52,8 @@ export async function provisionVolumes(
 
 export async function reclaimVolumes(core: CoreV1Api, volumes: readonly V1PersistentVolume[]): Promise<void> {
   for (const pv of volumes) {
-    if (pv.metadata?.annotations?.[provisionedBy] !== provisionerName || pv.status?.phase !== 'Released') continue;
+    if (pv.metadata?.annotations?.[provisionedBy] !== provisionerName || pv.status?.phase !== 'Released')
+      continue;
     const path = pv.spec?.hostPath?.path;
     if (path) rmSync(path, { recursive: true, force: true });
     try {

@@ -33,7 +33,8 @@ export function nodeFitsPod(node: V1Node, pod: V1Pod): boolean {
   for (const [key, value] of Object.entries(pod.spec?.nodeSelector ?? {})) {
     if (labels[key] !== value) return false;
   }
-  const terms = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  const terms =
+    pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
   if (terms === undefined || terms.length === 0) return true;
   // Terms are ORed; the requirements inside one term are ANDed.
   return terms.some((term) => (term.matchExpressions ?? []).every((req) => matchesRequirement(labels, req)));
@@ -51,7 +52,8 @@ export function chooseNode(
   return nodes
     .filter((node) => nodeFitsPod(node, pod))
     .sort((a, b) => {
-      const byLoad = (podsPerNode.get(a.metadata?.name ?? '') ?? 0) - (podsPerNode.get(b.metadata?.name ?? '') ?? 0);
+      const byLoad =
+        (podsPerNode.get(a.metadata?.name ?? '') ?? 0) - (podsPerNode.get(b.metadata?.name ?? '') ?? 0);
       return byLoad !== 0 ? byLoad : (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '');
     })[0];
 }

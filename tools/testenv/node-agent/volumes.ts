@@ -25,11 +25,16 @@ export async function secretData(core: CoreV1Api, namespace: string, name: strin
   const secret = await readOrUndefined(() => core.readNamespacedSecret({ name, namespace }));
   if (secret === undefined) return undefined;
   const decoded: Record<string, string> = { ...secret.stringData };
-  for (const [key, value] of Object.entries(secret.data ?? {})) decoded[key] = Buffer.from(value, 'base64').toString('utf8');
+  for (const [key, value] of Object.entries(secret.data ?? {}))
+    decoded[key] = Buffer.from(value, 'base64').toString('utf8');
   return decoded;
 }
 
-function writeKeys(dir: string, data: Record<string, string>, items: { key: string; path: string }[] | undefined): void {
+function writeKeys(
+  dir: string,
+  data: Record<string, string>,
+  items: { key: string; path: string }[] | undefined,
+): void {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const entries = items ?? Object.keys(data).map((key) => ({ key, path: key }));
@@ -41,8 +46,69 @@ function writeKeys(dir: string, data: Record<string, string>, items: { key: stri
   }
 }
 
+/**
+ * A projected volume, such as the kube-api-access-* volume the ServiceAccount
+ * admission adds to every pod: a real token from the TokenRequest API bound to
+ * the pod, the cluster CA from kube-root-ca.crt, and downward API fields.
+ */
+async function projectedData(core: CoreV1Api, pod: V1Pod, volume: V1Volume): Promise<Record<string, string>> {
+  const namespace = pod.metadata?.namespace ?? 'default';
+  const files: Record<string, string> = {};
+  for (const source of volume.projected?.sources ?? []) {
+    if (source.serviceAccountToken) {
+      const request = await core.createNamespacedServiceAccountToken({
+        name: pod.spec?.serviceAccountName ?? 'default',
+        namespace,
+        body: {
+          spec: {
+            audiences: source.serviceAccountToken.audience ? [source.serviceAccountToken.audience] : [],
+            expirationSeconds: source.serviceAccountToken.expirationSeconds ?? 3607,
+            boundObjectRef: {
+              apiVersion: 'v1',
+              kind: 'Pod',
+              name: pod.metadata?.name,
+              uid: pod.metadata?.uid,
+            },
+          },
+        },
+      });
+      files[source.serviceAccountToken.path] = request.status?.token ?? '';
+    } else if (source.configMap || source.secret) {
+      const ref = source.configMap ?? source.secret;
+      const name = ref?.name ?? '';
+      const data = source.configMap
+        ? await configMapData(core, namespace, name)
+        : await secretData(core, namespace, name);
+      if (data === undefined) {
+        if (ref?.optional) continue;
+        throw new PodConfigError(`${source.configMap ? 'ConfigMap' : 'Secret'} "${name}" not found`);
+      }
+      for (const { key, path } of ref?.items ?? Object.keys(data).map((key) => ({ key, path: key }))) {
+        const value = data[key];
+        if (value !== undefined) files[path] = value;
+      }
+    } else if (source.downwardAPI) {
+      for (const item of source.downwardAPI.items ?? []) {
+        const field = item.fieldRef?.fieldPath;
+        if (field === 'metadata.namespace') files[item.path] = namespace;
+        else if (field === 'metadata.name') files[item.path] = pod.metadata?.name ?? '';
+        else if (field === 'metadata.uid') files[item.path] = pod.metadata?.uid ?? '';
+        else throw new PodConfigError(`projected downwardAPI field ${field ?? item.path} is not supported`);
+      }
+    } else {
+      throw new PodConfigError(`volume "${volume.name}": unsupported projected source`);
+    }
+  }
+  return files;
+}
+
 /** Materialises one volume and returns its host directory. */
-export async function volumeHostDir(core: CoreV1Api, pod: V1Pod, volume: V1Volume, podDir: string): Promise<string> {
+export async function volumeHostDir(
+  core: CoreV1Api,
+  pod: V1Pod,
+  volume: V1Volume,
+  podDir: string,
+): Promise<string> {
   const namespace = pod.metadata?.namespace ?? 'default';
   const dir = join(podDir, 'volumes', volume.name);
   if (volume.configMap) {
@@ -55,8 +121,13 @@ export async function volumeHostDir(core: CoreV1Api, pod: V1Pod, volume: V1Volum
   }
   if (volume.secret) {
     const data = await secretData(core, namespace, volume.secret.secretName ?? '');
-    if (data === undefined && !volume.secret.optional) throw new PodConfigError(`Secret "${volume.secret.secretName}" not found`);
+    if (data === undefined && !volume.secret.optional)
+      throw new PodConfigError(`Secret "${volume.secret.secretName}" not found`);
     writeKeys(dir, data ?? {}, volume.secret.items);
+    return dir;
+  }
+  if (volume.projected) {
+    writeKeys(dir, await projectedData(core, pod, volume), undefined);
     return dir;
   }
   if (volume.emptyDir) {
@@ -65,15 +136,20 @@ export async function volumeHostDir(core: CoreV1Api, pod: V1Pod, volume: V1Volum
   }
   if (volume.persistentVolumeClaim) {
     const claimName = volume.persistentVolumeClaim.claimName;
-    const pvc = await readOrUndefined(() => core.readNamespacedPersistentVolumeClaim({ name: claimName, namespace }));
+    const pvc = await readOrUndefined(() =>
+      core.readNamespacedPersistentVolumeClaim({ name: claimName, namespace }),
+    );
     if (pvc?.status?.phase !== 'Bound' || !pvc.spec?.volumeName) {
       throw new PodConfigError(`PersistentVolumeClaim "${claimName}" is not bound`);
     }
     const pv = await core.readPersistentVolume({ name: pvc.spec.volumeName });
     const path = pv.spec?.hostPath?.path ?? pv.spec?.local?.path;
-    if (path === undefined) throw new PodConfigError(`PersistentVolume "${pvc.spec.volumeName}" has no host path`);
+    if (path === undefined)
+      throw new PodConfigError(`PersistentVolume "${pvc.spec.volumeName}" has no host path`);
     mkdirSync(path, { recursive: true });
     return path;
   }
-  throw new PodConfigError(`volume "${volume.name}": only configMap, secret, emptyDir and persistentVolumeClaim are supported`);
+  throw new PodConfigError(
+    `volume "${volume.name}": only configMap, secret, projected, emptyDir and persistentVolumeClaim are supported`,
+  );
 }

@@ -5,7 +5,15 @@
 // so a later run rebuilds only what changed.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { binDir, cacheDir, kafkaLibsDir, testenvDir } from './paths.ts';
 
@@ -18,7 +26,11 @@ export const temporalBin = join(binDir, 'temporal');
 export const kubeBin = join(binDir, 'keelson-kube');
 export const kubectlBin = join(binDir, 'kubectl');
 
-function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<void> {
+function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv },
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd,
@@ -55,11 +67,25 @@ async function ensureTemporal(): Promise<void> {
   writeFileSync(stamp, temporalCliVersion);
 }
 
+// Stamped the way Kubernetes' own build does, so `kubectl version` and the
+// API server's /version report v1.37.2 instead of v0.0.0-master.
+const kubeLdflags = (() => {
+  const [major, minor] = kubernetesVersion.slice(1).split('.');
+  const vars = { gitVersion: kubernetesVersion, gitMajor: major, gitMinor: minor, gitTreeState: 'clean' };
+  const pkgs = ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version'];
+  return [
+    '-s',
+    '-w',
+    ...pkgs.flatMap((pkg) => Object.entries(vars).map(([k, v]) => `-X ${pkg}.${k}=${v}`)),
+  ].join(' ');
+})();
+
 function kubeSourceHash(): string {
   const dir = join(testenvDir, 'kube');
-  const hash = createHash('sha256');
+  const hash = createHash('sha256').update(kubeLdflags);
   for (const file of readdirSync(dir).sort()) {
-    if (file === 'go.mod' || file === 'go.sum' || file.endsWith('.go')) hash.update(file).update(readFileSync(join(dir, file)));
+    if (file === 'go.mod' || file === 'go.sum' || file.endsWith('.go'))
+      hash.update(file).update(readFileSync(join(dir, file)));
   }
   return hash.digest('hex');
 }
@@ -68,8 +94,12 @@ async function ensureKube(): Promise<void> {
   const stamp = `${kubeBin}.stamp`;
   const want = kubeSourceHash();
   if (!stampMatches(stamp, want, kubeBin)) {
-    await step(`building kube-apiserver, kube-controller-manager, etcd and kubectl ${kubernetesVersion}`, () =>
-      run('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', kubeBin, '.'], { cwd: join(testenvDir, 'kube') }),
+    await step(
+      `building kube-apiserver, kube-controller-manager, etcd and kubectl ${kubernetesVersion}`,
+      () =>
+        run('go', ['build', '-trimpath', `-ldflags=${kubeLdflags}`, '-o', kubeBin, '.'], {
+          cwd: join(testenvDir, 'kube'),
+        }),
     );
     writeFileSync(stamp, want);
   }
@@ -87,8 +117,14 @@ async function ensureKafka(version: string): Promise<void> {
     run(
       'mvn',
       [
-        '-B', '-q', '-f', pom, 'dependency:copy-dependencies',
-        `-Dkafka.version=${version}`, '-DincludeScope=runtime', `-DoutputDirectory=${libs}`,
+        '-B',
+        '-q',
+        '-f',
+        pom,
+        'dependency:copy-dependencies',
+        `-Dkafka.version=${version}`,
+        '-DincludeScope=runtime',
+        `-DoutputDirectory=${libs}`,
       ],
       {},
     ),

@@ -28,17 +28,44 @@ function signedCert(name: string, subject: string, extensions: string, cert: str
   writeFileSync(ext, extensions);
   openssl('req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', subject);
   openssl(
-    'x509', '-req', '-in', csr, '-CA', pki.caCert, '-CAkey', pki.caKey, '-CAcreateserial',
-    '-days', '365', '-out', cert, '-extfile', ext,
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    pki.caCert,
+    '-CAkey',
+    pki.caKey,
+    '-CAcreateserial',
+    '-days',
+    '365',
+    '-out',
+    cert,
+    '-extfile',
+    ext,
   );
 }
 
 export function createPki(): void {
   mkdirSync(pkiDir, { recursive: true });
   openssl(
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '365', '-keyout', pki.caKey, '-out', pki.caCert,
-    '-subj', '/CN=keelson-testenv-ca', '-addext', 'basicConstraints=critical,CA:TRUE',
-    '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '365',
+    '-keyout',
+    pki.caKey,
+    '-out',
+    pki.caCert,
+    '-subj',
+    '/CN=keelson-testenv-ca',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
   );
   signedCert(
     'apiserver',
@@ -56,9 +83,11 @@ export function createPki(): void {
   signedCert(
     'admin',
     '/O=system:masters/CN=keelson-testenv-admin',
-    ['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=clientAuth'].join(
-      '\n',
-    ),
+    [
+      'basicConstraints=CA:FALSE',
+      'keyUsage=critical,digitalSignature,keyEncipherment',
+      'extendedKeyUsage=clientAuth',
+    ].join('\n'),
     pki.adminCert,
     pki.adminKey,
   );

@@ -29,25 +29,41 @@ export function tcpOpen(host: string, port: number, timeoutMs = 1_000): Promise<
 }
 
 export async function startTemporal(): Promise<void> {
-  const attributeFlags = Object.values(searchAttributes).flatMap((a) => ['--search-attribute', `${a.name}=${a.type}`]);
+  const attributeFlags = Object.values(searchAttributes).flatMap((a) => [
+    '--search-attribute',
+    `${a.name}=${a.type}`,
+  ]);
   startDaemon({
     name: 'temporal',
     command: temporalBin,
     args: [
-      'server', 'start-dev',
-      '--ip', loopback,
-      '--port', String(ports.temporal),
-      '--ui-ip', loopback,
-      '--ui-port', String(ports.temporalUi),
-      '--http-port', String(ports.temporalHttp),
-      '--metrics-port', String(ports.temporalMetrics),
-      '--db-filename', join(stateDir, 'temporal.db'),
-      '--namespace', temporalNamespace,
-      '--log-level', 'warn',
+      'server',
+      'start-dev',
+      '--ip',
+      loopback,
+      '--port',
+      String(ports.temporal),
+      '--ui-ip',
+      loopback,
+      '--ui-port',
+      String(ports.temporalUi),
+      '--http-port',
+      String(ports.temporalHttp),
+      '--metrics-port',
+      String(ports.temporalMetrics),
+      '--db-filename',
+      join(stateDir, 'temporal.db'),
+      '--namespace',
+      temporalNamespace,
+      '--log-level',
+      'warn',
       ...attributeFlags,
     ],
   });
-  await waitFor('the Temporal frontend', () => tcpOpen(loopback, ports.temporal), { timeoutMs: 60_000, daemon: 'temporal' });
+  await waitFor('the Temporal frontend', () => tcpOpen(loopback, ports.temporal), {
+    timeoutMs: 60_000,
+    daemon: 'temporal',
+  });
   // The frontend accepts connections before the namespace is registered; the
   // CLI's describe succeeds only once it is usable.
   await waitFor(
@@ -56,7 +72,15 @@ export async function startTemporal(): Promise<void> {
       new Promise<boolean>((resolve) =>
         execFile(
           temporalBin,
-          ['operator', 'namespace', 'describe', '--address', temporalAddress, '--namespace', temporalNamespace],
+          [
+            'operator',
+            'namespace',
+            'describe',
+            '--address',
+            temporalAddress,
+            '--namespace',
+            temporalNamespace,
+          ],
           { timeout: 5_000 },
           (err) => resolve(err === null),
         ),
