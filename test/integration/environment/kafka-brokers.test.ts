@@ -2,30 +2,20 @@
 // by the node agent; deleting a pod stops its broker gracefully and a new pod
 // for the same node id restarts it on the same data, losing nothing. Runs for
 // every Kafka version the environment provides.
-import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
-import {
-  Admin,
-  Consumer,
-  MessagesStreamModes,
-  Producer,
-  ProduceAcks,
-  stringDeserializers,
-  stringSerializers,
-} from '@platformatic/kafka';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { Admin } from '@platformatic/kafka';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { adminKubeConfig, createNamespace, env, eventually } from '../../helpers/cluster.ts';
+import { consumeKeys, fullIsr, produce, readyPods } from '../../helpers/kafka.ts';
 import { kafkaClaim, kafkaConfigMap, kafkaPod, kafkaService } from '../../helpers/kafka-pods.ts';
 
 const brokers = 3;
 const messages = 1_000;
 const topic = 'acks-all';
-
-const isReady = (pod: V1Pod | undefined): boolean =>
-  pod?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
 for (const version of env.kafkaVersions) {
   describe(`Kafka ${version} brokers on the node agent`, () => {
@@ -35,17 +25,6 @@ for (const version of env.kafkaVersions) {
     let bootstrapBrokers: string[] = [];
     let admin: Admin;
 
-    const readyPods = async (): Promise<V1Pod[] | undefined> => {
-      const pods = (await core.listNamespacedPod({ namespace })).items;
-      return pods.length === brokers && pods.every(isReady) ? pods : undefined;
-    };
-
-    const partitionsWithFullIsr = async (): Promise<true | undefined> => {
-      const metadata = await admin.metadata({ topics: [topic], forceUpdate: true });
-      const partitions = metadata.topics.get(topic)?.partitions ?? [];
-      return partitions.length === 3 && partitions.every((p) => p.isr.length === brokers) ? true : undefined;
-    };
-
     before(async () => {
       namespace = await createNamespace(core, `kafka-${version.replaceAll('.', '-')}`);
       await core.createNamespacedConfigMap({ namespace, body: kafkaConfigMap(namespace, brokers) });
@@ -54,7 +33,7 @@ for (const version of env.kafkaVersions) {
         await core.createNamespacedPersistentVolumeClaim({ namespace, body: kafkaClaim(id) });
         await core.createNamespacedPod({ namespace, body: kafkaPod(id, version, clusterId) });
       }
-      const pods = await eventually('3 broker pods to be Ready', readyPods, 240_000, 500);
+      const pods = await readyPods(core, namespace, brokers);
       bootstrapBrokers = pods.map((pod) => `${pod.status?.podIP}:9092`);
       admin = new Admin({ clientId: 'testenv-admin', bootstrapBrokers });
     });
@@ -83,27 +62,9 @@ for (const version of env.kafkaVersions) {
         replicas: 3,
         configs: [{ name: 'min.insync.replicas', value: '2' }],
       });
-      await eventually('the topic to have 3 in-sync replicas', partitionsWithFullIsr, 60_000, 500);
+      await fullIsr(admin, topic, 3, brokers);
 
-      const producer = new Producer({
-        clientId: 'testenv-producer',
-        bootstrapBrokers,
-        serializers: stringSerializers,
-        acks: ProduceAcks.ALL,
-      });
-      try {
-        for (let batch = 0; batch < messages; batch += 100) {
-          await producer.send({
-            messages: Array.from({ length: 100 }, (_, i) => ({
-              topic,
-              key: String(batch + i),
-              value: `message-${batch + i}`,
-            })),
-          });
-        }
-      } finally {
-        await producer.close();
-      }
+      await produce(bootstrapBrokers, topic, messages);
 
       const podLog = join(env.nodeAgent.podLogs, `${namespace}_kafka-1.log`);
       const startsBefore = readFileSync(podLog, 'utf8').split('Kafka Server started').length - 1;
@@ -130,7 +91,7 @@ for (const version of env.kafkaVersions) {
       );
 
       await core.createNamespacedPod({ namespace, body: kafkaPod(1, version, clusterId) });
-      await eventually('the recreated kafka-1 to be Ready', readyPods, 120_000, 500);
+      await readyPods(core, namespace, brokers, 120_000);
       const startsAfter = readFileSync(podLog, 'utf8').split('Kafka Server started').length - 1;
       assert.equal(startsAfter, startsBefore + 1, 'a new broker process started');
       assert.equal(
@@ -140,34 +101,9 @@ for (const version of env.kafkaVersions) {
       );
       assert.ok(existsSync(join(dataDir, `${topic}-0`)), 'the partition data survived on the volume');
 
-      await eventually('the ISR to return to 3 for every partition', partitionsWithFullIsr, 120_000, 500);
+      await fullIsr(admin, topic, 3, brokers);
 
-      const consumer = new Consumer({
-        clientId: 'testenv-consumer',
-        groupId: `verify-${Date.now()}`,
-        bootstrapBrokers,
-        deserializers: stringDeserializers,
-      });
-      const seen = new Set<string>();
-      try {
-        const stream = await consumer.consume({
-          topics: [topic],
-          mode: MessagesStreamModes.EARLIEST,
-          autocommit: false,
-        });
-        const deadline = setTimeout(
-          () => stream.destroy(new Error(`consumed only ${seen.size} messages`)),
-          60_000,
-        );
-        for await (const message of stream) {
-          assert.equal(message.value, `message-${message.key}`);
-          seen.add(message.key);
-          if (seen.size === messages) break;
-        }
-        clearTimeout(deadline);
-      } finally {
-        await consumer.close(true);
-      }
+      const seen = await consumeKeys(bootstrapBrokers, topic, messages);
       assert.equal(seen.size, messages);
     });
   });

@@ -1,0 +1,90 @@
+// Builds the CustomResourceDefinition of KafkaCluster from the zod schemas:
+// zod's OpenAPI 3.0 output, made structural the way Kubernetes requires (no
+// additionalProperties: false, no unions), plus the CEL rules the schemas
+// carry, the status subresource and the printer columns.
+import { z } from 'zod';
+import { group, kind, KafkaClusterSpec, KafkaClusterStatus, plural, version } from './kafka-cluster.ts';
+
+type Schema = Record<string, unknown>;
+
+const safeIntegerBound = 9007199254740991;
+
+/** Rewrites zod's JSON Schema into a Kubernetes structural schema, in place. */
+function makeStructural(node: unknown, path: string): void {
+  if (Array.isArray(node)) {
+    node.forEach((item, i) => makeStructural(item, `${path}[${i}]`));
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const schema = node as Schema;
+  delete schema.$schema;
+  if (schema.additionalProperties === false) delete schema.additionalProperties;
+  if (schema['x-kubernetes-preserve-unknown-fields'] === true) {
+    delete schema.additionalProperties;
+    schema.type = 'object';
+  }
+  if (Math.abs(Number(schema.minimum)) === safeIntegerBound) delete schema.minimum;
+  if (Math.abs(Number(schema.maximum)) === safeIntegerBound) delete schema.maximum;
+  for (const union of ['anyOf', 'oneOf', 'allOf']) {
+    if (union in schema) throw new Error(`${path}: ${union} cannot be expressed in a structural CRD schema`);
+  }
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'default' || key === 'enum' || key === 'x-kubernetes-validations') continue;
+    makeStructural(value, `${path}.${key}`);
+  }
+}
+
+function structural(schema: z.ZodType, path: string): Schema {
+  const json = z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input' }) as Schema;
+  makeStructural(json, path);
+  return json;
+}
+
+export function buildKafkaClusterCrd(): Schema {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${plural}.${group}` },
+    spec: {
+      group,
+      scope: 'Namespaced',
+      names: {
+        kind,
+        listKind: `${kind}List`,
+        plural,
+        singular: kind.toLowerCase(),
+        shortNames: ['kc'],
+        categories: ['kafka', 'keelson'],
+      },
+      versions: [
+        {
+          name: version,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [
+            { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+            { name: 'Version', type: 'string', jsonPath: '.spec.kafkaVersion' },
+            { name: 'Brokers', type: 'string', jsonPath: '.status.brokersReady' },
+            { name: 'Operation', type: 'string', jsonPath: '.status.currentOperation.type' },
+            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+          ],
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              description: 'A Kafka cluster in KRaft mode, managed by Keelson.',
+              required: ['spec'],
+              properties: {
+                apiVersion: { type: 'string' },
+                kind: { type: 'string' },
+                metadata: { type: 'object' },
+                spec: structural(KafkaClusterSpec, 'spec'),
+                status: structural(KafkaClusterStatus, 'status'),
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+}

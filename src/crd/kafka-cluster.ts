@@ -1,0 +1,288 @@
+// The KafkaCluster custom resource (keelson.dev/v1alpha1, short name kc): the
+// single description of the API. TypeScript types, runtime validation (zod)
+// and the CRD in deploy/crds (via `keelson crd` / `npm run gen:crd`) all come
+// from the schemas below; cross-field rules live in ./spec-rules.ts.
+import { z } from 'zod';
+import { supportedKafkaVersions } from './kafka-versions.ts';
+import { operatorOwnedConfigKeys } from './owned-config.ts';
+import { withRules } from './rules.ts';
+import {
+  backupRules,
+  drillRules,
+  listenerRules,
+  metadataVersionRules,
+  nodePoolRules,
+  specRules,
+  storageRules,
+  configRules,
+} from './spec-rules.ts';
+
+export const group = 'keelson.dev';
+export const version = 'v1alpha1';
+export const kind = 'KafkaCluster';
+export const plural = 'kafkaclusters';
+export const apiVersion = `${group}/${version}`;
+
+const dnsLabel = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(
+      /^[a-z]([-a-z0-9]*[a-z0-9])?$/,
+      'must be a lowercase DNS label: a-z, 0-9 and "-", starting with a letter',
+    );
+
+const quantity = z
+  .string()
+  .regex(
+    /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|Ki|Mi|Gi|Ti|Pi)?$/,
+    'must be a Kubernetes quantity such as 500m, 2Gi or 100Gi',
+  );
+
+/** Go-style durations, as CEL's duration() parses them. */
+export const durationPattern = /^([0-9]+(ms|s|m|h))+$/;
+const duration = z.string().regex(durationPattern, 'must be a duration such as 30s, 5m or 1h30m');
+
+/** A list of distinct values: a set for the API server, a uniqueness check for zod. */
+const setOf = <T extends z.ZodType>(item: T, min: number, max: number) =>
+  z
+    .array(item)
+    .min(min)
+    .max(max)
+    .refine((values) => new Set(values).size === values.length, 'Duplicate value: each value may appear once')
+    .meta({ 'x-kubernetes-list-type': 'set' });
+
+const resourceList = z.object({ cpu: quantity.optional(), memory: quantity.optional() });
+
+export const Storage = withRules(
+  z.object({
+    /** Size of each node's PersistentVolumeClaim. */
+    size: quantity,
+    /** StorageClass of the claims. @default the cluster's default class */
+    class: z.string().min(1).max(253).optional(),
+    /** Delete a node's claim when scale-down removes the node. @default false (keep the data) */
+    deleteClaim: z.boolean().default(false),
+  }),
+  storageRules,
+);
+
+export const NodePool = withRules(
+  z.object({
+    name: dnsLabel(20),
+    roles: setOf(z.enum(['controller', 'broker']), 1, 2),
+    replicas: z.int().min(0).max(99),
+    /** Zones the pool's nodes are spread over, round-robin by node index. */
+    zones: setOf(z.string().min(1).max(63), 1, 10),
+    storage: Storage,
+    resources: z.object({ requests: resourceList.optional(), limits: resourceList.optional() }).optional(),
+  }),
+  nodePoolRules,
+);
+
+export const Listener = withRules(
+  z.object({
+    /** Listener name, upper-cased in the broker config. CONTROLLER is reserved. */
+    name: dnsLabel(15),
+    port: z.int().min(1024).max(65535),
+    /** TLS on this listener. @default false */
+    tls: z.boolean().default(false),
+    authentication: z
+      .object({ type: z.enum(['none', 'scram-sha-512', 'mtls']).default('none') })
+      .prefault({}),
+  }),
+  listenerRules,
+);
+
+export const MetadataVersion = withRules(
+  z.object({
+    /** FollowKafkaVersion raises metadata.version after each upgrade completes; Pinned keeps `version`. */
+    policy: z.enum(['FollowKafkaVersion', 'Pinned']).default('FollowKafkaVersion'),
+    version: z
+      .string()
+      .regex(/^[0-9]+\.[0-9]+-IV[0-9]+$/, 'must be a metadata.version such as 3.9-IV0')
+      .optional(),
+  }),
+  metadataVersionRules,
+);
+
+const weekday = z.enum(['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']);
+
+export const Rollout = z.object({
+  /** Pause between two node restarts of a roll. @default 0s */
+  delayBetweenRestarts: duration.default('0s'),
+  /** Restart all brokers of one zone at once when every partition keeps min.insync.replicas elsewhere. @default false */
+  zoneBatched: z.boolean().default(false),
+  /** When rolls may start (UTC); none means any time. */
+  maintenanceWindows: z
+    .array(
+      z.object({
+        days: setOf(weekday, 1, 7),
+        start: z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, 'must be a UTC time of day such as 02:00'),
+        duration,
+      }),
+    )
+    .max(14)
+    .default([]),
+});
+
+export const Backup = withRules(
+  z.object({
+    /** Cron schedule (5 fields, UTC) of automatic backups. */
+    schedule: z
+      .string()
+      .regex(/^(\S+\s+){4}\S+$/, 'must be a 5-field cron expression such as "0 3 * * *"')
+      .optional(),
+    target: z.object({
+      s3: z
+        .object({
+          bucket: z.string().min(3).max(63),
+          prefix: z.string().max(512).optional(),
+          endpoint: z.url().optional(),
+          region: z.string().max(64).optional(),
+          /** Secret in the cluster's namespace with keys accessKeyId and secretAccessKey. */
+          credentialsSecret: dnsLabel(253),
+        })
+        .optional(),
+      filesystem: z.object({ path: z.string().regex(/^\//, 'must be an absolute path') }).optional(),
+    }),
+    retention: z
+      .object({
+        keepLast: z.int().min(1).max(1000).default(7),
+        maxAge: duration.optional(),
+      })
+      .prefault({}),
+    records: z
+      .object({
+        topics: z.array(z.string().min(1).max(249)).min(1).max(100),
+        maxBytes: quantity,
+      })
+      .optional(),
+  }),
+  backupRules,
+);
+
+export const Drill = withRules(
+  z.object({
+    /** How long a drill keeps a zone down when `--hold` is not given. @default 10m */
+    defaultHold: duration.default('10m'),
+    /** The longest hold a drill may ask for. @default 1h */
+    maxHold: duration.default('1h'),
+  }),
+  drillRules,
+);
+
+export const BrokerConfig = withRules(
+  z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).meta({
+    'x-kubernetes-preserve-unknown-fields': true,
+  }),
+  configRules,
+);
+
+export const KafkaClusterSpec = withRules(
+  z.object({
+    kafkaVersion: z.enum(supportedKafkaVersions),
+    nodePools: z
+      .array(NodePool)
+      .min(1)
+      .max(10)
+      .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] }),
+    listeners: z
+      .array(Listener)
+      .min(1)
+      .max(8)
+      .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] })
+      .default([{ name: 'plain', port: 9092, tls: false, authentication: { type: 'none' } }]),
+    /** Broker configuration overrides; keys the operator owns are refused. */
+    config: BrokerConfig.default({}),
+    replication: z
+      .object({
+        defaultReplicationFactor: z.int().min(1).max(10).default(3),
+        minInSyncReplicas: z.int().min(1).max(10).default(2),
+      })
+      .prefault({}),
+    /** Set broker.rack to each node's zone so replicas spread across zones. @default true */
+    rackAwareness: z.boolean().default(true),
+    metadataVersion: MetadataVersion.prefault({}),
+    rollout: Rollout.prefault({}),
+    /** Stop acting on the cluster (no operations start) until unset. @default false */
+    paused: z.boolean().default(false),
+    backup: Backup.optional(),
+    drill: Drill.prefault({}),
+  }),
+  specRules,
+);
+
+export const conditionTypes = ['Ready', 'Reconciling', 'Degraded', 'Paused', 'InvalidSpec'] as const;
+
+export const Condition = z.object({
+  type: z.enum(conditionTypes),
+  status: z.enum(['True', 'False', 'Unknown']),
+  reason: z.string().max(128),
+  message: z.string().max(32768),
+  lastTransitionTime: z.string(),
+  observedGeneration: z.int().min(0).optional(),
+});
+
+const operationTypes = ['provision', 'scale', 'roll', 'backup', 'drill', 'teardown', 'repair'] as const;
+
+export const KafkaClusterStatus = z.object({
+  observedGeneration: z.int().min(0).optional(),
+  conditions: z
+    .array(Condition)
+    .max(16)
+    .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] })
+    .optional(),
+  brokers: z
+    .array(
+      z.object({
+        id: z.int().min(0),
+        pod: z.string(),
+        pool: z.string(),
+        zone: z.string(),
+        version: z.string(),
+        ready: z.boolean(),
+      }),
+    )
+    .optional(),
+  /** "ready/total" brokers, for the printer column. */
+  brokersReady: z.string().optional(),
+  currentOperation: z
+    .object({
+      type: z.enum(operationTypes),
+      workflowId: z.string(),
+      step: z.string(),
+      node: z.string().optional(),
+      blockedReason: z.string().optional(),
+      startedAt: z.string(),
+    })
+    .optional(),
+  lastOperation: z
+    .object({
+      type: z.enum(operationTypes),
+      workflowId: z.string(),
+      result: z.enum(['Succeeded', 'Failed', 'Cancelled']),
+      message: z.string().optional(),
+      finishedAt: z.string(),
+    })
+    .optional(),
+  kafkaVersion: z.string().optional(),
+  metadataVersion: z.string().optional(),
+  bootstrapAddress: z.string().optional(),
+});
+
+export type KafkaClusterSpec = z.output<typeof KafkaClusterSpec>;
+export type KafkaClusterSpecInput = z.input<typeof KafkaClusterSpec>;
+export type KafkaClusterStatus = z.output<typeof KafkaClusterStatus>;
+export type NodePool = z.output<typeof NodePool>;
+export type Listener = z.output<typeof Listener>;
+
+export interface KafkaCluster {
+  apiVersion: typeof apiVersion;
+  kind: typeof kind;
+  metadata: { name: string; namespace: string; uid?: string; generation?: number; resourceVersion?: string };
+  spec: KafkaClusterSpec;
+  status?: KafkaClusterStatus;
+}
+
+export { operatorOwnedConfigKeys };

@@ -1,0 +1,156 @@
+// Cross-field rules of the KafkaCluster spec (see ./rules.ts for how each is
+// enforced both at admission and in the workflow). Types here are structural
+// so this file does not depend on the schemas that use it.
+import { parseDurationMs } from './duration.ts';
+import { operatorOwnedConfigKeys } from './owned-config.ts';
+import type { Rule } from './rules.ts';
+
+interface PoolShape {
+  roles: string[];
+  replicas: number;
+}
+interface SpecShape {
+  nodePools: PoolShape[];
+  listeners: { port: number }[];
+  replication: { defaultReplicationFactor: number; minInSyncReplicas: number };
+}
+
+const nodesWithRole = (spec: SpecShape, role: string): number =>
+  spec.nodePools.filter((p) => p.roles.includes(role)).reduce((sum, p) => sum + p.replicas, 0);
+const celNodesWithRole = (role: string): string =>
+  `self.nodePools.filter(p, '${role}' in p.roles).map(p, p.replicas).sum()`;
+
+export const specRules: Rule<SpecShape>[] = [
+  {
+    cel: `${celNodesWithRole('controller')} % 2 == 1`,
+    message:
+      'nodePools: the number of controller nodes must be odd (1, 3 or 5) so that the KRaft quorum keeps a majority',
+    path: ['nodePools'],
+    holds: (spec) => nodesWithRole(spec, 'controller') % 2 === 1,
+  },
+  {
+    cel: `${celNodesWithRole('broker')} >= 1`,
+    message: 'nodePools: at least one node must have the broker role',
+    path: ['nodePools'],
+    holds: (spec) => nodesWithRole(spec, 'broker') >= 1,
+  },
+  {
+    cel: 'self.replication.minInSyncReplicas < self.replication.defaultReplicationFactor',
+    message:
+      'replication.minInSyncReplicas must be lower than replication.defaultReplicationFactor, or no broker could ever restart without blocking producers',
+    path: ['replication', 'minInSyncReplicas'],
+    holds: (spec) => spec.replication.minInSyncReplicas < spec.replication.defaultReplicationFactor,
+  },
+  {
+    cel: `self.replication.defaultReplicationFactor <= ${celNodesWithRole('broker')}`,
+    message: 'replication.defaultReplicationFactor must not exceed the number of broker nodes',
+    path: ['replication', 'defaultReplicationFactor'],
+    holds: (spec) => spec.replication.defaultReplicationFactor <= nodesWithRole(spec, 'broker'),
+  },
+  {
+    cel: 'self.listeners.all(l, self.listeners.exists_one(m, m.port == l.port))',
+    message: 'listeners: each listener needs its own port',
+    path: ['listeners'],
+    holds: (spec) => new Set(spec.listeners.map((l) => l.port)).size === spec.listeners.length,
+  },
+  {
+    cel: "int(self.kafkaVersion.split('.')[0]) >= int(oldSelf.kafkaVersion.split('.')[0])",
+    transition: true,
+    message:
+      'kafkaVersion: downgrading to an older major version is not possible once brokers ran the newer one',
+    path: ['kafkaVersion'],
+    holds: () => true,
+  },
+];
+
+export const storageRules: Rule<{ class?: string | undefined; size: string }>[] = [
+  {
+    cel: 'has(self.class) == has(oldSelf.class) && (!has(self.class) || self.class == oldSelf.class)',
+    transition: true,
+    message: 'storage.class cannot change: existing volumes keep their class; add a new node pool instead',
+    path: ['class'],
+    holds: () => true,
+  },
+  {
+    cel: 'quantity(self.size).compareTo(quantity(oldSelf.size)) >= 0',
+    transition: true,
+    message: 'storage.size cannot shrink: volumes can only grow',
+    path: ['size'],
+    holds: () => true,
+  },
+];
+
+export const nodePoolRules: Rule<PoolShape & { zones: string[] }>[] = [];
+
+export const listenerRules: Rule<{
+  name: string;
+  port: number;
+  tls: boolean;
+  authentication: { type: string };
+}>[] = [
+  {
+    cel: "self.name != 'controller'",
+    message: 'listeners: the name controller is reserved for the KRaft controller listener',
+    path: ['name'],
+    holds: (l) => l.name !== 'controller',
+  },
+  {
+    cel: 'self.port != 9093',
+    message: 'listeners: port 9093 is reserved for the KRaft controller listener',
+    path: ['port'],
+    holds: (l) => l.port !== 9093,
+  },
+  {
+    cel: "!has(self.authentication) || self.authentication.type == 'none'",
+    message: 'listeners: authentication types scram-sha-512 and mtls are not implemented yet; use none',
+    path: ['authentication', 'type'],
+    holds: (l) => l.authentication.type === 'none',
+  },
+  {
+    cel: '!has(self.tls) || !self.tls',
+    message: 'listeners: tls is not implemented yet; use tls: false',
+    path: ['tls'],
+    holds: (l) => !l.tls,
+  },
+];
+
+export const metadataVersionRules: Rule<{ policy: string; version?: string | undefined }>[] = [
+  {
+    cel: "self.policy != 'Pinned' || has(self.version)",
+    message: 'metadataVersion.version is required when metadataVersion.policy is Pinned',
+    path: ['version'],
+    holds: (m) => m.policy !== 'Pinned' || m.version !== undefined,
+  },
+];
+
+export const backupRules: Rule<{ target: { s3?: unknown; filesystem?: unknown } }>[] = [
+  {
+    cel: '(has(self.target.s3) ? 1 : 0) + (has(self.target.filesystem) ? 1 : 0) == 1',
+    message: 'backup.target needs exactly one of s3 or filesystem',
+    path: ['target'],
+    holds: (b) => (b.target.s3 === undefined ? 0 : 1) + (b.target.filesystem === undefined ? 0 : 1) === 1,
+  },
+];
+
+export const drillRules: Rule<{ defaultHold: string; maxHold: string }>[] = [
+  {
+    cel: 'duration(self.defaultHold) <= duration(self.maxHold)',
+    message: 'drill.defaultHold must not exceed drill.maxHold',
+    path: ['defaultHold'],
+    holds: (d) => parseDurationMs(d.defaultHold) <= parseDurationMs(d.maxHold),
+  },
+];
+
+const ownedKeysCel = `[${operatorOwnedConfigKeys.map((k) => `'${k}'`).join(', ')}]`;
+
+export const configRules: Rule<Record<string, unknown>>[] = [
+  {
+    cel: `self.all(k, !(k in ${ownedKeysCel}))`,
+    message: 'config sets a key that the operator owns',
+    messageExpression: `'config key ' + self.filter(k, k in ${ownedKeysCel})[0] + ' is set by the operator and cannot be overridden'`,
+    messageFor: (config) =>
+      `config key ${Object.keys(config).find((k) => (operatorOwnedConfigKeys as readonly string[]).includes(k))} is set by the operator and cannot be overridden`,
+    holds: (config) =>
+      Object.keys(config).every((k) => !(operatorOwnedConfigKeys as readonly string[]).includes(k)),
+  },
+];

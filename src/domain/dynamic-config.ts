@@ -1,0 +1,46 @@
+// Broker configs Kafka can change at run time for the whole cluster (update
+// mode "cluster-wide" in the Kafka broker config reference). Changing one of
+// these is applied through the Admin API and needs no restart, so they are
+// left out of the pod's config hash; any other change rolls the brokers.
+export const dynamicBrokerConfigKeys: ReadonlySet<string> = new Set([
+  'background.threads',
+  'compression.type',
+  'log.cleaner.backoff.ms',
+  'log.cleaner.dedupe.buffer.size',
+  'log.cleaner.delete.retention.ms',
+  'log.cleaner.io.buffer.load.factor',
+  'log.cleaner.io.buffer.size',
+  'log.cleaner.io.max.bytes.per.second',
+  'log.cleaner.max.compaction.lag.ms',
+  'log.cleaner.min.cleanable.ratio',
+  'log.cleaner.min.compaction.lag.ms',
+  'log.cleaner.threads',
+  'log.cleanup.policy',
+  'log.flush.interval.messages',
+  'log.flush.interval.ms',
+  'log.index.interval.bytes',
+  'log.index.size.max.bytes',
+  'log.message.timestamp.after.max.ms',
+  'log.message.timestamp.before.max.ms',
+  'log.message.timestamp.type',
+  'log.preallocate',
+  'log.retention.bytes',
+  'log.retention.ms',
+  'log.roll.jitter.ms',
+  'log.roll.ms',
+  'log.segment.bytes',
+  'log.segment.delete.delay.ms',
+  'max.connection.creation.rate',
+  'max.connections',
+  'max.connections.per.ip',
+  'max.connections.per.ip.overrides',
+  'message.max.bytes',
+  'num.io.threads',
+  'num.network.threads',
+  'num.recovery.threads.per.data.dir',
+  'num.replica.fetchers',
+  'producer.id.expiration.ms',
+  'unclean.leader.election.enable',
+]);
+
+export const isDynamicBrokerConfig = (key: string): boolean => dynamicBrokerConfigKeys.has(key);

@@ -1,0 +1,118 @@
+// The broker configuration of a cluster. Settings shared by every node go to
+// one ConfigMap, mounted where the apache/kafka image reads its base config
+// (/mnt/shared/config/server.properties); per-node settings (node id, roles,
+// listeners on the pod's own address, rack) are KAFKA_* environment variables,
+// which the image turns into properties, with $(POD_IP) expanded by Kubernetes.
+// So the same ConfigMap serves every node, wherever its pod lands.
+import type { V1ConfigMap, V1EnvVar } from '@kubernetes/client-node';
+import type { KafkaClusterSpec } from '../../crd/kafka-cluster.ts';
+import { isDynamicBrokerConfig } from '../dynamic-config.ts';
+import { clusterLabels, ownerReference, type ClusterRef } from '../labels.ts';
+import { names } from '../names.ts';
+import type { KafkaNode } from '../nodes.ts';
+
+export const ports = { controller: 9093 } as const;
+export const dataMountPath = '/var/lib/kafka/data';
+export const configMountPath = '/mnt/shared/config';
+export const logDir = `${dataMountPath}/kafka-log`;
+const controllerListener = 'CONTROLLER';
+
+export const listenerName = (name: string): string => name.toUpperCase().replaceAll('-', '_');
+
+/** The DNS name of a node's pod through the headless Service. */
+export const nodeHost = (cluster: ClusterRef, node: KafkaNode): string =>
+  `${node.podName}.${names.headlessService(cluster.name)}.${cluster.namespace}.svc.cluster.local`;
+
+export function quorumVoters(cluster: ClusterRef, nodes: readonly KafkaNode[]): string {
+  return nodes
+    .filter((n) => n.roles.includes('controller'))
+    .map((n) => `${n.nodeId}@${nodeHost(cluster, n)}:${ports.controller}`)
+    .join(',');
+}
+
+function render(properties: ReadonlyMap<string, string>): string {
+  return [...properties].map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
+}
+
+/** Shared properties, in a stable order: operator-owned first, then the user's config sorted by key. */
+export function sharedProperties(
+  cluster: ClusterRef,
+  spec: KafkaClusterSpec,
+  nodes: readonly KafkaNode[],
+  options: { dynamic: boolean } = { dynamic: true },
+): Map<string, string> {
+  const protocols = [
+    `${controllerListener}:PLAINTEXT`,
+    ...spec.listeners.map((l) => `${listenerName(l.name)}:PLAINTEXT`),
+  ];
+  const { defaultReplicationFactor: rf, minInSyncReplicas: minIsr } = spec.replication;
+  const properties = new Map<string, string>([
+    ['controller.quorum.voters', quorumVoters(cluster, nodes)],
+    ['controller.listener.names', controllerListener],
+    ['listener.security.protocol.map', protocols.join(',')],
+    ['inter.broker.listener.name', listenerName(spec.listeners[0]?.name ?? 'plain')],
+    ['log.dirs', logDir],
+    ['default.replication.factor', String(rf)],
+    ['min.insync.replicas', String(minIsr)],
+    ['offsets.topic.replication.factor', String(rf)],
+    ['transaction.state.log.replication.factor', String(rf)],
+    ['transaction.state.log.min.isr', String(minIsr)],
+  ]);
+  for (const key of Object.keys(spec.config).sort()) {
+    if (!options.dynamic && isDynamicBrokerConfig(key)) continue;
+    properties.set(key, String(spec.config[key]));
+  }
+  return properties;
+}
+
+export function buildConfigMap(
+  cluster: ClusterRef,
+  spec: KafkaClusterSpec,
+  nodes: readonly KafkaNode[],
+): V1ConfigMap {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: names.configMap(cluster.name),
+      namespace: cluster.namespace,
+      labels: clusterLabels(cluster),
+      ownerReferences: [ownerReference(cluster)],
+    },
+    data: { 'server.properties': render(sharedProperties(cluster, spec, nodes)) },
+  };
+}
+
+/** The Kafka cluster id, derived from the KafkaCluster's uid: 16 bytes, base64url, as Kafka expects. */
+export function clusterId(uid: string): string {
+  const hex = uid.replaceAll('-', '').padEnd(32, '0').slice(0, 32);
+  const bytes = Uint8Array.from({ length: 16 }, (_, i) => parseInt(hex.slice(i * 2, i * 2 + 2), 16) || 0);
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll('+', '-')
+    .replaceAll('/', '_')
+    .replace(/=+$/, '');
+}
+
+export function nodeEnv(cluster: ClusterRef, spec: KafkaClusterSpec, node: KafkaNode): V1EnvVar[] {
+  const isBroker = node.roles.includes('broker');
+  const isController = node.roles.includes('controller');
+  const listeners = [
+    ...(isBroker ? spec.listeners.map((l) => `${listenerName(l.name)}://$(POD_IP):${l.port}`) : []),
+    ...(isController ? [`${controllerListener}://$(POD_IP):${ports.controller}`] : []),
+  ];
+  const env: V1EnvVar[] = [
+    { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+    { name: 'CLUSTER_ID', value: clusterId(cluster.uid) },
+    { name: 'KAFKA_NODE_ID', value: String(node.nodeId) },
+    { name: 'KAFKA_PROCESS_ROLES', value: node.roles.join(',') },
+    { name: 'KAFKA_LISTENERS', value: listeners.join(',') },
+  ];
+  if (isBroker) {
+    env.push({
+      name: 'KAFKA_ADVERTISED_LISTENERS',
+      value: spec.listeners.map((l) => `${listenerName(l.name)}://$(POD_IP):${l.port}`).join(','),
+    });
+    if (spec.rackAwareness) env.push({ name: 'KAFKA_BROKER_RACK', value: node.zone });
+  }
+  return env;
+}

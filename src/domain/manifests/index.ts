@@ -1,0 +1,32 @@
+// Everything a KafkaCluster owns, built from its spec as plain objects.
+import type { KafkaClusterSpec } from '../../crd/kafka-cluster.ts';
+import type { ClusterRef } from '../labels.ts';
+import type { KafkaNode } from '../nodes.ts';
+import { buildConfigMap } from './config.ts';
+import { buildNodeClaim, buildNodePod } from './pod.ts';
+import { buildBootstrapService, buildBrokerDisruptionBudget, buildHeadlessService } from './services.ts';
+
+export * from './config.ts';
+export * from './pod.ts';
+export * from './services.ts';
+
+/** All objects of a cluster, in the order they are best created. */
+export function buildClusterManifests(
+  cluster: ClusterRef,
+  spec: KafkaClusterSpec,
+  nodes: readonly KafkaNode[],
+) {
+  const poolOf = (node: KafkaNode) => {
+    const pool = spec.nodePools.find((p) => p.name === node.pool);
+    if (pool === undefined) throw new Error(`unknown pool ${node.pool}`);
+    return pool;
+  };
+  return {
+    configMap: buildConfigMap(cluster, spec, nodes),
+    headlessService: buildHeadlessService(cluster, spec),
+    bootstrapService: buildBootstrapService(cluster, spec),
+    disruptionBudget: buildBrokerDisruptionBudget(cluster),
+    claims: nodes.map((node) => buildNodeClaim(cluster, poolOf(node), node)),
+    pods: nodes.map((node) => buildNodePod(cluster, spec, nodes, node)),
+  };
+}

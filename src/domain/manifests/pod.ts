@@ -1,0 +1,150 @@
+// One Pod and one PersistentVolumeClaim per KRaft node. The pod is pinned to
+// its zone, runs the official apache/kafka image as a non-root user, mounts
+// its own claim and the shared config, and carries the hash of everything
+// whose change needs a restart (see nodeConfigHash).
+import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import type { KafkaClusterSpec, NodePool } from '../../crd/kafka-cluster.ts';
+import { kafkaImage } from '../../crd/kafka-versions.ts';
+import { contentHash } from '../hash.ts';
+import { annotationKeys, clusterLabels, labelKeys, ownerReference, type ClusterRef } from '../labels.ts';
+import { names } from '../names.ts';
+import type { KafkaNode } from '../nodes.ts';
+import { configMountPath, dataMountPath, nodeEnv, ports, sharedProperties } from './config.ts';
+
+export const zoneLabel = 'topology.kubernetes.io/zone';
+/** Kafka's controlled shutdown moves leadership away first; give it time before SIGKILL. */
+export const terminationGraceSeconds = 120;
+const kafkaUser = 1000; // appuser in the apache/kafka image
+
+export function nodeLabels(cluster: ClusterRef, node: KafkaNode): Record<string, string> {
+  return {
+    ...clusterLabels(cluster),
+    [labelKeys.pool]: node.pool,
+    [labelKeys.nodeId]: String(node.nodeId),
+    [labelKeys.broker]: String(node.roles.includes('broker')),
+    [labelKeys.controller]: String(node.roles.includes('controller')),
+  };
+}
+
+/**
+ * The hash of what a running node was started with: image, per-node
+ * environment, resources and the shared config without the keys Kafka can
+ * change at run time. A pod whose annotation differs needs a restart.
+ */
+export function nodeConfigHash(
+  cluster: ClusterRef,
+  spec: KafkaClusterSpec,
+  nodes: readonly KafkaNode[],
+  node: KafkaNode,
+  pool: NodePool,
+): string {
+  return contentHash(
+    JSON.stringify({
+      image: kafkaImage(spec.kafkaVersion),
+      env: nodeEnv(cluster, spec, node),
+      resources: pool.resources ?? null,
+      config: [...sharedProperties(cluster, spec, nodes, { dynamic: false })],
+    }),
+  );
+}
+
+export function buildNodePod(
+  cluster: ClusterRef,
+  spec: KafkaClusterSpec,
+  nodes: readonly KafkaNode[],
+  node: KafkaNode,
+): V1Pod {
+  const pool = spec.nodePools.find((p) => p.name === node.pool);
+  if (pool === undefined) throw new Error(`node ${node.podName} belongs to unknown pool ${node.pool}`);
+  const isBroker = node.roles.includes('broker');
+  const probePort = isBroker ? (spec.listeners[0]?.port ?? 9092) : ports.controller;
+  const containerPorts = [
+    ...(isBroker ? spec.listeners.map((l) => ({ name: l.name, containerPort: l.port })) : []),
+    ...(node.roles.includes('controller') ? [{ name: 'controller', containerPort: ports.controller }] : []),
+  ];
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: node.podName,
+      namespace: cluster.namespace,
+      labels: nodeLabels(cluster, node),
+      annotations: { [annotationKeys.configHash]: nodeConfigHash(cluster, spec, nodes, node, pool) },
+      ownerReferences: [ownerReference(cluster)],
+    },
+    spec: {
+      hostname: node.podName,
+      subdomain: names.headlessService(cluster.name),
+      enableServiceLinks: false,
+      restartPolicy: 'Always',
+      terminationGracePeriodSeconds: terminationGraceSeconds,
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [
+              { matchExpressions: [{ key: zoneLabel, operator: 'In', values: [node.zone] }] },
+            ],
+          },
+        },
+      },
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: kafkaUser,
+        runAsGroup: kafkaUser,
+        fsGroup: kafkaUser,
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
+      containers: [
+        {
+          name: 'kafka',
+          image: kafkaImage(spec.kafkaVersion),
+          env: nodeEnv(cluster, spec, node),
+          ports: containerPorts,
+          readinessProbe: { tcpSocket: { port: probePort }, periodSeconds: 5, failureThreshold: 3 },
+          livenessProbe: {
+            tcpSocket: { port: probePort },
+            initialDelaySeconds: 60,
+            periodSeconds: 10,
+            failureThreshold: 6,
+          },
+          ...(pool.resources ? { resources: pool.resources } : {}),
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+          volumeMounts: [
+            { name: 'data', mountPath: dataMountPath },
+            { name: 'config', mountPath: configMountPath, readOnly: true },
+          ],
+        },
+      ],
+      volumes: [
+        { name: 'data', persistentVolumeClaim: { claimName: names.dataClaim(node.podName) } },
+        { name: 'config', configMap: { name: names.configMap(cluster.name) } },
+      ],
+    },
+  };
+}
+
+/**
+ * The node's data volume. It is owned by the cluster (deleted with it) only
+ * when the pool asks for deleteClaim; otherwise the data outlives the cluster.
+ */
+export function buildNodeClaim(
+  cluster: ClusterRef,
+  pool: NodePool,
+  node: KafkaNode,
+): V1PersistentVolumeClaim {
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: {
+      name: names.dataClaim(node.podName),
+      namespace: cluster.namespace,
+      labels: nodeLabels(cluster, node),
+      ...(pool.storage.deleteClaim ? { ownerReferences: [ownerReference(cluster)] } : {}),
+    },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      resources: { requests: { storage: pool.storage.size } },
+      ...(pool.storage.class ? { storageClassName: pool.storage.class } : {}),
+    },
+  };
+}

@@ -1,0 +1,112 @@
+// Kafka checks shared by integration tests: readiness of broker pods and a
+// round trip of acknowledged messages through a replicated topic.
+import type { CoreV1Api } from '@kubernetes/client-node';
+import { type V1Pod } from '@kubernetes/client-node';
+import type { Admin } from '@platformatic/kafka';
+import {
+  Consumer,
+  MessagesStreamModes,
+  Producer,
+  ProduceAcks,
+  stringDeserializers,
+  stringSerializers,
+} from '@platformatic/kafka';
+import { eventually } from './cluster.ts';
+
+export const isReady = (pod: V1Pod | undefined): boolean =>
+  pod?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+
+export async function readyPods(
+  core: CoreV1Api,
+  namespace: string,
+  count: number,
+  timeoutMs = 240_000,
+): Promise<V1Pod[]> {
+  return eventually(
+    `${count} pods in ${namespace} to be Ready`,
+    async () => {
+      const pods = (await core.listNamespacedPod({ namespace })).items;
+      return pods.length === count && pods.every(isReady) ? pods : undefined;
+    },
+    timeoutMs,
+    500,
+  );
+}
+
+/** Waits until every partition of `topic` has `replicas` in-sync replicas. */
+export function fullIsr(
+  admin: Admin,
+  topic: string,
+  partitions: number,
+  replicas: number,
+  timeoutMs = 120_000,
+) {
+  return eventually(
+    `${topic} to have ${replicas} in-sync replicas on every partition`,
+    async () => {
+      const metadata = await admin.metadata({ topics: [topic], forceUpdate: true });
+      const parts = metadata.topics.get(topic)?.partitions ?? [];
+      return parts.length === partitions && parts.every((p) => p.isr.length === replicas) ? true : undefined;
+    },
+    timeoutMs,
+    500,
+  );
+}
+
+export async function produce(bootstrapBrokers: string[], topic: string, count: number): Promise<void> {
+  const producer = new Producer({
+    clientId: 'keelson-test-producer',
+    bootstrapBrokers,
+    serializers: stringSerializers,
+    acks: ProduceAcks.ALL,
+  });
+  try {
+    for (let batch = 0; batch < count; batch += 100) {
+      const size = Math.min(100, count - batch);
+      await producer.send({
+        messages: Array.from({ length: size }, (_, i) => ({
+          topic,
+          key: String(batch + i),
+          value: `message-${batch + i}`,
+        })),
+      });
+    }
+  } finally {
+    await producer.close();
+  }
+}
+
+/** Consumes `topic` from the start until `count` distinct keys arrived; returns them. */
+export async function consumeKeys(
+  bootstrapBrokers: string[],
+  topic: string,
+  count: number,
+): Promise<Set<string>> {
+  const consumer = new Consumer({
+    clientId: 'keelson-test-consumer',
+    groupId: `verify-${topic}-${Date.now()}`,
+    bootstrapBrokers,
+    deserializers: stringDeserializers,
+  });
+  const seen = new Set<string>();
+  try {
+    const stream = await consumer.consume({
+      topics: [topic],
+      mode: MessagesStreamModes.EARLIEST,
+      autocommit: false,
+    });
+    const deadline = setTimeout(
+      () => stream.destroy(new Error(`consumed only ${seen.size} of ${count}`)),
+      60_000,
+    );
+    for await (const message of stream) {
+      if (message.value !== `message-${message.key}`) throw new Error(`corrupt message ${message.key}`);
+      seen.add(message.key);
+      if (seen.size === count) break;
+    }
+    clearTimeout(deadline);
+  } finally {
+    await consumer.close(true);
+  }
+  return seen;
+}

@@ -1,0 +1,201 @@
+// The shipped RBAC on the real API server: the operator's ServiceAccount can
+// do everything the operator does in a namespace it manages, and is refused
+// elsewhere (another namespace's Secrets and pods, cluster-wide Secrets,
+// Nodes it would change, RBAC itself).
+import {
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  KubernetesObjectApi,
+  PolicyV1Api,
+  RbacAuthorizationV1Api,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parseAllDocuments } from 'yaml';
+import { apiVersion, group, kind, plural, version } from '../../../src/crd/kafka-cluster.ts';
+import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
+import { adminKubeConfig, createNamespace, env } from '../../helpers/cluster.ts';
+import { installCrd } from '../../helpers/crd.ts';
+
+const deployDir = join(import.meta.dirname, '../../../deploy');
+const rbacFiles = [
+  '000-namespace.yaml',
+  'rbac/010-serviceaccount.yaml',
+  'rbac/020-clusterrole-watch.yaml',
+  'rbac/030-clusterrole-manage.yaml',
+  'rbac/040-operator-namespace.yaml',
+  'rbac/050-rolebinding-managed-namespace.yaml',
+];
+
+const forbidden = (err: { code?: number }) => err.code === 403;
+
+describe('the shipped operator RBAC', () => {
+  const admin = adminKubeConfig();
+  const core = admin.makeApiClient(CoreV1Api);
+  let managed = '';
+  let other = '';
+  let asOperator: KubeConfig;
+
+  before(async () => {
+    await installCrd(admin);
+    managed = await createNamespace(core, 'managed');
+    other = await createNamespace(core, 'unmanaged');
+    const objects = admin.makeApiClient(KubernetesObjectApi);
+    for (const file of rbacFiles) {
+      for (const doc of parseAllDocuments(readFileSync(join(deployDir, file), 'utf8'))) {
+        const object = doc.toJS() as KubernetesObject;
+        // The shipped binding names the example namespace "kafka"; bind the test's instead.
+        if (file.includes('managed-namespace') && object.metadata) object.metadata.namespace = managed;
+        await objects.create(object).catch((err: { code?: number }) => {
+          if (err.code !== 409) throw err;
+        });
+      }
+    }
+    for (const namespace of [managed, other]) {
+      await core.createNamespacedSecret({
+        namespace,
+        body: { metadata: { name: 'backup-creds' }, stringData: { k: 'v' } },
+      });
+    }
+    const token = await core.createNamespacedServiceAccountToken({
+      name: 'keelson-operator',
+      namespace: 'keelson-system',
+      body: { spec: { audiences: [], expirationSeconds: 600 } },
+    });
+    asOperator = new KubeConfig();
+    asOperator.loadFromOptions({
+      clusters: [{ name: 'testenv', server: env.apiServerUrl, caFile: admin.getCurrentCluster()?.caFile }],
+      users: [{ name: 'operator', token: token.status?.token }],
+      contexts: [{ name: 'operator', cluster: 'testenv', user: 'operator' }],
+      currentContext: 'operator',
+    });
+  });
+
+  after(async () => {
+    await core.deleteNamespace({ name: managed });
+    await core.deleteNamespace({ name: other });
+    await admin
+      .makeApiClient(RbacAuthorizationV1Api)
+      .deleteClusterRoleBinding({ name: 'keelson-operator-watch' })
+      .catch(() => undefined);
+  });
+
+  it('lets the operator do its work in a managed namespace', async () => {
+    const opCore = asOperator.makeApiClient(CoreV1Api);
+    const opCustom = asOperator.makeApiClient(CustomObjectsApi);
+    await admin.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
+      group,
+      version,
+      namespace: managed,
+      plural,
+      body: { apiVersion, kind, metadata: { name: 'orders' }, spec: minimalSpec },
+    });
+
+    await opCustom.listClusterCustomObject({ group, version, plural });
+    await opCustom.patchNamespacedCustomObjectStatus({
+      group,
+      version,
+      namespace: managed,
+      plural,
+      name: 'orders',
+      body: [{ op: 'add', path: '/status', value: { observedGeneration: 1 } }],
+    });
+    await opCustom.patchNamespacedCustomObject({
+      group,
+      version,
+      namespace: managed,
+      plural,
+      name: 'orders',
+      body: [{ op: 'add', path: '/metadata/finalizers', value: ['keelson.dev/teardown'] }],
+    });
+    await opCore.listNode();
+    await opCore.createNamespacedConfigMap({
+      namespace: managed,
+      body: { metadata: { name: 'orders-config' } },
+    });
+    await opCore.createNamespacedService({
+      namespace: managed,
+      body: { metadata: { name: 'orders-nodes' }, spec: { clusterIP: 'None', ports: [{ port: 9093 }] } },
+    });
+    await opCore.createNamespacedPersistentVolumeClaim({
+      namespace: managed,
+      body: {
+        metadata: { name: 'data-orders-0' },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+      },
+    });
+    await opCore.createNamespacedPod({
+      namespace: managed,
+      body: {
+        metadata: { name: 'probe' },
+        spec: { containers: [{ name: 'c', image: 'apache/kafka:4.1.1' }] },
+      },
+    });
+    await opCore.deleteNamespacedPod({ name: 'probe', namespace: managed });
+    await asOperator.makeApiClient(PolicyV1Api).createNamespacedPodDisruptionBudget({
+      namespace: managed,
+      body: {
+        metadata: { name: 'orders-brokers' },
+        spec: { maxUnavailable: 1, selector: { matchLabels: { a: 'b' } } },
+      },
+    });
+    await opCore.readNamespacedSecret({ name: 'backup-creds', namespace: managed });
+    await opCore.createNamespacedEvent({
+      namespace: managed,
+      body: {
+        metadata: { generateName: 'orders-' },
+        involvedObject: { apiVersion, kind, name: 'orders', namespace: managed },
+        reason: 'Test',
+        message: 'rbac check',
+        type: 'Normal',
+      },
+    });
+    await asOperator.makeApiClient(CoordinationV1Api).createNamespacedLease({
+      namespace: 'keelson-system',
+      body: { metadata: { name: `keelson-test-${Date.now()}` }, spec: { holderIdentity: 'test' } },
+    });
+  });
+
+  it('refuses the operator outside what it needs', async () => {
+    const opCore = asOperator.makeApiClient(CoreV1Api);
+    await assert.rejects(opCore.readNamespacedSecret({ name: 'backup-creds', namespace: other }), forbidden);
+    await assert.rejects(opCore.listNamespacedSecret({ namespace: managed }), forbidden);
+    await assert.rejects(opCore.listSecretForAllNamespaces(), forbidden);
+    await assert.rejects(
+      opCore.createNamespacedPod({
+        namespace: other,
+        body: {
+          metadata: { name: 'probe' },
+          spec: { containers: [{ name: 'c', image: 'apache/kafka:4.1.1' }] },
+        },
+      }),
+      forbidden,
+    );
+    await assert.rejects(opCore.deleteNode({ name: 'node-zone-a' }), forbidden);
+    await assert.rejects(
+      asOperator.makeApiClient(RbacAuthorizationV1Api).createClusterRoleBinding({
+        body: {
+          metadata: { name: 'escalate' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+          subjects: [{ kind: 'ServiceAccount', name: 'keelson-operator', namespace: 'keelson-system' }],
+        },
+      }),
+      forbidden,
+    );
+    await assert.rejects(
+      asOperator.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
+        group,
+        version,
+        namespace: managed,
+        plural,
+        body: { apiVersion, kind, metadata: { name: 'made-by-operator' }, spec: minimalSpec },
+      }),
+      forbidden,
+    );
+  });
+});

@@ -1,0 +1,181 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { KafkaClusterSpec, type KafkaClusterSpecInput } from '../../../src/crd/kafka-cluster.ts';
+import { annotationKeys } from '../../../src/domain/labels.ts';
+import { buildClusterManifests, clusterId, nodeConfigHash } from '../../../src/domain/manifests/index.ts';
+import { names } from '../../../src/domain/names.ts';
+import { assignNodeIdBases, planNodes, type KafkaNode } from '../../../src/domain/nodes.ts';
+
+const cluster = { name: 'orders', namespace: 'team', uid: '0f8fad5b-d9cb-469f-a165-70867728950e' };
+
+const separatePools: KafkaClusterSpecInput = {
+  kafkaVersion: '4.1.1',
+  nodePools: [
+    {
+      name: 'controllers',
+      roles: ['controller'],
+      replicas: 3,
+      zones: ['zone-a', 'zone-b', 'zone-c'],
+      storage: { size: '1Gi' },
+    },
+    {
+      name: 'brokers',
+      roles: ['broker'],
+      replicas: 4,
+      zones: ['zone-a', 'zone-b', 'zone-c'],
+      storage: { size: '10Gi', deleteClaim: true },
+    },
+  ],
+};
+
+function build(input: KafkaClusterSpecInput, bases: Record<string, number> = {}) {
+  const spec = KafkaClusterSpec.parse(input);
+  const nodes = planNodes(cluster.name, spec, assignNodeIdBases(spec.nodePools, bases));
+  return { spec, nodes, manifests: buildClusterManifests(cluster, spec, nodes) };
+}
+
+const env = (pod: { spec?: { containers: { env?: { name: string; value?: string }[] }[] } }, name: string) =>
+  pod.spec?.containers[0]?.env?.find((e) => e.name === name)?.value;
+
+describe('planNodes', () => {
+  it('gives each pool its own block of node ids and spreads its nodes over its zones in turn', () => {
+    const { nodes } = build(separatePools);
+    assert.deepEqual(
+      nodes.map((n) => [n.podName, n.nodeId, n.zone]),
+      [
+        ['orders-controllers-0', 0, 'zone-a'],
+        ['orders-controllers-1', 1, 'zone-b'],
+        ['orders-controllers-2', 2, 'zone-c'],
+        ['orders-brokers-0', 100, 'zone-a'],
+        ['orders-brokers-1', 101, 'zone-b'],
+        ['orders-brokers-2', 102, 'zone-c'],
+        ['orders-brokers-3', 103, 'zone-a'],
+      ],
+    );
+  });
+  it('keeps the node ids of existing pools when a pool is added before them', () => {
+    const bases = assignNodeIdBases([{ name: 'new' }, { name: 'brokers' }], { brokers: 0 });
+    assert.deepEqual(bases, { new: 100, brokers: 0 });
+  });
+});
+
+describe('buildClusterManifests', () => {
+  it('pins every pod to its zone', () => {
+    const { manifests, nodes } = build(separatePools);
+    manifests.pods.forEach((pod, i) => {
+      const term =
+        pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
+          ?.nodeSelectorTerms[0];
+      assert.deepEqual(term?.matchExpressions, [
+        { key: 'topology.kubernetes.io/zone', operator: 'In', values: [nodes[i]?.zone] },
+      ]);
+    });
+  });
+
+  it('configures listeners by role: brokers advertise their own address, controllers only listen on 9093', () => {
+    const { manifests } = build(separatePools);
+    const controller = manifests.pods[0];
+    const broker = manifests.pods[3];
+    assert.ok(controller && broker);
+    assert.equal(env(controller, 'KAFKA_PROCESS_ROLES'), 'controller');
+    assert.equal(env(controller, 'KAFKA_LISTENERS'), 'CONTROLLER://$(POD_IP):9093');
+    assert.equal(env(controller, 'KAFKA_ADVERTISED_LISTENERS'), undefined);
+    assert.equal(env(broker, 'KAFKA_PROCESS_ROLES'), 'broker');
+    assert.equal(env(broker, 'KAFKA_NODE_ID'), '100');
+    assert.equal(env(broker, 'KAFKA_LISTENERS'), 'PLAIN://$(POD_IP):9092');
+    assert.equal(env(broker, 'KAFKA_ADVERTISED_LISTENERS'), 'PLAIN://$(POD_IP):9092');
+    assert.equal(env(broker, 'KAFKA_BROKER_RACK'), 'zone-a');
+    assert.equal(env(broker, 'CLUSTER_ID'), clusterId(cluster.uid));
+  });
+
+  it('lists only controllers as quorum voters, by their stable DNS names', () => {
+    const { manifests } = build(separatePools);
+    const voters = /controller\.quorum\.voters=(.*)/.exec(
+      manifests.configMap.data?.['server.properties'] ?? '',
+    )?.[1];
+    assert.equal(
+      voters,
+      [0, 1, 2].map((i) => `${i}@orders-controllers-${i}.orders-nodes.team.svc.cluster.local:9093`).join(','),
+    );
+  });
+
+  it('gives pods probes, a grace period, a non-root user, their claim and an owner', () => {
+    const { manifests } = build(separatePools);
+    const pod = manifests.pods[3];
+    const container = pod?.spec?.containers[0];
+    assert.equal(container?.image, 'apache/kafka:4.1.1');
+    assert.deepEqual(container?.readinessProbe?.tcpSocket, { port: 9092 });
+    assert.ok(container?.livenessProbe?.tcpSocket);
+    assert.equal(pod?.spec?.securityContext?.runAsNonRoot, true);
+    assert.equal(pod?.spec?.terminationGracePeriodSeconds, 120);
+    assert.equal(pod?.spec?.volumes?.[0]?.persistentVolumeClaim?.claimName, 'data-orders-brokers-0');
+    assert.equal(pod?.metadata?.ownerReferences?.[0]?.uid, cluster.uid);
+    assert.equal(pod?.metadata?.ownerReferences?.[0]?.controller, true);
+  });
+
+  it('lets a claim outlive the cluster unless its pool asks for deleteClaim', () => {
+    const { manifests } = build(separatePools);
+    assert.equal(manifests.claims[0]?.metadata?.ownerReferences, undefined);
+    assert.equal(manifests.claims[3]?.metadata?.ownerReferences?.[0]?.uid, cluster.uid);
+    assert.deepEqual(manifests.claims[3]?.spec?.resources?.requests, { storage: '10Gi' });
+  });
+
+  it('shortens names that would pass 63 characters, keeping them unique', () => {
+    const long = 'a'.repeat(70);
+    const a = names.nodePod(long, 'brokers', 1);
+    const b = names.nodePod(`${long}b`, 'brokers', 1);
+    assert.ok(a.length <= 63 && b.length <= 63);
+    assert.notEqual(a, b);
+    assert.match(a, /-brokers-1$/);
+  });
+});
+
+describe('nodeConfigHash', () => {
+  const hashes = (input: KafkaClusterSpecInput): Map<string, string> => {
+    const { manifests } = build(input);
+    return new Map(
+      manifests.pods.map((p) => [
+        p.metadata?.name ?? '',
+        p.metadata?.annotations?.[annotationKeys.configHash] ?? '',
+      ]),
+    );
+  };
+  const before = hashes(separatePools);
+  const changed = (input: KafkaClusterSpecInput): string[] => {
+    const after = hashes(input);
+    return [...before.keys()].filter((name) => after.has(name) && after.get(name) !== before.get(name));
+  };
+
+  it('changes for every pod when the Kafka version changes', () => {
+    assert.equal(changed({ ...separatePools, kafkaVersion: '3.9.1' }).length, 7);
+  });
+  it('changes for every pod when a static broker config changes', () => {
+    assert.equal(changed({ ...separatePools, config: { 'num.partitions': 6 } }).length, 7);
+  });
+  it('does not change when only a dynamic broker config changes', () => {
+    assert.deepEqual(changed({ ...separatePools, config: { 'log.retention.ms': 3_600_000 } }), []);
+  });
+  it('does not change existing pods when a broker is added', () => {
+    const more = structuredClone(separatePools);
+    if (more.nodePools[1]) more.nodePools[1].replicas = 5;
+    assert.deepEqual(changed(more), []);
+  });
+  it('changes only the pod whose own settings change', () => {
+    const input = KafkaClusterSpec.parse(separatePools);
+    const nodes = planNodes(cluster.name, input, assignNodeIdBases(input.nodePools, {}));
+    const moved: KafkaNode[] = nodes.map((n) =>
+      n.podName === 'orders-brokers-0' ? { ...n, zone: 'zone-c' } : n,
+    );
+    const pool = input.nodePools[1];
+    assert.ok(pool);
+    const differs = nodes.filter(
+      (n, i) =>
+        nodeConfigHash(cluster, input, nodes, n, pool) !==
+        nodeConfigHash(cluster, input, moved, moved[i] as KafkaNode, pool),
+    );
+    assert.deepEqual(
+      differs.map((n) => n.podName),
+      ['orders-brokers-0'],
+    );
+  });
+});
