@@ -30,6 +30,8 @@ describe('KafkaCluster admission', () => {
       spec: Record<string, unknown>;
       status?: Record<string, unknown>;
     }>;
+  const replace = (name: string, body: object) =>
+    custom.replaceNamespacedCustomObject({ group, version, namespace, plural, name, body });
 
   before(async () => {
     await installCrd(kubeconfig);
@@ -65,16 +67,8 @@ describe('KafkaCluster admission', () => {
     const current = await get('immutable-class');
     const pools = current.spec.nodePools as { storage: { class: string } }[];
     if (pools[0]) pools[0].storage.class = 'slow';
-    await assert.rejects(
-      custom.replaceNamespacedCustomObject({
-        group,
-        version,
-        namespace,
-        plural,
-        name: 'immutable-class',
-        body: current,
-      }),
-      (err) => /spec.nodePools\[0\].storage.class.*storage.class cannot change/.test(apiErrorMessage(err)),
+    await assert.rejects(replace('immutable-class', current), (err) =>
+      /spec.nodePools\[0\].storage.class.*storage.class cannot change/.test(apiErrorMessage(err)),
     );
   });
 
@@ -82,26 +76,11 @@ describe('KafkaCluster admission', () => {
     await create('versions', { ...minimalSpec, kafkaVersion: '3.9.1' });
     const up = await get('versions');
     up.spec.kafkaVersion = '4.1.1';
-    await custom.replaceNamespacedCustomObject({
-      group,
-      version,
-      namespace,
-      plural,
-      name: 'versions',
-      body: up,
-    });
+    await replace('versions', up);
     const down = await get('versions');
     down.spec.kafkaVersion = '3.9.1';
-    await assert.rejects(
-      custom.replaceNamespacedCustomObject({
-        group,
-        version,
-        namespace,
-        plural,
-        name: 'versions',
-        body: down,
-      }),
-      (err) => /spec.kafkaVersion.*older major version/.test(apiErrorMessage(err)),
+    await assert.rejects(replace('versions', down), (err) =>
+      /spec.kafkaVersion.*older major version/.test(apiErrorMessage(err)),
     );
   });
 

@@ -22,6 +22,14 @@ describe('local kube-apiserver', () => {
   const core = kubeconfig.makeApiClient(CoreV1Api);
   const custom = kubeconfig.makeApiClient(CustomObjectsApi);
   let namespace = '';
+  const createWidget = (name: string, size: number, client = custom) =>
+    client.createNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural,
+      body: { apiVersion: `${group}/${version}`, kind: 'Widget', metadata: { name }, spec: { size } },
+    });
 
   before(async () => {
     namespace = await createNamespace(core, 'apiserver');
@@ -74,33 +82,11 @@ describe('local kube-apiserver', () => {
   });
 
   it('serves a custom resource, validates it and keeps status in its subresource', async () => {
-    const created = (await custom.createNamespacedCustomObject({
-      group,
-      version,
-      namespace,
-      plural,
-      body: {
-        apiVersion: `${group}/${version}`,
-        kind: 'Widget',
-        metadata: { name: 'w1' },
-        spec: { size: 3 },
-      },
-    })) as { metadata: { generation: number } };
+    const created = (await createWidget('w1', 3)) as { metadata: { generation: number } };
     assert.equal(created.metadata.generation, 1);
 
     await assert.rejects(
-      custom.createNamespacedCustomObject({
-        group,
-        version,
-        namespace,
-        plural,
-        body: {
-          apiVersion: `${group}/${version}`,
-          kind: 'Widget',
-          metadata: { name: 'bad' },
-          spec: { size: 0 },
-        },
-      }),
+      createWidget('bad', 0),
       (err: { code?: number; body?: string }) => err.code === 422 && /spec.size/.test(String(err.body)),
     );
 
@@ -144,18 +130,7 @@ describe('local kube-apiserver', () => {
       await eventually('the initial-events bookmark', async () =>
         events.find((e) => e.type === 'BOOKMARK' && e.initialEventsEnd === 'true'),
       );
-      await custom.createNamespacedCustomObject({
-        group,
-        version,
-        namespace,
-        plural,
-        body: {
-          apiVersion: `${group}/${version}`,
-          kind: 'Widget',
-          metadata: { name: 'w2' },
-          spec: { size: 1 },
-        },
-      });
+      await createWidget('w2', 1);
       await custom.patchNamespacedCustomObject({
         group,
         version,
@@ -226,20 +201,6 @@ describe('local kube-apiserver', () => {
       asReader.makeApiClient(CoreV1Api).listNamespacedPod({ namespace }),
       (err: { code?: number }) => err.code === 403,
     );
-    await assert.rejects(
-      readerCustom.createNamespacedCustomObject({
-        group,
-        version,
-        namespace,
-        plural,
-        body: {
-          apiVersion: `${group}/${version}`,
-          kind: 'Widget',
-          metadata: { name: 'w3' },
-          spec: { size: 1 },
-        },
-      }),
-      (err: { code?: number }) => err.code === 403,
-    );
+    await assert.rejects(createWidget('w3', 1, readerCustom), (err: { code?: number }) => err.code === 403);
   });
 });

@@ -367,26 +367,31 @@ export class NodeAgent {
     }
     const version = kafkaVersionFromImage(container.image ?? '', this.options.kafkaVersions);
     const namespace = runtime.namespace;
-    const configMaps = new Map<string, Record<string, string>>();
-    const secrets = new Map<string, Record<string, string>>();
-    for (const ref of [
-      ...(container.envFrom ?? []).map((f) => f.configMapRef?.name),
-      ...(container.env ?? []).map((e) => e.valueFrom?.configMapKeyRef?.name),
-    ]) {
-      if (ref && !configMaps.has(ref)) {
-        const data = await configMapData(this.core, namespace, ref);
-        if (data) configMaps.set(ref, data);
+    const load = async (
+      names: (string | undefined)[],
+      read: (name: string) => Promise<Record<string, string> | undefined>,
+    ): Promise<Map<string, Record<string, string>>> => {
+      const loaded = new Map<string, Record<string, string>>();
+      for (const name of new Set(names)) {
+        const data = name ? await read(name) : undefined;
+        if (name && data) loaded.set(name, data);
       }
-    }
-    for (const ref of [
-      ...(container.envFrom ?? []).map((f) => f.secretRef?.name),
-      ...(container.env ?? []).map((e) => e.valueFrom?.secretKeyRef?.name),
-    ]) {
-      if (ref && !secrets.has(ref)) {
-        const data = await secretData(this.core, namespace, ref);
-        if (data) secrets.set(ref, data);
-      }
-    }
+      return loaded;
+    };
+    const configMaps = await load(
+      [
+        ...(container.envFrom ?? []).map((f) => f.configMapRef?.name),
+        ...(container.env ?? []).map((e) => e.valueFrom?.configMapKeyRef?.name),
+      ],
+      (name) => configMapData(this.core, namespace, name),
+    );
+    const secrets = await load(
+      [
+        ...(container.envFrom ?? []).map((f) => f.secretRef?.name),
+        ...(container.env ?? []).map((e) => e.valueFrom?.secretKeyRef?.name),
+      ],
+      (name) => secretData(this.core, namespace, name),
+    );
     const env = resolveEnv(
       pod,
       container,

@@ -3,25 +3,12 @@
 // agent does not have; for those the broker's own start-up signal stands in.
 import type { V1Container, V1Probe } from '@kubernetes/client-node';
 import { request } from 'node:http';
-import { createConnection } from 'node:net';
+import { tcpOpen } from '../src/net.ts';
 
 function portNumber(container: V1Container, port: number | string): number | undefined {
   if (typeof port === 'number') return port;
   if (/^\d+$/.test(port)) return Number(port);
   return container.ports?.find((p) => p.name === port)?.containerPort;
-}
-
-function tcpCheck(host: string, port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host, port, timeout: timeoutMs });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.on('connect', () => done(true));
-    socket.on('timeout', () => done(false));
-    socket.on('error', () => done(false));
-  });
 }
 
 function httpCheck(host: string, port: number, path: string, timeoutMs: number): Promise<boolean> {
@@ -47,7 +34,7 @@ export async function probeReady(
   const timeoutMs = (probe.timeoutSeconds ?? 1) * 1000;
   if (probe.tcpSocket) {
     const port = portNumber(container, probe.tcpSocket.port as number | string);
-    return port !== undefined && tcpCheck(probe.tcpSocket.host ?? podIP, port, timeoutMs);
+    return port !== undefined && tcpOpen(probe.tcpSocket.host ?? podIP, port, timeoutMs);
   }
   if (probe.httpGet) {
     const port = portNumber(container, probe.httpGet.port as number | string);

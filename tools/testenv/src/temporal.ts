@@ -3,30 +3,17 @@
 // the web UI, and Keelson's search attributes. The SQLite file is new at every
 // `up`, so registering the attributes with --search-attribute always applies.
 import { execFile } from 'node:child_process';
-import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { searchAttributes } from '../../../src/workflows/search-attributes.ts';
 import { temporalBin } from './build.ts';
 import { stateDir } from './paths.ts';
 import { loopback, ports } from './ports.ts';
+import { tcpOpen } from './net.ts';
 import { startDaemon, waitFor } from './processes.ts';
 
 export const temporalAddress = `${loopback}:${ports.temporal}`;
 export const temporalUiUrl = `http://${loopback}:${ports.temporalUi}`;
 export const temporalNamespace = 'default';
-
-export function tcpOpen(host: string, port: number, timeoutMs = 1_000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host, port, timeout: timeoutMs });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.on('connect', () => done(true));
-    socket.on('timeout', () => done(false));
-    socket.on('error', () => done(false));
-  });
-}
 
 export async function startTemporal(): Promise<void> {
   const attributeFlags = Object.values(searchAttributes).flatMap((a) => [
