@@ -19,9 +19,16 @@ function makeStructural(node: unknown, path: string): void {
   const schema = node as Schema;
   delete schema.$schema;
   if (schema.additionalProperties === false) delete schema.additionalProperties;
-  if (schema['x-kubernetes-preserve-unknown-fields'] === true) {
-    delete schema.additionalProperties;
-    schema.type = 'object';
+  // A value that is a string or an integer (broker config): Kubernetes'
+  // int-or-string, which CEL rules can still type.
+  const alternatives = schema.anyOf;
+  if (
+    Array.isArray(alternatives) &&
+    alternatives.length === 2 &&
+    alternatives.every((v: Schema) => v.type === 'string' || v.type === 'integer')
+  ) {
+    delete schema.anyOf;
+    schema['x-kubernetes-int-or-string'] = true;
   }
   if (Math.abs(Number(schema.minimum)) === safeIntegerBound) delete schema.minimum;
   if (Math.abs(Number(schema.maximum)) === safeIntegerBound) delete schema.maximum;

@@ -53,6 +53,13 @@ const setOf = <T extends z.ZodType>(item: T, min: number, max: number) =>
     .refine((values) => new Set(values).size === values.length, 'Duplicate value: each value may appear once')
     .meta({ 'x-kubernetes-list-type': 'set' });
 
+/**
+ * An optional section whose default is the section with all its own defaults
+ * filled in: the API server checks a default against the section's rules as
+ * it stands, without applying the defaults nested inside it.
+ */
+const withDefaults = <T extends z.ZodType>(schema: T) => schema.default(schema.parse({}) as never);
+
 const resourceList = z.object({ cpu: quantity.optional(), memory: quantity.optional() });
 
 export const Storage = withRules(
@@ -89,7 +96,7 @@ export const Listener = withRules(
     tls: z.boolean().default(false),
     authentication: z
       .object({ type: z.enum(['none', 'scram-sha-512', 'mtls']).default('none') })
-      .prefault({}),
+      .default({ type: 'none' }),
   }),
   listenerRules,
 );
@@ -151,7 +158,7 @@ export const Backup = withRules(
         keepLast: z.int().min(1).max(1000).default(7),
         maxAge: duration.optional(),
       })
-      .prefault({}),
+      .default({ keepLast: 7 }),
     records: z
       .object({
         topics: z.array(z.string().min(1).max(249)).min(1).max(100),
@@ -173,9 +180,11 @@ export const Drill = withRules(
 );
 
 export const BrokerConfig = withRules(
-  z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).meta({
-    'x-kubernetes-preserve-unknown-fields': true,
-  }),
+  z
+    // Values are strings or integers (Kubernetes int-or-string): quote booleans and decimals.
+    .record(z.string(), z.union([z.string(), z.int()]))
+    .refine((config) => Object.keys(config).length <= 200, 'config may hold at most 200 keys')
+    .meta({ maxProperties: 200 }),
   configRules,
 );
 
@@ -200,15 +209,15 @@ export const KafkaClusterSpec = withRules(
         defaultReplicationFactor: z.int().min(1).max(10).default(3),
         minInSyncReplicas: z.int().min(1).max(10).default(2),
       })
-      .prefault({}),
+      .default({ defaultReplicationFactor: 3, minInSyncReplicas: 2 }),
     /** Set broker.rack to each node's zone so replicas spread across zones. @default true */
     rackAwareness: z.boolean().default(true),
-    metadataVersion: MetadataVersion.prefault({}),
-    rollout: Rollout.prefault({}),
+    metadataVersion: withDefaults(MetadataVersion),
+    rollout: withDefaults(Rollout),
     /** Stop acting on the cluster (no operations start) until unset. @default false */
     paused: z.boolean().default(false),
     backup: Backup.optional(),
-    drill: Drill.prefault({}),
+    drill: withDefaults(Drill),
   }),
   specRules,
 );

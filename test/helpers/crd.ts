@@ -2,20 +2,22 @@
 // test file) and waits until it is served.
 import {
   ApiextensionsV1Api,
+  loadYaml,
   type KubeConfig,
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { crdFile } from '../../src/cli/crd.ts';
 import { eventually } from './cluster.ts';
 
 export async function installCrd(kubeconfig: KubeConfig): Promise<void> {
   const api = kubeconfig.makeApiClient(ApiextensionsV1Api);
-  const crd = parse(
+  // loadYaml maps the YAML onto the client's typed model; a plain parse would
+  // lose every x-kubernetes-* key when the typed API call serialises it.
+  const crd = loadYaml<V1CustomResourceDefinition>(
     readFileSync(join(import.meta.dirname, '../..', crdFile), 'utf8'),
-  ) as V1CustomResourceDefinition;
+  );
   const name = crd.metadata?.name ?? '';
   try {
     const existing = await api.readCustomResourceDefinition({ name });
