@@ -1,0 +1,41 @@
+// What the operator observes about a running cluster, gathered by activities
+// (Kubernetes pods and claims, Kafka metadata and quorum) and handed to the
+// pure planning and roll functions as plain data.
+
+export interface ObservedNode {
+  podName: string;
+  nodeId: number;
+  pool: string;
+  zone: string;
+  roles: ('controller' | 'broker')[];
+  podExists: boolean;
+  claimExists: boolean;
+  /** The pod's Ready condition. */
+  ready: boolean;
+  /** keelson.dev/config-hash of the running pod. */
+  configHash?: string;
+  /** Why the pod cannot run, when Kubernetes says so (Unschedulable, ErrImagePull, CrashLoopBackOff, …). */
+  failure?: { reason: string; message: string };
+  /** The broker is replaying its log after an unclean shutdown. */
+  inLogRecovery?: boolean;
+}
+
+export interface QuorumVoter {
+  nodeId: number;
+  /** Within the quorum's fetch lag bound of the leader. */
+  caughtUp: boolean;
+}
+
+export interface QuorumState {
+  leaderId: number;
+  voters: QuorumVoter[];
+}
+
+export interface PartitionState {
+  topic: string;
+  partition: number;
+  replicas: number[];
+  isr: number[];
+  /** The topic's effective min.insync.replicas. */
+  minIsr: number;
+}

@@ -1,0 +1,162 @@
+// Which node a rolling restart restarts next, as a pure function of what is
+// observed. The workflow calls it between restarts, so a roll re-decides from
+// the cluster as it is, never from a plan made earlier.
+//
+// 1. Nothing left to restart: done.
+// 2. A node restarted by this roll that is not back yet: wait for it; if its
+//    pod cannot be scheduled or cannot start, stop the roll (blocked).
+// 3. The delay between restarts has not passed: wait.
+// 4. Unready nodes first: restarting a node that already serves nothing
+//    costs no availability (Strimzi does the same).
+// 5. Then controllers (controller-only, then combined nodes), then brokers;
+//    the active quorum leader last of all.
+// 6. A controller restarts only if, without it, a majority of all voters is
+//    caught up with the leader.
+// 7. A broker restarts only if no partition it holds in-sync would fall below
+//    its min.insync.replicas; never while it replays its log.
+// 8. With zone batching, the remaining brokers of the candidate's zone
+//    restart together when step 7 holds for all of them at once; otherwise
+//    one at a time.
+// Nodes that fail 6 or 7 are skipped in favour of the next candidate; when
+// none qualifies the roll waits, naming why.
+import type { ObservedNode, PartitionState, QuorumState } from './observed.ts';
+
+export interface RollState {
+  /** Nodes still to restart in this roll. */
+  pending: readonly ObservedNode[];
+  /** Nodes this roll restarted already (by pod name). */
+  restarted: readonly ObservedNode[];
+  /** Every node of the cluster, as observed now. */
+  nodes: readonly ObservedNode[];
+  quorum: QuorumState | undefined;
+  partitions: readonly PartitionState[];
+  zoneBatched: boolean;
+  delayBetweenRestartsMs: number;
+  /** When the previous restart of this roll was made (ms), if any. */
+  lastRestartAt: number | undefined;
+  now: number;
+}
+
+export type RollDecision =
+  | { kind: 'done' }
+  | { kind: 'restart'; nodes: ObservedNode[]; reason: string }
+  | { kind: 'wait'; reason: string; retryAfterMs: number }
+  | { kind: 'blocked'; reason: string; message: string };
+
+const isController = (n: ObservedNode): boolean => n.roles.includes('controller');
+const isBroker = (n: ObservedNode): boolean => n.roles.includes('broker');
+const shortWaitMs = 5_000;
+
+function orderCandidates(pending: readonly ObservedNode[], quorum: QuorumState | undefined): ObservedNode[] {
+  const rank = (n: ObservedNode): number => {
+    if (!n.ready) return 0;
+    if (quorum && n.nodeId === quorum.leaderId) return 4;
+    if (isController(n) && !isBroker(n)) return 1;
+    if (isController(n)) return 2;
+    return 3;
+  };
+  return [...pending].sort((a, b) => rank(a) - rank(b) || a.nodeId - b.nodeId);
+}
+
+/** Why restarting `leaving` together would break the quorum, or undefined if it would not. */
+export function quorumRisk(
+  quorum: QuorumState | undefined,
+  leaving: readonly ObservedNode[],
+): string | undefined {
+  const controllers = leaving.filter(isController);
+  if (controllers.length === 0) return undefined;
+  if (quorum === undefined) return 'the controller quorum state is unknown';
+  const ids = new Set(controllers.map((n) => n.nodeId));
+  const majority = Math.floor(quorum.voters.length / 2) + 1;
+  const caughtUp = quorum.voters.filter((v) => !ids.has(v.nodeId) && v.caughtUp).length;
+  return caughtUp >= majority
+    ? undefined
+    : `only ${caughtUp} of ${quorum.voters.length} controllers would stay caught up; a majority needs ${majority}`;
+}
+
+/** The partitions that would fall below min.insync.replicas if `leaving` went down together. */
+export function partitionsAtRisk(
+  partitions: readonly PartitionState[],
+  leaving: readonly ObservedNode[],
+): PartitionState[] {
+  const ids = new Set(leaving.filter(isBroker).map((n) => n.nodeId));
+  if (ids.size === 0) return [];
+  return partitions.filter((p) => {
+    if (!p.isr.some((id) => ids.has(id))) return false;
+    return p.isr.filter((id) => !ids.has(id)).length < p.minIsr;
+  });
+}
+
+const describePartitions = (parts: readonly PartitionState[]): string => {
+  const named = parts
+    .slice(0, 5)
+    .map((p) => `${p.topic}-${p.partition} (ISR ${p.isr.join(',')}, min ${p.minIsr})`);
+  return named.join(', ') + (parts.length > 5 ? ` and ${parts.length - 5} more` : '');
+};
+
+/** Why `leaving` may not go down together now, or undefined if it may. */
+function riskOf(state: RollState, leaving: readonly ObservedNode[]): string | undefined {
+  const recovering = leaving.find((n) => n.inLogRecovery);
+  if (recovering) return `${recovering.podName} is recovering its log`;
+  // Nodes already down cost nothing more when restarted.
+  const up = leaving.filter((n) => n.ready);
+  const quorum = quorumRisk(state.quorum, up);
+  if (quorum) return quorum;
+  const atRisk = partitionsAtRisk(state.partitions, up);
+  if (atRisk.length > 0)
+    return `restarting would leave ${describePartitions(atRisk)} below min.insync.replicas`;
+  return undefined;
+}
+
+export function chooseNextRestart(state: RollState): RollDecision {
+  const current = new Map(state.nodes.map((n) => [n.podName, n]));
+  for (const done of state.restarted) {
+    const now = current.get(done.podName);
+    if (now?.failure) {
+      return {
+        kind: 'blocked',
+        reason: now.failure.reason,
+        message: `${done.podName} did not come back after its restart: ${now.failure.message}`,
+      };
+    }
+    if (!now?.ready) {
+      return { kind: 'wait', reason: `waiting for ${done.podName} to rejoin`, retryAfterMs: shortWaitMs };
+    }
+  }
+  if (state.pending.length === 0) return { kind: 'done' };
+  if (state.lastRestartAt !== undefined) {
+    const ready = state.lastRestartAt + state.delayBetweenRestartsMs;
+    if (state.now < ready) {
+      return { kind: 'wait', reason: 'delay between restarts', retryAfterMs: ready - state.now };
+    }
+  }
+
+  const reasons: string[] = [];
+  for (const candidate of orderCandidates(
+    state.pending.map((n) => current.get(n.podName) ?? n),
+    state.quorum,
+  )) {
+    const risk = riskOf(state, [candidate]);
+    if (risk) {
+      reasons.push(`${candidate.podName}: ${risk}`);
+      continue;
+    }
+    if (state.zoneBatched && isBroker(candidate) && !isController(candidate)) {
+      const zone = state.pending
+        .map((n) => current.get(n.podName) ?? n)
+        .filter((n) => n.zone === candidate.zone && isBroker(n) && !isController(n));
+      if (zone.length > 1 && riskOf(state, zone) === undefined) {
+        return { kind: 'restart', nodes: zone, reason: `all brokers of zone ${candidate.zone} at once` };
+      }
+    }
+    const why = !candidate.ready
+      ? 'not ready, so restarted first'
+      : state.quorum?.leaderId === candidate.nodeId
+        ? 'the active controller, restarted last'
+        : isController(candidate)
+          ? 'controllers before brokers'
+          : 'next broker';
+    return { kind: 'restart', nodes: [candidate], reason: why };
+  }
+  return { kind: 'wait', reason: reasons.join('; '), retryAfterMs: shortWaitMs };
+}
