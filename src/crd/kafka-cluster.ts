@@ -254,6 +254,12 @@ export const KafkaClusterStatus = z.object({
       }),
     )
     .optional(),
+  /** The block of node ids each pool was given; kept for the pool's life. */
+  nodePools: z
+    .array(z.object({ name: z.string(), nodeIdBase: z.int().min(0) }))
+    .max(10)
+    .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] })
+    .optional(),
   /** "ready/total" brokers, for the printer column. */
   brokersReady: z.string().optional(),
   currentOperation: z

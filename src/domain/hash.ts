@@ -7,9 +7,13 @@ const mask = (1n << 64n) - 1n;
 
 export function contentHash(text: string): string {
   let hash = offset;
-  for (const byte of new TextEncoder().encode(text)) {
-    hash ^= BigInt(byte);
-    hash = (hash * prime) & mask;
+  // Over UTF-16 code units, two bytes each: the sandbox need not offer TextEncoder.
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    for (const byte of [unit >> 8, unit & 0xff]) {
+      hash ^= BigInt(byte);
+      hash = (hash * prime) & mask;
+    }
   }
   return hash.toString(16).padStart(16, '0');
 }

@@ -87,10 +87,19 @@ export function buildConfigMap(
 export function clusterId(uid: string): string {
   const hex = uid.replaceAll('-', '').padEnd(32, '0').slice(0, 32);
   const bytes = Uint8Array.from({ length: 16 }, (_, i) => parseInt(hex.slice(i * 2, i * 2 + 2), 16) || 0);
-  return btoa(String.fromCharCode(...bytes))
-    .replaceAll('+', '-')
-    .replaceAll('/', '_')
-    .replace(/=+$/, '');
+  return base64url(bytes);
+}
+
+// Written out because workflow code, which builds manifests too, has no btoa or Buffer.
+const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+function base64url(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const chunk = ((bytes[i] ?? 0) << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
+    const chars = i + 2 < bytes.length ? 4 : i + 1 < bytes.length ? 3 : 2;
+    for (let c = 0; c < chars; c++) out += alphabet[(chunk >> (18 - 6 * c)) & 63];
+  }
+  return out;
 }
 
 export function nodeEnv(cluster: ClusterRef, spec: KafkaClusterSpec, node: KafkaNode): V1EnvVar[] {

@@ -120,6 +120,13 @@ describe('buildClusterManifests', () => {
     assert.deepEqual(manifests.claims[3]?.spec?.resources?.requests, { storage: '10Gi' });
   });
 
+  it('derives the Kafka cluster id from the uid as 16 bytes in base64url', () => {
+    assert.equal(
+      clusterId(cluster.uid),
+      Buffer.from(cluster.uid.replaceAll('-', ''), 'hex').toString('base64url'),
+    );
+  });
+
   it('shortens names that would pass 63 characters, keeping them unique', () => {
     const long = 'a'.repeat(70);
     const a = names.nodePod(long, 'brokers', 1);

@@ -1,0 +1,129 @@
+// Observing a cluster's node pods and claims, and waiting for pods to become
+// Ready. Waits poll once a second and heartbeat every poll, so a worker that
+// dies mid-wait is noticed within the heartbeat timeout and the wait resumes
+// elsewhere; a pod that cannot be scheduled or started ends the wait with a
+// non-retryable failure naming the pod and Kubernetes' reason.
+import { heartbeat, sleep, ApplicationFailure } from '@temporalio/activity';
+import {
+  CoreV1Api,
+  type KubeConfig,
+  type V1PersistentVolumeClaim,
+  type V1Pod,
+} from '@kubernetes/client-node';
+import { annotationKeys, labelKeys } from '../../domain/labels.ts';
+import type { ObservedNode } from '../../domain/observed.ts';
+import { zoneLabel } from '../../domain/manifests/pod.ts';
+
+const stuckReasons = new Set([
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'CrashLoopBackOff',
+]);
+
+export function podFailure(pod: V1Pod): { reason: string; message: string } | undefined {
+  const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+  if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
+    return { reason: 'Unschedulable', message: scheduled.message ?? 'the pod cannot be scheduled' };
+  }
+  for (const status of pod.status?.containerStatuses ?? []) {
+    const waiting = status.state?.waiting;
+    if (waiting?.reason && stuckReasons.has(waiting.reason)) {
+      return { reason: waiting.reason, message: waiting.message ?? waiting.reason };
+    }
+  }
+  return undefined;
+}
+
+const isReady = (pod: V1Pod): boolean =>
+  pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+
+function toObserved(
+  pod: V1Pod | undefined,
+  claim: V1PersistentVolumeClaim | undefined,
+): ObservedNode | undefined {
+  const labels = pod?.metadata?.labels ?? claim?.metadata?.labels;
+  const name = pod?.metadata?.name ?? claim?.metadata?.name?.replace(/^data-/, '');
+  if (!labels || !name) return undefined;
+  const failure = pod && podFailure(pod);
+  return {
+    podName: name,
+    nodeId: Number(labels[labelKeys.nodeId]),
+    pool: labels[labelKeys.pool] ?? '',
+    zone:
+      pod?.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0]?.matchExpressions?.find(
+        (e) => e.key === zoneLabel,
+      )?.values?.[0] ?? '',
+    roles: [
+      ...(labels[labelKeys.controller] === 'true' ? (['controller'] as const) : []),
+      ...(labels[labelKeys.broker] === 'true' ? (['broker'] as const) : []),
+    ],
+    podExists: pod !== undefined && !pod.metadata?.deletionTimestamp,
+    claimExists: claim !== undefined,
+    ready: pod !== undefined && isReady(pod),
+    ...(pod?.metadata?.annotations?.[annotationKeys.configHash]
+      ? { configHash: pod.metadata.annotations[annotationKeys.configHash] }
+      : {}),
+    ...(failure ? { failure } : {}),
+  };
+}
+
+export function podActivities(kube: KubeConfig) {
+  const core = kube.makeApiClient(CoreV1Api);
+  const listPods = async (namespace: string, cluster: string) =>
+    (await core.listNamespacedPod({ namespace, labelSelector: `${labelKeys.cluster}=${cluster}` })).items;
+
+  return {
+    /** Every node pod and claim of the cluster, by the labels the manifests put on them. */
+    async observeNodes(key: { namespace: string; cluster: string }): Promise<ObservedNode[]> {
+      const selector = `${labelKeys.cluster}=${key.cluster}`;
+      const [pods, claims] = await Promise.all([
+        listPods(key.namespace, key.cluster),
+        core.listNamespacedPersistentVolumeClaim({ namespace: key.namespace, labelSelector: selector }),
+      ]);
+      const names = new Set([
+        ...pods.map((p) => p.metadata?.name ?? ''),
+        ...claims.items.map((c) => (c.metadata?.name ?? '').replace(/^data-/, '')),
+      ]);
+      return [...names]
+        .map((name) =>
+          toObserved(
+            pods.find((p) => p.metadata?.name === name),
+            claims.items.find((c) => c.metadata?.name === `data-${name}`),
+          ),
+        )
+        .filter((n): n is ObservedNode => n !== undefined && Number.isInteger(n.nodeId))
+        .sort((a, b) => a.nodeId - b.nodeId);
+    },
+
+    /** Waits until every named pod is Ready; returns their pod IPs by name. */
+    async waitForPodsReady(key: {
+      namespace: string;
+      cluster: string;
+      pods: string[];
+    }): Promise<Record<string, string>> {
+      for (;;) {
+        const pods = (await listPods(key.namespace, key.cluster)).filter((p) =>
+          key.pods.includes(p.metadata?.name ?? ''),
+        );
+        for (const pod of pods) {
+          const failure = podFailure(pod);
+          if (failure) {
+            throw ApplicationFailure.nonRetryable(
+              `pod ${pod.metadata?.name} cannot run: ${failure.reason}: ${failure.message}`,
+              'PodCannotStart',
+            );
+          }
+        }
+        const ready = pods.filter(isReady);
+        heartbeat({ ready: ready.length, of: key.pods.length });
+        if (ready.length === key.pods.length) {
+          return Object.fromEntries(ready.map((p) => [p.metadata?.name ?? '', p.status?.podIP ?? '']));
+        }
+        await sleep(1_000);
+      }
+    },
+  };
+}

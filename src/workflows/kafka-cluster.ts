@@ -1,0 +1,161 @@
+// The long-lived workflow of one KafkaCluster, id kafkacluster/<ns>/<name>.
+// A switchboard: it takes spec-change signals (dropping stale generations and
+// signals for another incarnation of the same name), re-reads the spec at
+// each safe point, plans from what it observes, runs one operation at a time
+// as a child workflow, and writes status at step boundaries. It continues as
+// new when the SDK suggests it, after its handlers finished.
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  executeChild,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+import { KafkaClusterSpec, type KafkaClusterStatus } from '../crd/kafka-cluster.ts';
+import { buildCondition, type ConditionType } from '../domain/conditions.ts';
+import type { ClusterRef } from '../domain/labels.ts';
+import { bootstrapAddress, nodeConfigHash } from '../domain/manifests/index.ts';
+import { assignNodeIdBases, planNodes } from '../domain/nodes.ts';
+import { planOperations } from '../domain/planner.ts';
+import { specSignal, stateQuery, type ClusterWorkflowState } from './messages.ts';
+import { provisionWorkflow } from './provision.ts';
+
+const kube = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumInterval: '30 seconds' },
+});
+
+export interface ClusterWorkflowInput {
+  namespace: string;
+  name: string;
+  uid: string;
+  /** Carried over continue-as-new. */
+  lastPlannedGeneration?: number;
+  lastSeenGeneration?: number;
+}
+
+const condition_ = (
+  type: ConditionType,
+  status: 'True' | 'False',
+  reason: string,
+  message: string,
+  generation: number,
+) => buildCondition(type, status, reason, message, generation, new Date());
+
+export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise<void> {
+  const key = { namespace: input.namespace, name: input.name };
+  const state: ClusterWorkflowState = {
+    uid: input.uid,
+    lastSeenGeneration: input.lastSeenGeneration ?? 0,
+    lastPlannedGeneration: input.lastPlannedGeneration ?? 0,
+    operation: undefined,
+    invalidSpec: undefined,
+  };
+  setHandler(specSignal, (change) => {
+    // Another incarnation of the same name, or an old generation: nothing to do.
+    if (change.uid !== state.uid || change.generation <= state.lastSeenGeneration) return;
+    state.lastSeenGeneration = change.generation;
+  });
+  setHandler(stateQuery, () => state);
+
+  for (;;) {
+    await condition(() => state.lastSeenGeneration > state.lastPlannedGeneration);
+    const snapshot = await kube.readCluster(key);
+    if (snapshot === null || snapshot.uid !== state.uid) return; // deleted, or recreated under a new workflow
+    const generation = snapshot.generation;
+    const parsed = KafkaClusterSpec.safeParse(snapshot.spec);
+    if (!parsed.success) {
+      state.invalidSpec = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      await kube.patchStatus({
+        ...key,
+        status: {
+          observedGeneration: generation,
+          conditions: [condition_('InvalidSpec', 'True', 'InvalidSpec', state.invalidSpec, generation)],
+        },
+      });
+      state.lastPlannedGeneration = generation;
+      continue;
+    }
+    state.invalidSpec = undefined;
+    const spec = parsed.data;
+    const cluster: ClusterRef = { namespace: input.namespace, name: input.name, uid: state.uid };
+    const knownBases = Object.fromEntries(
+      (snapshot.status?.nodePools ?? []).map((p) => [p.name, p.nodeIdBase]),
+    );
+    const bases = assignNodeIdBases(spec.nodePools, knownBases);
+    const nodes = planNodes(cluster.name, spec, bases);
+    const desired = nodes.map((node) => {
+      const pool = spec.nodePools.find((p) => p.name === node.pool);
+      return { ...node, configHash: pool ? nodeConfigHash(cluster, spec, nodes, node, pool) : '' };
+    });
+    const observedNodes = await kube.observeNodes({ namespace: input.namespace, cluster: input.name });
+    const plan = planOperations(spec, desired, {
+      nodes: observedNodes,
+      dynamicConfig: {},
+      metadataVersion: undefined,
+    });
+    const status: Partial<KafkaClusterStatus> = {
+      observedGeneration: generation,
+      nodePools: Object.entries(bases).map(([name, nodeIdBase]) => ({ name, nodeIdBase })),
+    };
+    const next = plan[0];
+    if (next?.type === 'provision') {
+      const workflowId = `provision/${input.namespace}/${input.name}/g${generation}`;
+      state.operation = { type: 'provision', step: 'running', workflowId };
+      const startedAt = new Date().toISOString();
+      await kube.patchStatus({
+        ...key,
+        status: {
+          ...status,
+          currentOperation: { type: 'provision', workflowId, step: 'provisioning', startedAt },
+          conditions: [
+            condition_(
+              'Reconciling',
+              'True',
+              'Provisioning',
+              `provisioning ${nodes.length} nodes`,
+              generation,
+            ),
+            condition_('Ready', 'False', 'Provisioning', 'the cluster is being provisioned', generation),
+          ],
+        },
+      });
+      await executeChild(provisionWorkflow, { workflowId, args: [{ cluster, spec, nodes }] });
+      status.lastOperation = {
+        type: 'provision',
+        workflowId,
+        result: 'Succeeded',
+        finishedAt: new Date().toISOString(),
+      };
+      state.operation = undefined;
+    }
+    const brokers = nodes.filter((n) => n.roles.includes('broker')).length;
+    await kube.patchStatus({
+      ...key,
+      clear: ['currentOperation'],
+      status: {
+        ...status,
+        kafkaVersion: spec.kafkaVersion,
+        bootstrapAddress: bootstrapAddress(cluster, spec),
+        brokersReady: `${brokers}/${brokers}`,
+        conditions: [
+          condition_('Reconciling', 'False', 'Idle', 'no operation running', generation),
+          condition_('Ready', 'True', 'Ready', 'every node is running and registered', generation),
+        ],
+      },
+    });
+    state.lastPlannedGeneration = generation;
+
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof kafkaClusterWorkflow>({
+        ...input,
+        lastPlannedGeneration: state.lastPlannedGeneration,
+        lastSeenGeneration: state.lastSeenGeneration,
+      });
+    }
+  }
+}

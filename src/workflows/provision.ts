@@ -1,0 +1,61 @@
+// Provisioning a new cluster, as a child of the cluster workflow. Reads top to
+// bottom as its steps: shared objects, volumes, pods, then waits for every
+// pod to be Ready and every broker to register with the cluster.
+import { proxyActivities, setCurrentDetails } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+import type { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
+import type { ClusterRef } from '../domain/labels.ts';
+import { buildClusterManifests } from '../domain/manifests/index.ts';
+import type { KafkaNode } from '../domain/nodes.ts';
+
+const kube = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumInterval: '30 seconds' },
+});
+const waits = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { maximumInterval: '30 seconds' },
+});
+
+export interface ProvisionInput {
+  cluster: ClusterRef;
+  spec: KafkaClusterSpec;
+  nodes: KafkaNode[];
+}
+
+export async function provisionWorkflow({
+  cluster,
+  spec,
+  nodes,
+}: ProvisionInput): Promise<{ bootstrap: string[] }> {
+  const manifests = buildClusterManifests(cluster, spec, nodes);
+  const step = (text: string): void =>
+    setCurrentDetails(`**Provision** ${cluster.namespace}/${cluster.name}: ${text}`);
+
+  step('config and services');
+  await kube.applyObjects([
+    manifests.configMap,
+    manifests.headlessService,
+    manifests.bootstrapService,
+    manifests.disruptionBudget,
+  ]);
+  step(`${manifests.claims.length} volumes`);
+  await kube.applyObjects(manifests.claims);
+  step(`${manifests.pods.length} node pods`);
+  await kube.applyObjects(manifests.pods);
+
+  step(`waiting for ${nodes.length} pods to be Ready`);
+  const addresses = await waits.waitForPodsReady({
+    namespace: cluster.namespace,
+    cluster: cluster.name,
+    pods: nodes.map((n) => n.podName),
+  });
+  const brokers = nodes.filter((n) => n.roles.includes('broker'));
+  const port = spec.listeners[0]?.port ?? 9092;
+  const bootstrap = brokers.map((n) => `${addresses[n.podName]}:${port}`);
+  step(`waiting for ${brokers.length} brokers to register`);
+  await waits.waitForBrokersRegistered({ bootstrap, brokerIds: brokers.map((n) => n.nodeId) });
+  step('done');
+  return { bootstrap };
+}
