@@ -1,6 +1,7 @@
 // All of Keelson's activities, built from the clients they need, so the
 // worker and integration tests pass real clients pointed at any cluster.
 import type { KubeConfig } from '@kubernetes/client-node';
+import { clusterStateActivities } from './kafka/cluster-state.ts';
 import { metadataActivities } from './kafka/metadata.ts';
 import { clusterActivities } from './kubernetes/cluster.ts';
 import { objectActivities } from './kubernetes/objects.ts';
@@ -12,6 +13,7 @@ export function createActivities(deps: { kube: KubeConfig }) {
     ...objectActivities(deps.kube),
     ...podActivities(deps.kube),
     ...metadataActivities(),
+    ...clusterStateActivities(),
   };
 }
 

@@ -10,6 +10,8 @@ export interface ObservedNode {
   roles: ('controller' | 'broker')[];
   podExists: boolean;
   claimExists: boolean;
+  /** The pod's IP, once it has one. */
+  address?: string;
   /** The pod's Ready condition. */
   ready: boolean;
   /** keelson.dev/config-hash of the running pod. */

@@ -3,8 +3,9 @@
 // the cluster as it is, never from a plan made earlier.
 //
 // 1. Nothing left to restart: done.
-// 2. A node restarted by this roll that is not back yet: wait for it; if its
-//    pod cannot be scheduled or cannot start, stop the roll (blocked).
+// 2. A node restarted by this roll that is not back yet (pod not Ready, or
+//    not yet in sync on all its partitions): wait for it; if its pod cannot
+//    be scheduled or cannot start, stop the roll (blocked).
 // 3. The delay between restarts has not passed: wait.
 // 4. Unready nodes first: restarting a node that already serves nothing
 //    costs no availability (Strimzi does the same).
@@ -121,6 +122,16 @@ export function chooseNextRestart(state: RollState): RollDecision {
     }
     if (!now?.ready) {
       return { kind: 'wait', reason: `waiting for ${done.podName} to rejoin`, retryAfterMs: shortWaitMs };
+    }
+    const behind = state.partitions.filter(
+      (p) => p.replicas.includes(done.nodeId) && !p.isr.includes(done.nodeId),
+    );
+    if (behind.length > 0) {
+      return {
+        kind: 'wait',
+        reason: `waiting for ${done.podName} to catch up on ${behind.length} under-replicated partitions`,
+        retryAfterMs: shortWaitMs,
+      };
     }
   }
   if (state.pending.length === 0) return { kind: 'done' };

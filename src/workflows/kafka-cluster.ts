@@ -5,6 +5,7 @@
 // as a child workflow, and writes status at step boundaries. It continues as
 // new when the SDK suggests it, after its handlers finished.
 import {
+  ChildWorkflowFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -22,6 +23,17 @@ import { assignNodeIdBases, planNodes } from '../domain/nodes.ts';
 import { planOperations } from '../domain/planner.ts';
 import { specSignal, stateQuery, type ClusterWorkflowState } from './messages.ts';
 import { provisionWorkflow } from './provision.ts';
+import { rollWorkflow } from './roll.ts';
+
+/** A bound on operations per generation, so a plan that never converges cannot loop forever. */
+const maxOperationsPerGeneration = 10;
+
+const operationType = (type: string): 'provision' | 'scale' | 'roll' | 'repair' =>
+  type === 'scale-up' || type === 'scale-down'
+    ? 'scale'
+    : type === 'provision' || type === 'roll'
+      ? type
+      : 'repair';
 
 const kube = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -91,60 +103,106 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
       const pool = spec.nodePools.find((p) => p.name === node.pool);
       return { ...node, configHash: pool ? nodeConfigHash(cluster, spec, nodes, node, pool) : '' };
     });
-    const observedNodes = await kube.observeNodes({ namespace: input.namespace, cluster: input.name });
-    const plan = planOperations(spec, desired, {
-      nodes: observedNodes,
-      dynamicConfig: {},
-      metadataVersion: undefined,
-    });
     const status: Partial<KafkaClusterStatus> = {
       observedGeneration: generation,
+      kafkaVersion: spec.kafkaVersion,
+      bootstrapAddress: bootstrapAddress(cluster, spec),
       nodePools: Object.entries(bases).map(([name, nodeIdBase]) => ({ name, nodeIdBase })),
     };
-    const next = plan[0];
-    if (next?.type === 'provision') {
-      const workflowId = `provision/${input.namespace}/${input.name}/g${generation}`;
-      state.operation = { type: 'provision', step: 'running', workflowId };
-      const startedAt = new Date().toISOString();
+
+    // Run operations one at a time until the plan is empty, re-observing
+    // after each: the plan is only ever trusted for the cluster as it is.
+    let outcome: { ready: true } | { ready: false; reason: string; message: string } = { ready: true };
+    for (let round = 0; round < maxOperationsPerGeneration; round++) {
+      const observedNodes = await kube.observeNodes({ namespace: input.namespace, cluster: input.name });
+      const next = planOperations(spec, desired, {
+        nodes: observedNodes,
+        dynamicConfig: {},
+        metadataVersion: undefined,
+      })[0];
+      if (next === undefined) break;
+      const workflowId = `${next.type}/${input.namespace}/${input.name}/g${generation}${round > 0 ? `-${round}` : ''}`;
+      let child: Promise<unknown>;
+      if (next.type === 'provision') {
+        child = executeChild(provisionWorkflow, { workflowId, args: [{ cluster, spec, nodes }] });
+      } else if (next.type === 'roll') {
+        child = executeChild(rollWorkflow, {
+          workflowId,
+          args: [{ cluster, spec, nodes, pods: next.nodes, reason: next.reason }],
+        });
+      } else {
+        outcome = {
+          ready: false,
+          reason: 'NotImplemented',
+          message: `the ${next.type} operation is not implemented yet`,
+        };
+        break;
+      }
+      state.operation = { type: next.type, step: 'running', workflowId };
       await kube.patchStatus({
         ...key,
         status: {
           ...status,
-          currentOperation: { type: 'provision', workflowId, step: 'provisioning', startedAt },
+          currentOperation: {
+            type: operationType(next.type),
+            workflowId,
+            step: next.type,
+            startedAt: new Date().toISOString(),
+          },
           conditions: [
             condition_(
               'Reconciling',
               'True',
-              'Provisioning',
-              `provisioning ${nodes.length} nodes`,
+              'OperationRunning',
+              `${next.type} running as ${workflowId}`,
               generation,
             ),
-            condition_('Ready', 'False', 'Provisioning', 'the cluster is being provisioned', generation),
+            condition_('Ready', 'False', 'OperationRunning', `${next.type} in progress`, generation),
           ],
         },
       });
-      await executeChild(provisionWorkflow, { workflowId, args: [{ cluster, spec, nodes }] });
-      status.lastOperation = {
-        type: 'provision',
-        workflowId,
-        result: 'Succeeded',
-        finishedAt: new Date().toISOString(),
-      };
-      state.operation = undefined;
+      try {
+        await child;
+        status.lastOperation = {
+          type: operationType(next.type),
+          workflowId,
+          result: 'Succeeded',
+          finishedAt: new Date().toISOString(),
+        };
+      } catch (err) {
+        const message = err instanceof ChildWorkflowFailure && err.cause ? err.cause.message : String(err);
+        status.lastOperation = {
+          type: operationType(next.type),
+          workflowId,
+          result: 'Failed',
+          message,
+          finishedAt: new Date().toISOString(),
+        };
+        outcome = { ready: false, reason: 'OperationFailed', message: `${next.type} failed: ${message}` };
+        break;
+      } finally {
+        state.operation = undefined;
+      }
     }
-    const brokers = nodes.filter((n) => n.roles.includes('broker')).length;
+
+    const observedNodes = await kube.observeNodes({ namespace: input.namespace, cluster: input.name });
+    const brokers = observedNodes.filter((n) => n.roles.includes('broker'));
     await kube.patchStatus({
       ...key,
       clear: ['currentOperation'],
       status: {
         ...status,
-        kafkaVersion: spec.kafkaVersion,
-        bootstrapAddress: bootstrapAddress(cluster, spec),
-        brokersReady: `${brokers}/${brokers}`,
-        conditions: [
-          condition_('Reconciling', 'False', 'Idle', 'no operation running', generation),
-          condition_('Ready', 'True', 'Ready', 'every node is running and registered', generation),
-        ],
+        brokersReady: `${brokers.filter((n) => n.ready).length}/${brokers.length}`,
+        conditions: outcome.ready
+          ? [
+              condition_('Reconciling', 'False', 'Idle', 'no operation running', generation),
+              condition_('Ready', 'True', 'Ready', 'every node runs the current spec', generation),
+            ]
+          : [
+              condition_('Reconciling', 'False', outcome.reason, outcome.message, generation),
+              condition_('Ready', 'False', outcome.reason, outcome.message, generation),
+              condition_('Degraded', 'True', outcome.reason, outcome.message, generation),
+            ],
       },
     });
     state.lastPlannedGeneration = generation;

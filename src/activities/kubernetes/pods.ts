@@ -6,10 +6,14 @@
 import { heartbeat, sleep, ApplicationFailure } from '@temporalio/activity';
 import {
   CoreV1Api,
+  KubernetesObjectApi,
+  PatchStrategy,
   type KubeConfig,
   type V1PersistentVolumeClaim,
   type V1Pod,
 } from '@kubernetes/client-node';
+import { classified } from '../failures.ts';
+import { fieldManager } from './objects.ts';
 import { annotationKeys, labelKeys } from '../../domain/labels.ts';
 import type { ObservedNode } from '../../domain/observed.ts';
 import { zoneLabel } from '../../domain/manifests/pod.ts';
@@ -63,6 +67,7 @@ function toObserved(
     podExists: pod !== undefined && !pod.metadata?.deletionTimestamp,
     claimExists: claim !== undefined,
     ready: pod !== undefined && isReady(pod),
+    ...(pod?.status?.podIP ? { address: pod.status.podIP } : {}),
     ...(pod?.metadata?.annotations?.[annotationKeys.configHash]
       ? { configHash: pod.metadata.annotations[annotationKeys.configHash] }
       : {}),
@@ -72,6 +77,7 @@ function toObserved(
 
 export function podActivities(kube: KubeConfig) {
   const core = kube.makeApiClient(CoreV1Api);
+  const objects = kube.makeApiClient(KubernetesObjectApi);
   const listPods = async (namespace: string, cluster: string) =>
     (await core.listNamespacedPod({ namespace, labelSelector: `${labelKeys.cluster}=${cluster}` })).items;
 
@@ -96,6 +102,47 @@ export function podActivities(kube: KubeConfig) {
         )
         .filter((n): n is ObservedNode => n !== undefined && Number.isInteger(n.nodeId))
         .sort((a, b) => a.nodeId - b.nodeId);
+    },
+
+    /**
+     * Restarts one node: deletes its pod (graceful: Kafka shuts down in its
+     * grace period), waits until it is gone, and creates the desired pod.
+     * Idempotent: a pod that already carries the desired config hash is left
+     * alone, so a retried or replayed restart never restarts a node twice.
+     */
+    async restartNode(input: { pod: V1Pod }): Promise<'restarted' | 'already-current'> {
+      const namespace = input.pod.metadata?.namespace ?? '';
+      const name = input.pod.metadata?.name ?? '';
+      const desiredHash = input.pod.metadata?.annotations?.[annotationKeys.configHash];
+      const read = () =>
+        core.readNamespacedPod({ name, namespace }).catch((err: { code?: number }) => {
+          if (err.code === 404) return undefined;
+          throw err;
+        });
+      const current = await read();
+      if (
+        current &&
+        !current.metadata?.deletionTimestamp &&
+        current.metadata?.annotations?.[annotationKeys.configHash] === desiredHash
+      ) {
+        return 'already-current';
+      }
+      if (current && !current.metadata?.deletionTimestamp) {
+        await core.deleteNamespacedPod({
+          name,
+          namespace,
+          body: { preconditions: { uid: current.metadata?.uid } },
+        });
+      }
+      for (let gone = current === undefined; !gone;) {
+        heartbeat({ pod: name, step: 'waiting for the old pod to stop' });
+        await sleep(500);
+        gone = (await read()) === undefined;
+      }
+      await classified(`creating pod ${namespace}/${name}`, () =>
+        objects.patch(input.pod, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply),
+      );
+      return 'restarted';
     },
 
     /** Waits until every named pod is Ready; returns their pod IPs by name. */

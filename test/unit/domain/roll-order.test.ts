@@ -95,6 +95,18 @@ describe('chooseNextRestart', () => {
     assert.match(decision.kind === 'wait' ? decision.reason : '', /kc-combined-0 to rejoin/);
   });
 
+  it('waits until a restarted broker is back in sync on every partition', () => {
+    const partitions = healthy.map((p) => ({ ...p, isr: p.isr.filter((id) => id !== 0) }));
+    const decision = chooseNextRestart(
+      state({ pending: combined.slice(1), restarted: [combined[0]!], partitions }),
+    );
+    assert.equal(decision.kind, 'wait');
+    assert.match(
+      decision.kind === 'wait' ? decision.reason : '',
+      /kc-combined-0 to catch up on 2 under-replicated/,
+    );
+  });
+
   it('stops the roll when a restarted pod cannot be scheduled', () => {
     const failure = {
       reason: 'Unschedulable',

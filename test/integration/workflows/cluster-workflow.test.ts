@@ -1,7 +1,8 @@
 // The cluster workflow on the real Temporal server, with real activities
 // against the real API server and the node agent: a new KafkaCluster is
 // provisioned into a running KRaft cluster and reported Ready; stale and
-// foreign signals change nothing.
+// foreign signals change nothing; a static config change rolls every node
+// exactly once, one at a time, without losing an acknowledged message.
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { Admin } from '@platformatic/kafka';
 import { Client, Connection } from '@temporalio/client';
@@ -22,11 +23,14 @@ import { clusterWorkflowId, specSignal, stateQuery } from '../../../src/workflow
 import type { kafkaClusterWorkflow } from '../../../src/workflows/kafka-cluster.ts';
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
 import { adminKubeConfig, createNamespace, env, eventually } from '../../helpers/cluster.ts';
+import { consumeKeys, fullIsr, isReady, produce } from '../../helpers/kafka.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { installCrd } from '../../helpers/crd.ts';
 
 const workflowsPath = fileURLToPath(new URL('../../../src/workflows/index.ts', import.meta.url));
 
-describe('cluster workflow: provisioning', () => {
+describe('cluster workflow', () => {
   const kubeconfig = adminKubeConfig();
   const core = kubeconfig.makeApiClient(CoreV1Api);
   const custom = kubeconfig.makeApiClient(CustomObjectsApi);
@@ -37,6 +41,21 @@ describe('cluster workflow: provisioning', () => {
   let client: Client;
   let stopWorker: () => void = () => undefined;
   let workerDone: Promise<void> = Promise.resolve();
+
+  const readyStatus = (generation: number) =>
+    eventually(
+      `the cluster to be Ready at generation ${generation}`,
+      async () => {
+        const current = await readStatus();
+        const ready = current?.conditions?.find((c) => c.type === 'Ready');
+        if (current?.conditions?.some((c) => c.type === 'Degraded' && c.status === 'True')) {
+          throw new Error(`cluster degraded: ${JSON.stringify(current.conditions)}`);
+        }
+        return ready?.status === 'True' && current?.observedGeneration === generation ? current : undefined;
+      },
+      300_000,
+      1_000,
+    );
 
   const readStatus = async () =>
     (
@@ -98,17 +117,7 @@ describe('cluster workflow: provisioning', () => {
       signal: specSignal,
       signalArgs: [{ uid, generation: 1 }],
     });
-    const status = await eventually(
-      'the cluster to be Ready',
-      async () => {
-        const current = await readStatus();
-        return current?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
-          ? current
-          : undefined;
-      },
-      300_000,
-      1_000,
-    );
+    const status = await readyStatus(1);
     assert.equal(status.observedGeneration, 1);
     assert.equal(status.kafkaVersion, '4.1.1');
     assert.equal(status.currentOperation, undefined);
@@ -143,5 +152,82 @@ describe('cluster workflow: provisioning', () => {
       children.push(execution.workflowId);
     }
     assert.deepEqual(children, [`provision/${namespace}/orders/g1`], 'exactly one provisioning ran');
+  });
+
+  it('rolls every node once, one at a time, when a static broker config changes', async () => {
+    const pods = (await core.listNamespacedPod({ namespace, labelSelector: 'keelson.dev/cluster=orders' }))
+      .items;
+    const bootstrap = pods.map((p) => `${p.status?.podIP}:9092`);
+    const admin = new Admin({ clientId: 'test', bootstrapBrokers: bootstrap });
+    try {
+      await admin.createTopics({ topics: ['payments'], partitions: 3, replicas: 3 });
+      await fullIsr(admin, 'payments', 3, 3);
+    } finally {
+      await admin.close();
+    }
+    await produce(bootstrap, 'payments', 1_000);
+    const starts = (pod: string): number =>
+      readFileSync(join(env.nodeAgent.podLogs, `${namespace}_${pod}.log`), 'utf8').split(
+        'Kafka Server started',
+      ).length - 1;
+    const names = pods.map((p) => p.metadata?.name ?? '').sort();
+    const startsBefore = names.map(starts);
+
+    // Watch availability all through the roll: never two nodes down at once.
+    let mostDown = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const current = (
+          await core.listNamespacedPod({ namespace, labelSelector: 'keelson.dev/cluster=orders' })
+        ).items;
+        mostDown = Math.max(
+          mostDown,
+          3 - current.filter((p) => isReady(p) && !p.metadata?.deletionTimestamp).length,
+        );
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    })();
+
+    const patched = (await custom.patchNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural,
+      name: 'orders',
+      body: [{ op: 'add', path: '/spec/config/num.partitions', value: 6 }],
+    })) as { metadata: { generation: number } };
+    assert.equal(patched.metadata.generation, 2);
+    await client.workflow
+      .getHandle(clusterWorkflowId(namespace, 'orders'))
+      .signal(specSignal, { uid, generation: 2 });
+    const status = await readyStatus(2);
+    sampling = false;
+    await sampler;
+
+    assert.equal(status.lastOperation?.type, 'roll');
+    assert.equal(status.lastOperation?.result, 'Succeeded');
+    assert.deepEqual(
+      names.map(starts),
+      startsBefore.map((n) => n + 1),
+      'each node started exactly once more',
+    );
+    assert.ok(mostDown <= 1, `at most one node down at a time, saw ${mostDown}`);
+    const after = (await core.listNamespacedPod({ namespace, labelSelector: 'keelson.dev/cluster=orders' }))
+      .items;
+    const hash = (list: typeof pods, name: string) =>
+      list.find((p) => p.metadata?.name === name)?.metadata?.annotations?.['keelson.dev/config-hash'];
+    for (const name of names)
+      assert.notEqual(hash(after, name), hash(pods, name), `${name} runs the new config`);
+    assert.equal(
+      (
+        await consumeKeys(
+          after.map((p) => `${p.status?.podIP}:9092`),
+          'payments',
+          1_000,
+        )
+      ).size,
+      1_000,
+    );
   });
 });

@@ -1,0 +1,87 @@
+// What Kafka says about a running cluster, for the roll's safety decisions:
+// every partition with its replicas, in-sync replicas and effective
+// min.insync.replicas, and the KRaft quorum with which voters are caught up.
+import {
+  Admin,
+  ConfigResourceTypes,
+  Connection,
+  describeQuorumV1,
+  describeQuorumV2,
+} from '@platformatic/kafka';
+import type { PartitionState, QuorumState } from '../../domain/observed.ts';
+
+/** A voter counts as caught up if it fetched the leader's end within this long of the most recent voter. */
+const caughtUpWithinMs = 2_000n;
+
+async function describeQuorum(address: string): Promise<QuorumState> {
+  const [host = '', port = '9092'] = address.split(':');
+  const connection = new Connection('keelson-operator');
+  await connection.connect(host, Number(port));
+  try {
+    const request = [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }];
+    // v2 (Kafka 3.9+) first; v1 where a broker does not offer v2.
+    const response = await describeQuorumV2.api
+      .async(connection, request)
+      .catch(() => describeQuorumV1.api.async(connection, request));
+    const partition = response.topics[0]?.partitions[0];
+    if (!partition) throw new Error('DescribeQuorum returned no partition');
+    const newest = partition.currentVoters.reduce(
+      (max, v) => (v.lastCaughtUpTimestamp > max ? v.lastCaughtUpTimestamp : max),
+      -1n,
+    );
+    return {
+      leaderId: partition.leaderId,
+      voters: partition.currentVoters.map((v) => ({
+        nodeId: v.replicaId,
+        caughtUp: v.replicaId === partition.leaderId || newest - v.lastCaughtUpTimestamp <= caughtUpWithinMs,
+      })),
+    };
+  } finally {
+    await connection.close();
+  }
+}
+
+export function clusterStateActivities() {
+  return {
+    async observeKafka(input: { bootstrap: string[] }): Promise<{
+      brokers: number[];
+      partitions: PartitionState[];
+      quorum: QuorumState;
+    }> {
+      const admin = new Admin({ clientId: 'keelson-operator', bootstrapBrokers: input.bootstrap });
+      try {
+        const topics = await admin.listTopics({ includeInternals: true });
+        const metadata = await admin.metadata({ topics, forceUpdate: true });
+        const configs =
+          topics.length === 0
+            ? []
+            : await admin.describeConfigs({
+                resources: topics.map((t) => ({
+                  resourceType: ConfigResourceTypes.TOPIC,
+                  resourceName: t,
+                  configurationKeys: ['min.insync.replicas'],
+                })),
+              });
+        const minIsr = new Map(
+          configs.map((c) => [
+            c.resourceName,
+            Number(c.configs.find((x) => x.name === 'min.insync.replicas')?.value ?? 1),
+          ]),
+        );
+        const partitions: PartitionState[] = [...metadata.topics].flatMap(([topic, t]) =>
+          t.partitions.map((p, partition) => ({
+            topic,
+            partition,
+            replicas: p.replicas,
+            isr: p.isr,
+            minIsr: minIsr.get(topic) ?? 1,
+          })),
+        );
+        const quorum = await describeQuorum(input.bootstrap[0] ?? '');
+        return { brokers: [...metadata.brokers.keys()].sort((a, b) => a - b), partitions, quorum };
+      } finally {
+        await admin.close();
+      }
+    },
+  };
+}
