@@ -24,10 +24,12 @@ import type { kafkaClusterWorkflow } from '../../../src/workflows/kafka-cluster.
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
 import { adminKubeConfig, createNamespace, env, eventually } from '../../helpers/cluster.ts';
 import { consumeKeys, fullIsr, isReady, produce } from '../../helpers/kafka.ts';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { join } from 'node:path';
 import { installCrd } from '../../helpers/crd.ts';
 
+const historiesDir = fileURLToPath(new URL('../../fixtures/histories/', import.meta.url));
 const workflowsPath = fileURLToPath(new URL('../../../src/workflows/index.ts', import.meta.url));
 
 describe('cluster workflow', () => {
@@ -229,5 +231,22 @@ describe('cluster workflow', () => {
       ).size,
       1_000,
     );
+  });
+
+  it('replays the histories it recorded without non-determinism', async () => {
+    const ids = [
+      clusterWorkflowId(namespace, 'orders'),
+      `provision/${namespace}/orders/g1`,
+      `roll/${namespace}/orders/g2`,
+    ];
+    for (const workflowId of ids) {
+      const history = await client.workflow.getHandle(workflowId).fetchHistory();
+      await Worker.runReplayHistory({ workflowsPath }, history, workflowId);
+      // KEELSON_RECORD_HISTORIES=1 refreshes the histories test/workflows/replay.test.ts replays.
+      if (process.env.KEELSON_RECORD_HISTORIES === '1') {
+        const file = `${workflowId.split('/')[0]}.json`;
+        writeFileSync(join(historiesDir, file), historyToJSON(history));
+      }
+    }
   });
 });
