@@ -14,7 +14,7 @@ const kube = proxyActivities<Activities>({
 });
 const waits = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: '10 seconds',
   retry: { maximumInterval: '30 seconds' },
 });
 

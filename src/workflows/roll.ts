@@ -20,7 +20,7 @@ const kube = proxyActivities<Activities>({
 });
 const restarts = proxyActivities<Activities>({
   startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: '10 seconds',
   retry: { maximumInterval: '30 seconds' },
 });
 

@@ -1,0 +1,223 @@
+// A rolling upgrade (Kafka 3.9.1 → 4.1.1) survives its worker being killed
+// with SIGKILL at several points — while a pod is being deleted, while a new
+// pod starts, while a broker catches up — and restarted each time: the roll
+// completes, each node restarts exactly once, never two nodes are down at
+// once, and every acknowledged message is still there.
+import { CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
+import { Admin } from '@platformatic/kafka';
+import { Client, Connection } from '@temporalio/client';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import {
+  apiVersion,
+  group,
+  kind,
+  plural,
+  version,
+  type KafkaClusterStatus,
+} from '../../../src/crd/kafka-cluster.ts';
+import { clusterWorkflowId, specSignal } from '../../../src/workflows/messages.ts';
+import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
+import { adminKubeConfig, createNamespace, env, eventually } from '../../helpers/cluster.ts';
+import { installCrd } from '../../helpers/crd.ts';
+import { consumeKeys, fullIsr, isReady, produce } from '../../helpers/kafka.ts';
+
+const main = fileURLToPath(new URL('../../../src/main.ts', import.meta.url));
+const selector = 'keelson.dev/cluster=orders';
+
+describe('rolling upgrade under worker kills', () => {
+  const kubeconfig = adminKubeConfig();
+  const core = kubeconfig.makeApiClient(CoreV1Api);
+  const custom = kubeconfig.makeApiClient(CustomObjectsApi);
+  const taskQueue = `durability-${Date.now()}`;
+  let namespace = '';
+  let uid = '';
+  let worker: ChildProcess | undefined;
+  let connection: Connection;
+  let client: Client;
+
+  const startWorker = async (): Promise<void> => {
+    const child = spawn(
+      process.execPath,
+      [
+        main,
+        'worker',
+        `--task-queue=${taskQueue}`,
+        `--kubeconfig=${env.kubeconfig}`,
+        `--temporal-address=${env.temporal.address}`,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let output = '';
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    await eventually('the worker to poll', async () => {
+      if (child.exitCode !== null) throw new Error(`worker exited: ${output}`);
+      return output.includes('keelson worker: polling') || undefined;
+    });
+    worker = child;
+  };
+  const killWorker = async (): Promise<void> => {
+    const current = worker;
+    if (!current || current.exitCode !== null) return;
+    current.kill('SIGKILL');
+    await once(current, 'exit');
+  };
+  const pods = async (): Promise<V1Pod[]> =>
+    (await core.listNamespacedPod({ namespace, labelSelector: selector })).items;
+  const readStatus = async () =>
+    (
+      (await custom.getNamespacedCustomObject({ group, version, namespace, plural, name: 'orders' })) as {
+        status?: KafkaClusterStatus;
+      }
+    ).status;
+  const readyAt = (generation: number) =>
+    eventually(
+      `Ready at generation ${generation}`,
+      async () => {
+        const status = await readStatus();
+        const ready = status?.conditions?.find((c) => c.type === 'Ready');
+        if (status?.conditions?.some((c) => c.type === 'Degraded' && c.status === 'True')) {
+          throw new Error(`degraded: ${JSON.stringify(status.conditions)}`);
+        }
+        return ready?.status === 'True' && status?.observedGeneration === generation ? status : undefined;
+      },
+      600_000,
+      1_000,
+    );
+
+  before(async () => {
+    await installCrd(kubeconfig);
+    namespace = await createNamespace(core, 'durability');
+    const created = (await custom.createNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural,
+      body: {
+        apiVersion,
+        kind,
+        metadata: { name: 'orders' },
+        spec: { ...minimalSpec, kafkaVersion: '3.9.1' },
+      },
+    })) as { metadata: { uid: string } };
+    uid = created.metadata.uid;
+    connection = await Connection.connect({ address: env.temporal.address });
+    client = new Client({ connection, namespace: env.temporal.namespace });
+    await startWorker();
+  });
+
+  after(async () => {
+    await client?.workflow
+      .getHandle(clusterWorkflowId(namespace, 'orders'))
+      .terminate('test finished')
+      .catch(() => undefined);
+    await killWorker();
+    await connection?.close();
+    if (namespace) await core.deleteNamespace({ name: namespace });
+  });
+
+  it('finishes the roll, restarting each node exactly once', async () => {
+    await client.workflow.signalWithStart('kafkaClusterWorkflow', {
+      workflowId: clusterWorkflowId(namespace, 'orders'),
+      taskQueue,
+      args: [{ namespace, name: 'orders', uid }],
+      signal: specSignal,
+      signalArgs: [{ uid, generation: 1 }],
+    });
+    await readyAt(1);
+    const before = await pods();
+    const bootstrap = before.map((p) => `${p.status?.podIP}:9092`);
+    const admin = new Admin({ clientId: 'test', bootstrapBrokers: bootstrap });
+    try {
+      await admin.createTopics({ topics: ['ledger'], partitions: 3, replicas: 3 });
+      await fullIsr(admin, 'ledger', 3, 3);
+    } finally {
+      await admin.close();
+    }
+    await produce(bootstrap, 'ledger', 1_000);
+    const names = before.map((p) => p.metadata?.name ?? '').sort();
+    const starts = (pod: string): number =>
+      readFileSync(join(env.nodeAgent.podLogs, `${namespace}_${pod}.log`), 'utf8').split(
+        'Kafka Server started',
+      ).length - 1;
+    const startsBefore = names.map(starts);
+
+    await custom.patchNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural,
+      name: 'orders',
+      body: [{ op: 'replace', path: '/spec/kafkaVersion', value: '4.1.1' }],
+    });
+    await client.workflow
+      .getHandle(clusterWorkflowId(namespace, 'orders'))
+      .signal(specSignal, { uid, generation: 2 });
+
+    // Kill the worker at each new stage of the roll it reaches: a pod being
+    // deleted, gone, recreated but not yet ready.
+    const stagesSeen = new Set<string>();
+    let kills = 0;
+    let mostDown = 0;
+    let rolling = true;
+    const chaos = (async () => {
+      while (rolling) {
+        const current = await pods();
+        mostDown = Math.max(
+          mostDown,
+          names.length - current.filter((p) => isReady(p) && !p.metadata?.deletionTimestamp).length,
+        );
+        for (const name of names) {
+          const pod = current.find((p) => p.metadata?.name === name);
+          const stage = !pod
+            ? 'gone'
+            : pod.metadata?.deletionTimestamp
+              ? 'deleting'
+              : !isReady(pod) && pod.spec?.containers[0]?.image?.endsWith('4.1.1')
+                ? 'starting'
+                : undefined;
+          if (stage && !stagesSeen.has(`${name}/${stage}`) && kills < 6) {
+            stagesSeen.add(`${name}/${stage}`);
+            kills++;
+            await killWorker();
+            await startWorker();
+          }
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    })();
+    const status = await readyAt(2);
+    rolling = false;
+    await chaos;
+
+    assert.ok(kills >= 5, `the worker was killed ${kills} times`);
+    assert.equal(status.lastOperation?.type, 'roll');
+    assert.equal(status.lastOperation?.result, 'Succeeded');
+    assert.deepEqual(
+      names.map(starts),
+      startsBefore.map((n) => n + 1),
+      'each node started exactly once more',
+    );
+    assert.ok(mostDown <= 1, `at most one node down at a time, saw ${mostDown}`);
+    const upgraded = await pods();
+    assert.deepEqual(
+      upgraded.map((p) => p.spec?.containers[0]?.image),
+      names.map(() => 'apache/kafka:4.1.1'),
+    );
+    assert.equal(
+      (
+        await consumeKeys(
+          upgraded.map((p) => `${p.status?.podIP}:9092`),
+          'ledger',
+          1_000,
+        )
+      ).size,
+      1_000,
+    );
+  });
+});
