@@ -4,6 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { crdFile, renderCrd } from './cli/crd.ts';
+import { runClusterCommand } from './cli/cluster-commands.ts';
 import { runWorker } from './cli/worker.ts';
 
 const usage = `usage: keelson <command>
@@ -16,6 +17,12 @@ commands:
                     --temporal-namespace NS   (env KEELSON_TEMPORAL_NAMESPACE, default default)
                     --task-queue NAME         (env KEELSON_TASK_QUEUE, default keelson)
                     --kubeconfig FILE         (env KUBECONFIG; in a pod, the in-cluster config)
+  status NS/NAME  show what the cluster's workflow is doing
+  pause NS/NAME   start no new operation until resumed (a running one finishes)
+  resume NS/NAME  start operations again
+  roll NS/NAME [--reason TEXT]
+                  restart every node safely, one at a time, even if none is out of date
+                  (status, pause, resume and roll take --temporal-address and --temporal-namespace)
   help            show this text`;
 
 const [command, ...rest] = process.argv.slice(2);
@@ -55,6 +62,44 @@ switch (command) {
       },
       stopped,
     );
+    break;
+  }
+  case 'status':
+  case 'pause':
+  case 'resume':
+  case 'roll': {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        'temporal-address': {
+          type: 'string',
+          default: process.env.KEELSON_TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+        },
+        'temporal-namespace': {
+          type: 'string',
+          default: process.env.KEELSON_TEMPORAL_NAMESPACE ?? 'default',
+        },
+        reason: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    });
+    if (values.help) {
+      console.log(usage);
+      break;
+    }
+    try {
+      console.log(
+        await runClusterCommand(command, positionals[0], {
+          temporalAddress: values['temporal-address'],
+          temporalNamespace: values['temporal-namespace'],
+          ...(values.reason ? { reason: values.reason } : {}),
+        }),
+      );
+    } catch (err) {
+      console.error(`keelson ${command}: ${err instanceof Error ? err.message : String(err)}`);
+      process.exitCode = 1;
+    }
     break;
   }
   case undefined:

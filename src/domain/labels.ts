@@ -14,6 +14,8 @@ export const labelKeys = {
 
 export const annotationKeys = {
   configHash: 'keelson.dev/config-hash',
+  /** Set by a forced roll (`keelson roll`): a pod restarts when it differs. */
+  restartToken: 'keelson.dev/restart-token',
 };
 
 export interface ClusterRef {

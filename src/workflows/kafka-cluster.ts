@@ -12,6 +12,7 @@ import {
   executeChild,
   proxyActivities,
   setHandler,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
@@ -21,9 +22,17 @@ import type { ClusterRef } from '../domain/labels.ts';
 import { bootstrapAddress, nodeConfigHash } from '../domain/manifests/index.ts';
 import { assignNodeIdBases, planNodes } from '../domain/nodes.ts';
 import { planOperations } from '../domain/planner.ts';
-import { specSignal, stateQuery, type ClusterWorkflowState } from './messages.ts';
+import {
+  pauseUpdate,
+  resumeUpdate,
+  rollUpdate,
+  specSignal,
+  stateQuery,
+  type ClusterWorkflowState,
+} from './messages.ts';
 import { provisionWorkflow } from './provision.ts';
 import { rollWorkflow } from './roll.ts';
+import { searchAttributes } from './search-attributes.ts';
 
 /** A bound on operations per generation, so a plan that never converges cannot loop forever. */
 const maxOperationsPerGeneration = 10;
@@ -47,6 +56,7 @@ export interface ClusterWorkflowInput {
   /** Carried over continue-as-new. */
   lastPlannedGeneration?: number;
   lastSeenGeneration?: number;
+  paused?: boolean;
 }
 
 const condition_ = (
@@ -65,16 +75,95 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
     lastPlannedGeneration: input.lastPlannedGeneration ?? 0,
     operation: undefined,
     invalidSpec: undefined,
+    paused: input.paused ?? false,
+    forcedRoll: undefined,
   };
+  let pausedReported = !state.paused;
+  // Search attributes let the Temporal UI and CLI filter every workflow of a cluster.
+  const clusterAttributes = {
+    [searchAttributes.cluster.name]: [input.name],
+    [searchAttributes.namespace.name]: [input.namespace],
+  };
+  upsertSearchAttributes(clusterAttributes);
   setHandler(specSignal, (change) => {
     // Another incarnation of the same name, or an old generation: nothing to do.
     if (change.uid !== state.uid || change.generation <= state.lastSeenGeneration) return;
     state.lastSeenGeneration = change.generation;
   });
   setHandler(stateQuery, () => state);
+  setHandler(
+    pauseUpdate,
+    () => {
+      state.paused = true;
+      return { paused: true } as const;
+    },
+    {
+      validator: () => {
+        if (state.paused) throw new Error('the cluster is already paused');
+      },
+    },
+  );
+  setHandler(
+    resumeUpdate,
+    () => {
+      state.paused = false;
+      return { paused: false } as const;
+    },
+    {
+      validator: () => {
+        if (!state.paused) throw new Error('the cluster is not paused');
+      },
+    },
+  );
+  setHandler(
+    rollUpdate,
+    ({ reason }) => {
+      state.forcedRoll = { reason };
+      return { accepted: true } as const;
+    },
+    {
+      validator: ({ reason }) => {
+        if (state.paused) throw new Error('the cluster is paused: resume it first');
+        if (state.invalidSpec) throw new Error(`the spec is invalid: ${state.invalidSpec}`);
+        if (state.forcedRoll) throw new Error('a forced roll is already waiting to start');
+        if (!reason.trim()) throw new Error('give a reason for the roll');
+      },
+    },
+  );
 
   for (;;) {
-    await condition(() => state.lastSeenGeneration > state.lastPlannedGeneration);
+    await condition(
+      () =>
+        pausedReported !== state.paused ||
+        (!state.paused &&
+          (state.lastSeenGeneration > state.lastPlannedGeneration || state.forcedRoll !== undefined)),
+    );
+    if (pausedReported !== state.paused) {
+      pausedReported = state.paused;
+      await kube.patchStatus({
+        ...key,
+        status: {
+          conditions: [
+            state.paused
+              ? condition_(
+                  'Paused',
+                  'True',
+                  'PausedByUser',
+                  'paused with keelson pause',
+                  state.lastPlannedGeneration,
+                )
+              : condition_(
+                  'Paused',
+                  'False',
+                  'Resumed',
+                  'resumed with keelson resume',
+                  state.lastPlannedGeneration,
+                ),
+          ],
+        },
+      });
+      continue;
+    }
     const snapshot = await kube.readCluster(key);
     if (snapshot === null || snapshot.uid !== state.uid) return; // deleted, or recreated under a new workflow
     const generation = snapshot.generation;
@@ -120,33 +209,54 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
         dynamicConfig: {},
         metadataVersion: undefined,
       })[0];
-      if (next === undefined) break;
-      const workflowId = `${next.type}/${input.namespace}/${input.name}/g${generation}${round > 0 ? `-${round}` : ''}`;
+      const forced = next === undefined && state.forcedRoll !== undefined && round === 0;
+      if (next === undefined && !forced) break;
+      const operation = next ?? {
+        type: 'roll' as const,
+        nodes: observedNodes.filter((n) => n.podExists).map((n) => n.podName),
+        reason: state.forcedRoll?.reason ?? 'forced',
+      };
+      const workflowId = `${operation.type}/${input.namespace}/${input.name}/g${generation}${round > 0 ? `-${round}` : ''}${forced ? `-forced-${workflowInfo().historyLength}` : ''}`;
+      if (forced) state.forcedRoll = undefined;
       let child: Promise<unknown>;
-      if (next.type === 'provision') {
-        child = executeChild(provisionWorkflow, { workflowId, args: [{ cluster, spec, nodes }] });
-      } else if (next.type === 'roll') {
+      if (operation.type === 'provision') {
+        child = executeChild(provisionWorkflow, {
+          workflowId,
+          args: [{ cluster, spec, nodes }],
+          searchAttributes: { ...clusterAttributes, [searchAttributes.operation.name]: ['provision'] },
+        });
+      } else if (operation.type === 'roll') {
         child = executeChild(rollWorkflow, {
           workflowId,
-          args: [{ cluster, spec, nodes, pods: next.nodes, reason: next.reason }],
+          searchAttributes: { ...clusterAttributes, [searchAttributes.operation.name]: ['roll'] },
+          args: [
+            {
+              cluster,
+              spec,
+              nodes,
+              pods: operation.nodes,
+              reason: operation.reason,
+              ...(forced ? { restartToken: workflowId } : {}),
+            },
+          ],
         });
       } else {
         outcome = {
           ready: false,
           reason: 'NotImplemented',
-          message: `the ${next.type} operation is not implemented yet`,
+          message: `the ${operation.type} operation is not implemented yet`,
         };
         break;
       }
-      state.operation = { type: next.type, step: 'running', workflowId };
+      state.operation = { type: operation.type, step: 'running', workflowId };
       await kube.patchStatus({
         ...key,
         status: {
           ...status,
           currentOperation: {
-            type: operationType(next.type),
+            type: operationType(operation.type),
             workflowId,
-            step: next.type,
+            step: operation.type,
             startedAt: new Date().toISOString(),
           },
           conditions: [
@@ -154,17 +264,17 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
               'Reconciling',
               'True',
               'OperationRunning',
-              `${next.type} running as ${workflowId}`,
+              `${operation.type} running as ${workflowId}`,
               generation,
             ),
-            condition_('Ready', 'False', 'OperationRunning', `${next.type} in progress`, generation),
+            condition_('Ready', 'False', 'OperationRunning', `${operation.type} in progress`, generation),
           ],
         },
       });
       try {
         await child;
         status.lastOperation = {
-          type: operationType(next.type),
+          type: operationType(operation.type),
           workflowId,
           result: 'Succeeded',
           finishedAt: new Date().toISOString(),
@@ -172,13 +282,17 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
       } catch (err) {
         const message = err instanceof ChildWorkflowFailure && err.cause ? err.cause.message : String(err);
         status.lastOperation = {
-          type: operationType(next.type),
+          type: operationType(operation.type),
           workflowId,
           result: 'Failed',
           message,
           finishedAt: new Date().toISOString(),
         };
-        outcome = { ready: false, reason: 'OperationFailed', message: `${next.type} failed: ${message}` };
+        outcome = {
+          ready: false,
+          reason: 'OperationFailed',
+          message: `${operation.type} failed: ${message}`,
+        };
         break;
       } finally {
         state.operation = undefined;
@@ -213,6 +327,7 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
         ...input,
         lastPlannedGeneration: state.lastPlannedGeneration,
         lastSeenGeneration: state.lastSeenGeneration,
+        paused: state.paused,
       });
     }
   }

@@ -8,7 +8,7 @@ import { ApplicationFailure, proxyActivities, setCurrentDetails, sleep } from '@
 import type { Activities } from '../activities/index.ts';
 import { parseDurationMs } from '../crd/duration.ts';
 import type { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
-import type { ClusterRef } from '../domain/labels.ts';
+import { annotationKeys, type ClusterRef } from '../domain/labels.ts';
 import { buildClusterManifests } from '../domain/manifests/index.ts';
 import type { KafkaNode } from '../domain/nodes.ts';
 import type { ObservedNode } from '../domain/observed.ts';
@@ -31,6 +31,8 @@ export interface RollInput {
   /** Pods to restart. */
   pods: string[];
   reason: string;
+  /** Set for a forced roll: stamped on each new pod so a node restarts although its config is current. */
+  restartToken?: string;
 }
 
 export async function rollWorkflow({
@@ -39,9 +41,17 @@ export async function rollWorkflow({
   nodes,
   pods,
   reason,
+  restartToken,
 }: RollInput): Promise<{ restarted: string[] }> {
   const manifests = buildClusterManifests(cluster, spec, nodes);
-  const desiredPod = new Map(manifests.pods.map((p) => [p.metadata?.name ?? '', p]));
+  const desiredPod = new Map(
+    manifests.pods.map((p) => {
+      if (restartToken && p.metadata) {
+        p.metadata.annotations = { ...p.metadata.annotations, [annotationKeys.restartToken]: restartToken };
+      }
+      return [p.metadata?.name ?? '', p];
+    }),
+  );
   const details = (text: string): void =>
     setCurrentDetails(`**Roll** ${cluster.namespace}/${cluster.name} (${reason}): ${text}`);
 

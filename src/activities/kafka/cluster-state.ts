@@ -1,44 +1,41 @@
 // What Kafka says about a running cluster, for the roll's safety decisions:
-// every partition with its replicas, in-sync replicas and effective
-// min.insync.replicas, and the KRaft quorum with which voters are caught up.
+// every partition (internal topics included) with its replicas, in-sync
+// replicas and effective min.insync.replicas, and the KRaft quorum with
+// which voters are caught up. Metadata and quorum come from the protocol
+// APIs directly: the client's metadata helper leaves internal topics out,
+// and __consumer_offsets must not fall below its minimum either.
 import {
   Admin,
   ConfigResourceTypes,
   Connection,
   describeQuorumV1,
   describeQuorumV2,
+  metadataV12,
 } from '@platformatic/kafka';
 import type { PartitionState, QuorumState } from '../../domain/observed.ts';
 
 /** A voter counts as caught up if it fetched the leader's end within this long of the most recent voter. */
 const caughtUpWithinMs = 2_000n;
 
-async function describeQuorum(address: string): Promise<QuorumState> {
-  const [host = '', port = '9092'] = address.split(':');
-  const connection = new Connection('keelson-operator');
-  await connection.connect(host, Number(port));
-  try {
-    const request = [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }];
-    // v2 (Kafka 3.9+) first; v1 where a broker does not offer v2.
-    const response = await describeQuorumV2.api
-      .async(connection, request)
-      .catch(() => describeQuorumV1.api.async(connection, request));
-    const partition = response.topics[0]?.partitions[0];
-    if (!partition) throw new Error('DescribeQuorum returned no partition');
-    const newest = partition.currentVoters.reduce(
-      (max, v) => (v.lastCaughtUpTimestamp > max ? v.lastCaughtUpTimestamp : max),
-      -1n,
-    );
-    return {
-      leaderId: partition.leaderId,
-      voters: partition.currentVoters.map((v) => ({
-        nodeId: v.replicaId,
-        caughtUp: v.replicaId === partition.leaderId || newest - v.lastCaughtUpTimestamp <= caughtUpWithinMs,
-      })),
-    };
-  } finally {
-    await connection.close();
-  }
+async function describeQuorum(connection: Connection): Promise<QuorumState> {
+  const request = [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }];
+  // v2 (Kafka 3.9+) first; v1 where a broker does not offer v2.
+  const response = await describeQuorumV2.api
+    .async(connection, request)
+    .catch(() => describeQuorumV1.api.async(connection, request));
+  const partition = response.topics[0]?.partitions[0];
+  if (!partition) throw new Error('DescribeQuorum returned no partition');
+  const newest = partition.currentVoters.reduce(
+    (max, v) => (v.lastCaughtUpTimestamp > max ? v.lastCaughtUpTimestamp : max),
+    -1n,
+  );
+  return {
+    leaderId: partition.leaderId,
+    voters: partition.currentVoters.map((v) => ({
+      nodeId: v.replicaId,
+      caughtUp: v.replicaId === partition.leaderId || newest - v.lastCaughtUpTimestamp <= caughtUpWithinMs,
+    })),
+  };
 }
 
 export function clusterStateActivities() {
@@ -48,10 +45,16 @@ export function clusterStateActivities() {
       partitions: PartitionState[];
       quorum: QuorumState;
     }> {
+      const [host = '', port = '9092'] = (input.bootstrap[0] ?? '').split(':');
+      const connection = new Connection('keelson-operator');
       const admin = new Admin({ clientId: 'keelson-operator', bootstrapBrokers: input.bootstrap });
       try {
-        const topics = await admin.listTopics({ includeInternals: true });
-        const metadata = await admin.metadata({ topics, forceUpdate: true });
+        await connection.connect(host, Number(port));
+        const metadata = await metadataV12.api.async(connection, null, false, false);
+        const failed = metadata.topics.find((t) => t.errorCode !== 0);
+        if (failed)
+          throw new Error(`metadata for topic ${failed.name} failed with error ${failed.errorCode}`);
+        const topics = metadata.topics.map((t) => t.name ?? '');
         const configs =
           topics.length === 0
             ? []
@@ -68,19 +71,20 @@ export function clusterStateActivities() {
             Number(c.configs.find((x) => x.name === 'min.insync.replicas')?.value ?? 1),
           ]),
         );
-        const partitions: PartitionState[] = [...metadata.topics].flatMap(([topic, t]) =>
-          t.partitions.map((p, partition) => ({
-            topic,
-            partition,
-            replicas: p.replicas,
-            isr: p.isr,
-            minIsr: minIsr.get(topic) ?? 1,
+        const partitions: PartitionState[] = metadata.topics.flatMap((t) =>
+          t.partitions.map((p) => ({
+            topic: t.name ?? '',
+            partition: p.partitionIndex,
+            replicas: p.replicaNodes,
+            isr: p.isrNodes,
+            minIsr: minIsr.get(t.name ?? '') ?? 1,
           })),
         );
-        const quorum = await describeQuorum(input.bootstrap[0] ?? '');
-        return { brokers: [...metadata.brokers.keys()].sort((a, b) => a - b), partitions, quorum };
+        const quorum = await describeQuorum(connection);
+        return { brokers: metadata.brokers.map((b) => b.nodeId).sort((a, b) => a - b), partitions, quorum };
       } finally {
         await admin.close();
+        await connection.close();
       }
     },
   };

@@ -107,24 +107,24 @@ export function podActivities(kube: KubeConfig) {
     /**
      * Restarts one node: deletes its pod (graceful: Kafka shuts down in its
      * grace period), waits until it is gone, and creates the desired pod.
-     * Idempotent: a pod that already carries the desired config hash is left
+     * Idempotent: a pod that already carries the desired config hash (and
+     * restart token) is left
      * alone, so a retried or replayed restart never restarts a node twice.
      */
     async restartNode(input: { pod: V1Pod }): Promise<'restarted' | 'already-current'> {
       const namespace = input.pod.metadata?.namespace ?? '';
       const name = input.pod.metadata?.name ?? '';
-      const desiredHash = input.pod.metadata?.annotations?.[annotationKeys.configHash];
+      const wanted = (pod: V1Pod | undefined) =>
+        [annotationKeys.configHash, annotationKeys.restartToken]
+          .map((k) => pod?.metadata?.annotations?.[k])
+          .join('/');
       const read = () =>
         core.readNamespacedPod({ name, namespace }).catch((err: { code?: number }) => {
           if (err.code === 404) return undefined;
           throw err;
         });
       const current = await read();
-      if (
-        current &&
-        !current.metadata?.deletionTimestamp &&
-        current.metadata?.annotations?.[annotationKeys.configHash] === desiredHash
-      ) {
+      if (current && !current.metadata?.deletionTimestamp && wanted(current) === wanted(input.pod)) {
         return 'already-current';
       }
       if (current && !current.metadata?.deletionTimestamp) {

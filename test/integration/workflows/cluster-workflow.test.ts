@@ -24,11 +24,13 @@ import type { kafkaClusterWorkflow } from '../../../src/workflows/kafka-cluster.
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
 import { adminKubeConfig, createNamespace, env, eventually } from '../../helpers/cluster.ts';
 import { consumeKeys, fullIsr, isReady, produce } from '../../helpers/kafka.ts';
+import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { join } from 'node:path';
 import { installCrd } from '../../helpers/crd.ts';
 
+const mainScript = fileURLToPath(new URL('../../../src/main.ts', import.meta.url));
 const historiesDir = fileURLToPath(new URL('../../fixtures/histories/', import.meta.url));
 const workflowsPath = fileURLToPath(new URL('../../../src/workflows/index.ts', import.meta.url));
 
@@ -230,6 +232,81 @@ describe('cluster workflow', () => {
         )
       ).size,
       1_000,
+    );
+  });
+
+  it('pauses, resumes and force-rolls through the keelson CLI, refusing what does not apply', async () => {
+    // Asynchronous on purpose: this process also hosts the worker that answers the updates.
+    const keelson = (...args: string[]) =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [mainScript, ...args, `--temporal-address=${env.temporal.address}`],
+          (err, stdout, stderr) =>
+            resolve({ status: err ? ((err.code as number | undefined) ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    const ref = `${namespace}/orders`;
+    const handle = client.workflow.getHandle(clusterWorkflowId(namespace, 'orders'));
+
+    assert.match((await keelson('pause', ref)).stdout, /paused/);
+    const again = await keelson('pause', ref);
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /refused: the cluster is already paused/);
+    assert.match((await keelson('roll', ref)).stderr, /refused: the cluster is paused/);
+
+    // While paused, a new generation is seen but not acted on.
+    await custom.patchNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural,
+      name: 'orders',
+      body: [{ op: 'replace', path: '/spec/rollout/delayBetweenRestarts', value: '1s' }],
+    });
+    await handle.signal(specSignal, { uid, generation: 3 });
+    await eventually(
+      'the Paused condition',
+      async () =>
+        (await readStatus())?.conditions?.some((c) => c.type === 'Paused' && c.status === 'True') ||
+        undefined,
+    );
+    const paused = await handle.query(stateQuery);
+    assert.equal(paused.lastSeenGeneration, 3);
+    assert.equal(paused.lastPlannedGeneration, 2);
+    assert.match((await keelson('status', ref)).stdout, /paused: {6}yes/);
+
+    assert.match((await keelson('resume', ref)).stdout, /resumed/);
+    await readyStatus(3);
+
+    const names = (
+      await core.listNamespacedPod({ namespace, labelSelector: 'keelson.dev/cluster=orders' })
+    ).items
+      .map((p) => p.metadata?.name ?? '')
+      .sort();
+    const starts = (pod: string): number =>
+      readFileSync(join(env.nodeAgent.podLogs, `${namespace}_${pod}.log`), 'utf8').split(
+        'Kafka Server started',
+      ).length - 1;
+    const before = names.map(starts);
+    assert.match((await keelson('roll', ref, '--reason=test')).stdout, /forced roll accepted/);
+    const status = await eventually(
+      'the forced roll to finish',
+      async () => {
+        const current = await readStatus();
+        return current?.lastOperation?.workflowId.includes('forced') &&
+          current.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
+          ? current
+          : undefined;
+      },
+      300_000,
+      1_000,
+    );
+    assert.equal(status.lastOperation?.result, 'Succeeded');
+    assert.deepEqual(
+      names.map(starts),
+      before.map((n) => n + 1),
+      'a forced roll restarts each node once',
     );
   });
 

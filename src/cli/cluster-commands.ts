@@ -1,0 +1,71 @@
+// `keelson status|pause|resume|roll <namespace>/<name>`: talk to a cluster's
+// workflow. Pause, resume and roll are Temporal Updates, so a refusal (already
+// paused, invalid spec, …) comes back at once as an error message and changes
+// nothing.
+import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  clusterWorkflowId,
+  pauseUpdate,
+  resumeUpdate,
+  rollUpdate,
+  stateQuery,
+} from '../workflows/messages.ts';
+
+export interface TemporalOptions {
+  temporalAddress: string;
+  temporalNamespace: string;
+}
+
+export function parseClusterRef(ref: string | undefined): { namespace: string; name: string } {
+  const match = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(ref ?? '');
+  if (!match) throw new Error(`expected <namespace>/<name> of a KafkaCluster, got "${ref ?? ''}"`);
+  return { namespace: match[1] ?? '', name: match[3] ?? '' };
+}
+
+export async function runClusterCommand(
+  command: 'status' | 'pause' | 'resume' | 'roll',
+  ref: string | undefined,
+  options: TemporalOptions & { reason?: string },
+): Promise<string> {
+  const { namespace, name } = parseClusterRef(ref);
+  const connection = await Connection.connect({ address: options.temporalAddress });
+  try {
+    const client = new Client({ connection, namespace: options.temporalNamespace });
+    const handle = client.workflow.getHandle(clusterWorkflowId(namespace, name));
+    try {
+      switch (command) {
+        case 'status': {
+          const state = await handle.query(stateQuery);
+          const operation = state.operation
+            ? `${state.operation.type} (${state.operation.workflowId})`
+            : 'none';
+          return [
+            `cluster:     ${namespace}/${name} (uid ${state.uid})`,
+            `generation:  seen ${state.lastSeenGeneration}, planned ${state.lastPlannedGeneration}`,
+            `operation:   ${operation}`,
+            `paused:      ${state.paused ? 'yes' : 'no'}`,
+            ...(state.invalidSpec ? [`invalid spec: ${state.invalidSpec}`] : []),
+          ].join('\n');
+        }
+        case 'pause':
+          await handle.executeUpdate(pauseUpdate);
+          return `${namespace}/${name}: paused; no new operation will start`;
+        case 'resume':
+          await handle.executeUpdate(resumeUpdate);
+          return `${namespace}/${name}: resumed`;
+        case 'roll':
+          await handle.executeUpdate(rollUpdate, {
+            args: [{ reason: options.reason ?? 'requested with keelson roll' }],
+          });
+          return `${namespace}/${name}: forced roll accepted; follow it with keelson status or in the Temporal UI`;
+      }
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) {
+        throw new Error(`refused: ${err.cause?.message ?? err.message}`, { cause: err });
+      }
+      throw err;
+    }
+  } finally {
+    await connection.close();
+  }
+}
