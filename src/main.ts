@@ -25,6 +25,11 @@ commands:
                   (status, pause, resume and roll take --temporal-address and --temporal-namespace)
   help            show this text`;
 
+const temporalFlags = {
+  'temporal-address': { type: 'string', default: process.env.KEELSON_TEMPORAL_ADDRESS ?? '127.0.0.1:7233' },
+  'temporal-namespace': { type: 'string', default: process.env.KEELSON_TEMPORAL_NAMESPACE ?? 'default' },
+} as const;
+
 const [command, ...rest] = process.argv.slice(2);
 switch (command) {
   case 'crd': {
@@ -37,14 +42,7 @@ switch (command) {
     const { values } = parseArgs({
       args: rest,
       options: {
-        'temporal-address': {
-          type: 'string',
-          default: process.env.KEELSON_TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
-        },
-        'temporal-namespace': {
-          type: 'string',
-          default: process.env.KEELSON_TEMPORAL_NAMESPACE ?? 'default',
-        },
+        ...temporalFlags,
         'task-queue': { type: 'string', default: process.env.KEELSON_TASK_QUEUE ?? 'keelson' },
         kubeconfig: { type: 'string', default: process.env.KUBECONFIG },
       },
@@ -72,14 +70,7 @@ switch (command) {
       args: rest,
       allowPositionals: true,
       options: {
-        'temporal-address': {
-          type: 'string',
-          default: process.env.KEELSON_TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
-        },
-        'temporal-namespace': {
-          type: 'string',
-          default: process.env.KEELSON_TEMPORAL_NAMESPACE ?? 'default',
-        },
+        ...temporalFlags,
         reason: { type: 'string' },
         help: { type: 'boolean', default: false },
       },

@@ -16,6 +16,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import { quickCall } from './activity-options.ts';
 import { KafkaClusterSpec, type KafkaClusterStatus } from '../crd/kafka-cluster.ts';
 import { buildCondition, type ConditionType } from '../domain/conditions.ts';
 import type { ClusterRef } from '../domain/labels.ts';
@@ -44,10 +45,7 @@ const operationType = (type: string): 'provision' | 'scale' | 'roll' | 'repair' 
       ? type
       : 'repair';
 
-const kube = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { maximumInterval: '30 seconds' },
-});
+const kube = proxyActivities<Activities>(quickCall);
 
 export interface ClusterWorkflowInput {
   namespace: string;

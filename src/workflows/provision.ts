@@ -3,20 +3,14 @@
 // pod to be Ready and every broker to register with the cluster.
 import { proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import { longWait, quickCall } from './activity-options.ts';
 import type { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
 import type { ClusterRef } from '../domain/labels.ts';
 import { buildClusterManifests } from '../domain/manifests/index.ts';
 import type { KafkaNode } from '../domain/nodes.ts';
 
-const kube = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { maximumInterval: '30 seconds' },
-});
-const waits = proxyActivities<Activities>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '10 seconds',
-  retry: { maximumInterval: '30 seconds' },
-});
+const kube = proxyActivities<Activities>(quickCall);
+const waits = proxyActivities<Activities>(longWait);
 
 export interface ProvisionInput {
   cluster: ClusterRef;

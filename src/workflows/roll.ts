@@ -6,6 +6,7 @@
 // and never restarts a node twice.
 import { ApplicationFailure, proxyActivities, setCurrentDetails, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import { longWait, quickCall } from './activity-options.ts';
 import { parseDurationMs } from '../crd/duration.ts';
 import type { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
 import { annotationKeys, type ClusterRef } from '../domain/labels.ts';
@@ -14,15 +15,8 @@ import type { KafkaNode } from '../domain/nodes.ts';
 import type { ObservedNode } from '../domain/observed.ts';
 import { chooseNextRestart } from '../domain/roll-order.ts';
 
-const kube = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { maximumInterval: '30 seconds' },
-});
-const restarts = proxyActivities<Activities>({
-  startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '10 seconds',
-  retry: { maximumInterval: '30 seconds' },
-});
+const kube = proxyActivities<Activities>(quickCall);
+const restarts = proxyActivities<Activities>(longWait);
 
 export interface RollInput {
   cluster: ClusterRef;

@@ -11,24 +11,23 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { createActivities } from '../../../src/activities/index.ts';
-import {
-  apiVersion,
-  group,
-  kind,
-  plural,
-  version,
-  type KafkaClusterStatus,
-} from '../../../src/crd/kafka-cluster.ts';
+import { group, plural, version } from '../../../src/crd/kafka-cluster.ts';
 import { clusterWorkflowId, specSignal, stateQuery } from '../../../src/workflows/messages.ts';
 import type { kafkaClusterWorkflow } from '../../../src/workflows/kafka-cluster.ts';
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
 import { adminKubeConfig, createNamespace, env, eventually } from '../../helpers/cluster.ts';
 import { consumeKeys, fullIsr, isReady, produce } from '../../helpers/kafka.ts';
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { join } from 'node:path';
 import { installCrd } from '../../helpers/crd.ts';
+import {
+  brokerStarts,
+  createKafkaCluster,
+  readClusterStatus,
+  readyAtGeneration,
+} from '../../helpers/kafka-cluster.ts';
 
 const mainScript = fileURLToPath(new URL('../../../src/main.ts', import.meta.url));
 const historiesDir = fileURLToPath(new URL('../../fixtures/histories/', import.meta.url));
@@ -47,43 +46,14 @@ describe('cluster workflow', () => {
   let workerDone: Promise<void> = Promise.resolve();
 
   const readyStatus = (generation: number) =>
-    eventually(
-      `the cluster to be Ready at generation ${generation}`,
-      async () => {
-        const current = await readStatus();
-        const ready = current?.conditions?.find((c) => c.type === 'Ready');
-        if (current?.conditions?.some((c) => c.type === 'Degraded' && c.status === 'True')) {
-          throw new Error(`cluster degraded: ${JSON.stringify(current.conditions)}`);
-        }
-        return ready?.status === 'True' && current?.observedGeneration === generation ? current : undefined;
-      },
-      300_000,
-      1_000,
-    );
+    readyAtGeneration(custom, namespace, 'orders', generation, 600_000);
 
-  const readStatus = async () =>
-    (
-      (await custom.getNamespacedCustomObject({ group, version, namespace, plural, name: 'orders' })) as {
-        status?: KafkaClusterStatus;
-      }
-    ).status;
+  const readStatus = () => readClusterStatus(custom, namespace, 'orders');
 
   before(async () => {
     await installCrd(kubeconfig);
     namespace = await createNamespace(core, 'provision');
-    const created = (await custom.createNamespacedCustomObject({
-      group,
-      version,
-      namespace,
-      plural,
-      body: {
-        apiVersion,
-        kind,
-        metadata: { name: 'orders' },
-        spec: { ...minimalSpec, kafkaVersion: '4.1.1' },
-      },
-    })) as { metadata: { uid: string } };
-    uid = created.metadata.uid;
+    uid = await createKafkaCluster(custom, namespace, 'orders', { ...minimalSpec, kafkaVersion: '4.1.1' });
 
     const worker = await Worker.create({
       connection: await NativeConnection.connect({ address: env.temporal.address }),
@@ -170,10 +140,7 @@ describe('cluster workflow', () => {
       await admin.close();
     }
     await produce(bootstrap, 'payments', 1_000);
-    const starts = (pod: string): number =>
-      readFileSync(join(env.nodeAgent.podLogs, `${namespace}_${pod}.log`), 'utf8').split(
-        'Kafka Server started',
-      ).length - 1;
+    const starts = (pod: string): number => brokerStarts(namespace, pod);
     const names = pods.map((p) => p.metadata?.name ?? '').sort();
     const startsBefore = names.map(starts);
 
@@ -284,10 +251,7 @@ describe('cluster workflow', () => {
     ).items
       .map((p) => p.metadata?.name ?? '')
       .sort();
-    const starts = (pod: string): number =>
-      readFileSync(join(env.nodeAgent.podLogs, `${namespace}_${pod}.log`), 'utf8').split(
-        'Kafka Server started',
-      ).length - 1;
+    const starts = (pod: string): number => brokerStarts(namespace, pod);
     const before = names.map(starts);
     assert.match((await keelson('roll', ref, '--reason=test')).stdout, /forced roll accepted/);
     const status = await eventually(

@@ -9,22 +9,14 @@ import { Client, Connection } from '@temporalio/client';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import {
-  apiVersion,
-  group,
-  kind,
-  plural,
-  version,
-  type KafkaClusterStatus,
-} from '../../../src/crd/kafka-cluster.ts';
+import { group, plural, version } from '../../../src/crd/kafka-cluster.ts';
 import { clusterWorkflowId, specSignal } from '../../../src/workflows/messages.ts';
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
 import { adminKubeConfig, createNamespace, env, eventually } from '../../helpers/cluster.ts';
 import { installCrd } from '../../helpers/crd.ts';
+import { brokerStarts, createKafkaCluster, readyAtGeneration } from '../../helpers/kafka-cluster.ts';
 import { consumeKeys, fullIsr, isReady, produce } from '../../helpers/kafka.ts';
 
 const main = fileURLToPath(new URL('../../../src/main.ts', import.meta.url));
@@ -69,43 +61,12 @@ describe('rolling upgrade under worker kills', () => {
   };
   const pods = async (): Promise<V1Pod[]> =>
     (await core.listNamespacedPod({ namespace, labelSelector: selector })).items;
-  const readStatus = async () =>
-    (
-      (await custom.getNamespacedCustomObject({ group, version, namespace, plural, name: 'orders' })) as {
-        status?: KafkaClusterStatus;
-      }
-    ).status;
-  const readyAt = (generation: number) =>
-    eventually(
-      `Ready at generation ${generation}`,
-      async () => {
-        const status = await readStatus();
-        const ready = status?.conditions?.find((c) => c.type === 'Ready');
-        if (status?.conditions?.some((c) => c.type === 'Degraded' && c.status === 'True')) {
-          throw new Error(`degraded: ${JSON.stringify(status.conditions)}`);
-        }
-        return ready?.status === 'True' && status?.observedGeneration === generation ? status : undefined;
-      },
-      600_000,
-      1_000,
-    );
+  const readyAt = (generation: number) => readyAtGeneration(custom, namespace, 'orders', generation, 600_000);
 
   before(async () => {
     await installCrd(kubeconfig);
     namespace = await createNamespace(core, 'durability');
-    const created = (await custom.createNamespacedCustomObject({
-      group,
-      version,
-      namespace,
-      plural,
-      body: {
-        apiVersion,
-        kind,
-        metadata: { name: 'orders' },
-        spec: { ...minimalSpec, kafkaVersion: '3.9.1' },
-      },
-    })) as { metadata: { uid: string } };
-    uid = created.metadata.uid;
+    uid = await createKafkaCluster(custom, namespace, 'orders', { ...minimalSpec, kafkaVersion: '3.9.1' });
     connection = await Connection.connect({ address: env.temporal.address });
     client = new Client({ connection, namespace: env.temporal.namespace });
     await startWorker();
@@ -141,10 +102,7 @@ describe('rolling upgrade under worker kills', () => {
     }
     await produce(bootstrap, 'ledger', 1_000);
     const names = before.map((p) => p.metadata?.name ?? '').sort();
-    const starts = (pod: string): number =>
-      readFileSync(join(env.nodeAgent.podLogs, `${namespace}_${pod}.log`), 'utf8').split(
-        'Kafka Server started',
-      ).length - 1;
+    const starts = (pod: string): number => brokerStarts(namespace, pod);
     const startsBefore = names.map(starts);
 
     await custom.patchNamespacedCustomObject({

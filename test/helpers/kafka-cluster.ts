@@ -1,0 +1,70 @@
+// Helpers for tests that drive a KafkaCluster resource through its workflow:
+// create the resource, read its status, wait for Ready at a generation, and
+// count how often each node's broker process started (from the node agent's logs).
+import type { CustomObjectsApi } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  apiVersion,
+  group,
+  kind,
+  plural,
+  version,
+  type KafkaClusterStatus,
+} from '../../src/crd/kafka-cluster.ts';
+import { env, eventually } from './cluster.ts';
+
+export async function createKafkaCluster(
+  custom: CustomObjectsApi,
+  namespace: string,
+  name: string,
+  spec: unknown,
+): Promise<string> {
+  const created = (await custom.createNamespacedCustomObject({
+    group,
+    version,
+    namespace,
+    plural,
+    body: { apiVersion, kind, metadata: { name }, spec },
+  })) as { metadata: { uid: string } };
+  return created.metadata.uid;
+}
+
+export async function readClusterStatus(
+  custom: CustomObjectsApi,
+  namespace: string,
+  name: string,
+): Promise<KafkaClusterStatus | undefined> {
+  const object = (await custom.getNamespacedCustomObject({ group, version, namespace, plural, name })) as {
+    status?: KafkaClusterStatus;
+  };
+  return object.status;
+}
+
+/** Waits for Ready at `generation`; fails at once if the cluster reports Degraded. */
+export function readyAtGeneration(
+  custom: CustomObjectsApi,
+  namespace: string,
+  name: string,
+  generation: number,
+  timeoutMs = 300_000,
+): Promise<KafkaClusterStatus> {
+  return eventually(
+    `${namespace}/${name} to be Ready at generation ${generation}`,
+    async () => {
+      const status = await readClusterStatus(custom, namespace, name);
+      if (status?.conditions?.some((c) => c.type === 'Degraded' && c.status === 'True')) {
+        throw new Error(`degraded: ${JSON.stringify(status.conditions)}`);
+      }
+      const ready = status?.conditions?.find((c) => c.type === 'Ready');
+      return ready?.status === 'True' && status?.observedGeneration === generation ? status : undefined;
+    },
+    timeoutMs,
+    1_000,
+  );
+}
+
+/** How many times the node agent saw the broker of `pod` finish starting. */
+export const brokerStarts = (namespace: string, pod: string): number =>
+  readFileSync(join(env.nodeAgent.podLogs, `${namespace}_${pod}.log`), 'utf8').split('Kafka Server started')
+    .length - 1;
