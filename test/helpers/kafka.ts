@@ -76,37 +76,49 @@ export async function produce(bootstrapBrokers: string[], topic: string, count: 
   }
 }
 
-/** Consumes `topic` from the start until `count` distinct keys arrived; returns them. */
+/**
+ * Consumes `topic` from the start until `count` distinct keys arrived; returns
+ * them. Each attempt is a fresh consumer group reading from the earliest
+ * offset; a consumer that stalls (seen with this client on a partition whose
+ * leader just moved) is replaced, up to three times. Keys seen by any attempt
+ * count: a message that was lost would be missing from every one of them.
+ */
 export async function consumeKeys(
   bootstrapBrokers: string[],
   topic: string,
   count: number,
 ): Promise<Set<string>> {
-  const consumer = new Consumer({
-    clientId: 'keelson-test-consumer',
-    groupId: `verify-${topic}-${Date.now()}`,
-    bootstrapBrokers,
-    deserializers: stringDeserializers,
-  });
   const seen = new Set<string>();
-  try {
-    const stream = await consumer.consume({
-      topics: [topic],
-      mode: MessagesStreamModes.EARLIEST,
-      autocommit: false,
+  for (let attempt = 1; attempt <= 3 && seen.size < count; attempt++) {
+    const consumer = new Consumer({
+      clientId: 'keelson-test-consumer',
+      groupId: `verify-${topic}-${Date.now()}-${attempt}`,
+      bootstrapBrokers,
+      deserializers: stringDeserializers,
     });
-    const deadline = setTimeout(
-      () => stream.destroy(new Error(`consumed only ${seen.size} of ${count}`)),
-      60_000,
-    );
-    for await (const message of stream) {
-      if (message.value !== `message-${message.key}`) throw new Error(`corrupt message ${message.key}`);
-      seen.add(message.key);
-      if (seen.size === count) break;
+    try {
+      const stream = await consumer.consume({
+        topics: [topic],
+        mode: MessagesStreamModes.EARLIEST,
+        autocommit: false,
+      });
+      const stall = setTimeout(() => stream.destroy(), 30_000);
+      try {
+        for await (const message of stream) {
+          if (message.value !== `message-${message.key}`) throw new Error(`corrupt message ${message.key}`);
+          seen.add(message.key);
+          if (seen.size === count) break;
+        }
+      } catch (err) {
+        if (!stream.destroyed) throw err;
+      } finally {
+        clearTimeout(stall);
+      }
+    } finally {
+      await consumer.close(true);
     }
-    clearTimeout(deadline);
-  } finally {
-    await consumer.close(true);
   }
+  if (seen.size < count)
+    throw new Error(`consumed only ${seen.size} of ${count} distinct messages in 3 attempts`);
   return seen;
 }
