@@ -2,8 +2,8 @@
 // round trip of acknowledged messages through a replicated topic.
 import type { CoreV1Api } from '@kubernetes/client-node';
 import { type V1Pod } from '@kubernetes/client-node';
-import type { Admin } from '@platformatic/kafka';
 import {
+  Admin,
   Consumer,
   MessagesStreamModes,
   Producer,
@@ -51,6 +51,22 @@ export function fullIsr(
     timeoutMs,
     500,
   );
+}
+
+/** Creates a topic with 3 partitions replicated 3 times, waits for full ISR and writes `count` acked messages. */
+export async function replicatedTopicWithMessages(
+  bootstrapBrokers: string[],
+  topic: string,
+  count: number,
+): Promise<void> {
+  const admin = new Admin({ clientId: 'keelson-test-admin', bootstrapBrokers });
+  try {
+    await admin.createTopics({ topics: [topic], partitions: 3, replicas: 3 });
+    await fullIsr(admin, topic, 3, 3);
+  } finally {
+    await admin.close();
+  }
+  await produce(bootstrapBrokers, topic, count);
 }
 
 export async function produce(bootstrapBrokers: string[], topic: string, count: number): Promise<void> {

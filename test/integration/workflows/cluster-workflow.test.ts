@@ -16,7 +16,7 @@ import { clusterWorkflowId, specSignal, stateQuery } from '../../../src/workflow
 import type { kafkaClusterWorkflow } from '../../../src/workflows/kafka-cluster.ts';
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
 import { adminKubeConfig, createNamespace, env, eventually } from '../../helpers/cluster.ts';
-import { consumeKeys, fullIsr, isReady, produce } from '../../helpers/kafka.ts';
+import { consumeKeys, isReady, replicatedTopicWithMessages } from '../../helpers/kafka.ts';
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
@@ -132,14 +132,7 @@ describe('cluster workflow', () => {
     const pods = (await core.listNamespacedPod({ namespace, labelSelector: 'keelson.dev/cluster=orders' }))
       .items;
     const bootstrap = pods.map((p) => `${p.status?.podIP}:9092`);
-    const admin = new Admin({ clientId: 'test', bootstrapBrokers: bootstrap });
-    try {
-      await admin.createTopics({ topics: ['payments'], partitions: 3, replicas: 3 });
-      await fullIsr(admin, 'payments', 3, 3);
-    } finally {
-      await admin.close();
-    }
-    await produce(bootstrap, 'payments', 1_000);
+    await replicatedTopicWithMessages(bootstrap, 'payments', 1_000);
     const starts = (pod: string): number => brokerStarts(namespace, pod);
     const names = pods.map((p) => p.metadata?.name ?? '').sort();
     const startsBefore = names.map(starts);

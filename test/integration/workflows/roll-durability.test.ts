@@ -4,7 +4,6 @@
 // completes, each node restarts exactly once, never two nodes are down at
 // once, and every acknowledged message is still there.
 import { CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
-import { Admin } from '@platformatic/kafka';
 import { Client, Connection } from '@temporalio/client';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -17,7 +16,7 @@ import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
 import { adminKubeConfig, createNamespace, env, eventually } from '../../helpers/cluster.ts';
 import { installCrd } from '../../helpers/crd.ts';
 import { brokerStarts, createKafkaCluster, readyAtGeneration } from '../../helpers/kafka-cluster.ts';
-import { consumeKeys, fullIsr, isReady, produce } from '../../helpers/kafka.ts';
+import { consumeKeys, isReady, replicatedTopicWithMessages } from '../../helpers/kafka.ts';
 
 const main = fileURLToPath(new URL('../../../src/main.ts', import.meta.url));
 const selector = 'keelson.dev/cluster=orders';
@@ -93,14 +92,7 @@ describe('rolling upgrade under worker kills', () => {
     await readyAt(1);
     const before = await pods();
     const bootstrap = before.map((p) => `${p.status?.podIP}:9092`);
-    const admin = new Admin({ clientId: 'test', bootstrapBrokers: bootstrap });
-    try {
-      await admin.createTopics({ topics: ['ledger'], partitions: 3, replicas: 3 });
-      await fullIsr(admin, 'ledger', 3, 3);
-    } finally {
-      await admin.close();
-    }
-    await produce(bootstrap, 'ledger', 1_000);
+    await replicatedTopicWithMessages(bootstrap, 'ledger', 1_000);
     const names = before.map((p) => p.metadata?.name ?? '').sort();
     const starts = (pod: string): number => brokerStarts(namespace, pod);
     const startsBefore = names.map(starts);
