@@ -1,7 +1,10 @@
 // All of Keelson's activities, built from the clients they need, so the
 // worker and integration tests pass real clients pointed at any cluster.
 import type { KubeConfig } from '@kubernetes/client-node';
+import { brokerConfigActivities } from './kafka/broker-config.ts';
 import { clusterStateActivities } from './kafka/cluster-state.ts';
+import { featureActivities } from './kafka/features.ts';
+import { leaderActivities } from './kafka/leaders.ts';
 import { metadataActivities } from './kafka/metadata.ts';
 import { clusterActivities } from './kubernetes/cluster.ts';
 import { objectActivities } from './kubernetes/objects.ts';
@@ -14,6 +17,9 @@ export function createActivities(deps: { kube: KubeConfig }) {
     ...podActivities(deps.kube),
     ...metadataActivities(),
     ...clusterStateActivities(),
+    ...brokerConfigActivities(),
+    ...featureActivities(),
+    ...leaderActivities(),
   };
 }
 

@@ -3,7 +3,7 @@
 // and the CRD in deploy/crds (via `keelson crd` / `npm run gen:crd`) all come
 // from the schemas below; cross-field rules live in ./spec-rules.ts.
 import { z } from 'zod';
-import { supportedKafkaVersions } from './kafka-versions.ts';
+import { knownMetadataVersions, supportedKafkaVersions } from './kafka-versions.ts';
 import { operatorOwnedConfigKeys } from './owned-config.ts';
 import { withRules } from './rules.ts';
 import {
@@ -105,10 +105,7 @@ export const MetadataVersion = withRules(
   z.object({
     /** FollowKafkaVersion raises metadata.version after each upgrade completes; Pinned keeps `version`. */
     policy: z.enum(['FollowKafkaVersion', 'Pinned']).default('FollowKafkaVersion'),
-    version: z
-      .string()
-      .regex(/^[0-9]+\.[0-9]+-IV[0-9]+$/, 'must be a metadata.version such as 3.9-IV0')
-      .optional(),
+    version: z.enum(knownMetadataVersions).optional(),
   }),
   metadataVersionRules,
 );

@@ -7,12 +7,13 @@
 import {
   Admin,
   ConfigResourceTypes,
-  Connection,
+  type Connection,
   describeQuorumV1,
   describeQuorumV2,
   metadataV12,
 } from '@platformatic/kafka';
 import type { PartitionState, QuorumState } from '../../domain/observed.ts';
+import { clientId, withConnection } from './connection.ts';
 
 /** A voter counts as caught up if it fetched the leader's end within this long of the most recent voter. */
 const caughtUpWithinMs = 2_000n;
@@ -45,46 +46,44 @@ export function clusterStateActivities() {
       partitions: PartitionState[];
       quorum: QuorumState;
     }> {
-      const [host = '', port = '9092'] = (input.bootstrap[0] ?? '').split(':');
-      const connection = new Connection('keelson-operator');
-      const admin = new Admin({ clientId: 'keelson-operator', bootstrapBrokers: input.bootstrap });
+      const admin = new Admin({ clientId, bootstrapBrokers: input.bootstrap });
       try {
-        await connection.connect(host, Number(port));
-        const metadata = await metadataV12.api.async(connection, null, false, false);
-        const failed = metadata.topics.find((t) => t.errorCode !== 0);
-        if (failed)
-          throw new Error(`metadata for topic ${failed.name} failed with error ${failed.errorCode}`);
-        const topics = metadata.topics.map((t) => t.name ?? '');
-        const configs =
-          topics.length === 0
-            ? []
-            : await admin.describeConfigs({
-                resources: topics.map((t) => ({
-                  resourceType: ConfigResourceTypes.TOPIC,
-                  resourceName: t,
-                  configurationKeys: ['min.insync.replicas'],
-                })),
-              });
-        const minIsr = new Map(
-          configs.map((c) => [
-            c.resourceName,
-            Number(c.configs.find((x) => x.name === 'min.insync.replicas')?.value ?? 1),
-          ]),
-        );
-        const partitions: PartitionState[] = metadata.topics.flatMap((t) =>
-          t.partitions.map((p) => ({
-            topic: t.name ?? '',
-            partition: p.partitionIndex,
-            replicas: p.replicaNodes,
-            isr: p.isrNodes,
-            minIsr: minIsr.get(t.name ?? '') ?? 1,
-          })),
-        );
-        const quorum = await describeQuorum(connection);
-        return { brokers: metadata.brokers.map((b) => b.nodeId).sort((a, b) => a - b), partitions, quorum };
+        return await withConnection(input.bootstrap, async (connection) => {
+          const metadata = await metadataV12.api.async(connection, null, false, false);
+          const failed = metadata.topics.find((t) => t.errorCode !== 0);
+          if (failed)
+            throw new Error(`metadata for topic ${failed.name} failed with error ${failed.errorCode}`);
+          const topics = metadata.topics.map((t) => t.name ?? '');
+          const configs =
+            topics.length === 0
+              ? []
+              : await admin.describeConfigs({
+                  resources: topics.map((t) => ({
+                    resourceType: ConfigResourceTypes.TOPIC,
+                    resourceName: t,
+                    configurationKeys: ['min.insync.replicas'],
+                  })),
+                });
+          const minIsr = new Map(
+            configs.map((c) => [
+              c.resourceName,
+              Number(c.configs.find((x) => x.name === 'min.insync.replicas')?.value ?? 1),
+            ]),
+          );
+          const partitions: PartitionState[] = metadata.topics.flatMap((t) =>
+            t.partitions.map((p) => ({
+              topic: t.name ?? '',
+              partition: p.partitionIndex,
+              replicas: p.replicaNodes,
+              isr: p.isrNodes,
+              minIsr: minIsr.get(t.name ?? '') ?? 1,
+            })),
+          );
+          const quorum = await describeQuorum(connection);
+          return { brokers: metadata.brokers.map((b) => b.nodeId).sort((a, b) => a - b), partitions, quorum };
+        });
       } finally {
         await admin.close();
-        await connection.close();
       }
     },
   };

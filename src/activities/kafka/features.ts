@@ -1,0 +1,86 @@
+// The cluster's metadata.version: read from ApiVersions (finalized level and
+// each node's supported range) and raised with UpdateFeatures, which brokers
+// forward to the active controller. Raising is idempotent: a cluster already
+// at or above the target is left alone.
+import { ApplicationFailure } from '@temporalio/activity';
+import { apiVersionsV3, FeatureUpgradeTypes, metadataV12, updateFeaturesV1 } from '@platformatic/kafka';
+import { metadataVersionOfLevel } from '../../crd/kafka-versions.ts';
+import { planMetadataVersionRaise, type NodeFeatureSupport } from '../../domain/metadata-version.ts';
+import { withConnection } from './connection.ts';
+
+const feature = 'metadata.version';
+
+interface FeatureLevels {
+  finalizedLevel: number;
+  maxLevel: number;
+}
+
+async function featureLevels(address: string): Promise<FeatureLevels> {
+  const response = await withConnection([address], (c) =>
+    apiVersionsV3.api.async(c, 'keelson-operator', '0.1.0'),
+  );
+  return {
+    finalizedLevel: response.finalizedFeatures?.find((f) => f.name === feature)?.maxVersionLevel ?? 0,
+    maxLevel: response.supportedFeatures?.find((f) => f.name === feature)?.maxVersion ?? 0,
+  };
+}
+
+export interface NodeAddress {
+  nodeId: number;
+  /** host:port of a listener the node answers ApiVersions on (the controller listener for a controller-only node). */
+  address: string;
+}
+
+export function featureActivities() {
+  return {
+    /** The finalized metadata.version, as Kafka names it. */
+    async readMetadataVersion(input: { bootstrap: string[] }): Promise<string> {
+      let lastError: unknown;
+      for (const address of input.bootstrap) {
+        try {
+          return metadataVersionOfLevel((await featureLevels(address)).finalizedLevel);
+        } catch (err) {
+          lastError = err;
+        }
+      }
+      throw lastError;
+    },
+
+    /**
+     * Raises metadata.version to `to` once every node of the cluster reports
+     * support for it and no broker outside the cluster is registered.
+     */
+    async raiseMetadataVersion(input: {
+      nodes: NodeAddress[];
+      bootstrap: string[];
+      to: string;
+    }): Promise<{ from: string; to: string }> {
+      const reports: (NodeFeatureSupport & FeatureLevels)[] = [];
+      for (const node of input.nodes) {
+        // A node that does not answer is retried: it may be restarting.
+        reports.push({ nodeId: node.nodeId, ...(await featureLevels(node.address)) });
+      }
+      const metadata = await withConnection(input.bootstrap, (c) =>
+        metadataV12.api.async(c, [], false, false),
+      );
+      const step = planMetadataVersionRaise({
+        target: input.to,
+        finalizedLevel: Math.max(0, ...reports.map((r) => r.finalizedLevel)),
+        nodes: reports,
+        registeredBrokerIds: metadata.brokers.map((b) => b.nodeId),
+      });
+      if (step.kind === 'refused')
+        throw ApplicationFailure.nonRetryable(step.message, 'MetadataVersionRefused');
+      if (step.kind === 'done') return { from: step.finalized, to: step.finalized };
+      await withConnection(input.bootstrap, (c) =>
+        updateFeaturesV1.api.async(
+          c,
+          30_000,
+          [{ feature, maxVersionLevel: step.level, upgradeType: FeatureUpgradeTypes.UPGRADE }],
+          false,
+        ),
+      );
+      return { from: step.from, to: input.to };
+    },
+  };
+}
