@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { crdFile, renderCrd } from './cli/crd.ts';
 import { runClusterCommand } from './cli/cluster-commands.ts';
 import { runWorker } from './cli/worker.ts';
+import { defaultMaxConcurrentRolls } from './activities/index.ts';
 
 const usage = `usage: keelson <command>
 
@@ -17,6 +18,8 @@ commands:
                     --temporal-namespace NS   (env KEELSON_TEMPORAL_NAMESPACE, default default)
                     --task-queue NAME         (env KEELSON_TASK_QUEUE, default keelson)
                     --kubeconfig FILE         (env KUBECONFIG; in a pod, the in-cluster config)
+                    --max-concurrent-rolls N  clusters of this task queue that may roll at once
+                                              (env KEELSON_MAX_CONCURRENT_ROLLS, default 1)
   status NS/NAME  show what the cluster's workflow is doing
   pause NS/NAME   start no new operation until resumed (a running one finishes)
   resume NS/NAME  start operations again
@@ -45,8 +48,19 @@ switch (command) {
         ...temporalFlags,
         'task-queue': { type: 'string', default: process.env.KEELSON_TASK_QUEUE ?? 'keelson' },
         kubeconfig: { type: 'string', default: process.env.KUBECONFIG },
+        'max-concurrent-rolls': {
+          type: 'string',
+          default: process.env.KEELSON_MAX_CONCURRENT_ROLLS ?? String(defaultMaxConcurrentRolls),
+        },
       },
     });
+    const maxConcurrentRolls = Number(values['max-concurrent-rolls']);
+    if (!Number.isInteger(maxConcurrentRolls) || maxConcurrentRolls < 1) {
+      console.error(
+        `keelson worker: --max-concurrent-rolls must be a whole number of at least 1, not "${values['max-concurrent-rolls']}"`,
+      );
+      process.exit(2);
+    }
     let stop: () => void = () => undefined;
     const stopped = new Promise<void>((resolve) => (stop = resolve));
     process.once('SIGTERM', stop);
@@ -57,6 +71,7 @@ switch (command) {
         temporalNamespace: values['temporal-namespace'],
         taskQueue: values['task-queue'],
         kubeconfig: values.kubeconfig,
+        maxConcurrentRolls,
       },
       stopped,
     );

@@ -7,19 +7,26 @@ import { featureActivities } from './kafka/features.ts';
 import { leaderActivities } from './kafka/leaders.ts';
 import { metadataActivities } from './kafka/metadata.ts';
 import { clusterActivities } from './kubernetes/cluster.ts';
+import { eventActivities } from './kubernetes/events.ts';
 import { objectActivities } from './kubernetes/objects.ts';
 import { podActivities } from './kubernetes/pods.ts';
+import { rollPermitActivities } from './temporal/roll-permits.ts';
 
-export function createActivities(deps: { kube: KubeConfig }) {
+/** How many clusters may roll at once per operator (task queue), unless configured. */
+export const defaultMaxConcurrentRolls = 1;
+
+export function createActivities(deps: { kube: KubeConfig; maxConcurrentRolls?: number }) {
   return {
     ...clusterActivities(deps.kube),
     ...objectActivities(deps.kube),
+    ...eventActivities(deps.kube),
     ...podActivities(deps.kube),
     ...metadataActivities(),
     ...clusterStateActivities(),
     ...brokerConfigActivities(),
     ...featureActivities(),
     ...leaderActivities(),
+    ...rollPermitActivities({ maxConcurrentRolls: deps.maxConcurrentRolls ?? defaultMaxConcurrentRolls }),
   };
 }
 

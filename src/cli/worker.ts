@@ -16,6 +16,8 @@ export interface WorkerOptions {
   taskQueue: string;
   /** Path of a kubeconfig; in a pod the in-cluster config is used when unset. */
   kubeconfig: string | undefined;
+  /** Clusters of this task queue that may roll at once. @default 1 */
+  maxConcurrentRolls?: number;
 }
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -31,7 +33,7 @@ export async function runWorker(options: WorkerOptions, stop: Promise<void>): Pr
       namespace: options.temporalNamespace,
       taskQueue: options.taskQueue,
       workflowsPath,
-      activities: createActivities({ kube }),
+      activities: createActivities({ kube, maxConcurrentRolls: options.maxConcurrentRolls }),
     });
     await worker.runUntil(async () => {
       console.error(`keelson worker: polling task queue ${options.taskQueue} on ${options.temporalAddress}`);

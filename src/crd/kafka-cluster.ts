@@ -230,7 +230,17 @@ export const Condition = z.object({
   observedGeneration: z.int().min(0).optional(),
 });
 
-const operationTypes = ['provision', 'scale', 'roll', 'backup', 'drill', 'teardown', 'repair'] as const;
+const operationTypes = [
+  'provision',
+  'scale',
+  'roll',
+  'configure',
+  'upgrade',
+  'backup',
+  'drill',
+  'teardown',
+  'repair',
+] as const;
 
 export const KafkaClusterStatus = z.object({
   observedGeneration: z.int().min(0).optional(),

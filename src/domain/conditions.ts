@@ -30,3 +30,22 @@ export function buildCondition(
     lastTransitionTime: now.toISOString(),
   };
 }
+
+/**
+ * The conditions after an update: each updated type replaces the one before
+ * (keeping its lastTransitionTime when the status did not change), the
+ * others stay. A merge patch would replace the whole list instead.
+ */
+export function mergeConditions(current: readonly Condition[], updates: readonly Condition[]): Condition[] {
+  const merged = new Map(current.map((c) => [c.type, c]));
+  for (const update of updates) {
+    const before = merged.get(update.type);
+    merged.set(
+      update.type,
+      before && before.status === update.status
+        ? { ...update, lastTransitionTime: before.lastTransitionTime }
+        : update,
+    );
+  }
+  return [...merged.values()];
+}

@@ -41,3 +41,20 @@ export interface PartitionState {
   /** The topic's effective min.insync.replicas. */
   minIsr: number;
 }
+
+/** host:port of every ready broker, for clients to bootstrap from. */
+export const readyBrokerAddresses = (nodes: readonly ObservedNode[], port: number): string[] =>
+  nodes.filter((n) => n.ready && n.address && n.roles.includes('broker')).map((n) => `${n.address}:${port}`);
+
+/** Where each node answers protocol requests: its client listener, or the controller listener on a controller-only node. */
+export const nodeProtocolAddresses = (
+  nodes: readonly ObservedNode[],
+  brokerPort: number,
+  controllerPort: number,
+): { nodeId: number; address: string }[] =>
+  nodes
+    .filter((n) => n.address)
+    .map((n) => ({
+      nodeId: n.nodeId,
+      address: `${n.address}:${n.roles.includes('broker') ? brokerPort : controllerPort}`,
+    }));

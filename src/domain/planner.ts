@@ -20,8 +20,9 @@ export interface DesiredNode extends KafkaNode {
 
 export interface ObservedCluster {
   nodes: readonly ObservedNode[];
-  /** Cluster-wide dynamic broker configs as Kafka reports them. */
-  dynamicConfig: Readonly<Record<string, string>>;
+  /** Cluster-wide dynamic broker configs as Kafka reports them; undefined when no broker answered. */
+  dynamicConfig: Readonly<Record<string, string>> | undefined;
+  /** The finalized metadata.version; undefined when no broker answered. */
   metadataVersion: string | undefined;
 }
 
@@ -90,9 +91,11 @@ export function planOperations(
   const added = desired.filter((n) => !existing.includes(n)).map((n) => n.podName);
   if (added.length > 0) operations.push({ type: 'scale-up', nodes: added });
 
-  const config = dynamicConfigChanges(spec, observed.dynamicConfig);
-  if (Object.keys(config.set).length > 0 || config.remove.length > 0)
-    operations.push({ type: 'configure', ...config });
+  if (observed.dynamicConfig !== undefined) {
+    const config = dynamicConfigChanges(spec, observed.dynamicConfig);
+    if (Object.keys(config.set).length > 0 || config.remove.length > 0)
+      operations.push({ type: 'configure', ...config });
+  }
 
   const outdated = known
     .filter(({ node, seen }) => seen.podExists && seen.configHash !== node.configHash)

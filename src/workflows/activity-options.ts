@@ -14,3 +14,9 @@ export const longWait: ActivityOptions = {
   heartbeatTimeout: '10 seconds',
   retry: { maximumInterval: '30 seconds' },
 };
+
+/** Reads whose failure the workflow handles itself (e.g. Kafka unreachable: plan without its view). */
+export const bestEffortRead: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 3, maximumInterval: '5 seconds' },
+};

@@ -2,3 +2,7 @@
 export { kafkaClusterWorkflow } from './kafka-cluster.ts';
 export { provisionWorkflow } from './provision.ts';
 export { rollWorkflow } from './roll.ts';
+export { configureWorkflow } from './configure.ts';
+export { metadataVersionWorkflow } from './metadata-version.ts';
+export { repairWorkflow } from './repair.ts';
+export { rollPermitsWorkflow } from './roll-permits.ts';

@@ -9,43 +9,132 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  executeChild,
   proxyActivities,
+  startChild,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
+  type Workflow,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import { quickCall } from './activity-options.ts';
+import { bestEffortRead, quickCall } from './activity-options.ts';
 import { KafkaClusterSpec, type KafkaClusterStatus } from '../crd/kafka-cluster.ts';
 import { buildCondition, type ConditionType } from '../domain/conditions.ts';
 import type { ClusterRef } from '../domain/labels.ts';
 import { bootstrapAddress, nodeConfigHash } from '../domain/manifests/index.ts';
-import { assignNodeIdBases, planNodes } from '../domain/nodes.ts';
-import { planOperations } from '../domain/planner.ts';
+import { assignNodeIdBases, planNodes, type KafkaNode } from '../domain/nodes.ts';
+import { readyBrokerAddresses } from '../domain/observed.ts';
+import { planOperations, type Operation } from '../domain/planner.ts';
 import {
   pauseUpdate,
   resumeUpdate,
   rollUpdate,
+  driftSignal,
   specSignal,
   stateQuery,
+  supersededSignal,
   type ClusterWorkflowState,
 } from './messages.ts';
+import { configureWorkflow } from './configure.ts';
+import { metadataVersionWorkflow } from './metadata-version.ts';
 import { provisionWorkflow } from './provision.ts';
-import { rollWorkflow } from './roll.ts';
+import { repairWorkflow } from './repair.ts';
+import { rollWorkflow, type RollResult } from './roll.ts';
 import { searchAttributes } from './search-attributes.ts';
 
 /** A bound on operations per generation, so a plan that never converges cannot loop forever. */
 const maxOperationsPerGeneration = 10;
 
-const operationType = (type: string): 'provision' | 'scale' | 'roll' | 'repair' =>
-  type === 'scale-up' || type === 'scale-down'
-    ? 'scale'
-    : type === 'provision' || type === 'roll'
-      ? type
-      : 'repair';
+/** The operation as status names it. */
+const operationType = (
+  type: Operation['type'],
+): 'provision' | 'scale' | 'roll' | 'configure' | 'upgrade' | 'repair' =>
+  type === 'scale-up' || type === 'scale-down' ? 'scale' : type === 'metadata-version' ? 'upgrade' : type;
 
 const kube = proxyActivities<Activities>(quickCall);
+const reads = proxyActivities<Activities>(bestEffortRead);
+
+type Outcome =
+  { kind: 'ready' } | { kind: 'superseded' } | { kind: 'failed'; reason: string; message: string };
+/** What the children return, as far as the cluster workflow reads it. */
+type ChildResult = Partial<RollResult & { from: string; to: string }> | undefined;
+
+const clientPort = (spec: KafkaClusterSpec): number => spec.listeners[0]?.port ?? 9092;
+
+/** Kafka's view for the planner; unknown (nothing planned from it) when no broker answers. */
+async function observeSettings(
+  bootstrap: string[],
+): Promise<{ dynamicConfig: Record<string, string> | undefined; metadataVersion: string | undefined }> {
+  if (bootstrap.length === 0) return { dynamicConfig: undefined, metadataVersion: undefined };
+  try {
+    const [dynamicConfig, metadataVersion] = await Promise.all([
+      reads.readClusterDynamicConfig({ bootstrap }),
+      reads.readMetadataVersion({ bootstrap }),
+    ]);
+    return { dynamicConfig, metadataVersion };
+  } catch {
+    return { dynamicConfig: undefined, metadataVersion: undefined };
+  }
+}
+
+function describeOperation(operation: Operation): string {
+  switch (operation.type) {
+    case 'roll':
+      return `rolling ${operation.nodes.join(', ')}: ${operation.reason}`;
+    case 'configure':
+      return `applying dynamic configs ${[...Object.keys(operation.set), ...operation.remove].join(', ')} without restart`;
+    case 'metadata-version':
+      return `raising metadata.version to ${operation.to}`;
+    case 'repair':
+      return `recreating missing ${[...operation.pods.map((p) => `pod ${p}`), ...operation.claims.map((c) => `claim of ${c}`)].join(', ')}`;
+    default:
+      return `${operation.type} of ${operation.nodes.join(', ')}`;
+  }
+}
+
+/** The child workflow that carries out an operation, or undefined when Keelson cannot do it yet. */
+function childFor(
+  operation: Operation,
+  context: {
+    cluster: ClusterRef;
+    spec: KafkaClusterSpec;
+    nodes: KafkaNode[];
+    workflowId: string;
+    forced: boolean;
+  },
+): { workflow: Workflow; input: unknown } | undefined {
+  const { cluster, spec, nodes } = context;
+  switch (operation.type) {
+    case 'provision':
+      return { workflow: provisionWorkflow, input: { cluster, spec, nodes } };
+    case 'roll':
+      return {
+        workflow: rollWorkflow,
+        input: {
+          cluster,
+          spec,
+          nodes,
+          pods: operation.nodes,
+          reason: operation.reason,
+          ...(context.forced ? { restartToken: context.workflowId, urgent: true } : {}),
+        },
+      };
+    case 'configure':
+      return {
+        workflow: configureWorkflow,
+        input: { cluster, spec, nodes, set: operation.set, remove: operation.remove },
+      };
+    case 'metadata-version':
+      return { workflow: metadataVersionWorkflow, input: { cluster, spec, to: operation.to } };
+    case 'repair':
+      return {
+        workflow: repairWorkflow,
+        input: { cluster, spec, nodes, pods: operation.pods, claims: operation.claims },
+      };
+    default:
+      return undefined;
+  }
+}
 
 export interface ClusterWorkflowInput {
   namespace: string;
@@ -75,6 +164,7 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
     invalidSpec: undefined,
     paused: input.paused ?? false,
     forcedRoll: undefined,
+    driftReported: undefined,
   };
   let pausedReported = !state.paused;
   // Search attributes let the Temporal UI and CLI filter every workflow of a cluster.
@@ -89,6 +179,9 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
     state.lastSeenGeneration = change.generation;
   });
   setHandler(stateQuery, () => state);
+  setHandler(driftSignal, ({ reason }) => {
+    state.driftReported = reason;
+  });
   setHandler(
     pauseUpdate,
     () => {
@@ -134,7 +227,9 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
       () =>
         pausedReported !== state.paused ||
         (!state.paused &&
-          (state.lastSeenGeneration > state.lastPlannedGeneration || state.forcedRoll !== undefined)),
+          (state.lastSeenGeneration > state.lastPlannedGeneration ||
+            state.forcedRoll !== undefined ||
+            state.driftReported !== undefined)),
     );
     if (pausedReported !== state.paused) {
       pausedReported = state.paused;
@@ -197,56 +292,40 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
       nodePools: Object.entries(bases).map(([name, nodeIdBase]) => ({ name, nodeIdBase })),
     };
 
+    const pass = workflowInfo().historyLength;
+    const drift = state.driftReported !== undefined && generation <= state.lastPlannedGeneration;
+    state.driftReported = undefined;
+
     // Run operations one at a time until the plan is empty, re-observing
     // after each: the plan is only ever trusted for the cluster as it is.
-    let outcome: { ready: true } | { ready: false; reason: string; message: string } = { ready: true };
+    let outcome: Outcome = { kind: 'ready' };
     for (let round = 0; round < maxOperationsPerGeneration; round++) {
       const observedNodes = await kube.observeNodes({ namespace: input.namespace, cluster: input.name });
-      const next = planOperations(spec, desired, {
-        nodes: observedNodes,
-        dynamicConfig: {},
-        metadataVersion: undefined,
-      })[0];
+      const settings = await observeSettings(readyBrokerAddresses(observedNodes, clientPort(spec)));
+      if (settings.metadataVersion) status.metadataVersion = settings.metadataVersion;
+      const next = planOperations(spec, desired, { nodes: observedNodes, ...settings })[0];
       const forced = next === undefined && state.forcedRoll !== undefined && round === 0;
       if (next === undefined && !forced) break;
-      const operation = next ?? {
+      const operation: Operation = next ?? {
         type: 'roll' as const,
         nodes: observedNodes.filter((n) => n.podExists).map((n) => n.podName),
         reason: state.forcedRoll?.reason ?? 'forced',
       };
-      const workflowId = `${operation.type}/${input.namespace}/${input.name}/g${generation}${round > 0 ? `-${round}` : ''}${forced ? `-forced-${workflowInfo().historyLength}` : ''}`;
+      // Forced and drift-triggered operations repeat within a generation: the history length tells them apart.
+      const trigger = forced ? `-forced-${pass}` : drift ? `-drift-${pass}` : '';
+      const workflowId = `${operation.type}/${input.namespace}/${input.name}/g${generation}${round > 0 ? `-${round}` : ''}${trigger}`;
       if (forced) state.forcedRoll = undefined;
-      let child: Promise<unknown>;
-      if (operation.type === 'provision') {
-        child = executeChild(provisionWorkflow, {
-          workflowId,
-          args: [{ cluster, spec, nodes }],
-          searchAttributes: { ...clusterAttributes, [searchAttributes.operation.name]: ['provision'] },
-        });
-      } else if (operation.type === 'roll') {
-        child = executeChild(rollWorkflow, {
-          workflowId,
-          searchAttributes: { ...clusterAttributes, [searchAttributes.operation.name]: ['roll'] },
-          args: [
-            {
-              cluster,
-              spec,
-              nodes,
-              pods: operation.nodes,
-              reason: operation.reason,
-              ...(forced ? { restartToken: workflowId } : {}),
-            },
-          ],
-        });
-      } else {
+      const child = childFor(operation, { cluster, spec, nodes, workflowId, forced });
+      if (!child) {
         outcome = {
-          ready: false,
+          kind: 'failed',
           reason: 'NotImplemented',
           message: `the ${operation.type} operation is not implemented yet`,
         };
         break;
       }
       state.operation = { type: operation.type, step: 'running', workflowId };
+      // Written before the child starts: the child adds its progress to it.
       await kube.patchStatus({
         ...key,
         status: {
@@ -269,8 +348,43 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
           ],
         },
       });
+      await kube.recordEvent({
+        cluster,
+        key: `${workflowId}/started`,
+        type: 'Normal',
+        reason: 'OperationStarted',
+        action: operationType(operation.type),
+        note: `${describeOperation(operation)} (workflow ${workflowId})`,
+      });
       try {
-        await child;
+        const handle = await startChild(child.workflow, {
+          workflowId,
+          args: [child.input],
+          searchAttributes: {
+            ...clusterAttributes,
+            [searchAttributes.operation.name]: [operationType(operation.type)],
+          },
+        });
+        // A newer generation stops a roll at its next safe point.
+        let finished = false;
+        if (operation.type === 'roll') {
+          void condition(() => finished || state.lastSeenGeneration > generation).then(() =>
+            finished ? undefined : handle.signal(supersededSignal),
+          );
+        }
+        const result = (await handle.result().finally(() => (finished = true))) as ChildResult;
+        if (result?.superseded) {
+          status.lastOperation = {
+            type: 'roll',
+            workflowId,
+            result: 'Cancelled',
+            message: `stopped for generation ${state.lastSeenGeneration} after restarting ${result.restarted?.length ?? 0} node(s)`,
+            finishedAt: new Date().toISOString(),
+          };
+          outcome = { kind: 'superseded' };
+          break;
+        }
+        if (result?.to) status.metadataVersion = result.to;
         status.lastOperation = {
           type: operationType(operation.type),
           workflowId,
@@ -287,16 +401,30 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
           finishedAt: new Date().toISOString(),
         };
         outcome = {
-          ready: false,
+          kind: 'failed',
           reason: 'OperationFailed',
           message: `${operation.type} failed: ${message}`,
         };
+        await kube.recordEvent({
+          cluster,
+          key: `${workflowId}/failed`,
+          type: 'Warning',
+          reason: 'OperationFailed',
+          action: operationType(operation.type),
+          note: outcome.message,
+        });
         break;
       } finally {
         state.operation = undefined;
       }
     }
 
+    if (outcome.kind === 'superseded') {
+      // Plan again at once from the newer spec; status follows from that plan.
+      await kube.patchStatus({ ...key, clear: ['currentOperation'], status });
+      state.lastPlannedGeneration = generation;
+      continue;
+    }
     const observedNodes = await kube.observeNodes({ namespace: input.namespace, cluster: input.name });
     const brokers = observedNodes.filter((n) => n.roles.includes('broker'));
     await kube.patchStatus({
@@ -305,16 +433,18 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
       status: {
         ...status,
         brokersReady: `${brokers.filter((n) => n.ready).length}/${brokers.length}`,
-        conditions: outcome.ready
-          ? [
-              condition_('Reconciling', 'False', 'Idle', 'no operation running', generation),
-              condition_('Ready', 'True', 'Ready', 'every node runs the current spec', generation),
-            ]
-          : [
-              condition_('Reconciling', 'False', outcome.reason, outcome.message, generation),
-              condition_('Ready', 'False', outcome.reason, outcome.message, generation),
-              condition_('Degraded', 'True', outcome.reason, outcome.message, generation),
-            ],
+        conditions:
+          outcome.kind === 'ready'
+            ? [
+                condition_('Reconciling', 'False', 'Idle', 'no operation running', generation),
+                condition_('Ready', 'True', 'Ready', 'every node runs the current spec', generation),
+                condition_('Degraded', 'False', 'Ready', 'the last operation succeeded', generation),
+              ]
+            : [
+                condition_('Reconciling', 'False', outcome.reason, outcome.message, generation),
+                condition_('Ready', 'False', outcome.reason, outcome.message, generation),
+                condition_('Degraded', 'True', outcome.reason, outcome.message, generation),
+              ],
       },
     });
     state.lastPlannedGeneration = generation;

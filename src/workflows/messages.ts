@@ -18,9 +18,13 @@ export interface ClusterWorkflowState {
   paused: boolean;
   /** A forced roll asked for by `keelson roll`, not started yet. */
   forcedRoll: { reason: string } | undefined;
+  /** An owned object changed or went missing (e.g. a pod deleted), not planned for yet. */
+  driftReported: string | undefined;
 }
 
 export const specSignal = defineSignal<[SpecChange]>('spec');
+/** An owned pod or claim was deleted or changed: observe and plan again at the current generation. */
+export const driftSignal = defineSignal<[{ reason: string }]>('drift');
 export const stateQuery = defineQuery<ClusterWorkflowState>('state');
 
 /** Stop starting operations (one running finishes). Refused when already paused. */
@@ -32,3 +36,17 @@ export const rollUpdate = defineUpdate<{ accepted: true }, [{ reason: string }]>
 
 export const clusterWorkflowId = (namespace: string, name: string): string =>
   `kafkacluster/${namespace}/${name}`;
+
+/** Sent by the cluster workflow to its running roll when a newer generation arrives: stop at the next safe point. */
+export const supersededSignal = defineSignal('superseded');
+
+/** Roll permits: the operator-wide limit on clusters rolling at once (one permits workflow per task queue). */
+export const requestRollPermitSignal = defineSignal<[{ holder: string; limit: number }]>('requestRollPermit');
+export const releaseRollPermitSignal = defineSignal<[{ holder: string }]>('releaseRollPermit');
+export const rollPermitGrantedSignal = defineSignal('rollPermitGranted');
+/** Sent to holders now and then; failing to deliver it means the holder is gone and its permit is free. */
+export const permitCheckSignal = defineSignal('permitCheck');
+export const rollPermitsQuery = defineQuery<{ limit: number; holders: string[]; waiting: string[] }>(
+  'rollPermits',
+);
+export const rollPermitsWorkflowId = (taskQueue: string): string => `keelson/roll-permits/${taskQueue}`;

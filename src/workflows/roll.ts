@@ -1,22 +1,37 @@
-// A rolling restart, as a child of the cluster workflow. Each pass observes
-// the cluster (pods from Kubernetes, ISR and quorum from Kafka), asks
-// chooseNextRestart what is safe now, and either restarts the chosen node(s),
-// waits on a durable timer, or stops with the blocking reason. What was
-// restarted lives in workflow state, so a worker killed mid-roll resumes here
-// and never restarts a node twice.
-import { ApplicationFailure, proxyActivities, setCurrentDetails, sleep } from '@temporalio/workflow';
+// A rolling restart, as a child of the cluster workflow. First it waits for a
+// maintenance window (unless the roll is urgent) and for a permit of the
+// operator-wide roll limit. Then each pass observes the cluster (pods from
+// Kubernetes, ISR and quorum from Kafka), asks chooseNextRestart what is safe
+// now, and either restarts the chosen node(s), waits on a durable timer, or
+// stops with the blocking reason. Once the cluster has caught up after a
+// restart, leadership goes back to the preferred replicas. What was restarted
+// lives in workflow state, so a worker killed mid-roll resumes here and never
+// restarts a node twice. A newer spec stops the roll between two restarts
+// (a safe point) so the cluster workflow plans again from the new spec.
+import {
+  ApplicationFailure,
+  condition,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { longWait, quickCall } from './activity-options.ts';
 import { parseDurationMs } from '../crd/duration.ts';
 import type { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
 import { annotationKeys, type ClusterRef } from '../domain/labels.ts';
+import { maintenanceWindowAt } from '../domain/maintenance-windows.ts';
 import { buildClusterManifests } from '../domain/manifests/index.ts';
 import type { KafkaNode } from '../domain/nodes.ts';
-import type { ObservedNode } from '../domain/observed.ts';
+import { readyBrokerAddresses, type ObservedNode } from '../domain/observed.ts';
 import { chooseNextRestart } from '../domain/roll-order.ts';
+import { supersededSignal } from './messages.ts';
+import { rollPermit } from './roll-permit.ts';
 
 const kube = proxyActivities<Activities>(quickCall);
-const restarts = proxyActivities<Activities>(longWait);
+const waits = proxyActivities<Activities>(longWait);
 
 export interface RollInput {
   cluster: ClusterRef;
@@ -27,6 +42,14 @@ export interface RollInput {
   reason: string;
   /** Set for a forced roll: stamped on each new pod so a node restarts although its config is current. */
   restartToken?: string;
+  /** Urgent rolls (asked for by hand) start outside maintenance windows. */
+  urgent?: boolean;
+}
+
+export interface RollResult {
+  restarted: string[];
+  /** Stopped early at a safe point because a newer spec arrived. */
+  superseded: boolean;
 }
 
 export async function rollWorkflow({
@@ -36,7 +59,8 @@ export async function rollWorkflow({
   pods,
   reason,
   restartToken,
-}: RollInput): Promise<{ restarted: string[] }> {
+  urgent = false,
+}: RollInput): Promise<RollResult> {
   const manifests = buildClusterManifests(cluster, spec, nodes);
   const desiredPod = new Map(
     manifests.pods.map((p) => {
@@ -46,71 +70,158 @@ export async function rollWorkflow({
       return [p.metadata?.name ?? '', p];
     }),
   );
+  const { workflowId } = workflowInfo();
+  const key = { namespace: cluster.namespace, name: cluster.name };
   const details = (text: string): void =>
     setCurrentDetails(`**Roll** ${cluster.namespace}/${cluster.name} (${reason}): ${text}`);
+  // Written when it changes, not on every pass of a wait.
+  let lastProgress = '';
+  const progress = async (
+    step: string,
+    extra: { node?: string | null; blockedReason?: string | null } = {},
+  ): Promise<void> => {
+    const next = { step, blockedReason: null, ...extra };
+    if (JSON.stringify(next) === lastProgress) return;
+    lastProgress = JSON.stringify(next);
+    await kube.patchStatus({ ...key, status: {}, progress: next });
+  };
 
-  // Restarted pods read the shared config at start: it must be current first.
-  details('updating the shared config');
-  await kube.applyObjects([manifests.configMap]);
+  let superseded = false;
+  setHandler(supersededSignal, () => void (superseded = true));
+  const permit = rollPermit();
 
-  const pending = new Set(pods);
-  const restarted: string[] = [];
-  let lastRestartAt: number | undefined;
+  // Non-urgent rolls start inside a maintenance window (checked again after each wait).
   for (;;) {
-    const observed = await kube.observeNodes({ namespace: cluster.namespace, cluster: cluster.name });
-    const byName = new Map(observed.map((n) => [n.podName, n]));
-    const port = spec.listeners[0]?.port ?? 9092;
-    const bootstrap = observed
-      .filter((n) => n.ready && n.address && n.roles.includes('broker'))
-      .map((n) => `${n.address}:${port}`);
-    if (bootstrap.length === 0) {
-      details('no broker is ready; waiting');
-      await sleep('5 seconds');
-      continue;
-    }
-    const kafka = await kube.observeKafka({ bootstrap });
-    const pick = (names: Iterable<string>): ObservedNode[] =>
-      [...names].map((n) => byName.get(n)).filter((n): n is ObservedNode => n !== undefined);
-    const decision = chooseNextRestart({
-      pending: pick(pending),
-      restarted: pick(restarted),
-      nodes: observed,
-      quorum: kafka.quorum,
-      partitions: kafka.partitions,
-      zoneBatched: spec.rollout.zoneBatched,
-      delayBetweenRestartsMs: parseDurationMs(spec.rollout.delayBetweenRestarts),
-      lastRestartAt,
-      now: Date.now(),
+    const window = urgent
+      ? { open: true as const }
+      : maintenanceWindowAt(spec.rollout.maintenanceWindows, Date.now());
+    if (window.open || superseded) break;
+    const opens = new Date(window.opensAt).toISOString();
+    details(`waiting for the maintenance window opening at ${opens}`);
+    await progress('waiting for a maintenance window', {
+      blockedReason: `next maintenance window opens at ${opens}`,
     });
-    switch (decision.kind) {
-      case 'done':
-        details(`done: restarted ${restarted.join(', ')}`);
-        return { restarted };
-      case 'blocked':
-        throw ApplicationFailure.create({
-          nonRetryable: true,
-          type: 'RollBlocked',
-          message: decision.message,
-        });
-      case 'wait':
-        details(decision.reason);
-        await sleep(decision.retryAfterMs);
-        break;
-      case 'restart':
-        for (const node of decision.nodes) {
-          const pod = desiredPod.get(node.podName);
-          if (!pod)
-            throw ApplicationFailure.create({
-              nonRetryable: true,
-              message: `no manifest for ${node.podName}`,
-            });
-          details(`restarting ${node.podName} (node ${node.nodeId}, zone ${node.zone}): ${decision.reason}`);
-          await restarts.restartNode({ pod });
-          pending.delete(node.podName);
-          restarted.push(node.podName);
+    await condition(() => superseded, window.opensAt - Date.now());
+  }
+  if (superseded) return { restarted: [], superseded };
+
+  const granted = await permit.acquire(
+    (limit) => {
+      details(`waiting for a roll permit (at most ${limit} cluster(s) roll at once)`);
+      return progress('waiting for a roll permit', {
+        blockedReason: `at most ${limit} cluster(s) of this operator roll at once; waiting for a turn`,
+      });
+    },
+    () => superseded,
+  );
+  try {
+    if (!granted || superseded) return { restarted: [], superseded };
+    return await restartNodes();
+  } finally {
+    await permit.release();
+  }
+
+  async function restartNodes(): Promise<RollResult> {
+    // Restarted pods read the shared config at start: it must be current first.
+    details('updating the shared config');
+    await progress('updating the shared config');
+    await kube.applyObjects([manifests.configMap]);
+
+    const pending = new Set(pods);
+    const restarted: string[] = [];
+    let lastRestartAt: number | undefined;
+    let leadersToRestore = false;
+    for (;;) {
+      const observed = await kube.observeNodes({ namespace: cluster.namespace, cluster: cluster.name });
+      const byName = new Map(observed.map((n) => [n.podName, n]));
+      const bootstrap = readyBrokerAddresses(observed, spec.listeners[0]?.port ?? 9092);
+      if (bootstrap.length === 0) {
+        details('no broker is ready; waiting');
+        await sleep('5 seconds');
+        continue;
+      }
+      const kafka = await kube.observeKafka({ bootstrap });
+      const pick = (names: Iterable<string>): ObservedNode[] =>
+        [...names].map((n) => byName.get(n)).filter((n): n is ObservedNode => n !== undefined);
+      const decision = chooseNextRestart({
+        pending: pick(pending),
+        restarted: pick(restarted),
+        nodes: observed,
+        quorum: kafka.quorum,
+        partitions: kafka.partitions,
+        zoneBatched: spec.rollout.zoneBatched,
+        delayBetweenRestartsMs: parseDurationMs(spec.rollout.delayBetweenRestarts),
+        lastRestartAt,
+        now: Date.now(),
+      });
+      // The cluster has caught up with the last restart: give leadership back.
+      if (leadersToRestore && (decision.kind === 'restart' || decision.kind === 'done')) {
+        details('preferred leader election');
+        const election = await waits.electPreferredLeaders({ bootstrap });
+        leadersToRestore = false;
+        if (election.notElected.length > 0) {
+          details(
+            `${election.notElected.length} partition(s) kept their leader: ${election.notElected[0]?.reason}`,
+          );
         }
-        lastRestartAt = Date.now();
-        break;
+      }
+      // A safe point: nothing is restarting and the cluster has caught up.
+      if (superseded && decision.kind !== 'wait') {
+        details(`stopped for a newer spec after restarting ${restarted.join(', ') || 'nothing'}`);
+        return { restarted, superseded };
+      }
+      switch (decision.kind) {
+        case 'done':
+          details(`done: restarted ${restarted.join(', ')}`);
+          return { restarted, superseded };
+        case 'blocked':
+          await kube.recordEvent({
+            cluster,
+            key: `${workflowId}/blocked`,
+            type: 'Warning',
+            reason: 'RollBlocked',
+            action: 'Roll',
+            note: decision.message,
+          });
+          throw ApplicationFailure.create({
+            nonRetryable: true,
+            type: 'RollBlocked',
+            message: decision.message,
+          });
+        case 'wait':
+          details(decision.reason);
+          await progress('waiting before the next restart', { blockedReason: decision.reason });
+          await sleep(decision.retryAfterMs);
+          break;
+        case 'restart':
+          for (const node of decision.nodes) {
+            const pod = desiredPod.get(node.podName);
+            if (!pod)
+              throw ApplicationFailure.create({
+                nonRetryable: true,
+                message: `no manifest for ${node.podName}`,
+              });
+            details(
+              `restarting ${node.podName} (node ${node.nodeId}, zone ${node.zone}): ${decision.reason}`,
+            );
+            await progress(`restarting node ${node.nodeId}`, { node: node.podName });
+            await waits.restartNode({ pod });
+            await kube.recordEvent({
+              cluster,
+              key: `${workflowId}/${node.podName}`,
+              type: 'Normal',
+              reason: 'NodeRestarted',
+              action: 'Roll',
+              pod: node.podName,
+              note: `restarted node ${node.nodeId} (zone ${node.zone}) for ${reason}: ${decision.reason}`,
+            });
+            pending.delete(node.podName);
+            restarted.push(node.podName);
+          }
+          lastRestartAt = Date.now();
+          leadersToRestore = true;
+          break;
+      }
     }
   }
 }

@@ -1,7 +1,7 @@
 // Helpers for tests that drive a KafkaCluster resource through its workflow:
 // create the resource, read its status, wait for Ready at a generation, and
 // count how often each node's broker process started (from the node agent's logs).
-import type { CustomObjectsApi } from '@kubernetes/client-node';
+import type { CustomObjectsApi, EventsV1Api } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -68,3 +68,19 @@ export function readyAtGeneration(
 export const brokerStarts = (namespace: string, pod: string): number =>
   readFileSync(join(env.nodeAgent.podLogs, `${namespace}_${pod}.log`), 'utf8').split('Kafka Server started')
     .length - 1;
+
+/** Events (events.k8s.io/v1) the operator recorded about a KafkaCluster, oldest first. */
+export async function clusterEvents(
+  events: EventsV1Api,
+  namespace: string,
+  name: string,
+): Promise<{ reason: string; note: string; type: string; pod: string | undefined }[]> {
+  const list = await events.listNamespacedEvent({
+    namespace,
+    fieldSelector: `regarding.kind=${kind},regarding.name=${name}`,
+  });
+  return list.items
+    .filter((e) => e.reportingController === 'keelson.dev/operator')
+    .sort((a, b) => String(a.eventTime).localeCompare(String(b.eventTime)))
+    .map((e) => ({ reason: e.reason ?? '', note: e.note ?? '', type: e.type ?? '', pod: e.related?.name }));
+}

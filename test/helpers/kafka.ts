@@ -138,3 +138,47 @@ export async function consumeKeys(
     throw new Error(`consumed only ${seen.size} of ${count} distinct messages in 3 attempts`);
   return seen;
 }
+
+/**
+ * A producer that keeps sending acks=all messages, one at a time, until
+ * stopped: what an application does while the operator works on its cluster.
+ * Retries stand for a production client's delivery timeout (about two
+ * minutes); a send that still fails counts as failed. Keys start at `firstKey`.
+ */
+export function startSteadyProducer(
+  bootstrapBrokers: string[],
+  topic: string,
+  firstKey: number,
+): { stop: () => Promise<{ acked: string[]; failed: { key: string; error: string }[] }> } {
+  const producer = new Producer({
+    clientId: 'keelson-test-steady-producer',
+    bootstrapBrokers,
+    serializers: stringSerializers,
+    acks: ProduceAcks.ALL,
+    retries: 60,
+    retryDelay: 2_000,
+  });
+  const acked: string[] = [];
+  const failed: { key: string; error: string }[] = [];
+  let running = true;
+  const loop = (async () => {
+    for (let n = firstKey; running; n++) {
+      const key = String(n);
+      try {
+        await producer.send({ messages: [{ topic, key, value: `message-${key}` }] });
+        acked.push(key);
+      } catch (err) {
+        failed.push({ key, error: String(err) });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      await producer.close();
+      return { acked, failed };
+    },
+  };
+}

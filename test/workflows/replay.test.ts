@@ -18,8 +18,8 @@ const workflowsPath = fileURLToPath(new URL('../../src/workflows/index.ts', impo
 describe('recorded workflow histories', () => {
   const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json'));
 
-  it('cover the cluster, provision and roll workflows', () => {
-    assert.deepEqual(files.sort(), ['kafkacluster.json', 'provision.json', 'roll.json']);
+  it('cover the cluster, provision, roll and configure workflows', () => {
+    assert.deepEqual(files.sort(), ['configure.json', 'kafkacluster.json', 'provision.json', 'roll.json']);
   });
 
   for (const file of files) {

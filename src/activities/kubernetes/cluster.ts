@@ -2,6 +2,7 @@
 // written (a merge patch on the status subresource), at step boundaries.
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { group, plural, version, type KafkaClusterStatus } from '../../crd/kafka-cluster.ts';
+import { mergeConditions, type Condition } from '../../domain/conditions.ts';
 import { classified } from '../failures.ts';
 
 export interface ClusterKey {
@@ -39,13 +40,43 @@ export function clusterActivities(kube: KubeConfig) {
       }
     },
 
-    /** Merges `status` into the cluster's status subresource and removes the fields named in `clear`. */
+    /**
+     * Merges `status` into the cluster's status subresource and removes the
+     * fields named in `clear`. Conditions merge by type, so writing one
+     * condition leaves the others as they are.
+     */
     async patchStatus(
-      key: ClusterKey & { status: Partial<KafkaClusterStatus>; clear?: (keyof KafkaClusterStatus)[] },
+      key: ClusterKey & {
+        status: Partial<KafkaClusterStatus>;
+        clear?: (keyof KafkaClusterStatus)[];
+        /** Merged into status.currentOperation; null removes a field. */
+        progress?: { step?: string; node?: string | null; blockedReason?: string | null };
+      },
     ): Promise<void> {
+      let conditions = key.status.conditions;
+      if (conditions) {
+        const current = (await classified(`reading ${key.namespace}/${key.name}`, () =>
+          custom.getNamespacedCustomObjectStatus({
+            group,
+            version,
+            plural,
+            namespace: key.namespace,
+            name: key.name,
+          }),
+        )) as { status?: KafkaClusterStatus };
+        conditions = mergeConditions(
+          (current.status?.conditions ?? []) as Condition[],
+          conditions as Condition[],
+        );
+      }
       // A JSON merge patch removes a field given as null.
       const body = {
-        status: { ...key.status, ...Object.fromEntries((key.clear ?? []).map((k) => [k, null])) },
+        status: {
+          ...key.status,
+          ...(conditions ? { conditions } : {}),
+          ...(key.progress ? { currentOperation: key.progress } : {}),
+          ...Object.fromEntries((key.clear ?? []).map((k) => [k, null])),
+        },
       };
       await classified(`writing the status of ${key.namespace}/${key.name}`, () =>
         custom.patchNamespacedCustomObjectStatus(

@@ -3,8 +3,8 @@
 // provisioned into a running KRaft cluster and reported Ready; stale and
 // foreign signals change nothing; a static config change rolls every node
 // exactly once, one at a time, without losing an acknowledged message.
-import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
-import { Admin } from '@platformatic/kafka';
+import { CoreV1Api, CustomObjectsApi, EventsV1Api } from '@kubernetes/client-node';
+import { Admin, ConfigResourceTypes } from '@platformatic/kafka';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { createActivities } from '../../../src/activities/index.ts';
 import { group, plural, version } from '../../../src/crd/kafka-cluster.ts';
-import { clusterWorkflowId, specSignal, stateQuery } from '../../../src/workflows/messages.ts';
+import { clusterWorkflowId, driftSignal, specSignal, stateQuery } from '../../../src/workflows/messages.ts';
 import type { kafkaClusterWorkflow } from '../../../src/workflows/kafka-cluster.ts';
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
 import { adminKubeConfig, createNamespace, env, eventually } from '../../helpers/cluster.ts';
@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { installCrd } from '../../helpers/crd.ts';
 import {
   brokerStarts,
+  clusterEvents,
   createKafkaCluster,
   readClusterStatus,
   readyAtGeneration,
@@ -37,6 +38,7 @@ describe('cluster workflow', () => {
   const kubeconfig = adminKubeConfig();
   const core = kubeconfig.makeApiClient(CoreV1Api);
   const custom = kubeconfig.makeApiClient(CustomObjectsApi);
+  const events = kubeconfig.makeApiClient(EventsV1Api);
   const taskQueue = `provision-${Date.now()}`;
   let namespace = '';
   let uid = '';
@@ -193,6 +195,31 @@ describe('cluster workflow', () => {
       ).size,
       1_000,
     );
+    // Leadership went back to the preferred replicas after the restarts.
+    const admin = new Admin({
+      clientId: 'test',
+      bootstrapBrokers: after.map((p) => `${p.status?.podIP}:9092`),
+    });
+    try {
+      const metadata = await admin.metadata({ topics: ['payments'], forceUpdate: true });
+      const partitions = metadata.topics.get('payments')?.partitions ?? [];
+      assert.deepEqual(
+        partitions.map((p) => p.leader),
+        partitions.map((p) => p.replicas[0]),
+      );
+    } finally {
+      await admin.close();
+    }
+    // Each restart is an Event on the KafkaCluster, related to its pod.
+    const recorded = await clusterEvents(events, namespace, 'orders');
+    assert.deepEqual(
+      recorded
+        .filter((e) => e.reason === 'NodeRestarted')
+        .map((e) => e.pod)
+        .sort(),
+      names,
+    );
+    assert.ok(recorded.some((e) => e.reason === 'OperationStarted' && /rolling/.test(e.note)));
   });
 
   it('pauses, resumes and force-rolls through the keelson CLI, refusing what does not apply', async () => {
@@ -267,11 +294,105 @@ describe('cluster workflow', () => {
     );
   });
 
+  it('applies a dynamic broker config through the Admin API without restarting a broker', async () => {
+    const pods = (await core.listNamespacedPod({ namespace, labelSelector: 'keelson.dev/cluster=orders' }))
+      .items;
+    const names = pods.map((p) => p.metadata?.name ?? '').sort();
+    const starts = (pod: string): number => brokerStarts(namespace, pod);
+    const before = names.map(starts);
+    const patched = (await custom.patchNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural,
+      name: 'orders',
+      body: [{ op: 'add', path: '/spec/config/log.retention.ms', value: 7_200_000 }],
+    })) as { metadata: { generation: number } };
+    await client.workflow
+      .getHandle(clusterWorkflowId(namespace, 'orders'))
+      .signal(specSignal, { uid, generation: patched.metadata.generation });
+    const status = await readyStatus(patched.metadata.generation);
+    assert.equal(status.lastOperation?.type, 'configure');
+    assert.equal(status.lastOperation?.result, 'Succeeded');
+    assert.deepEqual(names.map(starts), before, 'no broker restarted');
+    const admin = new Admin({
+      clientId: 'test',
+      bootstrapBrokers: pods.map((p) => `${p.status?.podIP}:9092`),
+    });
+    try {
+      for (const broker of ['0', '1', '2']) {
+        const [description] = await admin.describeConfigs({
+          resources: [
+            {
+              resourceType: ConfigResourceTypes.BROKER,
+              resourceName: broker,
+              configurationKeys: ['log.retention.ms'],
+            },
+          ],
+        });
+        assert.equal(description?.configs.find((c) => c.name === 'log.retention.ms')?.value, '7200000');
+      }
+    } finally {
+      await admin.close();
+    }
+    const config = await core.readNamespacedConfigMap({ namespace, name: 'orders-config' });
+    assert.match(config.data?.['server.properties'] ?? '', /^log\.retention\.ms=7200000$/m);
+    assert.ok(
+      (await clusterEvents(events, namespace, 'orders')).some((e) => e.reason === 'DynamicConfigApplied'),
+    );
+  });
+
+  it('recreates a deleted broker pod when told of the drift, restarting nothing else', async () => {
+    const names = (
+      await core.listNamespacedPod({ namespace, labelSelector: 'keelson.dev/cluster=orders' })
+    ).items
+      .map((p) => p.metadata?.name ?? '')
+      .sort();
+    const starts = (pod: string): number => brokerStarts(namespace, pod);
+    const before = names.map(starts);
+    const victim = names[1] ?? '';
+    await core.deleteNamespacedPod({ namespace, name: victim });
+    await eventually('the pod to be gone', async () =>
+      (await core.listNamespacedPod({ namespace, labelSelector: 'keelson.dev/cluster=orders' })).items.some(
+        (p) => p.metadata?.name === victim,
+      )
+        ? undefined
+        : true,
+    );
+    await client.workflow
+      .getHandle(clusterWorkflowId(namespace, 'orders'))
+      .signal(driftSignal, { reason: `pod ${victim} deleted` });
+    const status = await eventually(
+      'the repair to finish',
+      async () => {
+        const current = await readStatus();
+        return current?.lastOperation?.type === 'repair' &&
+          current.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
+          ? current
+          : undefined;
+      },
+      300_000,
+      1_000,
+    );
+    assert.equal(status.lastOperation?.result, 'Succeeded');
+    assert.deepEqual(
+      names.map(starts),
+      before.map((n, i) => (names[i] === victim ? n + 1 : n)),
+      'only the deleted node started again',
+    );
+    const repaired = await eventually('the NodeRepaired event', async () =>
+      (await clusterEvents(events, namespace, 'orders')).find((e) => e.reason === 'NodeRepaired'),
+    );
+    assert.equal(repaired.pod, victim);
+    assert.equal(repaired.type, 'Warning');
+  });
+
   it('replays the histories it recorded without non-determinism', async () => {
     const ids = [
       clusterWorkflowId(namespace, 'orders'),
       `provision/${namespace}/orders/g1`,
       `roll/${namespace}/orders/g2`,
+      `configure/${namespace}/orders/g4`,
     ];
     for (const workflowId of ids) {
       const history = await client.workflow.getHandle(workflowId).fetchHistory();

@@ -1,9 +1,12 @@
-// A rolling upgrade (Kafka 3.9.1 → 4.1.1) survives its worker being killed
-// with SIGKILL at several points — while a pod is being deleted, while a new
-// pod starts, while a broker catches up — and restarted each time: the roll
-// completes, each node restarts exactly once, never two nodes are down at
-// once, and every acknowledged message is still there.
+// A rolling upgrade (Kafka 3.9.1 → 4.1.1) with a producer sending acks=all
+// throughout survives its worker being killed with SIGKILL at several points
+// — while a pod is being deleted, while a new pod starts, while a broker
+// catches up — and restarted each time: the roll completes, each node
+// restarts exactly once, never two nodes are down at once, no send fails,
+// every acknowledged message (10,000 before, all sent during) is still there,
+// and metadata.version is raised to the new version's at the end.
 import { CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
+import { apiVersionsV3, Connection as KafkaConnection } from '@platformatic/kafka';
 import { Client, Connection } from '@temporalio/client';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,10 +19,16 @@ import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
 import { adminKubeConfig, createNamespace, env, eventually } from '../../helpers/cluster.ts';
 import { installCrd } from '../../helpers/crd.ts';
 import { brokerStarts, createKafkaCluster, readyAtGeneration } from '../../helpers/kafka-cluster.ts';
-import { consumeKeys, isReady, replicatedTopicWithMessages } from '../../helpers/kafka.ts';
+import {
+  consumeKeys,
+  isReady,
+  replicatedTopicWithMessages,
+  startSteadyProducer,
+} from '../../helpers/kafka.ts';
 
 const main = fileURLToPath(new URL('../../../src/main.ts', import.meta.url));
 const selector = 'keelson.dev/cluster=orders';
+const initialMessages = 10_000;
 
 describe('rolling upgrade under worker kills', () => {
   const kubeconfig = adminKubeConfig();
@@ -92,7 +101,8 @@ describe('rolling upgrade under worker kills', () => {
     await readyAt(1);
     const before = await pods();
     const bootstrap = before.map((p) => `${p.status?.podIP}:9092`);
-    await replicatedTopicWithMessages(bootstrap, 'ledger', 1_000);
+    await replicatedTopicWithMessages(bootstrap, 'ledger', initialMessages);
+    const producer = startSteadyProducer(bootstrap, 'ledger', initialMessages);
     const names = before.map((p) => p.metadata?.name ?? '').sort();
     const starts = (pod: string): number => brokerStarts(namespace, pod);
     const startsBefore = names.map(starts);
@@ -144,9 +154,13 @@ describe('rolling upgrade under worker kills', () => {
     const status = await readyAt(2);
     rolling = false;
     await chaos;
+    const sent = await producer.stop();
 
     assert.ok(kills >= 5, `the worker was killed ${kills} times`);
-    assert.equal(status.lastOperation?.type, 'roll');
+    // The roll, then the metadata.version raise, each as its own child workflow.
+    const roll = await client.workflow.getHandle(`roll/${namespace}/orders/g2`).describe();
+    assert.equal(roll.status.name, 'COMPLETED');
+    assert.equal(status.lastOperation?.type, 'upgrade');
     assert.equal(status.lastOperation?.result, 'Succeeded');
     assert.deepEqual(
       names.map(starts),
@@ -159,15 +173,26 @@ describe('rolling upgrade under worker kills', () => {
       upgraded.map((p) => p.spec?.containers[0]?.image),
       names.map(() => 'apache/kafka:4.1.1'),
     );
-    assert.equal(
-      (
-        await consumeKeys(
-          upgraded.map((p) => `${p.status?.podIP}:9092`),
-          'ledger',
-          1_000,
-        )
-      ).size,
-      1_000,
-    );
+    assert.deepEqual(sent.failed, [], 'no acks=all send failed during the roll');
+    assert.ok(sent.acked.length > 100, `the producer kept sending (${sent.acked.length} acknowledged)`);
+    const upgradedBootstrap = upgraded.map((p) => `${p.status?.podIP}:9092`);
+    const seen = await consumeKeys(upgradedBootstrap, 'ledger', initialMessages + sent.acked.length);
+    const missing = sent.acked.filter((key) => !seen.has(key));
+    assert.deepEqual(missing, [], 'every message acknowledged during the roll was consumed');
+
+    // metadata.version follows the Kafka version once every node runs it.
+    assert.equal(status.metadataVersion, '4.1-IV1');
+    const connection = new KafkaConnection('keelson-test');
+    const [host, port] = (upgradedBootstrap[0] ?? '').split(':');
+    await connection.connect(host ?? '', Number(port));
+    try {
+      const versions = await apiVersionsV3.api.async(connection, 'keelson-test', '0');
+      assert.equal(
+        versions.finalizedFeatures?.find((f) => f.name === 'metadata.version')?.maxVersionLevel,
+        27,
+      );
+    } finally {
+      await connection.close();
+    }
   });
 });

@@ -1,0 +1,61 @@
+// Applying cluster-wide dynamic broker configs, as a child of the cluster
+// workflow: no broker restarts. The shared ConfigMap is updated first so a
+// node started later reads the same values from its server.properties.
+import { ApplicationFailure, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+import { longWait, quickCall } from './activity-options.ts';
+import type { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
+import type { ClusterRef } from '../domain/labels.ts';
+import { buildClusterManifests } from '../domain/manifests/index.ts';
+import type { KafkaNode } from '../domain/nodes.ts';
+import { readyBrokerAddresses } from '../domain/observed.ts';
+
+const kube = proxyActivities<Activities>(quickCall);
+const waits = proxyActivities<Activities>(longWait);
+
+export interface ConfigureInput {
+  cluster: ClusterRef;
+  spec: KafkaClusterSpec;
+  nodes: KafkaNode[];
+  set: Record<string, string>;
+  remove: string[];
+}
+
+export async function configureWorkflow({
+  cluster,
+  spec,
+  nodes,
+  set,
+  remove,
+}: ConfigureInput): Promise<{ applied: Record<string, string> }> {
+  const summary = [
+    ...Object.entries(set).map(([k, v]) => `${k}=${v}`),
+    ...remove.map((k) => `${k} removed`),
+  ].join(', ');
+  const step = (text: string): void =>
+    setCurrentDetails(`**Configure** ${cluster.namespace}/${cluster.name} (${summary}): ${text}`);
+
+  step('updating the shared config');
+  await kube.applyObjects([buildClusterManifests(cluster, spec, nodes).configMap]);
+  const observed = await kube.observeNodes({ namespace: cluster.namespace, cluster: cluster.name });
+  const bootstrap = readyBrokerAddresses(observed, spec.listeners[0]?.port ?? 9092);
+  if (bootstrap.length === 0) {
+    throw ApplicationFailure.create({
+      nonRetryable: true,
+      type: 'NoBrokerReady',
+      message: 'no broker is ready to take the dynamic config',
+    });
+  }
+  step('applying through the Admin API (no restart)');
+  const applied = await waits.applyClusterDynamicConfig({ bootstrap, set, remove });
+  await kube.recordEvent({
+    cluster,
+    key: `${workflowInfo().workflowId}/applied`,
+    type: 'Normal',
+    reason: 'DynamicConfigApplied',
+    action: 'Configure',
+    note: `applied without restart: ${summary}`,
+  });
+  step('done');
+  return { applied };
+}

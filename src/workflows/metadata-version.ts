@@ -1,0 +1,56 @@
+// Raising metadata.version after an upgrade, as a child of the cluster
+// workflow. The activity checks that every node supports the target and no
+// stale broker is registered; a refusal stops here with its reason, since
+// Kafka cannot lower metadata.version again.
+import { ApplicationFailure, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+import { quickCall } from './activity-options.ts';
+import type { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
+import type { ClusterRef } from '../domain/labels.ts';
+import { ports } from '../domain/manifests/config.ts';
+import { nodeProtocolAddresses, readyBrokerAddresses } from '../domain/observed.ts';
+
+const kube = proxyActivities<Activities>(quickCall);
+
+export interface MetadataVersionInput {
+  cluster: ClusterRef;
+  spec: KafkaClusterSpec;
+  to: string;
+}
+
+export async function metadataVersionWorkflow({
+  cluster,
+  spec,
+  to,
+}: MetadataVersionInput): Promise<{ from: string; to: string }> {
+  const step = (text: string): void =>
+    setCurrentDetails(`**metadata.version** ${cluster.namespace}/${cluster.name} → ${to}: ${text}`);
+  const port = spec.listeners[0]?.port ?? 9092;
+  const observed = await kube.observeNodes({ namespace: cluster.namespace, cluster: cluster.name });
+  const bootstrap = readyBrokerAddresses(observed, port);
+  if (bootstrap.length === 0) {
+    throw ApplicationFailure.create({
+      nonRetryable: true,
+      type: 'NoBrokerReady',
+      message: 'no broker is ready',
+    });
+  }
+  step(`checking that all ${observed.length} nodes support it`);
+  const result = await kube.raiseMetadataVersion({
+    nodes: nodeProtocolAddresses(observed, port, ports.controller),
+    bootstrap,
+    to,
+  });
+  if (result.from !== result.to) {
+    await kube.recordEvent({
+      cluster,
+      key: `${workflowInfo().workflowId}/raised`,
+      type: 'Normal',
+      reason: 'MetadataVersionRaised',
+      action: 'Upgrade',
+      note: `metadata.version raised from ${result.from} to ${result.to}`,
+    });
+  }
+  step(`done: ${result.from} → ${result.to}`);
+  return result;
+}
