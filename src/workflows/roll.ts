@@ -157,7 +157,10 @@ export async function rollWorkflow({
       // The cluster has caught up with the last restart: give leadership back.
       if (leadersToRestore && (decision.kind === 'restart' || decision.kind === 'done')) {
         details('preferred leader election');
-        const election = await waits.electPreferredLeaders({ bootstrap });
+        const election = await waits.electPreferredLeaders.executeWithOptions(
+          { ...longWait, summary: `preferred leader election after restarting ${restarted.at(-1) ?? ''}` },
+          [{ bootstrap }],
+        );
         leadersToRestore = false;
         if (election.notElected.length > 0) {
           details(
@@ -205,7 +208,10 @@ export async function rollWorkflow({
               `restarting ${node.podName} (node ${node.nodeId}, zone ${node.zone}): ${decision.reason}`,
             );
             await progress(`restarting node ${node.nodeId}`, { node: node.podName });
-            await waits.restartNode({ pod });
+            await waits.restartNode.executeWithOptions(
+              { ...longWait, summary: `restart ${node.podName} (node ${node.nodeId}, zone ${node.zone})` },
+              [{ pod }],
+            );
             await kube.recordEvent({
               cluster,
               key: `${workflowId}/${node.podName}`,

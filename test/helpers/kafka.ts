@@ -69,6 +69,8 @@ export async function replicatedTopicWithMessages(
   await produce(bootstrapBrokers, topic, count);
 }
 
+// acks goes on every send: this client takes it from the send options only and
+// defaults to acks=1 there, whatever the producer was constructed with.
 export async function produce(bootstrapBrokers: string[], topic: string, count: number): Promise<void> {
   const producer = new Producer({
     clientId: 'keelson-test-producer',
@@ -80,6 +82,7 @@ export async function produce(bootstrapBrokers: string[], topic: string, count: 
     for (let batch = 0; batch < count; batch += 100) {
       const size = Math.min(100, count - batch);
       await producer.send({
+        acks: ProduceAcks.ALL,
         messages: Array.from({ length: size }, (_, i) => ({
           topic,
           key: String(batch + i),
@@ -135,7 +138,9 @@ export async function consumeKeys(
     }
   }
   if (seen.size < count)
-    throw new Error(`consumed only ${seen.size} of ${count} distinct messages in 3 attempts`);
+    throw Object.assign(new Error(`consumed only ${seen.size} of ${count} distinct messages in 3 attempts`), {
+      seen,
+    });
   return seen;
 }
 
@@ -149,7 +154,14 @@ export function startSteadyProducer(
   bootstrapBrokers: string[],
   topic: string,
   firstKey: number,
-): { stop: () => Promise<{ acked: string[]; failed: { key: string; error: string }[] }> } {
+): {
+  stop: () => Promise<{
+    acked: string[];
+    failed: { key: string; error: string }[];
+    /** Where the broker said each acknowledged message went. */
+    placed: Map<string, { partition: number; offset: bigint }>;
+  }>;
+} {
   const producer = new Producer({
     clientId: 'keelson-test-steady-producer',
     bootstrapBrokers,
@@ -160,13 +172,19 @@ export function startSteadyProducer(
   });
   const acked: string[] = [];
   const failed: { key: string; error: string }[] = [];
+  const placed = new Map<string, { partition: number; offset: bigint }>();
   let running = true;
   const loop = (async () => {
     for (let n = firstKey; running; n++) {
       const key = String(n);
       try {
-        await producer.send({ messages: [{ topic, key, value: `message-${key}` }] });
+        const result = await producer.send({
+          acks: ProduceAcks.ALL,
+          messages: [{ topic, key, value: `message-${key}` }],
+        });
         acked.push(key);
+        const where = result.offsets?.[0];
+        if (where) placed.set(key, { partition: where.partition, offset: BigInt(where.offset) });
       } catch (err) {
         failed.push({ key, error: String(err) });
       }
@@ -178,7 +196,50 @@ export function startSteadyProducer(
       running = false;
       await loop;
       await producer.close();
-      return { acked, failed };
+      return { acked, failed, placed };
     },
   };
+}
+
+/** The key of the message at each of `positions` (undefined where there is none), read with explicit offsets. */
+export async function keysAt(
+  bootstrapBrokers: string[],
+  topic: string,
+  positions: { partition: number; offset: bigint }[],
+): Promise<(string | undefined)[]> {
+  const found: (string | undefined)[] = [];
+  for (const { partition, offset } of positions) {
+    const consumer = new Consumer({
+      clientId: 'keelson-test-reader',
+      groupId: `read-at-${Date.now()}`,
+      bootstrapBrokers,
+      deserializers: stringDeserializers,
+    });
+    try {
+      const stream = await consumer.consume({
+        topics: [topic],
+        mode: MessagesStreamModes.MANUAL,
+        offsets: [{ topic, partition, offset }],
+        autocommit: false,
+      });
+      const timer = setTimeout(() => stream.destroy(), 10_000);
+      let key: string | undefined;
+      try {
+        for await (const message of stream) {
+          if (message.partition === partition && message.offset === offset) {
+            key = message.key;
+            break;
+          }
+        }
+      } catch {
+        // timed out: nothing there
+      } finally {
+        clearTimeout(timer);
+      }
+      found.push(key);
+    } finally {
+      await consumer.close(true);
+    }
+  }
+  return found;
 }

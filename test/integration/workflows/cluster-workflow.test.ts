@@ -387,6 +387,53 @@ describe('cluster workflow', () => {
     assert.equal(repaired.type, 'Warning');
   });
 
+  it('holds a roll for the maintenance window, and drops it for a newer spec', async () => {
+    const handle = client.workflow.getHandle(clusterWorkflowId(namespace, 'orders'));
+    const inTwoHours = new Date(Date.now() + 2 * 3_600_000).toISOString().slice(11, 16);
+    const windowed = (await custom.patchNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural,
+      name: 'orders',
+      body: [
+        {
+          op: 'add',
+          path: '/spec/rollout/maintenanceWindows',
+          value: [
+            { days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'], start: inTwoHours, duration: '30m' },
+          ],
+        },
+        { op: 'add', path: '/spec/config/num.partitions', value: 4 },
+      ],
+    })) as { metadata: { generation: number } };
+    await handle.signal(specSignal, { uid, generation: windowed.metadata.generation });
+    const waiting = await eventually('the roll to wait for its window', async () => {
+      const current = await readStatus();
+      return current?.currentOperation?.blockedReason?.includes('maintenance window') ? current : undefined;
+    });
+    assert.equal(waiting.currentOperation?.type, 'roll');
+    assert.match(waiting.currentOperation?.blockedReason ?? '', new RegExp(`opens at .*T${inTwoHours}`));
+
+    // Without windows the roll is due now: the waiting roll stops and a new one runs.
+    const open = (await custom.patchNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural,
+      name: 'orders',
+      body: [{ op: 'replace', path: '/spec/rollout/maintenanceWindows', value: [] }],
+    })) as { metadata: { generation: number } };
+    await handle.signal(specSignal, { uid, generation: open.metadata.generation });
+    const status = await readyStatus(open.metadata.generation);
+    assert.equal(status.lastOperation?.type, 'roll');
+    assert.equal(status.lastOperation?.workflowId, `roll/${namespace}/orders/g${open.metadata.generation}`);
+    const held = await client.workflow
+      .getHandle(`roll/${namespace}/orders/g${windowed.metadata.generation}`)
+      .result();
+    assert.deepEqual(held, { restarted: [], superseded: true });
+  });
+
   it('replays the histories it recorded without non-determinism', async () => {
     const ids = [
       clusterWorkflowId(namespace, 'orders'),

@@ -89,6 +89,16 @@ describe('planOperations', () => {
     ]);
   });
 
+  it('plans no config change while no broker could say what Kafka holds', () => {
+    const withRetention = desiredFor({ ...minimalSpec, config: { 'log.retention.ms': 1000 } });
+    const plan = planOperations(
+      withRetention.spec,
+      withRetention.desired,
+      cluster(running(withRetention.desired), { dynamicConfig: undefined, metadataVersion: undefined }),
+    );
+    assert.deepEqual(plan, []);
+  });
+
   it('adds nodes before rolling and removes nodes last', () => {
     const withBrokers = (replicas: number): KafkaClusterSpecInput => ({
       kafkaVersion: '4.1.1',
