@@ -1,7 +1,8 @@
 // Provisioning a new cluster, as a child of the cluster workflow. Reads top to
 // bottom as its steps: shared objects, volumes, pods, then waits for every
-// pod to be Ready and every broker to register with the cluster.
-import { proxyActivities, setCurrentDetails } from '@temporalio/workflow';
+// pod to be Ready, every broker to register with the cluster and every
+// controller to be a caught-up voter of the KRaft quorum.
+import { proxyActivities, setCurrentDetails, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { longWait, quickCall } from './activity-options.ts';
 import type { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
@@ -50,6 +51,14 @@ export async function provisionWorkflow({
   const bootstrap = brokers.map((n) => `${addresses[n.podName]}:${port}`);
   step(`waiting for ${brokers.length} brokers to register`);
   await waits.waitForBrokersRegistered({ bootstrap, brokerIds: brokers.map((n) => n.nodeId) });
+  const controllers = nodes.filter((n) => n.roles.includes('controller')).map((n) => n.nodeId);
+  for (;;) {
+    const { quorum } = await kube.observeKafka({ bootstrap });
+    const caughtUp = quorum.voters.filter((v) => v.caughtUp).map((v) => v.nodeId);
+    if (quorum.leaderId >= 0 && controllers.every((id) => caughtUp.includes(id))) break;
+    step(`waiting for the controller quorum: ${caughtUp.length} of ${controllers.length} voters caught up`);
+    await sleep('2 seconds');
+  }
   step('done');
   return { bootstrap };
 }

@@ -18,6 +18,8 @@ import { annotationKeys, labelKeys } from '../../domain/labels.ts';
 import type { ObservedNode } from '../../domain/observed.ts';
 import { zoneLabel } from '../../domain/manifests/pod.ts';
 
+// Container waiting reasons that do not cure themselves: the pod cannot run
+// until something changes, so waiting for it longer only hides the cause.
 const stuckReasons = new Set([
   'ErrImagePull',
   'ImagePullBackOff',
@@ -25,6 +27,7 @@ const stuckReasons = new Set([
   'CreateContainerConfigError',
   'CreateContainerError',
   'CrashLoopBackOff',
+  'RunContainerError',
 ]);
 
 export function podFailure(pod: V1Pod): { reason: string; message: string } | undefined {

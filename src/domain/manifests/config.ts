@@ -83,10 +83,17 @@ export function buildConfigMap(
   };
 }
 
-/** The Kafka cluster id, derived from the KafkaCluster's uid: 16 bytes, base64url, as Kafka expects. */
+/**
+ * The Kafka cluster id, derived from the KafkaCluster's uid: 16 bytes,
+ * base64url, as Kafka expects. Like Kafka's own Uuid.randomUuid, never one
+ * starting with "-": kafka-storage format would read it as an option and
+ * the node could never start (one uid in 64 would hit this).
+ */
 export function clusterId(uid: string): string {
   const hex = uid.replaceAll('-', '').padEnd(32, '0').slice(0, 32);
   const bytes = Uint8Array.from({ length: 16 }, (_, i) => parseInt(hex.slice(i * 2, i * 2 + 2), 16) || 0);
+  // The first character is the top six bits of the first byte; 62 is "-".
+  if ((bytes[0] ?? 0) >> 2 === 62) bytes[0] = (bytes[0] ?? 0) & 0x7f;
   return base64url(bytes);
 }
 

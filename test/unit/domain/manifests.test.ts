@@ -127,6 +127,14 @@ describe('buildClusterManifests', () => {
     );
   });
 
+  it('never gives a cluster id starting with "-", which kafka-storage would take for an option', () => {
+    for (const first of ['f8', 'f9', 'fa', 'fb']) {
+      const id = clusterId(`${first}3a9c1e-0b7d-4f61-9a2e-5c8d7e6f1a20`);
+      assert.equal(id.length, 22);
+      assert.notEqual(id[0], '-');
+    }
+  });
+
   it('shortens names that would pass 63 characters, keeping them unique', () => {
     const long = 'a'.repeat(70);
     const a = names.nodePod(long, 'brokers', 1);
