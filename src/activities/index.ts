@@ -5,6 +5,7 @@ import { brokerConfigActivities } from './kafka/broker-config.ts';
 import { clusterStateActivities } from './kafka/cluster-state.ts';
 import { featureActivities } from './kafka/features.ts';
 import { leaderActivities } from './kafka/leaders.ts';
+import { reassignmentActivities } from './kafka/reassignment.ts';
 import { metadataActivities } from './kafka/metadata.ts';
 import { clusterActivities } from './kubernetes/cluster.ts';
 import { eventActivities } from './kubernetes/events.ts';
@@ -26,6 +27,7 @@ export function createActivities(deps: { kube: KubeConfig; maxConcurrentRolls?: 
     ...brokerConfigActivities(),
     ...featureActivities(),
     ...leaderActivities(),
+    ...reassignmentActivities(),
     ...rollPermitActivities({ maxConcurrentRolls: deps.maxConcurrentRolls ?? defaultMaxConcurrentRolls }),
   };
 }

@@ -110,6 +110,14 @@ export const MetadataVersion = withRules(
   metadataVersionRules,
 );
 
+export const Rebalance = z.object({
+  /**
+   * Replication throttle (bytes/s, per broker) while scaling moves replicas,
+   * so the moves do not starve clients and ISR catch-up. @default 52428800 (50 MiB/s)
+   */
+  throttleBytesPerSecond: z.int().min(1_048_576).max(10_737_418_240).default(52_428_800),
+});
+
 const weekday = z.enum(['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']);
 
 export const Rollout = z.object({
@@ -211,6 +219,7 @@ export const KafkaClusterSpec = withRules(
     rackAwareness: z.boolean().default(true),
     metadataVersion: withDefaults(MetadataVersion),
     rollout: withDefaults(Rollout),
+    rebalance: withDefaults(Rebalance),
     /** Stop acting on the cluster (no operations start) until unset. @default false */
     paused: z.boolean().default(false),
     backup: Backup.optional(),

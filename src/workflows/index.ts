@@ -6,3 +6,4 @@ export { configureWorkflow } from './configure.ts';
 export { metadataVersionWorkflow } from './metadata-version.ts';
 export { repairWorkflow } from './repair.ts';
 export { rollPermitsWorkflow } from './roll-permits.ts';
+export { scaleDownWorkflow, scaleUpWorkflow } from './scale.ts';

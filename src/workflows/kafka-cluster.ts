@@ -5,7 +5,6 @@
 // as a child workflow, and writes status at step boundaries. It continues as
 // new when the SDK suggests it, after its handlers finished.
 import {
-  ChildWorkflowFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -23,7 +22,7 @@ import { buildCondition, type ConditionType } from '../domain/conditions.ts';
 import type { ClusterRef } from '../domain/labels.ts';
 import { bootstrapAddress, nodeConfigHash } from '../domain/manifests/index.ts';
 import { assignNodeIdBases, planNodes, type KafkaNode } from '../domain/nodes.ts';
-import { readyBrokerAddresses } from '../domain/observed.ts';
+import { readyBrokerAddresses, type ObservedNode } from '../domain/observed.ts';
 import { planOperations, type Operation } from '../domain/planner.ts';
 import {
   pauseUpdate,
@@ -40,6 +39,7 @@ import { metadataVersionWorkflow } from './metadata-version.ts';
 import { provisionWorkflow } from './provision.ts';
 import { repairWorkflow } from './repair.ts';
 import { rollWorkflow, type RollResult } from './roll.ts';
+import { scaleDownWorkflow, scaleUpWorkflow } from './scale.ts';
 import { searchAttributes } from './search-attributes.ts';
 
 /** A bound on operations per generation, so a plan that never converges cannot loop forever. */
@@ -92,10 +92,18 @@ function describeOperation(operation: Operation): string {
   }
 }
 
+/** The innermost message of a failure chain (child → activity → the activity's own error). */
+function rootCause(err: unknown): string {
+  let current: unknown = err;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  return current instanceof Error ? current.message : String(current);
+}
+
 /** The child workflow that carries out an operation, or undefined when Keelson cannot do it yet. */
 function childFor(
   operation: Operation,
   context: {
+    observed: ObservedNode[];
     cluster: ClusterRef;
     spec: KafkaClusterSpec;
     nodes: KafkaNode[];
@@ -126,13 +134,23 @@ function childFor(
       };
     case 'metadata-version':
       return { workflow: metadataVersionWorkflow, input: { cluster, spec, to: operation.to } };
+    case 'scale-up':
+      return { workflow: scaleUpWorkflow, input: { cluster, spec, nodes, added: operation.nodes } };
+    case 'scale-down':
+      return {
+        workflow: scaleDownWorkflow,
+        input: {
+          cluster,
+          spec,
+          nodes,
+          leaving: context.observed.filter((n) => operation.nodes.includes(n.podName)),
+        },
+      };
     case 'repair':
       return {
         workflow: repairWorkflow,
         input: { cluster, spec, nodes, pods: operation.pods, claims: operation.claims },
       };
-    default:
-      return undefined;
   }
 }
 
@@ -166,7 +184,8 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
     forcedRoll: undefined,
     driftReported: undefined,
   };
-  let pausedReported = !state.paused;
+  // What the Paused condition says now; nothing to write until that changes.
+  let pausedReported = state.paused;
   // Search attributes let the Temporal UI and CLI filter every workflow of a cluster.
   const clusterAttributes = {
     [searchAttributes.cluster.name]: [input.name],
@@ -315,7 +334,14 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
       const trigger = forced ? `-forced-${pass}` : drift ? `-drift-${pass}` : '';
       const workflowId = `${operation.type}/${input.namespace}/${input.name}/g${generation}${round > 0 ? `-${round}` : ''}${trigger}`;
       if (forced) state.forcedRoll = undefined;
-      const child = childFor(operation, { cluster, spec, nodes, workflowId, forced });
+      const child = childFor(operation, {
+        observed: observedNodes,
+        cluster,
+        spec,
+        nodes,
+        workflowId,
+        forced,
+      });
       if (!child) {
         outcome = {
           kind: 'failed',
@@ -392,7 +418,7 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
           finishedAt: new Date().toISOString(),
         };
       } catch (err) {
-        const message = err instanceof ChildWorkflowFailure && err.cause ? err.cause.message : String(err);
+        const message = rootCause(err);
         status.lastOperation = {
           type: operationType(operation.type),
           workflowId,

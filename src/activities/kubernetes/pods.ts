@@ -16,7 +16,11 @@ import { classified } from '../failures.ts';
 import { fieldManager } from './objects.ts';
 import { annotationKeys, labelKeys } from '../../domain/labels.ts';
 import type { ObservedNode } from '../../domain/observed.ts';
+import { names } from '../../domain/names.ts';
 import { zoneLabel } from '../../domain/manifests/pod.ts';
+
+/** How long a pod may show a failure before a wait gives up on it. */
+const failureGraceMs = 30_000;
 
 // Container waiting reasons that do not cure themselves: the pod cannot run
 // until something changes, so waiting for it longer only hides the cause.
@@ -32,7 +36,9 @@ const stuckReasons = new Set([
 
 export function podFailure(pod: V1Pod): { reason: string; message: string } | undefined {
   const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
-  if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
+  // Waiting for its volume to be provisioned and bound is not a failure: the binder is on it.
+  const waitingForVolume = /unbound immediate PersistentVolumeClaims/.test(scheduled?.message ?? '');
+  if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable' && !waitingForVolume) {
     return { reason: 'Unschedulable', message: scheduled.message ?? 'the pod cannot be scheduled' };
   }
   for (const status of pod.status?.containerStatuses ?? []) {
@@ -148,19 +154,53 @@ export function podActivities(kube: KubeConfig) {
       return 'restarted';
     },
 
+    /**
+     * Removes nodes that scale-down drained: deletes each pod and waits until
+     * it is gone, then deletes its claim when the pool asks for that.
+     * Idempotent: what is already gone is skipped.
+     */
+    async removeNodes(input: { namespace: string; pods: string[]; deleteClaims: string[] }): Promise<void> {
+      const { namespace } = input;
+      const notFound = (err: { code?: number }) => {
+        if (err.code === 404) return undefined;
+        throw err;
+      };
+      for (const name of input.pods) {
+        await core.deleteNamespacedPod({ name, namespace }).catch(notFound);
+        while ((await core.readNamespacedPod({ name, namespace }).catch(notFound)) !== undefined) {
+          heartbeat({ pod: name, step: 'waiting for the pod to stop' });
+          await sleep(500);
+        }
+      }
+      for (const pod of input.deleteClaims) {
+        await core
+          .deleteNamespacedPersistentVolumeClaim({ name: names.dataClaim(pod), namespace })
+          .catch(notFound);
+      }
+    },
+
     /** Waits until every named pod is Ready; returns their pod IPs by name. */
     async waitForPodsReady(key: {
       namespace: string;
       cluster: string;
       pods: string[];
     }): Promise<Record<string, string>> {
+      // A failure counts once it has lasted a while: a scheduler or image pull may be a moment behind.
+      const failingSince = new Map<string, number>();
       for (;;) {
         const pods = (await listPods(key.namespace, key.cluster)).filter((p) =>
           key.pods.includes(p.metadata?.name ?? ''),
         );
         for (const pod of pods) {
           const failure = podFailure(pod);
-          if (failure) {
+          const id = `${pod.metadata?.name}/${failure?.reason}`;
+          if (!failure) {
+            for (const k of failingSince.keys())
+              if (k.startsWith(`${pod.metadata?.name}/`)) failingSince.delete(k);
+            continue;
+          }
+          if (!failingSince.has(id)) failingSince.set(id, Date.now());
+          if (Date.now() - (failingSince.get(id) ?? 0) >= failureGraceMs) {
             throw ApplicationFailure.nonRetryable(
               `pod ${pod.metadata?.name} cannot run: ${failure.reason}: ${failure.message}`,
               'PodCannotStart',

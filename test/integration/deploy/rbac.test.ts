@@ -113,6 +113,15 @@ describe('the shipped operator RBAC', () => {
       name: 'orders',
       body: [{ op: 'add', path: '/metadata/finalizers', value: ['keelson.dev/teardown'] }],
     });
+    // And take it off again once teardown is done (else the namespace could never go).
+    await opCustom.patchNamespacedCustomObject({
+      group,
+      version,
+      namespace: managed,
+      plural,
+      name: 'orders',
+      body: [{ op: 'remove', path: '/metadata/finalizers' }],
+    });
     await opCore.listNode();
     await opCore.createNamespacedConfigMap({
       namespace: managed,

@@ -9,15 +9,13 @@ import { CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node
 import { apiVersionsV3, Connection as KafkaConnection } from '@platformatic/kafka';
 import { Client, Connection } from '@temporalio/client';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { group, plural, version } from '../../../src/crd/kafka-cluster.ts';
 import { clusterWorkflowId, specSignal } from '../../../src/workflows/messages.ts';
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
-import { adminKubeConfig, createNamespace, env, eventually } from '../../helpers/cluster.ts';
+import { adminKubeConfig, createNamespace, env } from '../../helpers/cluster.ts';
 import { installCrd } from '../../helpers/crd.ts';
+import { workerProcess } from '../../helpers/worker-process.ts';
 import { brokerStarts, createKafkaCluster, readyAtGeneration } from '../../helpers/kafka-cluster.ts';
 import {
   consumeKeys,
@@ -27,7 +25,6 @@ import {
   startSteadyProducer,
 } from '../../helpers/kafka.ts';
 
-const main = fileURLToPath(new URL('../../../src/main.ts', import.meta.url));
 const selector = 'keelson.dev/cluster=orders';
 const initialMessages = 10_000;
 
@@ -38,36 +35,12 @@ describe('rolling upgrade under worker kills', () => {
   const taskQueue = `durability-${Date.now()}`;
   let namespace = '';
   let uid = '';
-  let worker: ChildProcess | undefined;
   let connection: Connection;
   let client: Client;
 
-  const startWorker = async (): Promise<void> => {
-    const child = spawn(
-      process.execPath,
-      [
-        main,
-        'worker',
-        `--task-queue=${taskQueue}`,
-        `--kubeconfig=${env.kubeconfig}`,
-        `--temporal-address=${env.temporal.address}`,
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let output = '';
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    await eventually('the worker to poll', async () => {
-      if (child.exitCode !== null) throw new Error(`worker exited: ${output}`);
-      return output.includes('keelson worker: polling') || undefined;
-    });
-    worker = child;
-  };
-  const killWorker = async (): Promise<void> => {
-    const current = worker;
-    if (!current || current.exitCode !== null) return;
-    current.kill('SIGKILL');
-    await once(current, 'exit');
-  };
+  const worker = workerProcess(taskQueue);
+  const startWorker = worker.start;
+  const killWorker = worker.kill;
   const pods = async (): Promise<V1Pod[]> =>
     (await core.listNamespacedPod({ namespace, labelSelector: selector })).items;
   const readyAt = (generation: number) => readyAtGeneration(custom, namespace, 'orders', generation, 600_000);

@@ -1,0 +1,210 @@
+// Scaling brokers, as children of the cluster workflow.
+//
+// Scale-up: create the new nodes, wait until they are Ready and registered,
+// then move replicas onto them (throttled) until every broker holds about
+// the same number.
+//
+// Scale-down: guard → drain → verify empty → remove → unregister. The guard
+// refuses, before anything is touched, when the remaining brokers could not
+// hold every partition's replication factor or zone spread, or when a
+// leaving node is a controller (the KRaft voter set is static here). The
+// drain moves every replica off the leaving brokers; only when Kafka shows
+// none left on them are their pods (and, with deleteClaim, claims) deleted,
+// and then their registrations removed. Each step's result is in the
+// workflow history, so a worker killed at any step resumes at that step.
+import { ApplicationFailure, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+import { longWait, quickCall } from './activity-options.ts';
+import type { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
+import type { ClusterRef } from '../domain/labels.ts';
+import { buildClusterManifests } from '../domain/manifests/index.ts';
+import type { KafkaNode } from '../domain/nodes.ts';
+import { readyBrokerAddresses, type ObservedNode } from '../domain/observed.ts';
+import { planDrain, planSpread, replicasHeldBy, type Broker } from '../domain/reassignment.ts';
+import { moveReplicas } from './move-replicas.ts';
+
+const kube = proxyActivities<Activities>(quickCall);
+const waits = proxyActivities<Activities>(longWait);
+
+export interface ScaleUpInput {
+  cluster: ClusterRef;
+  spec: KafkaClusterSpec;
+  nodes: KafkaNode[];
+  /** Pods of the nodes to add. */
+  added: string[];
+}
+
+export interface ScaleDownInput {
+  cluster: ClusterRef;
+  spec: KafkaClusterSpec;
+  /** The nodes that stay (the desired nodes). */
+  nodes: KafkaNode[];
+  /** The nodes that leave, as observed. */
+  leaving: ObservedNode[];
+}
+
+const refuse = (message: string): ApplicationFailure =>
+  ApplicationFailure.create({ nonRetryable: true, type: 'ScaleRefused', message });
+
+function progressReporter(cluster: ClusterRef, what: string, details: (text: string) => void) {
+  let last = '';
+  return async (done: number, total: number): Promise<void> => {
+    const step = `${what}: ${done} of ${total} partitions moved`;
+    details(step);
+    if (step === last) return;
+    last = step;
+    await kube.patchStatus({
+      namespace: cluster.namespace,
+      name: cluster.name,
+      status: {},
+      progress: { step },
+    });
+  };
+}
+
+export async function scaleUpWorkflow({
+  cluster,
+  spec,
+  nodes,
+  added,
+}: ScaleUpInput): Promise<{ moved: number }> {
+  const details = (text: string): void =>
+    setCurrentDetails(`**Scale up** ${cluster.namespace}/${cluster.name} (+${added.join(', ')}): ${text}`);
+  const newNodes = nodes.filter((n) => added.includes(n.podName));
+  if (newNodes.some((n) => n.roles.includes('controller'))) {
+    throw refuse(
+      `adding controller nodes (${newNodes.map((n) => n.podName).join(', ')}) would change the KRaft voter set, which Keelson does not do yet; add a broker-only pool instead`,
+    );
+  }
+  const manifests = buildClusterManifests(cluster, spec, nodes);
+  details('config, services and volumes');
+  await kube.applyObjects([
+    manifests.configMap,
+    manifests.headlessService,
+    manifests.bootstrapService,
+    manifests.disruptionBudget,
+  ]);
+  await kube.applyObjects(
+    manifests.claims.filter((c) => added.some((pod) => c.metadata?.name === `data-${pod}`)),
+  );
+  details(`creating ${added.length} node(s)`);
+  await kube.applyObjects(manifests.pods.filter((p) => added.includes(p.metadata?.name ?? '')));
+  details('waiting for the new nodes to be Ready');
+  const addresses = await waits.waitForPodsReady({
+    namespace: cluster.namespace,
+    cluster: cluster.name,
+    pods: added,
+  });
+  const port = spec.listeners[0]?.port ?? 9092;
+  const observed = await kube.observeNodes({ namespace: cluster.namespace, cluster: cluster.name });
+  const bootstrap = readyBrokerAddresses(observed, port);
+  await waits.waitForBrokersRegistered({
+    bootstrap: [...bootstrap, ...Object.values(addresses).map((a) => `${a}:${port}`)],
+    brokerIds: nodes.filter((n) => n.roles.includes('broker')).map((n) => n.nodeId),
+  });
+
+  const brokers: Broker[] = nodes
+    .filter((n) => n.roles.includes('broker'))
+    .map((n) => ({ id: n.nodeId, zone: n.zone }));
+  const { partitions } = await kube.readAssignment({ bootstrap });
+  const moves = planSpread(
+    partitions,
+    brokers,
+    newNodes.map((n) => n.nodeId),
+  );
+  details(`moving ${moves.length} partition(s) onto the new brokers`);
+  await moveReplicas({
+    bootstrap,
+    moves,
+    bytesPerSecond: spec.rebalance.throttleBytesPerSecond,
+    report: progressReporter(cluster, 'spreading replicas onto new brokers', details),
+  });
+  await kube.recordEvent({
+    cluster,
+    key: `${workflowInfo().workflowId}/done`,
+    type: 'Normal',
+    reason: 'ScaledUp',
+    action: 'Scale',
+    note: `added ${added.join(', ')}; moved replicas of ${moves.length} partition(s) onto them`,
+  });
+  details(`done: moved ${moves.length} partition(s)`);
+  return { moved: moves.length };
+}
+
+export async function scaleDownWorkflow({
+  cluster,
+  spec,
+  nodes,
+  leaving,
+}: ScaleDownInput): Promise<{ moved: number }> {
+  const names = leaving.map((n) => n.podName);
+  const details = (text: string): void =>
+    setCurrentDetails(`**Scale down** ${cluster.namespace}/${cluster.name} (−${names.join(', ')}): ${text}`);
+  const controllers = leaving.filter((n) => n.roles.includes('controller'));
+  if (controllers.length > 0) {
+    throw refuse(
+      `${controllers.map((n) => n.podName).join(', ')} ${controllers.length > 1 ? 'are controllers' : 'is a controller'}: removing controllers would change the KRaft voter set, which Keelson does not do yet`,
+    );
+  }
+  const port = spec.listeners[0]?.port ?? 9092;
+  const observed = await kube.observeNodes({ namespace: cluster.namespace, cluster: cluster.name });
+  const bootstrap = readyBrokerAddresses(observed, port);
+  if (bootstrap.length === 0) throw refuse('no broker is ready');
+
+  // Guard: refused here, nothing has been touched.
+  details('checking that the remaining brokers can hold every partition');
+  const brokers: Broker[] = [
+    ...nodes.filter((n) => n.roles.includes('broker')).map((n) => ({ id: n.nodeId, zone: n.zone })),
+    ...leaving.filter((n) => n.roles.includes('broker')).map((n) => ({ id: n.nodeId, zone: n.zone })),
+  ];
+  const leavingIds = leaving.map((n) => n.nodeId);
+  const { partitions } = await kube.readAssignment({ bootstrap });
+  const plan = planDrain(partitions, brokers, leavingIds);
+  if (plan.kind === 'refused') throw refuse(`scale-down refused, nothing changed: ${plan.message}`);
+
+  // Drain.
+  const drainBootstrap = bootstrap.filter((a) => !leaving.some((n) => a.startsWith(`${n.address}:`)));
+  await moveReplicas({
+    bootstrap: drainBootstrap.length > 0 ? drainBootstrap : bootstrap,
+    moves: plan.moves,
+    bytesPerSecond: spec.rebalance.throttleBytesPerSecond,
+    report: progressReporter(cluster, `draining ${names.join(', ')}`, details),
+  });
+
+  // Verify empty: a partial or failed drain is never treated as done.
+  const after = await kube.readAssignment({ bootstrap });
+  const held = replicasHeldBy(after.partitions, leavingIds);
+  if (held.size > 0) {
+    throw ApplicationFailure.create({
+      nonRetryable: true,
+      type: 'DrainIncomplete',
+      message: `brokers still hold replicas after the drain (${[...held].map(([id, n]) => `${id}: ${n}`).join(', ')}); nothing was removed`,
+    });
+  }
+
+  // Remove, then unregister.
+  details(`removing ${names.join(', ')}`);
+  const pools = new Map(spec.nodePools.map((p) => [p.name, p]));
+  await waits.removeNodes({
+    namespace: cluster.namespace,
+    pods: names,
+    // A pool removed from the spec keeps its claims: deleteClaim is unknown for it.
+    deleteClaims: leaving
+      .filter((n) => pools.get(n.pool)?.storage.deleteClaim === true)
+      .map((n) => n.podName),
+  });
+  await kube.unregisterBrokers({
+    bootstrap: drainBootstrap.length > 0 ? drainBootstrap : bootstrap,
+    ids: leavingIds,
+  });
+  await kube.recordEvent({
+    cluster,
+    key: `${workflowInfo().workflowId}/done`,
+    type: 'Normal',
+    reason: 'ScaledDown',
+    action: 'Scale',
+    note: `drained and removed ${names.join(', ')} (moved ${plan.moves.length} partition(s)); unregistered node(s) ${leavingIds.join(', ')}`,
+  });
+  details('done');
+  return { moved: plan.moves.length };
+}

@@ -1,0 +1,226 @@
+// Scaling brokers end to end (real API server, Temporal, Kafka 4.1.1):
+// 3 → 5 brokers by adding a broker pool, after which the new brokers hold
+// replicas; a scale-down the remaining brokers could not hold (a topic with
+// replication factor 5) is refused and changes nothing; then 5 → 3 with the
+// worker killed during the drain: it resumes, no pod is deleted while its
+// broker still holds a replica, the leaving node ids are unregistered, and
+// every one of 10,000 acknowledged messages is still there.
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { Admin, ConfigResourceTypes } from '@platformatic/kafka';
+import { Client, Connection } from '@temporalio/client';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { group, plural, version } from '../../../src/crd/kafka-cluster.ts';
+import { clusterWorkflowId, driftSignal, specSignal } from '../../../src/workflows/messages.ts';
+import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
+import { adminKubeConfig, createNamespace, env, eventually } from '../../helpers/cluster.ts';
+import { installCrd } from '../../helpers/crd.ts';
+import { createKafkaCluster, readClusterStatus, readyAtGeneration } from '../../helpers/kafka-cluster.ts';
+import { consumeKeys, fullIsr, isReady, replicatedTopicWithMessages } from '../../helpers/kafka.ts';
+import { workerProcess } from '../../helpers/worker-process.ts';
+
+const selector = 'keelson.dev/cluster=orders';
+const messages = 10_000;
+const brokerPool = {
+  name: 'brokers',
+  roles: ['broker'],
+  replicas: 2,
+  zones: ['zone-a', 'zone-b', 'zone-c'],
+  storage: { size: '1Gi' },
+};
+
+describe('scaling brokers', () => {
+  const kubeconfig = adminKubeConfig();
+  const core = kubeconfig.makeApiClient(CoreV1Api);
+  const custom = kubeconfig.makeApiClient(CustomObjectsApi);
+  const taskQueue = `scale-${Date.now()}`;
+  const worker = workerProcess(taskQueue);
+  let namespace = '';
+  let uid = '';
+  let connection: Connection;
+  let client: Client;
+
+  const pods = async () => (await core.listNamespacedPod({ namespace, labelSelector: selector })).items;
+  const bootstrap = async () =>
+    (await pods()).filter((p) => isReady(p)).map((p) => `${p.status?.podIP}:9092`);
+  const withAdmin = async <T>(action: (admin: Admin) => Promise<T>): Promise<T> => {
+    const admin = new Admin({ clientId: 'keelson-test', bootstrapBrokers: await bootstrap() });
+    try {
+      return await action(admin);
+    } finally {
+      await admin.close();
+    }
+  };
+  /** Replicas held per broker id, over every topic. */
+  const replicasPerBroker = () =>
+    withAdmin(async (admin) => {
+      const topics = await admin.listTopics({ includeInternals: true });
+      const metadata = await admin.metadata({ topics, forceUpdate: true });
+      const held = new Map<number, number>();
+      for (const topic of metadata.topics.values())
+        for (const p of topic.partitions) for (const r of p.replicas) held.set(r, (held.get(r) ?? 0) + 1);
+      return held;
+    });
+  const setPools = async (pools: unknown[]): Promise<number> => {
+    const patched = (await custom.patchNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural,
+      name: 'orders',
+      body: [{ op: 'replace', path: '/spec/nodePools', value: pools }],
+    })) as { metadata: { generation: number } };
+    await client.workflow
+      .getHandle(clusterWorkflowId(namespace, 'orders'))
+      .signal(specSignal, { uid, generation: patched.metadata.generation });
+    return patched.metadata.generation;
+  };
+
+  before(async () => {
+    await installCrd(kubeconfig);
+    namespace = await createNamespace(core, 'scale');
+    uid = await createKafkaCluster(custom, namespace, 'orders', minimalSpec);
+    connection = await Connection.connect({ address: env.temporal.address });
+    client = new Client({ connection, namespace: env.temporal.namespace });
+    await worker.start();
+    await client.workflow.signalWithStart('kafkaClusterWorkflow', {
+      workflowId: clusterWorkflowId(namespace, 'orders'),
+      taskQueue,
+      args: [{ namespace, name: 'orders', uid }],
+      signal: specSignal,
+      signalArgs: [{ uid, generation: 1 }],
+    });
+    await readyAtGeneration(custom, namespace, 'orders', 1, 300_000);
+    await replicatedTopicWithMessages(await bootstrap(), 'ledger', messages);
+  });
+
+  after(async () => {
+    await client?.workflow
+      .getHandle(clusterWorkflowId(namespace, 'orders'))
+      .terminate('test finished')
+      .catch(() => undefined);
+    await worker.kill();
+    await connection?.close();
+    if (namespace) await core.deleteNamespace({ name: namespace });
+  });
+
+  it('scales 3 → 5 brokers and moves replicas onto the new ones', async () => {
+    const generation = await setPools([...minimalSpec.nodePools, brokerPool]);
+    const status = await readyAtGeneration(custom, namespace, 'orders', generation, 600_000);
+    assert.equal(status.lastOperation?.type, 'scale');
+    assert.equal(status.lastOperation?.result, 'Succeeded');
+    assert.equal((await pods()).length, 5);
+    const held = await replicasPerBroker();
+    assert.ok(
+      (held.get(100) ?? 0) > 0 && (held.get(101) ?? 0) > 0,
+      `new brokers hold replicas: ${[...held]}`,
+    );
+    // The replication throttle is gone once the moves are done.
+    const configs = await withAdmin((admin) =>
+      admin.describeConfigs({
+        resources: [
+          {
+            resourceType: ConfigResourceTypes.BROKER,
+            resourceName: '100',
+            configurationKeys: ['leader.replication.throttled.rate'],
+          },
+        ],
+      }),
+    );
+    assert.equal(
+      configs[0]?.configs.find((c) => c.name === 'leader.replication.throttled.rate')?.configSource,
+      5,
+    );
+  });
+
+  it('refuses a scale-down the remaining brokers cannot hold, changing nothing', async () => {
+    await withAdmin(async (admin) => {
+      await admin.createTopics({ topics: ['wide'], partitions: 1, replicas: 5 });
+      await fullIsr(admin, 'wide', 1, 5);
+    });
+    const heldBefore = await replicasPerBroker();
+    const generation = await setPools(minimalSpec.nodePools);
+    const status = await eventually(
+      'the refusal',
+      async () => {
+        const current = await readClusterStatus(custom, namespace, 'orders');
+        return current?.observedGeneration === generation &&
+          current.conditions?.some((c) => c.type === 'Degraded' && c.status === 'True')
+          ? current
+          : undefined;
+      },
+      120_000,
+    );
+    const degraded = status.conditions?.find((c) => c.type === 'Degraded');
+    assert.match(degraded?.message ?? '', /refused, nothing changed: 3 broker\(s\) would remain.*wide\/0/);
+    assert.equal((await pods()).length, 5);
+    assert.deepEqual(await replicasPerBroker(), heldBefore);
+  });
+
+  it('drains before removing when scaling 5 → 3, resuming after a worker kill', async () => {
+    await withAdmin((admin) => admin.deleteTopics({ topics: ['wide'] }));
+    const leaving = ['orders-brokers-0', 'orders-brokers-1'];
+    // The spec already asks for 3 brokers: tell the workflow to look again.
+    await client.workflow
+      .getHandle(clusterWorkflowId(namespace, 'orders'))
+      .signal(driftSignal, { reason: 'topic wide deleted' });
+
+    let killed = false;
+    let removedWhileHolding: string[] = [];
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        const status = await readClusterStatus(custom, namespace, 'orders');
+        if (!killed && status?.currentOperation?.step?.startsWith('draining')) {
+          killed = true;
+          await worker.kill();
+          await worker.start();
+        }
+        const current = await pods();
+        const gone = leaving.filter(
+          (name) => !current.some((p) => p.metadata?.name === name && !p.metadata.deletionTimestamp),
+        );
+        if (gone.length > 0 && removedWhileHolding.length === 0) {
+          const held = await replicasPerBroker().catch(() => undefined);
+          if (held && ((held.get(100) ?? 0) > 0 || (held.get(101) ?? 0) > 0)) removedWhileHolding = gone;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    })();
+    const status = await eventually(
+      'the scale-down to finish',
+      async () => {
+        const current = await readClusterStatus(custom, namespace, 'orders');
+        return current?.lastOperation?.type === 'scale' &&
+          current.lastOperation.result === 'Succeeded' &&
+          current.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
+          ? current
+          : undefined;
+      },
+      600_000,
+      1_000,
+    );
+    watching = false;
+    await watcher;
+
+    assert.ok(killed, 'the worker was killed during the drain');
+    assert.deepEqual(removedWhileHolding, [], 'no pod went while its broker held a replica');
+    assert.equal(status.brokersReady, '3/3');
+    assert.deepEqual((await pods()).map((p) => p.metadata?.name).sort(), [
+      'orders-combined-0',
+      'orders-combined-1',
+      'orders-combined-2',
+    ]);
+    const held = await replicasPerBroker();
+    assert.deepEqual([...held.keys()].sort(), [0, 1, 2]);
+    const registered = await withAdmin(async (admin) => [
+      ...(await admin.metadata({ forceUpdate: true })).brokers.keys(),
+    ]);
+    assert.deepEqual(registered.sort(), [0, 1, 2]);
+    // The pool left the spec, so whether to delete its claims is unknown: the data is kept.
+    const claims = (await core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector: selector }))
+      .items;
+    assert.ok(leaving.every((name) => claims.some((c) => c.metadata?.name === `data-${name}`)));
+    assert.equal((await consumeKeys(await bootstrap(), 'ledger', messages)).size, messages);
+  });
+});

@@ -1,0 +1,42 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { podFailure } from '../../../src/activities/kubernetes/pods.ts';
+
+const unschedulable = (message: string): V1Pod => ({
+  status: { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message }] },
+});
+const waiting = (reason: string): V1Pod => ({
+  status: {
+    containerStatuses: [
+      {
+        name: 'kafka',
+        image: 'x',
+        imageID: '',
+        ready: false,
+        restartCount: 3,
+        state: { waiting: { reason, message: `${reason} detail` } },
+      },
+    ],
+  },
+});
+
+describe('podFailure', () => {
+  it('reports a pod no node can take', () => {
+    assert.deepEqual(podFailure(unschedulable("0/3 nodes are available: 3 node(s) didn't match affinity")), {
+      reason: 'Unschedulable',
+      message: "0/3 nodes are available: 3 node(s) didn't match affinity",
+    });
+  });
+
+  it('does not count waiting for its volume to be bound as a failure', () => {
+    assert.equal(podFailure(unschedulable('pod has unbound immediate PersistentVolumeClaims')), undefined);
+  });
+
+  it('reports containers that cannot start, and not those merely starting', () => {
+    for (const reason of ['ImagePullBackOff', 'CrashLoopBackOff', 'RunContainerError']) {
+      assert.equal(podFailure(waiting(reason))?.reason, reason);
+    }
+    assert.equal(podFailure(waiting('ContainerCreating')), undefined);
+  });
+});
