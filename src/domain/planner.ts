@@ -116,8 +116,9 @@ export function planOperations(
     operations.push({ type: 'metadata-version', to: metadataVersion });
   }
 
+  // A claim left behind by a removed node is kept data, not a node to remove.
   const removed = observed.nodes
-    .filter((n) => !desiredNames.has(n.podName) && (n.podExists || n.claimExists))
+    .filter((n) => !desiredNames.has(n.podName) && n.podExists)
     .map((n) => n.podName);
   if (removed.length > 0) operations.push({ type: 'scale-down', nodes: removed });
   return operations;

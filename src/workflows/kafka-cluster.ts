@@ -452,7 +452,8 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
       continue;
     }
     const observedNodes = await kube.observeNodes({ namespace: input.namespace, cluster: input.name });
-    const brokers = observedNodes.filter((n) => n.roles.includes('broker'));
+    const desiredNames = new Set(desired.map((n) => n.podName));
+    const brokers = observedNodes.filter((n) => n.roles.includes('broker') && desiredNames.has(n.podName));
     await kube.patchStatus({
       ...key,
       clear: ['currentOperation'],

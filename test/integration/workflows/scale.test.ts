@@ -6,7 +6,7 @@
 // broker still holds a replica, the leaving node ids are unregistered, and
 // every one of 10,000 acknowledged messages is still there.
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
-import { Admin, ConfigResourceTypes } from '@platformatic/kafka';
+import { Admin, ConfigResourceTypes, ConfigSources } from '@platformatic/kafka';
 import { Client, Connection } from '@temporalio/client';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -116,21 +116,15 @@ describe('scaling brokers', () => {
       `new brokers hold replicas: ${[...held]}`,
     );
     // The replication throttle is gone once the moves are done.
-    const configs = await withAdmin((admin) =>
+    const [ledger] = await withAdmin((admin) =>
       admin.describeConfigs({
-        resources: [
-          {
-            resourceType: ConfigResourceTypes.BROKER,
-            resourceName: '100',
-            configurationKeys: ['leader.replication.throttled.rate'],
-          },
-        ],
+        resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: 'ledger' }],
       }),
     );
-    assert.equal(
-      configs[0]?.configs.find((c) => c.name === 'leader.replication.throttled.rate')?.configSource,
-      5,
-    );
+    const throttled = ledger?.configs.find((c) => c.name === 'leader.replication.throttled.replicas');
+    assert.ok(throttled, 'the topic reports its throttled replicas');
+    assert.equal(throttled.value, '');
+    assert.notEqual(throttled.configSource, ConfigSources.DYNAMIC_TOPIC_CONFIG);
   });
 
   it('refuses a scale-down the remaining brokers cannot hold, changing nothing', async () => {

@@ -124,6 +124,11 @@ describe('planOperations', () => {
     assert.deepEqual(planOperations(three.spec, three.desired, cluster(running(four.desired))), [
       { type: 'scale-down', nodes: ['kc-brokers-3'] },
     ]);
+    // Once its pod is gone, the claim a removed node leaves behind is kept data: nothing to do.
+    const removedKeptClaim = running(four.desired).map((n) =>
+      n.podName === 'kc-brokers-3' ? { ...n, podExists: false, ready: false } : n,
+    );
+    assert.deepEqual(planOperations(three.spec, three.desired, cluster(removedKeptClaim)), []);
   });
 
   it('raises metadata.version only after every node runs the new version', () => {
