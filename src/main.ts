@@ -25,7 +25,14 @@ commands:
   resume NS/NAME  start operations again
   roll NS/NAME [--reason TEXT]
                   restart every node safely, one at a time, even if none is out of date
-                  (status, pause, resume and roll take --temporal-address and --temporal-namespace)
+  drill start NS/NAME --zone ZONE [--hold DURATION]
+                  failover drill: move leadership out of the zone, take its nodes down, hold
+                  (default spec.drill.defaultHold) while checking produce/consume, fail back
+  drill abort NS/NAME
+                  stop the waiting or running drill (a running one fails back at once)
+  drill status NS/NAME
+                  the running drill and the report of the last one
+                  (status, pause, resume, roll and drill take --temporal-address and --temporal-namespace)
   help            show this text`;
 
 const temporalFlags = {
@@ -104,6 +111,42 @@ switch (command) {
       );
     } catch (err) {
       console.error(`keelson ${command}: ${err instanceof Error ? err.message : String(err)}`);
+      process.exitCode = 1;
+    }
+    break;
+  }
+  case 'drill': {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        ...temporalFlags,
+        zone: { type: 'string' },
+        hold: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    });
+    const action = positionals[0];
+    if (values.help || !['start', 'abort', 'status'].includes(action ?? '')) {
+      if (!values.help) process.exitCode = 2;
+      console.log(usage);
+      break;
+    }
+    try {
+      console.log(
+        await runClusterCommand(
+          `drill ${action}` as 'drill start' | 'drill abort' | 'drill status',
+          positionals[1],
+          {
+            temporalAddress: values['temporal-address'],
+            temporalNamespace: values['temporal-namespace'],
+            ...(values.zone ? { zone: values.zone } : {}),
+            ...(values.hold ? { hold: values.hold } : {}),
+          },
+        ),
+      );
+    } catch (err) {
+      console.error(`keelson drill ${action}: ${err instanceof Error ? err.message : String(err)}`);
       process.exitCode = 1;
     }
     break;

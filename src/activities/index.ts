@@ -5,6 +5,7 @@ import { brokerConfigActivities } from './kafka/broker-config.ts';
 import { clusterStateActivities } from './kafka/cluster-state.ts';
 import { featureActivities } from './kafka/features.ts';
 import { leaderActivities } from './kafka/leaders.ts';
+import { probeActivities } from './kafka/probe.ts';
 import { reassignmentActivities } from './kafka/reassignment.ts';
 import { metadataActivities } from './kafka/metadata.ts';
 import { clusterActivities } from './kubernetes/cluster.ts';
@@ -28,6 +29,7 @@ export function createActivities(deps: { kube: KubeConfig; maxConcurrentRolls?: 
     ...featureActivities(),
     ...leaderActivities(),
     ...reassignmentActivities(),
+    ...probeActivities(),
     ...rollPermitActivities({ maxConcurrentRolls: deps.maxConcurrentRolls ?? defaultMaxConcurrentRolls }),
   };
 }

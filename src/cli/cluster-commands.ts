@@ -1,10 +1,12 @@
-// `keelson status|pause|resume|roll <namespace>/<name>`: talk to a cluster's
-// workflow. Pause, resume and roll are Temporal Updates, so a refusal (already
-// paused, invalid spec, …) comes back at once as an error message and changes
-// nothing.
+// `keelson status|pause|resume|roll|drill <namespace>/<name>`: talk to a
+// cluster's workflow. Pause, resume, roll and drill start/abort are Temporal
+// Updates, so a refusal (already paused, invalid spec, unknown zone, …) comes
+// back at once as an error message and changes nothing.
 import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
 import {
+  abortDrillUpdate,
   clusterWorkflowId,
+  drillUpdate,
   pauseUpdate,
   resumeUpdate,
   rollUpdate,
@@ -23,9 +25,9 @@ export function parseClusterRef(ref: string | undefined): { namespace: string; n
 }
 
 export async function runClusterCommand(
-  command: 'status' | 'pause' | 'resume' | 'roll',
+  command: 'status' | 'pause' | 'resume' | 'roll' | 'drill start' | 'drill abort' | 'drill status',
   ref: string | undefined,
-  options: TemporalOptions & { reason?: string },
+  options: TemporalOptions & { reason?: string; zone?: string; hold?: string },
 ): Promise<string> {
   const { namespace, name } = parseClusterRef(ref);
   const connection = await Connection.connect({ address: options.temporalAddress });
@@ -58,6 +60,39 @@ export async function runClusterCommand(
             args: [{ reason: options.reason ?? 'requested with keelson roll' }],
           });
           return `${namespace}/${name}: forced roll accepted; follow it with keelson status or in the Temporal UI`;
+        case 'drill start': {
+          if (!options.zone) throw new Error('--zone is required');
+          const accepted = await handle.executeUpdate(drillUpdate, {
+            args: [{ zone: options.zone, ...(options.hold ? { hold: options.hold } : {}) }],
+          });
+          return `${namespace}/${name}: drill of ${options.zone} accepted (hold ${Math.round(accepted.holdMs / 1000)} s); follow it with keelson drill status`;
+        }
+        case 'drill abort': {
+          const { aborted } = await handle.executeUpdate(abortDrillUpdate);
+          return aborted === 'running'
+            ? `${namespace}/${name}: drill aborted; failing back`
+            : `${namespace}/${name}: the waiting drill was dropped`;
+        }
+        case 'drill status': {
+          const state = await handle.query(stateQuery);
+          const current = state.drill
+            ? `${state.drill.running ? 'running' : 'waiting'}: zone ${state.drill.zone}, hold ${Math.round(state.drill.holdMs / 1000)} s`
+            : 'none';
+          const last = state.lastDrill;
+          return [
+            `drill:       ${current}`,
+            ...(last
+              ? [
+                  `last drill:  zone ${last.zone}, ${last.outcome}${last.message ? ` (${last.message})` : ''}, ${last.startedAt} → ${last.finishedAt}`,
+                  `             leaders evacuated in ${last.leaderEvacuationSeconds ?? '-'} s, recovered in ${last.recoverySeconds ?? '-'} s`,
+                  `             probes ${last.checks?.probes ?? 0}, failed ${last.checks?.failedProbes ?? 0}, most partitions offline ${last.checks?.maxOfflinePartitions ?? 0}`,
+                  ...last.steps.map(
+                    (s) => `             ${s.startedAt} ${s.name}${s.finishedAt ? '' : ' (not finished)'}`,
+                  ),
+                ]
+              : []),
+          ].join('\n');
+        }
       }
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {

@@ -228,6 +228,38 @@ export const KafkaClusterSpec = withRules(
   specRules,
 );
 
+/** What a failover drill did, step by step, written when it ends. */
+export const DrillReport = z.object({
+  zone: z.string(),
+  workflowId: z.string(),
+  outcome: z.enum(['Succeeded', 'Aborted', 'Refused', 'Failed']),
+  message: z.string().optional(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  steps: z
+    .array(
+      z.object({
+        name: z.string(),
+        startedAt: z.string(),
+        finishedAt: z.string().optional(),
+        message: z.string().optional(),
+      }),
+    )
+    .max(16),
+  /** Seconds from the start of leader evacuation until no partition led from the zone. */
+  leaderEvacuationSeconds: z.number().optional(),
+  /** Seconds from fail-back until every partition was fully in sync again. */
+  recoverySeconds: z.number().optional(),
+  checks: z
+    .object({
+      probes: z.int().min(0),
+      failedProbes: z.int().min(0),
+      /** Most partitions seen without a leader at one check. */
+      maxOfflinePartitions: z.int().min(0),
+    })
+    .optional(),
+});
+
 export const conditionTypes = ['Ready', 'Reconciling', 'Degraded', 'Paused', 'InvalidSpec'] as const;
 
 export const Condition = z.object({
@@ -297,6 +329,7 @@ export const KafkaClusterStatus = z.object({
       finishedAt: z.string(),
     })
     .optional(),
+  lastDrill: DrillReport.optional(),
   kafkaVersion: z.string().optional(),
   metadataVersion: z.string().optional(),
   bootstrapAddress: z.string().optional(),

@@ -5,7 +5,8 @@
 import type { ActivityOptions } from '@temporalio/workflow';
 
 export const quickCall: ActivityOptions = {
-  startToCloseTimeout: '1 minute',
+  // Short: after a worker dies mid-call, this is how long until the call is tried again elsewhere.
+  startToCloseTimeout: '30 seconds',
   retry: { maximumInterval: '30 seconds' },
 };
 
@@ -19,4 +20,10 @@ export const longWait: ActivityOptions = {
 export const bestEffortRead: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 3, maximumInterval: '5 seconds' },
+};
+
+/** A live check that must not outlast its interval; a failed attempt (e.g. a dead worker) is not retried. */
+export const probeCall: ActivityOptions = {
+  startToCloseTimeout: '25 seconds',
+  retry: { maximumAttempts: 1 },
 };

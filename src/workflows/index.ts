@@ -7,3 +7,4 @@ export { metadataVersionWorkflow } from './metadata-version.ts';
 export { repairWorkflow } from './repair.ts';
 export { rollPermitsWorkflow } from './roll-permits.ts';
 export { scaleDownWorkflow, scaleUpWorkflow } from './scale.ts';
+export { drillWorkflow } from './drill.ts';

@@ -13,11 +13,14 @@ import {
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
+  type ChildWorkflowHandle,
   type Workflow,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import type { DrillReport } from './drill.ts';
 import { bestEffortRead, quickCall } from './activity-options.ts';
 import { KafkaClusterSpec, type KafkaClusterStatus } from '../crd/kafka-cluster.ts';
+import { parseDurationMs } from '../crd/duration.ts';
 import { buildCondition, type ConditionType } from '../domain/conditions.ts';
 import type { ClusterRef } from '../domain/labels.ts';
 import { bootstrapAddress, nodeConfigHash } from '../domain/manifests/index.ts';
@@ -32,6 +35,9 @@ import {
   specSignal,
   stateQuery,
   supersededSignal,
+  drillUpdate,
+  abortDrillUpdate,
+  abortDrillSignal,
   type ClusterWorkflowState,
 } from './messages.ts';
 import { configureWorkflow } from './configure.ts';
@@ -40,6 +46,7 @@ import { provisionWorkflow } from './provision.ts';
 import { repairWorkflow } from './repair.ts';
 import { rollWorkflow, type RollResult } from './roll.ts';
 import { scaleDownWorkflow, scaleUpWorkflow } from './scale.ts';
+import { drillWorkflow } from './drill.ts';
 import { searchAttributes } from './search-attributes.ts';
 
 /** A bound on operations per generation, so a plan that never converges cannot loop forever. */
@@ -47,8 +54,8 @@ const maxOperationsPerGeneration = 10;
 
 /** The operation as status names it. */
 const operationType = (
-  type: Operation['type'],
-): 'provision' | 'scale' | 'roll' | 'configure' | 'upgrade' | 'repair' =>
+  type: Operation['type'] | 'drill',
+): 'provision' | 'scale' | 'roll' | 'configure' | 'upgrade' | 'repair' | 'drill' =>
   type === 'scale-up' || type === 'scale-down' ? 'scale' : type === 'metadata-version' ? 'upgrade' : type;
 
 const kube = proxyActivities<Activities>(quickCall);
@@ -57,7 +64,15 @@ const reads = proxyActivities<Activities>(bestEffortRead);
 type Outcome =
   { kind: 'ready' } | { kind: 'superseded' } | { kind: 'failed'; reason: string; message: string };
 /** What the children return, as far as the cluster workflow reads it. */
-type ChildResult = Partial<RollResult & { from: string; to: string }> | undefined;
+type ChildResult =
+  Partial<RollResult & { from: string; to: string } & Pick<DrillReport, 'outcome' | 'message'>> | undefined;
+
+/** A drill asked for by hand; not something the planner plans. */
+interface DrillOperation {
+  type: 'drill';
+  zone: string;
+  holdMs: number;
+}
 
 const clientPort = (spec: KafkaClusterSpec): number => spec.listeners[0]?.port ?? 9092;
 
@@ -77,8 +92,10 @@ async function observeSettings(
   }
 }
 
-function describeOperation(operation: Operation): string {
+function describeOperation(operation: Operation | DrillOperation): string {
   switch (operation.type) {
+    case 'drill':
+      return `failover drill of zone ${operation.zone}, holding ${Math.round(operation.holdMs / 1000)} s`;
     case 'roll':
       return `rolling ${operation.nodes.join(', ')}: ${operation.reason}`;
     case 'configure':
@@ -101,7 +118,7 @@ function rootCause(err: unknown): string {
 
 /** The child workflow that carries out an operation, or undefined when Keelson cannot do it yet. */
 function childFor(
-  operation: Operation,
+  operation: Operation | DrillOperation,
   context: {
     observed: ObservedNode[];
     cluster: ClusterRef;
@@ -134,6 +151,11 @@ function childFor(
       };
     case 'metadata-version':
       return { workflow: metadataVersionWorkflow, input: { cluster, spec, to: operation.to } };
+    case 'drill':
+      return {
+        workflow: drillWorkflow,
+        input: { cluster, spec, nodes, zone: operation.zone, holdMs: operation.holdMs },
+      };
     case 'scale-up':
       return { workflow: scaleUpWorkflow, input: { cluster, spec, nodes, added: operation.nodes } };
     case 'scale-down':
@@ -183,6 +205,7 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
     paused: input.paused ?? false,
     forcedRoll: undefined,
     driftReported: undefined,
+    drill: undefined,
   };
   // What the Paused condition says now; nothing to write until that changes.
   let pausedReported = state.paused;
@@ -241,6 +264,54 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
     },
   );
 
+  // The spec of the last plan, for validating drill requests; the running drill, to abort it.
+  let lastSpec: KafkaClusterSpec | undefined;
+  let runningDrill: ChildWorkflowHandle<typeof drillWorkflow> | undefined;
+  setHandler(
+    drillUpdate,
+    ({ zone, hold }) => {
+      const holdMs = parseDurationMs(hold ?? lastSpec?.drill.defaultHold ?? '10m');
+      state.drill = { zone, holdMs, running: false };
+      return { accepted: true, holdMs } as const;
+    },
+    {
+      validator: ({ zone, hold }) => {
+        if (state.paused) throw new Error('the cluster is paused: resume it first');
+        if (state.invalidSpec) throw new Error(`the spec is invalid: ${state.invalidSpec}`);
+        if (!lastSpec) throw new Error('the cluster has not been provisioned yet');
+        if (state.drill)
+          throw new Error(
+            `a drill of ${state.drill.zone} is already ${state.drill.running ? 'running' : 'waiting'}`,
+          );
+        const zones = [...new Set(lastSpec.nodePools.flatMap((p) => p.zones))];
+        if (!zones.includes(zone))
+          throw new Error(`zone ${zone} is not one of the cluster's zones (${zones.join(', ')})`);
+        if (hold !== undefined) {
+          const ms = parseDurationMs(hold); // throws with the reason when it is not a duration
+          if (ms <= 0) throw new Error('the hold must be longer than 0s');
+          if (ms > parseDurationMs(lastSpec.drill.maxHold))
+            throw new Error(`hold ${hold} is longer than spec.drill.maxHold (${lastSpec.drill.maxHold})`);
+        }
+      },
+    },
+  );
+  setHandler(
+    abortDrillUpdate,
+    () => {
+      if (state.drill?.running && runningDrill) {
+        void runningDrill.signal(abortDrillSignal);
+        return { aborted: 'running' } as const;
+      }
+      state.drill = undefined;
+      return { aborted: 'waiting' } as const;
+    },
+    {
+      validator: () => {
+        if (!state.drill) throw new Error('no drill is waiting or running');
+      },
+    },
+  );
+
   for (;;) {
     await condition(
       () =>
@@ -248,7 +319,8 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
         (!state.paused &&
           (state.lastSeenGeneration > state.lastPlannedGeneration ||
             state.forcedRoll !== undefined ||
-            state.driftReported !== undefined)),
+            state.driftReported !== undefined ||
+            (state.drill !== undefined && !state.drill.running))),
     );
     if (pausedReported !== state.paused) {
       pausedReported = state.paused;
@@ -294,6 +366,7 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
     }
     state.invalidSpec = undefined;
     const spec = parsed.data;
+    lastSpec = spec;
     const cluster: ClusterRef = { namespace: input.namespace, name: input.name, uid: state.uid };
     const knownBases = Object.fromEntries(
       (snapshot.status?.nodePools ?? []).map((p) => [p.name, p.nodeIdBase]),
@@ -324,14 +397,27 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
       if (settings.metadataVersion) status.metadataVersion = settings.metadataVersion;
       const next = planOperations(spec, desired, { nodes: observedNodes, ...settings })[0];
       const forced = next === undefined && state.forcedRoll !== undefined && round === 0;
-      if (next === undefined && !forced) break;
-      const operation: Operation = next ?? {
-        type: 'roll' as const,
-        nodes: observedNodes.filter((n) => n.podExists).map((n) => n.podName),
-        reason: state.forcedRoll?.reason ?? 'forced',
-      };
+      // A drill runs only on a cluster with nothing else to do.
+      const drill =
+        next === undefined && !forced && state.drill !== undefined && round === 0 ? state.drill : undefined;
+      if (next === undefined && !forced && !drill) break;
+      const operation: Operation | DrillOperation =
+        next ??
+        (drill
+          ? { type: 'drill' as const, zone: drill.zone, holdMs: drill.holdMs }
+          : {
+              type: 'roll' as const,
+              nodes: observedNodes.filter((n) => n.podExists).map((n) => n.podName),
+              reason: state.forcedRoll?.reason ?? 'forced',
+            });
       // Forced and drift-triggered operations repeat within a generation: the history length tells them apart.
-      const trigger = forced ? `-forced-${pass}` : drift ? `-drift-${pass}` : '';
+      const trigger = forced
+        ? `-forced-${pass}`
+        : drill
+          ? `-${drill.zone}-${pass}`
+          : drift
+            ? `-drift-${pass}`
+            : '';
       const workflowId = `${operation.type}/${input.namespace}/${input.name}/g${generation}${round > 0 ? `-${round}` : ''}${trigger}`;
       if (forced) state.forcedRoll = undefined;
       const child = childFor(operation, {
@@ -391,6 +477,10 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
             [searchAttributes.operation.name]: [operationType(operation.type)],
           },
         });
+        if (drill && state.drill) {
+          state.drill.running = true;
+          runningDrill = handle as ChildWorkflowHandle<typeof drillWorkflow>;
+        }
         // A newer generation stops a roll at its next safe point.
         let finished = false;
         if (operation.type === 'roll') {
@@ -411,10 +501,18 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
           break;
         }
         if (result?.to) status.metadataVersion = result.to;
+        const drillOutcome = result?.outcome;
+        if (drill && result) state.lastDrill = result as DrillReport;
         status.lastOperation = {
           type: operationType(operation.type),
           workflowId,
-          result: 'Succeeded',
+          result:
+            drillOutcome === undefined || drillOutcome === 'Succeeded'
+              ? 'Succeeded'
+              : drillOutcome === 'Aborted'
+                ? 'Cancelled'
+                : 'Failed',
+          ...(result?.message ? { message: result.message } : {}),
           finishedAt: new Date().toISOString(),
         };
       } catch (err) {
@@ -442,6 +540,10 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
         break;
       } finally {
         state.operation = undefined;
+        if (drill) {
+          state.drill = undefined;
+          runningDrill = undefined;
+        }
       }
     }
 

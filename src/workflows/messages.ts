@@ -1,6 +1,9 @@
 // Signals, queries and updates of the cluster workflow, shared by the
 // watcher, the CLI and the workflows themselves.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { KafkaClusterStatus } from '../crd/kafka-cluster.ts';
+
+type DrillReport = NonNullable<KafkaClusterStatus['lastDrill']>;
 
 /** A change of the KafkaCluster seen by the watcher; the spec is a hint, re-read before acting. */
 export interface SpecChange {
@@ -20,6 +23,10 @@ export interface ClusterWorkflowState {
   forcedRoll: { reason: string } | undefined;
   /** An owned object changed or went missing (e.g. a pod deleted), not planned for yet. */
   driftReported: string | undefined;
+  /** A drill asked for with `keelson drill start`: waiting for its turn, or running. */
+  drill: { zone: string; holdMs: number; running: boolean } | undefined;
+  /** The report of the last drill that ended (also in status.lastDrill). */
+  lastDrill?: DrillReport;
 }
 
 export const specSignal = defineSignal<[SpecChange]>('spec');
@@ -50,3 +57,13 @@ export const rollPermitsQuery = defineQuery<{ limit: number; holders: string[]; 
   'rollPermits',
 );
 export const rollPermitsWorkflowId = (taskQueue: string): string => `keelson/roll-permits/${taskQueue}`;
+
+/** Start a failover drill of one zone. Refused while paused, with an invalid spec, or while another drill waits or runs. */
+export const drillUpdate = defineUpdate<
+  { accepted: true; holdMs: number },
+  [{ zone: string; hold?: string }]
+>('drill');
+/** Abort the waiting or running drill: a running one fails back at once. */
+export const abortDrillUpdate = defineUpdate<{ aborted: 'waiting' | 'running' }, []>('abortDrill');
+/** Sent by the cluster workflow to its running drill. */
+export const abortDrillSignal = defineSignal('abortDrill');

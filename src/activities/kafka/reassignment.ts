@@ -19,11 +19,13 @@ import { clientId, withConnection } from './connection.ts';
 export interface PartitionReplicas {
   topic: string;
   partition: number;
+  /** -1 while the partition has no leader (offline). */
+  leader: number;
   replicas: number[];
   isr: number[];
 }
 
-async function readPartitions(
+export async function readPartitions(
   bootstrap: string[],
 ): Promise<{ brokers: number[]; partitions: PartitionReplicas[] }> {
   const metadata = await withConnection(bootstrap, (c) => metadataV12.api.async(c, null, false, false));
@@ -33,6 +35,7 @@ async function readPartitions(
       t.partitions.map((p) => ({
         topic: t.name ?? '',
         partition: p.partitionIndex,
+        leader: p.leaderId,
         replicas: p.replicaNodes,
         isr: p.isrNodes,
       })),

@@ -1,0 +1,230 @@
+// A zone failover drill, as a child of the cluster workflow, started by hand
+// (`keelson drill start`): pre-check that every partition keeps enough
+// in-sync replicas and the quorum its majority outside the zone (refused,
+// naming what would break, otherwise); move leadership out of the zone; take
+// the zone's nodes down; hold on a durable timer while probing that
+// produce/consume works and counting partitions without a leader; then fail
+// back: start the nodes again, wait for catch-up, put the replica order
+// back and elect preferred leaders. An abort at any step goes straight to
+// fail-back. Every step's times end up in status.lastDrill and an Event. A
+// worker killed mid-drill resumes from history and still fails back.
+import {
+  condition,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+import { longWait, probeCall, quickCall } from './activity-options.ts';
+import type { KafkaClusterSpec, KafkaClusterStatus } from '../crd/kafka-cluster.ts';
+import { drillPrecheck, leaderEvacuationMoves, ordersApplied } from '../domain/drill.ts';
+import type { ClusterRef } from '../domain/labels.ts';
+import { buildClusterManifests } from '../domain/manifests/index.ts';
+import type { KafkaNode } from '../domain/nodes.ts';
+import { readyBrokerAddresses } from '../domain/observed.ts';
+import type { Moves } from '../domain/reassignment.ts';
+import { abortDrillSignal } from './messages.ts';
+
+const kube = proxyActivities<Activities>(quickCall);
+const waits = proxyActivities<Activities>(longWait);
+const probes = proxyActivities<Activities>(probeCall);
+
+export type DrillReport = NonNullable<KafkaClusterStatus['lastDrill']>;
+
+export interface DrillInput {
+  cluster: ClusterRef;
+  spec: KafkaClusterSpec;
+  nodes: KafkaNode[];
+  zone: string;
+  holdMs: number;
+}
+
+const probeIntervalMs = 10_000;
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export async function drillWorkflow({
+  cluster,
+  spec,
+  nodes,
+  zone,
+  holdMs,
+}: DrillInput): Promise<DrillReport> {
+  let aborted = false;
+  setHandler(abortDrillSignal, () => void (aborted = true));
+  const { workflowId } = workflowInfo();
+  const port = spec.listeners[0]?.port ?? 9092;
+  const startedAt = Date.now();
+  const report: DrillReport = {
+    zone,
+    workflowId,
+    outcome: 'Succeeded',
+    startedAt: iso(startedAt),
+    finishedAt: '',
+    steps: [],
+  };
+  const details = (text: string): void =>
+    setCurrentDetails(`**Drill** ${cluster.namespace}/${cluster.name} zone ${zone}: ${text}`);
+  const step = async (name: string): Promise<() => void> => {
+    details(name);
+    const entry = { name, startedAt: iso(Date.now()) } as DrillReport['steps'][number];
+    report.steps.push(entry);
+    await kube.patchStatus({
+      namespace: cluster.namespace,
+      name: cluster.name,
+      status: {},
+      progress: { step: `drill: ${name}` },
+    });
+    return () => void (entry.finishedAt = iso(Date.now()));
+  };
+  const finish = async (outcome: DrillReport['outcome'], message?: string): Promise<DrillReport> => {
+    report.outcome = outcome;
+    if (message) report.message = message;
+    report.finishedAt = iso(Date.now());
+    await kube.patchStatus({
+      namespace: cluster.namespace,
+      name: cluster.name,
+      status: { lastDrill: report },
+    });
+    await kube.recordEvent({
+      cluster,
+      key: `${workflowId}/report`,
+      type: outcome === 'Succeeded' ? 'Normal' : 'Warning',
+      reason: `Drill${outcome}`,
+      action: 'Drill',
+      note: `drill of zone ${zone}: ${outcome}${message ? ` (${message})` : ''}; leaders evacuated in ${report.leaderEvacuationSeconds ?? '-'} s, recovered in ${report.recoverySeconds ?? '-'} s, ${report.checks?.failedProbes ?? 0} of ${report.checks?.probes ?? 0} probes failed, at most ${report.checks?.maxOfflinePartitions ?? 0} partitions offline`,
+    });
+    details(`${outcome}${message ? `: ${message}` : ''}`);
+    return report;
+  };
+  const bootstrapOutside = async (): Promise<string[]> => {
+    const observed = await kube.observeNodes({ namespace: cluster.namespace, cluster: cluster.name });
+    return readyBrokerAddresses(
+      observed.filter((n) => n.zone !== zone),
+      port,
+    );
+  };
+
+  // 1. Pre-check: refused here, nothing has been touched.
+  let done = await step('pre-check');
+  const observed = await kube.observeNodes({ namespace: cluster.namespace, cluster: cluster.name });
+  const bootstrapAll = readyBrokerAddresses(observed, port);
+  const kafka = await kube.observeKafka({ bootstrap: bootstrapAll });
+  const check = drillPrecheck({ zone, nodes: observed, partitions: kafka.partitions, quorum: kafka.quorum });
+  done();
+  if (!check.ok) return finish('Refused', check.message);
+  const zonePods = check.zoneNodes.map((n) => n.podName);
+  const zoneIds = check.zoneNodes.map((n) => n.nodeId);
+  const bootstrap = bootstrapAll.filter((a) => !check.zoneNodes.some((n) => a === `${n.address}:${port}`));
+  await kube.ensureProbeTopic({ bootstrap: bootstrapAll, replicas: Math.min(3, bootstrapAll.length) });
+
+  let originalOrder: Moves = [];
+  let failure: string | undefined;
+  let zoneDown = false;
+  const checks = { probes: 0, failedProbes: 0, maxOfflinePartitions: 0 };
+  report.checks = checks;
+  try {
+    // 2. Leadership out of the zone.
+    if (!aborted) {
+      done = await step('move leadership out of the zone');
+      const evacuationStart = Date.now();
+      const before = await kube.readAssignment({ bootstrap });
+      const moves = leaderEvacuationMoves(before.partitions, zoneIds);
+      originalOrder = moves.map((m) => ({
+        topic: m.topic,
+        partition: m.partition,
+        replicas:
+          before.partitions.find((p) => p.topic === m.topic && p.partition === m.partition)?.replicas ?? [],
+      }));
+      if (moves.length > 0) {
+        await kube.startMoves({ bootstrap, moves });
+        for (;;) {
+          const now = await kube.readAssignment({ bootstrap });
+          if (ordersApplied(moves, now.partitions)) break;
+          await sleep('1 second');
+        }
+        for (let attempt = 0; ; attempt++) {
+          await waits.electPreferredLeaders({ bootstrap, attempts: 1 });
+          const now = await kube.readAssignment({ bootstrap });
+          const stillInZone = now.partitions.filter(
+            (p) =>
+              zoneIds.includes(p.leader) &&
+              moves.some((m) => m.topic === p.topic && m.partition === p.partition),
+          );
+          if (stillInZone.length === 0 || attempt >= 20) break;
+          await sleep('2 seconds');
+        }
+      }
+      report.leaderEvacuationSeconds = Math.round((Date.now() - evacuationStart) / 100) / 10;
+      done();
+    }
+
+    // 3. Zone down.
+    if (!aborted) {
+      done = await step(`take ${zonePods.join(', ')} down`);
+      zoneDown = true;
+      await waits.removeNodes({ namespace: cluster.namespace, pods: zonePods, deleteClaims: [] });
+      done();
+    }
+
+    // 4. Hold, probing.
+    if (!aborted) {
+      done = await step(`hold for ${Math.round(holdMs / 1000)} s`);
+      const until = Date.now() + holdMs;
+      while (!aborted && Date.now() < until) {
+        const key = `${workflowId}/${checks.probes}-${Date.now()}`;
+        const probe = await probes
+          .probeCluster({ bootstrap: await bootstrapOutside(), key })
+          .catch(() => undefined);
+        if (probe) {
+          checks.probes++;
+          if (!probe.produced || !probe.consumed) checks.failedProbes++;
+          checks.maxOfflinePartitions = Math.max(checks.maxOfflinePartitions, probe.offlinePartitions);
+          details(
+            `holding: ${checks.probes} probes, ${checks.failedProbes} failed, ${probe.offlinePartitions} partitions offline`,
+          );
+        } else {
+          // The probe itself did not finish (its worker died, or it timed out): not a verdict on the cluster.
+          details(`holding: a probe did not finish; ${checks.probes} probes so far`);
+        }
+        await condition(() => aborted, Math.max(0, Math.min(probeIntervalMs, until - Date.now())));
+      }
+      done();
+    }
+  } catch (err) {
+    failure = err instanceof Error ? err.message : String(err);
+  } finally {
+    // 5. Fail back, whatever happened above.
+    done = await step('fail back');
+    const recoveryStart = Date.now();
+    if (zoneDown) {
+      const manifests = buildClusterManifests(cluster, spec, nodes);
+      await kube.applyObjects(manifests.pods.filter((p) => zonePods.includes(p.metadata?.name ?? '')));
+      await waits.waitForPodsReady({ namespace: cluster.namespace, cluster: cluster.name, pods: zonePods });
+    }
+    const everything = readyBrokerAddresses(
+      await kube.observeNodes({ namespace: cluster.namespace, cluster: cluster.name }),
+      port,
+    );
+    for (;;) {
+      const state = await kube.readAssignment({ bootstrap: everything });
+      const behind = state.partitions.filter((p) => p.isr.length < p.replicas.length).length;
+      if (behind === 0) break;
+      details(`fail back: ${behind} partitions catching up`);
+      await sleep('2 seconds');
+    }
+    report.recoverySeconds = Math.round((Date.now() - recoveryStart) / 100) / 10;
+    if (originalOrder.length > 0) {
+      await kube.startMoves({ bootstrap: everything, moves: originalOrder });
+      for (;;) {
+        const now = await kube.readAssignment({ bootstrap: everything });
+        if (ordersApplied(originalOrder, now.partitions)) break;
+        await sleep('1 second');
+      }
+    }
+    await waits.electPreferredLeaders({ bootstrap: everything });
+    done();
+  }
+  return failure ? finish('Failed', failure) : finish(aborted ? 'Aborted' : 'Succeeded');
+}

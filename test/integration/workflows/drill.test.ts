@@ -1,0 +1,196 @@
+// Zone failover drills end to end (real API server, Temporal, Kafka 4.1.1),
+// driven with the keelson CLI: a drill of zone-a with an acks=all producer
+// running and the worker killed during the hold loses no send, never sees
+// an offline partition, fails back with leadership on the preferred
+// replicas and writes its report into status; an aborted drill fails back;
+// requests that cannot be met are refused with the reason.
+import { CoreV1Api, CustomObjectsApi, EventsV1Api } from '@kubernetes/client-node';
+import { Admin } from '@platformatic/kafka';
+import { Client, Connection } from '@temporalio/client';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { KafkaClusterStatus } from '../../../src/crd/kafka-cluster.ts';
+import { clusterWorkflowId, specSignal } from '../../../src/workflows/messages.ts';
+import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
+import { adminKubeConfig, createNamespace, env, eventually } from '../../helpers/cluster.ts';
+import { installCrd } from '../../helpers/crd.ts';
+import {
+  clusterEvents,
+  createKafkaCluster,
+  readClusterStatus,
+  readyAtGeneration,
+} from '../../helpers/kafka-cluster.ts';
+import {
+  consumeKeys,
+  isReady,
+  replicatedTopicWithMessages,
+  startSteadyProducer,
+} from '../../helpers/kafka.ts';
+import { workerProcess } from '../../helpers/worker-process.ts';
+
+const main = fileURLToPath(new URL('../../../src/main.ts', import.meta.url));
+const selector = 'keelson.dev/cluster=orders';
+const initialMessages = 1_000;
+
+// Asynchronous: the worker answering the updates runs in another process, but a sync call would still block this test's timers.
+const keelson = (...args: string[]) =>
+  new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [main, ...args, `--temporal-address=${env.temporal.address}`],
+      (err, stdout, stderr) => resolve({ status: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+
+describe('failover drills', () => {
+  const kubeconfig = adminKubeConfig();
+  const core = kubeconfig.makeApiClient(CoreV1Api);
+  const custom = kubeconfig.makeApiClient(CustomObjectsApi);
+  const events = kubeconfig.makeApiClient(EventsV1Api);
+  const taskQueue = `drill-${Date.now()}`;
+  const worker = workerProcess(taskQueue);
+  let namespace = '';
+  let ref = '';
+  let connection: Connection;
+  let client: Client;
+
+  const pods = async () => (await core.listNamespacedPod({ namespace, labelSelector: selector })).items;
+  const bootstrap = async () =>
+    (await pods()).filter((p) => isReady(p)).map((p) => `${p.status?.podIP}:9092`);
+  const partitions = async (topic: string) => {
+    const admin = new Admin({ clientId: 'keelson-test', bootstrapBrokers: await bootstrap() });
+    try {
+      const metadata = await admin.metadata({ topics: [topic], forceUpdate: true });
+      return metadata.topics.get(topic)?.partitions ?? [];
+    } finally {
+      await admin.close();
+    }
+  };
+  const drillEnded = (workflowIdPart: string) =>
+    eventually(
+      'the drill to end',
+      async () => {
+        const status = await readClusterStatus(custom, namespace, 'orders');
+        return status?.lastDrill?.workflowId.includes(workflowIdPart) &&
+          status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
+          ? (status as KafkaClusterStatus)
+          : undefined;
+      },
+      600_000,
+      1_000,
+    );
+  const stepStarted = (text: string) =>
+    eventually(
+      `the drill step "${text}"`,
+      async () => {
+        const status = await readClusterStatus(custom, namespace, 'orders');
+        return status?.currentOperation?.step?.includes(text) || undefined;
+      },
+      300_000,
+    );
+
+  before(async () => {
+    await installCrd(kubeconfig);
+    namespace = await createNamespace(core, 'drill');
+    ref = `${namespace}/orders`;
+    const uid = await createKafkaCluster(custom, namespace, 'orders', minimalSpec);
+    connection = await Connection.connect({ address: env.temporal.address });
+    client = new Client({ connection, namespace: env.temporal.namespace });
+    await worker.start();
+    await client.workflow.signalWithStart('kafkaClusterWorkflow', {
+      workflowId: clusterWorkflowId(namespace, 'orders'),
+      taskQueue,
+      args: [{ namespace, name: 'orders', uid }],
+      signal: specSignal,
+      signalArgs: [{ uid, generation: 1 }],
+    });
+    await readyAtGeneration(custom, namespace, 'orders', 1, 300_000);
+    await replicatedTopicWithMessages(await bootstrap(), 'ledger', initialMessages);
+  });
+
+  after(async () => {
+    await client?.workflow
+      .getHandle(clusterWorkflowId(namespace, 'orders'))
+      .terminate('test finished')
+      .catch(() => undefined);
+    await worker.kill();
+    await connection?.close();
+    if (namespace) await core.deleteNamespace({ name: namespace });
+  });
+
+  it('refuses drills it cannot run, saying why', async () => {
+    const unknownZone = await keelson('drill', 'start', ref, '--zone', 'zone-x');
+    assert.equal(unknownZone.status, 1);
+    assert.match(
+      unknownZone.stderr,
+      /refused: zone zone-x is not one of the cluster's zones \(zone-a, zone-b, zone-c\)/,
+    );
+    const tooLong = await keelson('drill', 'start', ref, '--zone', 'zone-a', '--hold', '5h');
+    assert.match(tooLong.stderr, /refused: hold 5h is longer than spec.drill.maxHold \(1h\)/);
+    const nothing = await keelson('drill', 'abort', ref);
+    assert.match(nothing.stderr, /refused: no drill is waiting or running/);
+  });
+
+  it('takes zone-a down and back with a producer running, surviving a worker kill', async () => {
+    const before = await partitions('ledger');
+    const producer = startSteadyProducer(await bootstrap(), 'ledger', initialMessages);
+    const started = await keelson('drill', 'start', ref, '--zone', 'zone-a', '--hold', '90s');
+    assert.equal(started.status, 0, started.stderr);
+    assert.match(started.stdout, /drill of zone-a accepted \(hold 90 s\)/);
+
+    await stepStarted('drill: hold');
+    assert.equal((await pods()).length, 2, "zone-a's node is down during the hold");
+    await worker.kill();
+    await worker.start();
+    const status = await drillEnded('zone-a');
+    const sent = await producer.stop();
+
+    const report = status.lastDrill;
+    assert.equal(report?.outcome, 'Succeeded', JSON.stringify(report));
+    assert.deepEqual(
+      report?.steps.map((s) => s.name.split(' ')[0]),
+      ['pre-check', 'move', 'take', 'hold', 'fail'],
+    );
+    assert.ok(report?.steps.every((s) => s.finishedAt));
+    assert.ok((report?.checks?.probes ?? 0) >= 2, `probes: ${report?.checks?.probes}`);
+    assert.equal(report?.checks?.failedProbes, 0);
+    assert.equal(report?.checks?.maxOfflinePartitions, 0);
+    assert.equal(typeof report?.leaderEvacuationSeconds, 'number');
+    assert.equal(typeof report?.recoverySeconds, 'number');
+    assert.equal(status.lastOperation?.type, 'drill');
+    assert.equal(status.lastOperation?.result, 'Succeeded');
+
+    assert.deepEqual(sent.failed, [], 'no acks=all send failed during the drill');
+    assert.equal((await pods()).length, 3);
+    const afterDrill = await partitions('ledger');
+    assert.deepEqual(
+      afterDrill.map((p) => p.replicas),
+      before.map((p) => p.replicas),
+      'replica order put back',
+    );
+    await eventually('leaders on their preferred replicas', async () => {
+      const current = await partitions('ledger');
+      return current.every((p) => p.leader === p.replicas[0]) || undefined;
+    });
+    const seen = await consumeKeys(await bootstrap(), 'ledger', initialMessages + sent.acked.length);
+    assert.deepEqual(
+      sent.acked.filter((k) => !seen.has(k)),
+      [],
+    );
+    assert.ok((await clusterEvents(events, namespace, 'orders')).some((e) => e.reason === 'DrillSucceeded'));
+    assert.match((await keelson('drill', 'status', ref)).stdout, /last drill: {2}zone zone-a, Succeeded/);
+  });
+
+  it('fails back at once when a running drill is aborted', async () => {
+    const started = await keelson('drill', 'start', ref, '--zone', 'zone-b', '--hold', '10m');
+    assert.equal(started.status, 0, started.stderr);
+    await stepStarted('drill: hold');
+    assert.match((await keelson('drill', 'abort', ref)).stdout, /drill aborted; failing back/);
+    const status = await drillEnded('zone-b');
+    assert.equal(status.lastDrill?.outcome, 'Aborted');
+    assert.equal(status.lastOperation?.result, 'Cancelled');
+    assert.equal((await pods()).filter((p) => isReady(p)).length, 3);
+  });
+});
