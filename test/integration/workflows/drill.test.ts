@@ -4,34 +4,25 @@
 // an offline partition, fails back with leadership on the preferred
 // replicas and writes its report into status; an aborted drill fails back;
 // requests that cannot be met are refused with the reason.
-import { CoreV1Api, CustomObjectsApi, EventsV1Api } from '@kubernetes/client-node';
+import { CustomObjectsApi, EventsV1Api } from '@kubernetes/client-node';
 import { Admin } from '@platformatic/kafka';
-import { Client, Connection } from '@temporalio/client';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { KafkaClusterStatus } from '../../../src/crd/kafka-cluster.ts';
-import { clusterWorkflowId, specSignal } from '../../../src/workflows/messages.ts';
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
-import { adminKubeConfig, createNamespace, env, eventually } from '../../helpers/cluster.ts';
-import { installCrd } from '../../helpers/crd.ts';
-import {
-  clusterEvents,
-  createKafkaCluster,
-  readClusterStatus,
-  readyAtGeneration,
-} from '../../helpers/kafka-cluster.ts';
+import { adminKubeConfig, env, eventually } from '../../helpers/cluster.ts';
+import { clusterEvents, readClusterStatus } from '../../helpers/kafka-cluster.ts';
 import {
   consumeKeys,
   isReady,
   replicatedTopicWithMessages,
   startSteadyProducer,
 } from '../../helpers/kafka.ts';
-import { workerProcess } from '../../helpers/worker-process.ts';
+import { managedCluster, provisioned, type ManagedCluster } from '../../helpers/managed-cluster.ts';
 
 const main = fileURLToPath(new URL('../../../src/main.ts', import.meta.url));
-const selector = 'keelson.dev/cluster=orders';
 const initialMessages = 1_000;
 
 // Asynchronous: the worker answering the updates runs in another process, but a sync call would still block this test's timers.
@@ -46,19 +37,14 @@ const keelson = (...args: string[]) =>
 
 describe('failover drills', () => {
   const kubeconfig = adminKubeConfig();
-  const core = kubeconfig.makeApiClient(CoreV1Api);
   const custom = kubeconfig.makeApiClient(CustomObjectsApi);
   const events = kubeconfig.makeApiClient(EventsV1Api);
-  const taskQueue = `drill-${Date.now()}`;
-  const worker = workerProcess(taskQueue);
+  let cluster: ManagedCluster;
   let namespace = '';
   let ref = '';
-  let connection: Connection;
-  let client: Client;
 
-  const pods = async () => (await core.listNamespacedPod({ namespace, labelSelector: selector })).items;
-  const bootstrap = async () =>
-    (await pods()).filter((p) => isReady(p)).map((p) => `${p.status?.podIP}:9092`);
+  const pods = () => cluster.pods();
+  const bootstrap = () => cluster.bootstrap();
   const partitions = async (topic: string) => {
     const admin = new Admin({ clientId: 'keelson-test', bootstrapBrokers: await bootstrap() });
     try {
@@ -92,32 +78,15 @@ describe('failover drills', () => {
     );
 
   before(async () => {
-    await installCrd(kubeconfig);
-    namespace = await createNamespace(core, 'drill');
+    cluster = await managedCluster(kubeconfig, 'drill', minimalSpec);
+    namespace = cluster.namespace;
     ref = `${namespace}/orders`;
-    const uid = await createKafkaCluster(custom, namespace, 'orders', minimalSpec);
-    connection = await Connection.connect({ address: env.temporal.address });
-    client = new Client({ connection, namespace: env.temporal.namespace });
-    await worker.start();
-    await client.workflow.signalWithStart('kafkaClusterWorkflow', {
-      workflowId: clusterWorkflowId(namespace, 'orders'),
-      taskQueue,
-      args: [{ namespace, name: 'orders', uid }],
-      signal: specSignal,
-      signalArgs: [{ uid, generation: 1 }],
-    });
-    await readyAtGeneration(custom, namespace, 'orders', 1, 300_000);
+    await provisioned(kubeconfig, cluster);
     await replicatedTopicWithMessages(await bootstrap(), 'ledger', initialMessages);
   });
 
   after(async () => {
-    await client?.workflow
-      .getHandle(clusterWorkflowId(namespace, 'orders'))
-      .terminate('test finished')
-      .catch(() => undefined);
-    await worker.kill();
-    await connection?.close();
-    if (namespace) await core.deleteNamespace({ name: namespace });
+    await cluster?.close();
   });
 
   it('refuses drills it cannot run, saying why', async () => {
@@ -142,8 +111,8 @@ describe('failover drills', () => {
 
     await stepStarted('drill: hold');
     assert.equal((await pods()).length, 2, "zone-a's node is down during the hold");
-    await worker.kill();
-    await worker.start();
+    await cluster.worker.kill();
+    await cluster.worker.start();
     const status = await drillEnded('zone-a');
     const sent = await producer.stop();
 

@@ -7,17 +7,15 @@
 // every one of 10,000 acknowledged messages is still there.
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { Admin, ConfigResourceTypes, ConfigSources } from '@platformatic/kafka';
-import { Client, Connection } from '@temporalio/client';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { group, plural, version } from '../../../src/crd/kafka-cluster.ts';
 import { clusterWorkflowId, driftSignal, specSignal } from '../../../src/workflows/messages.ts';
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
-import { adminKubeConfig, createNamespace, env, eventually } from '../../helpers/cluster.ts';
-import { installCrd } from '../../helpers/crd.ts';
-import { createKafkaCluster, readClusterStatus, readyAtGeneration } from '../../helpers/kafka-cluster.ts';
-import { consumeKeys, fullIsr, isReady, replicatedTopicWithMessages } from '../../helpers/kafka.ts';
-import { workerProcess } from '../../helpers/worker-process.ts';
+import { adminKubeConfig, eventually } from '../../helpers/cluster.ts';
+import { readClusterStatus, readyAtGeneration } from '../../helpers/kafka-cluster.ts';
+import { consumeKeys, fullIsr, replicatedTopicWithMessages } from '../../helpers/kafka.ts';
+import { managedCluster, provisioned, type ManagedCluster } from '../../helpers/managed-cluster.ts';
 
 const selector = 'keelson.dev/cluster=orders';
 const messages = 10_000;
@@ -33,16 +31,11 @@ describe('scaling brokers', () => {
   const kubeconfig = adminKubeConfig();
   const core = kubeconfig.makeApiClient(CoreV1Api);
   const custom = kubeconfig.makeApiClient(CustomObjectsApi);
-  const taskQueue = `scale-${Date.now()}`;
-  const worker = workerProcess(taskQueue);
+  let cluster: ManagedCluster;
   let namespace = '';
-  let uid = '';
-  let connection: Connection;
-  let client: Client;
 
-  const pods = async () => (await core.listNamespacedPod({ namespace, labelSelector: selector })).items;
-  const bootstrap = async () =>
-    (await pods()).filter((p) => isReady(p)).map((p) => `${p.status?.podIP}:9092`);
+  const pods = () => cluster.pods();
+  const bootstrap = () => cluster.bootstrap();
   const withAdmin = async <T>(action: (admin: Admin) => Promise<T>): Promise<T> => {
     const admin = new Admin({ clientId: 'keelson-test', bootstrapBrokers: await bootstrap() });
     try {
@@ -70,38 +63,21 @@ describe('scaling brokers', () => {
       name: 'orders',
       body: [{ op: 'replace', path: '/spec/nodePools', value: pools }],
     })) as { metadata: { generation: number } };
-    await client.workflow
+    await cluster.client.workflow
       .getHandle(clusterWorkflowId(namespace, 'orders'))
-      .signal(specSignal, { uid, generation: patched.metadata.generation });
+      .signal(specSignal, { uid: cluster.uid, generation: patched.metadata.generation });
     return patched.metadata.generation;
   };
 
   before(async () => {
-    await installCrd(kubeconfig);
-    namespace = await createNamespace(core, 'scale');
-    uid = await createKafkaCluster(custom, namespace, 'orders', minimalSpec);
-    connection = await Connection.connect({ address: env.temporal.address });
-    client = new Client({ connection, namespace: env.temporal.namespace });
-    await worker.start();
-    await client.workflow.signalWithStart('kafkaClusterWorkflow', {
-      workflowId: clusterWorkflowId(namespace, 'orders'),
-      taskQueue,
-      args: [{ namespace, name: 'orders', uid }],
-      signal: specSignal,
-      signalArgs: [{ uid, generation: 1 }],
-    });
-    await readyAtGeneration(custom, namespace, 'orders', 1, 300_000);
+    cluster = await managedCluster(kubeconfig, 'scale', minimalSpec);
+    namespace = cluster.namespace;
+    await provisioned(kubeconfig, cluster);
     await replicatedTopicWithMessages(await bootstrap(), 'ledger', messages);
   });
 
   after(async () => {
-    await client?.workflow
-      .getHandle(clusterWorkflowId(namespace, 'orders'))
-      .terminate('test finished')
-      .catch(() => undefined);
-    await worker.kill();
-    await connection?.close();
-    if (namespace) await core.deleteNamespace({ name: namespace });
+    await cluster?.close();
   });
 
   it('scales 3 → 5 brokers and moves replicas onto the new ones', async () => {
@@ -155,7 +131,7 @@ describe('scaling brokers', () => {
     await withAdmin((admin) => admin.deleteTopics({ topics: ['wide'] }));
     const leaving = ['orders-brokers-0', 'orders-brokers-1'];
     // The spec already asks for 3 brokers: tell the workflow to look again.
-    await client.workflow
+    await cluster.client.workflow
       .getHandle(clusterWorkflowId(namespace, 'orders'))
       .signal(driftSignal, { reason: 'topic wide deleted' });
 
@@ -167,8 +143,8 @@ describe('scaling brokers', () => {
         const status = await readClusterStatus(custom, namespace, 'orders');
         if (!killed && status?.currentOperation?.step?.startsWith('draining')) {
           killed = true;
-          await worker.kill();
-          await worker.start();
+          await cluster.worker.kill();
+          await cluster.worker.start();
         }
         const current = await pods();
         const gone = leaving.filter(
