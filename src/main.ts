@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { crdFile, renderCrd } from './cli/crd.ts';
 import { runClusterCommand } from './cli/cluster-commands.ts';
+import { runWatcher } from './cli/watch.ts';
 import { runWorker } from './cli/worker.ts';
 import { defaultMaxConcurrentRolls } from './activities/index.ts';
 
@@ -20,6 +21,9 @@ commands:
                     --kubeconfig FILE         (env KUBECONFIG; in a pod, the in-cluster config)
                     --max-concurrent-rolls N  clusters of this task queue that may roll at once
                                               (env KEELSON_MAX_CONCURRENT_ROLLS, default 1)
+  operator        run the watcher and the worker in one process (the usual way)
+  watch           run only the watcher: signal each KafkaCluster's workflow when it changes
+                    (both take the worker's flags, and --namespace NS, repeatable; default all)
   status NS/NAME  show what the cluster's workflow is doing
   pause NS/NAME   start no new operation until resumed (a running one finishes)
   resume NS/NAME  start operations again
@@ -48,6 +52,8 @@ switch (command) {
     else process.stdout.write(renderCrd());
     break;
   }
+  case 'operator':
+  case 'watch':
   case 'worker': {
     const { values } = parseArgs({
       args: rest,
@@ -55,6 +61,11 @@ switch (command) {
         ...temporalFlags,
         'task-queue': { type: 'string', default: process.env.KEELSON_TASK_QUEUE ?? 'keelson' },
         kubeconfig: { type: 'string', default: process.env.KUBECONFIG },
+        namespace: {
+          type: 'string',
+          multiple: true,
+          default: (process.env.KEELSON_NAMESPACES ?? '').split(',').filter(Boolean),
+        },
         'max-concurrent-rolls': {
           type: 'string',
           default: process.env.KEELSON_MAX_CONCURRENT_ROLLS ?? String(defaultMaxConcurrentRolls),
@@ -72,16 +83,16 @@ switch (command) {
     const stopped = new Promise<void>((resolve) => (stop = resolve));
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
-    await runWorker(
-      {
-        temporalAddress: values['temporal-address'],
-        temporalNamespace: values['temporal-namespace'],
-        taskQueue: values['task-queue'],
-        kubeconfig: values.kubeconfig,
-        maxConcurrentRolls,
-      },
-      stopped,
-    );
+    const common = {
+      temporalAddress: values['temporal-address'],
+      temporalNamespace: values['temporal-namespace'],
+      taskQueue: values['task-queue'],
+      kubeconfig: values.kubeconfig,
+    };
+    await Promise.all([
+      command === 'watch' ? undefined : runWorker({ ...common, maxConcurrentRolls }, stopped),
+      command === 'worker' ? undefined : runWatcher({ ...common, namespaces: values.namespace }, stopped),
+    ]);
     break;
   }
   case 'status':

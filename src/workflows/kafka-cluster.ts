@@ -206,6 +206,7 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
     forcedRoll: undefined,
     driftReported: undefined,
     drill: undefined,
+    successor: undefined,
   };
   // What the Paused condition says now; nothing to write until that changes.
   let pausedReported = state.paused;
@@ -216,8 +217,13 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
   };
   upsertSearchAttributes(clusterAttributes);
   setHandler(specSignal, (change) => {
-    // Another incarnation of the same name, or an old generation: nothing to do.
-    if (change.uid !== state.uid || change.generation <= state.lastSeenGeneration) return;
+    // Another incarnation of the same name: checked against the API server
+    // before this run hands over to it (a stale signal changes nothing).
+    if (change.uid !== state.uid) {
+      state.successor = change;
+      return;
+    }
+    if (change.generation <= state.lastSeenGeneration) return; // an old generation
     state.lastSeenGeneration = change.generation;
   });
   setHandler(stateQuery, () => state);
@@ -320,6 +326,7 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
           (state.lastSeenGeneration > state.lastPlannedGeneration ||
             state.forcedRoll !== undefined ||
             state.driftReported !== undefined ||
+            state.successor !== undefined ||
             (state.drill !== undefined && !state.drill.running))),
     );
     if (pausedReported !== state.paused) {
@@ -349,7 +356,30 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
       continue;
     }
     const snapshot = await kube.readCluster(key);
-    if (snapshot === null || snapshot.uid !== state.uid) return; // deleted, or recreated under a new workflow
+    if (snapshot === null) return; // deleted
+    if (snapshot.uid !== state.uid) {
+      // Deleted and created again under the same name: the new incarnation continues in a new run.
+      if (state.successor?.uid === snapshot.uid) {
+        await condition(allHandlersFinished);
+        await continueAsNew<typeof kafkaClusterWorkflow>({
+          namespace: input.namespace,
+          name: input.name,
+          uid: snapshot.uid,
+          lastSeenGeneration: state.successor.generation,
+        });
+      }
+      return;
+    }
+    if (state.successor) {
+      state.successor = undefined; // a stale signal of another incarnation
+      if (
+        state.lastSeenGeneration <= state.lastPlannedGeneration &&
+        !state.forcedRoll &&
+        !state.driftReported &&
+        !state.drill
+      )
+        continue;
+    }
     const generation = snapshot.generation;
     const parsed = KafkaClusterSpec.safeParse(snapshot.spec);
     if (!parsed.success) {

@@ -25,6 +25,8 @@ export interface ClusterWorkflowState {
   driftReported: string | undefined;
   /** A drill asked for with `keelson drill start`: waiting for its turn, or running. */
   drill: { zone: string; holdMs: number; running: boolean } | undefined;
+  /** A signal for another incarnation of the name (deleted and created again), to check. */
+  successor: SpecChange | undefined;
   /** The report of the last drill that ended (also in status.lastDrill). */
   lastDrill?: DrillReport;
 }

@@ -1,0 +1,61 @@
+// `keelson watch`: the watcher on its own (signals workflows for every
+// KafkaCluster change), and the half `keelson operator` runs next to the
+// worker. Logs are pino JSON lines on stderr.
+import { KubeConfig } from '@kubernetes/client-node';
+import { Client, Connection } from '@temporalio/client';
+import { pino } from 'pino';
+import { ClusterSignaller } from '../watch/cluster-signals.ts';
+import { watchKafkaClusters } from '../watch/kafka-cluster-watch.ts';
+
+export interface WatchCommandOptions {
+  temporalAddress: string;
+  temporalNamespace: string;
+  taskQueue: string;
+  kubeconfig: string | undefined;
+  /** Namespaces to watch; all when empty. */
+  namespaces: string[];
+}
+
+export async function runWatcher(options: WatchCommandOptions, stop: Promise<void>): Promise<void> {
+  const log = pino({ name: 'keelson-watch' }, pino.destination(2));
+  const kube = new KubeConfig();
+  if (options.kubeconfig) kube.loadFromFile(options.kubeconfig);
+  else kube.loadFromDefault();
+  const connection = await Connection.connect({ address: options.temporalAddress });
+  const controller = new AbortController();
+  void stop.then(() => controller.abort());
+  try {
+    const signaller = new ClusterSignaller(
+      new Client({ connection, namespace: options.temporalNamespace }),
+      options.taskQueue,
+    );
+    log.info(
+      { namespaces: options.namespaces.length ? options.namespaces : 'all', taskQueue: options.taskQueue },
+      'keelson watch: watching KafkaClusters',
+    );
+    await watchKafkaClusters(
+      kube,
+      {
+        changed: async (cluster) => {
+          const before = signaller.signalsSent;
+          await signaller.changed(cluster);
+          if (signaller.signalsSent > before) {
+            log.info(
+              { cluster: cluster.name, namespace: cluster.namespace, generation: cluster.generation },
+              'signalled',
+            );
+          }
+        },
+        deleted: async (cluster) => {
+          await signaller.deleted(cluster);
+          log.info({ cluster: cluster.name, namespace: cluster.namespace }, 'deleted');
+        },
+        event: (kind, detail) => log.info({ event: kind, detail }, `watch ${kind}`),
+      },
+      { namespaces: options.namespaces },
+      controller.signal,
+    );
+  } finally {
+    await connection.close();
+  }
+}

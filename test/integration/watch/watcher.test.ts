@@ -1,0 +1,152 @@
+// The watcher against the real API server and Temporal, with an in-process
+// worker: every KafkaCluster created or changed gets its workflow and the
+// latest generation, each generation signalled once and in order (also
+// across periodic relists); a KafkaCluster deleted and created again under
+// the same name continues in the same workflow id with the new uid. The
+// clusters are paused, so no broker is started.
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createActivities } from '../../../src/activities/index.ts';
+import { group, plural, version } from '../../../src/crd/kafka-cluster.ts';
+import { workflowsPath } from '../../../src/cli/worker.ts';
+import { ClusterSignaller } from '../../../src/watch/cluster-signals.ts';
+import { watchKafkaClusters } from '../../../src/watch/kafka-cluster-watch.ts';
+import { clusterWorkflowId, stateQuery } from '../../../src/workflows/messages.ts';
+import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
+import { adminKubeConfig, createNamespace, env, eventually } from '../../helpers/cluster.ts';
+import { installCrd } from '../../helpers/crd.ts';
+import { createKafkaCluster } from '../../helpers/kafka-cluster.ts';
+
+const pausedSpec = { ...minimalSpec, paused: true };
+
+describe('KafkaCluster watcher', () => {
+  const kubeconfig = adminKubeConfig();
+  const core = kubeconfig.makeApiClient(CoreV1Api);
+  const custom = kubeconfig.makeApiClient(CustomObjectsApi);
+  const taskQueue = `watch-${Date.now()}`;
+  const stopWatching = new AbortController();
+  const relists: string[] = [];
+  let namespace = '';
+  let connection: Connection;
+  let client: Client;
+  let stopWorker: () => void = () => undefined;
+  let workerDone: Promise<void> = Promise.resolve();
+  let watching: Promise<void> = Promise.resolve();
+
+  /** The generations the workflow received in spec signals, in order. */
+  const signalledGenerations = async (name: string): Promise<number[]> => {
+    const history = await client.workflow.getHandle(clusterWorkflowId(namespace, name)).fetchHistory();
+    return (history.events ?? [])
+      .map((e) => e.workflowExecutionSignaledEventAttributes)
+      .filter((a) => a?.signalName === 'spec')
+      .map((a) => {
+        const data = a?.input?.payloads?.[0]?.data;
+        return (JSON.parse(Buffer.from(data ?? new Uint8Array()).toString()) as { generation: number })
+          .generation;
+      });
+  };
+  const generationOf = async (name: string): Promise<{ generation: number; uid: string }> => {
+    const object = (await custom.getNamespacedCustomObject({ group, version, plural, namespace, name })) as {
+      metadata: { generation: number; uid: string };
+    };
+    return object.metadata;
+  };
+  const caughtUp = (name: string) =>
+    eventually(`${name}'s workflow to see its latest generation`, async () => {
+      const { generation, uid } = await generationOf(name);
+      const state = await client.workflow
+        .getHandle(clusterWorkflowId(namespace, name))
+        .query(stateQuery)
+        .catch(() => undefined);
+      return state?.uid === uid && state.lastSeenGeneration === generation ? state : undefined;
+    });
+
+  before(async () => {
+    await installCrd(kubeconfig);
+    namespace = await createNamespace(core, 'watch');
+    const worker = await Worker.create({
+      connection: await NativeConnection.connect({ address: env.temporal.address }),
+      taskQueue,
+      workflowsPath,
+      activities: createActivities({ kube: kubeconfig }),
+    });
+    let stop: () => void = () => undefined;
+    const stopped = new Promise<void>((resolve) => (stop = resolve));
+    stopWorker = stop;
+    workerDone = worker.runUntil(stopped);
+    connection = await Connection.connect({ address: env.temporal.address });
+    client = new Client({ connection, namespace: env.temporal.namespace });
+    const signaller = new ClusterSignaller(client, taskQueue);
+    watching = watchKafkaClusters(
+      kubeconfig,
+      {
+        changed: (c) => signaller.changed(c),
+        deleted: (c) => signaller.deleted(c),
+        event: (kind) => void relists.push(kind),
+      },
+      // A short resync, so the test sees relists re-deliver every object.
+      { namespaces: [namespace], resyncMs: 4_000, watchSeconds: 5 },
+      stopWatching.signal,
+    );
+  });
+
+  after(async () => {
+    stopWatching.abort();
+    await watching;
+    for (const name of ['a', 'b', 'c']) {
+      await client?.workflow
+        .getHandle(clusterWorkflowId(namespace, name))
+        .terminate('test finished')
+        .catch(() => undefined);
+    }
+    stopWorker();
+    await workerDone;
+    await connection?.close();
+    if (namespace) await core.deleteNamespace({ name: namespace });
+  });
+
+  it('signals every new generation of every KafkaCluster once, in order', async () => {
+    for (const name of ['a', 'b', 'c']) await createKafkaCluster(custom, namespace, name, pausedSpec);
+    for (const delay of ['1s', '2s', '3s']) {
+      await custom.patchNamespacedCustomObject({
+        group,
+        version,
+        namespace,
+        plural,
+        name: 'b',
+        body: [{ op: 'replace', path: '/spec/rollout/delayBetweenRestarts', value: delay }],
+      });
+    }
+    for (const name of ['a', 'b', 'c']) await caughtUp(name);
+    // Let relists re-deliver everything a few times.
+    const relistsBefore = relists.filter((k) => k === 'relist').length;
+    await eventually(
+      'two more relists',
+      async () => relists.filter((k) => k === 'relist').length >= relistsBefore + 2 || undefined,
+    );
+    assert.deepEqual(await signalledGenerations('a'), [1]);
+    assert.deepEqual(await signalledGenerations('c'), [1]);
+    const b = await signalledGenerations('b');
+    assert.equal(b.at(-1), 4);
+    assert.deepEqual(
+      b,
+      [...new Set(b)].sort((x, y) => x - y),
+      'each generation once, in order',
+    );
+  });
+
+  it('hands a name deleted and created again to its new incarnation', async () => {
+    const first = await generationOf('c');
+    await custom.deleteNamespacedCustomObject({ group, version, namespace, plural, name: 'c' });
+    await eventually('c to be gone', async () =>
+      (await generationOf('c').catch(() => undefined)) === undefined ? true : undefined,
+    );
+    await createKafkaCluster(custom, namespace, 'c', pausedSpec);
+    const state = await caughtUp('c');
+    assert.notEqual(state.uid, first.uid);
+    assert.equal(state.lastSeenGeneration, 1);
+  });
+});
