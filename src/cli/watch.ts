@@ -4,7 +4,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { pino } from 'pino';
-import { ClusterSignaller } from '../watch/cluster-signals.ts';
+import { clusterWatchHandlers } from '../watch/handlers.ts';
 import { watchKafkaClusters } from '../watch/kafka-cluster-watch.ts';
 
 export interface WatchCommandOptions {
@@ -25,36 +25,13 @@ export async function runWatcher(options: WatchCommandOptions, stop: Promise<voi
   const controller = new AbortController();
   void stop.then(() => controller.abort());
   try {
-    const signaller = new ClusterSignaller(
-      new Client({ connection, namespace: options.temporalNamespace }),
-      options.taskQueue,
-    );
+    const client = new Client({ connection, namespace: options.temporalNamespace });
+    const { handlers } = clusterWatchHandlers(client, kube, options.taskQueue, log);
     log.info(
       { namespaces: options.namespaces.length ? options.namespaces : 'all', taskQueue: options.taskQueue },
       'keelson watch: watching KafkaClusters',
     );
-    await watchKafkaClusters(
-      kube,
-      {
-        changed: async (cluster) => {
-          const before = signaller.signalsSent;
-          await signaller.changed(cluster);
-          if (signaller.signalsSent > before) {
-            log.info(
-              { cluster: cluster.name, namespace: cluster.namespace, generation: cluster.generation },
-              'signalled',
-            );
-          }
-        },
-        deleted: async (cluster) => {
-          await signaller.deleted(cluster);
-          log.info({ cluster: cluster.name, namespace: cluster.namespace }, 'deleted');
-        },
-        event: (kind, detail) => log.info({ event: kind, detail }, `watch ${kind}`),
-      },
-      { namespaces: options.namespaces },
-      controller.signal,
-    );
+    await watchKafkaClusters(kube, handlers, { namespaces: options.namespaces }, controller.signal);
   } finally {
     await connection.close();
   }

@@ -2,9 +2,11 @@
 // worker: every KafkaCluster created or changed gets its workflow and the
 // latest generation, each generation signalled once and in order (also
 // across periodic relists); a KafkaCluster deleted and created again under
-// the same name continues in the same workflow id with the new uid. The
-// clusters are paused, so no broker is started.
-import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+// the same name continues in the same workflow id with the new uid;
+// keelson.dev/pause and keelson.dev/roll annotations become the CLI's
+// Updates, acknowledged on the resource and acted on once. The clusters'
+// specs are paused, so no broker is started.
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import assert from 'node:assert/strict';
@@ -12,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { createActivities } from '../../../src/activities/index.ts';
 import { group, plural, version } from '../../../src/crd/kafka-cluster.ts';
 import { workflowsPath } from '../../../src/cli/worker.ts';
-import { ClusterSignaller } from '../../../src/watch/cluster-signals.ts';
+import { clusterWatchHandlers } from '../../../src/watch/handlers.ts';
 import { watchKafkaClusters } from '../../../src/watch/kafka-cluster-watch.ts';
 import { clusterWorkflowId, stateQuery } from '../../../src/workflows/messages.ts';
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
@@ -79,14 +81,10 @@ describe('KafkaCluster watcher', () => {
     workerDone = worker.runUntil(stopped);
     connection = await Connection.connect({ address: env.temporal.address });
     client = new Client({ connection, namespace: env.temporal.namespace });
-    const signaller = new ClusterSignaller(client, taskQueue);
+    const { handlers } = clusterWatchHandlers(client, kubeconfig, taskQueue);
     watching = watchKafkaClusters(
       kubeconfig,
-      {
-        changed: (c) => signaller.changed(c),
-        deleted: (c) => signaller.deleted(c),
-        event: (kind) => void relists.push(kind),
-      },
+      { ...handlers, event: (kind) => void relists.push(kind) },
       // A short resync, so the test sees relists re-deliver every object.
       { namespaces: [namespace], resyncMs: 4_000, watchSeconds: 5 },
       stopWatching.signal,
@@ -148,5 +146,55 @@ describe('KafkaCluster watcher', () => {
     const state = await caughtUp('c');
     assert.notEqual(state.uid, first.uid);
     assert.equal(state.lastSeenGeneration, 1);
+  });
+
+  it('turns annotations into the same Updates as the CLI, each acted on once', async () => {
+    const annotate = (annotations: Record<string, string>) =>
+      custom.patchNamespacedCustomObject(
+        { group, version, namespace, plural, name: 'a', body: { metadata: { annotations } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    const acknowledged = (kind: string, value: string) =>
+      eventually(`keelson.dev/${kind}=${value} to be acknowledged`, async () => {
+        const object = (await custom.getNamespacedCustomObject({
+          group,
+          version,
+          plural,
+          namespace,
+          name: 'a',
+        })) as {
+          metadata: { annotations?: Record<string, string> };
+        };
+        const annotations = object.metadata.annotations ?? {};
+        return annotations[`keelson.dev/${kind}-acknowledged`] === value
+          ? annotations[`keelson.dev/${kind}-result`]
+          : undefined;
+      });
+    const handle = client.workflow.getHandle(clusterWorkflowId(namespace, 'a'));
+
+    await annotate({ 'keelson.dev/pause': 'true' });
+    assert.equal(await acknowledged('pause', 'true'), 'accepted');
+    assert.equal((await handle.query(stateQuery)).paused, true);
+
+    await annotate({ 'keelson.dev/roll': 'first' });
+    assert.equal(await acknowledged('roll', 'first'), 'refused: the cluster is paused: resume it first');
+
+    await annotate({ 'keelson.dev/pause': 'maybe' });
+    assert.equal(await acknowledged('pause', 'maybe'), 'refused: must be "true" or "false"');
+
+    await annotate({ 'keelson.dev/pause': 'false' });
+    assert.equal(await acknowledged('pause', 'false'), 'accepted');
+    assert.equal((await handle.query(stateQuery)).paused, false);
+
+    // Relists re-deliver the object: nothing is acted on twice.
+    const relistsBefore = relists.filter((k) => k === 'relist').length;
+    await eventually(
+      'two more relists',
+      async () => relists.filter((k) => k === 'relist').length >= relistsBefore + 2 || undefined,
+    );
+    const updates = (await handle.fetchHistory()).events?.filter(
+      (e) => e.workflowExecutionUpdateAcceptedEventAttributes,
+    );
+    assert.equal(updates?.length, 2, 'one pause and one resume were accepted');
   });
 });

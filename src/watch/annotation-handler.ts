@@ -1,0 +1,95 @@
+// Carries out operations asked for with annotations (src/domain/
+// annotation-requests.ts) as the same Updates the keelson CLI sends, then
+// acknowledges each on the resource: the value acted on and the outcome
+// ("accepted", or "refused: <why>"), so it is acted on once.
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { group, plural, version } from '../crd/kafka-cluster.ts';
+import {
+  acknowledgedAnnotation,
+  annotationOf,
+  pendingRequests,
+  resultAnnotation,
+  type AnnotationRequest,
+} from '../domain/annotation-requests.ts';
+import {
+  abortDrillUpdate,
+  clusterWorkflowId,
+  drillUpdate,
+  pauseUpdate,
+  resumeUpdate,
+  rollUpdate,
+} from '../workflows/messages.ts';
+import type { ClusterObject } from './kafka-cluster-watch.ts';
+
+export class AnnotationHandler {
+  readonly #client: Client;
+  readonly #custom: CustomObjectsApi;
+  requestsHandled = 0;
+
+  constructor(client: Client, kube: KubeConfig) {
+    this.#client = client;
+    this.#custom = kube.makeApiClient(CustomObjectsApi);
+  }
+
+  async handle(cluster: ClusterObject): Promise<{ request: AnnotationRequest; result: string }[]> {
+    const done: { request: AnnotationRequest; result: string }[] = [];
+    for (const request of pendingRequests(cluster.annotations)) {
+      const result = await this.#run(cluster, request);
+      const annotation = annotationOf(request);
+      await this.#custom.patchNamespacedCustomObject(
+        {
+          group,
+          version,
+          plural,
+          namespace: cluster.namespace,
+          name: cluster.name,
+          body: {
+            metadata: {
+              annotations: {
+                [acknowledgedAnnotation(annotation)]: request.value,
+                [resultAnnotation(annotation)]: result.slice(0, 1000),
+              },
+            },
+          },
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      this.requestsHandled++;
+      done.push({ request, result });
+    }
+    return done;
+  }
+
+  async #run(cluster: ClusterObject, request: AnnotationRequest): Promise<string> {
+    if (request.kind === 'invalid') return `refused: ${request.message}`;
+    const handle = this.#client.workflow.getHandle(clusterWorkflowId(cluster.namespace, cluster.name));
+    try {
+      switch (request.kind) {
+        case 'roll':
+          await handle.executeUpdate(rollUpdate, {
+            args: [{ reason: `annotation keelson.dev/roll=${request.value}` }],
+          });
+          break;
+        case 'pause':
+          await handle.executeUpdate(pauseUpdate);
+          break;
+        case 'resume':
+          await handle.executeUpdate(resumeUpdate);
+          break;
+        case 'drill':
+          await handle.executeUpdate(drillUpdate, {
+            args: [{ zone: request.zone, ...(request.hold ? { hold: request.hold } : {}) }],
+          });
+          break;
+        case 'abort-drill':
+          await handle.executeUpdate(abortDrillUpdate);
+          break;
+      }
+      return 'accepted';
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) return `refused: ${err.cause?.message ?? err.message}`;
+      return `failed: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+}

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { pendingRequests } from '../../../src/domain/annotation-requests.ts';
+
+describe('pendingRequests', () => {
+  it('reads roll, drill and pause requests', () => {
+    assert.deepEqual(
+      pendingRequests({
+        'keelson.dev/roll': '1700000000',
+        'keelson.dev/drill': 'zone-a/5m',
+        'keelson.dev/pause': 'true',
+      }),
+      [
+        { kind: 'roll', value: '1700000000' },
+        { kind: 'drill', value: 'zone-a/5m', zone: 'zone-a', hold: '5m' },
+        { kind: 'pause', value: 'true' },
+      ],
+    );
+    assert.deepEqual(pendingRequests({ 'keelson.dev/drill': 'abort', 'keelson.dev/pause': 'false' }), [
+      { kind: 'abort-drill', value: 'abort' },
+      { kind: 'resume', value: 'false' },
+    ]);
+  });
+
+  it('skips what was acknowledged already', () => {
+    assert.deepEqual(pendingRequests({ 'keelson.dev/roll': 'a', 'keelson.dev/roll-acknowledged': 'a' }), []);
+    assert.equal(
+      pendingRequests({ 'keelson.dev/roll': 'b', 'keelson.dev/roll-acknowledged': 'a' }).length,
+      1,
+    );
+  });
+
+  it('names a malformed request instead of guessing', () => {
+    assert.deepEqual(pendingRequests({ 'keelson.dev/pause': 'yes' }), [
+      { kind: 'invalid', annotation: 'pause', value: 'yes', message: 'must be "true" or "false"' },
+    ]);
+    assert.equal(pendingRequests({ 'keelson.dev/drill': 'a/b/c' })[0]?.kind, 'invalid');
+  });
+});
