@@ -42,6 +42,13 @@ export interface DrillInput {
 }
 
 const probeIntervalMs = 10_000;
+
+/** Asks for new replica orders and waits until Kafka shows them (no data moves, only order). */
+async function reorder(bootstrap: string[], moves: Moves): Promise<void> {
+  await kube.startMoves({ bootstrap, moves });
+  while (!ordersApplied(moves, (await kube.readAssignment({ bootstrap })).partitions))
+    await sleep('1 second');
+}
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 export async function drillWorkflow({
@@ -138,12 +145,7 @@ export async function drillWorkflow({
           before.partitions.find((p) => p.topic === m.topic && p.partition === m.partition)?.replicas ?? [],
       }));
       if (moves.length > 0) {
-        await kube.startMoves({ bootstrap, moves });
-        for (;;) {
-          const now = await kube.readAssignment({ bootstrap });
-          if (ordersApplied(moves, now.partitions)) break;
-          await sleep('1 second');
-        }
+        await reorder(bootstrap, moves);
         for (let attempt = 0; ; attempt++) {
           await waits.electPreferredLeaders({ bootstrap, attempts: 1 });
           const now = await kube.readAssignment({ bootstrap });
@@ -216,12 +218,7 @@ export async function drillWorkflow({
     }
     report.recoverySeconds = Math.round((Date.now() - recoveryStart) / 100) / 10;
     if (originalOrder.length > 0) {
-      await kube.startMoves({ bootstrap: everything, moves: originalOrder });
-      for (;;) {
-        const now = await kube.readAssignment({ bootstrap: everything });
-        if (ordersApplied(originalOrder, now.partitions)) break;
-        await sleep('1 second');
-      }
+      await reorder(everything, originalOrder);
     }
     await waits.electPreferredLeaders({ bootstrap: everything });
     done();

@@ -116,7 +116,7 @@ function rootCause(err: unknown): string {
   return current instanceof Error ? current.message : String(current);
 }
 
-/** The child workflow that carries out an operation, or undefined when Keelson cannot do it yet. */
+/** The child workflow that carries out an operation. */
 function childFor(
   operation: Operation | DrillOperation,
   context: {
@@ -127,7 +127,7 @@ function childFor(
     workflowId: string;
     forced: boolean;
   },
-): { workflow: Workflow; input: unknown } | undefined {
+): { workflow: Workflow; input: unknown } {
   const { cluster, spec, nodes } = context;
   switch (operation.type) {
     case 'provision':
@@ -458,14 +458,6 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
         workflowId,
         forced,
       });
-      if (!child) {
-        outcome = {
-          kind: 'failed',
-          reason: 'NotImplemented',
-          message: `the ${operation.type} operation is not implemented yet`,
-        };
-        break;
-      }
       state.operation = { type: operation.type, step: 'running', workflowId };
       // Written before the child starts: the child adds its progress to it.
       await kube.patchStatus({

@@ -29,12 +29,7 @@ export async function provisionWorkflow({
     setCurrentDetails(`**Provision** ${cluster.namespace}/${cluster.name}: ${text}`);
 
   step('config and services');
-  await kube.applyObjects([
-    manifests.configMap,
-    manifests.headlessService,
-    manifests.bootstrapService,
-    manifests.disruptionBudget,
-  ]);
+  await kube.applyObjects(manifests.shared);
   step(`${manifests.claims.length} volumes`);
   await kube.applyObjects(manifests.claims);
   step(`${manifests.pods.length} node pods`);

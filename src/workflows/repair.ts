@@ -33,12 +33,7 @@ export async function repairWorkflow({ cluster, spec, nodes, pods, claims }: Rep
   const claimOf = (pod: string) => manifests.claims.filter((c) => c.metadata?.name === names.dataClaim(pod));
 
   step('config and services');
-  await kube.applyObjects([
-    manifests.configMap,
-    manifests.headlessService,
-    manifests.bootstrapService,
-    manifests.disruptionBudget,
-  ]);
+  await kube.applyObjects(manifests.shared);
   for (const pod of affected) {
     const missingClaim = claims.includes(pod);
     if (missingClaim) {

@@ -78,12 +78,7 @@ export async function scaleUpWorkflow({
   }
   const manifests = buildClusterManifests(cluster, spec, nodes);
   details('config, services and volumes');
-  await kube.applyObjects([
-    manifests.configMap,
-    manifests.headlessService,
-    manifests.bootstrapService,
-    manifests.disruptionBudget,
-  ]);
+  await kube.applyObjects(manifests.shared);
   await kube.applyObjects(
     manifests.claims.filter((c) => added.some((pod) => c.metadata?.name === `data-${pod}`)),
   );

@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { apiVersionsV3, FeatureUpgradeTypes, metadataV12, updateFeaturesV1 } from '@platformatic/kafka';
 import { metadataVersionOfLevel } from '../../crd/kafka-versions.ts';
 import { planMetadataVersionRaise, type NodeFeatureSupport } from '../../domain/metadata-version.ts';
-import { withConnection } from './connection.ts';
+import { clientId, withConnection } from './connection.ts';
 
 const feature = 'metadata.version';
 
@@ -15,10 +15,9 @@ interface FeatureLevels {
   maxLevel: number;
 }
 
-async function featureLevels(address: string): Promise<FeatureLevels> {
-  const response = await withConnection([address], (c) =>
-    apiVersionsV3.api.async(c, 'keelson-operator', '0.1.0'),
-  );
+/** Levels as the first of `addresses` that answers reports them. */
+async function featureLevels(addresses: string[]): Promise<FeatureLevels> {
+  const response = await withConnection(addresses, (c) => apiVersionsV3.api.async(c, clientId, '0.1.0'));
   return {
     finalizedLevel: response.finalizedFeatures?.find((f) => f.name === feature)?.maxVersionLevel ?? 0,
     maxLevel: response.supportedFeatures?.find((f) => f.name === feature)?.maxVersion ?? 0,
@@ -35,15 +34,7 @@ export function featureActivities() {
   return {
     /** The finalized metadata.version, as Kafka names it. */
     async readMetadataVersion(input: { bootstrap: string[] }): Promise<string> {
-      let lastError: unknown;
-      for (const address of input.bootstrap) {
-        try {
-          return metadataVersionOfLevel((await featureLevels(address)).finalizedLevel);
-        } catch (err) {
-          lastError = err;
-        }
-      }
-      throw lastError;
+      return metadataVersionOfLevel((await featureLevels(input.bootstrap)).finalizedLevel);
     },
 
     /**
@@ -58,7 +49,7 @@ export function featureActivities() {
       const reports: (NodeFeatureSupport & FeatureLevels)[] = [];
       for (const node of input.nodes) {
         // A node that does not answer is retried: it may be restarting.
-        reports.push({ nodeId: node.nodeId, ...(await featureLevels(node.address)) });
+        reports.push({ nodeId: node.nodeId, ...(await featureLevels([node.address])) });
       }
       const metadata = await withConnection(input.bootstrap, (c) =>
         metadataV12.api.async(c, [], false, false),

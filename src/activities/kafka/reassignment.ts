@@ -179,9 +179,7 @@ export function reassignmentActivities() {
     },
 
     /** Removes the registrations of nodes that left, so later upgrades do not count them. */
-    async unregisterBrokers(input: { bootstrap: string[]; ids: number[] }): Promise<number[]> {
-      const { brokers } = await readPartitions(input.bootstrap);
-      const registered = input.ids.filter((id) => brokers.includes(id));
+    async unregisterBrokers(input: { bootstrap: string[]; ids: number[] }): Promise<void> {
       for (const id of input.ids) {
         const response = await withConnection(input.bootstrap, (c) =>
           unregisterBrokerV0.api.async(c, id),
@@ -190,11 +188,10 @@ export function reassignmentActivities() {
           if (err.response?.errorCode === 102) return { errorCode: 0 };
           throw err;
         });
-        if (response.errorCode !== 0 && response.errorCode !== 102) {
+        if (response.errorCode !== 0) {
           throw new Error(`unregistering broker ${id} failed with error code ${response.errorCode}`);
         }
       }
-      return registered;
     },
   };
 }

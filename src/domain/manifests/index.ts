@@ -21,11 +21,17 @@ export function buildClusterManifests(
     if (pool === undefined) throw new Error(`unknown pool ${node.pool}`);
     return pool;
   };
+  const configMap = buildConfigMap(cluster, spec, nodes);
+  const headlessService = buildHeadlessService(cluster, spec);
+  const bootstrapService = buildBootstrapService(cluster, spec);
+  const disruptionBudget = buildBrokerDisruptionBudget(cluster);
   return {
-    configMap: buildConfigMap(cluster, spec, nodes),
-    headlessService: buildHeadlessService(cluster, spec),
-    bootstrapService: buildBootstrapService(cluster, spec),
-    disruptionBudget: buildBrokerDisruptionBudget(cluster),
+    configMap,
+    headlessService,
+    bootstrapService,
+    disruptionBudget,
+    /** What every node relies on, applied before any node's own objects. */
+    shared: [configMap, headlessService, bootstrapService, disruptionBudget],
     claims: nodes.map((node) => buildNodeClaim(cluster, poolOf(node), node)),
     pods: nodes.map((node) => buildNodePod(cluster, spec, nodes, node)),
   };

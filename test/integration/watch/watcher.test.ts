@@ -7,8 +7,7 @@
 // Updates, acknowledged on the resource and acted on once. The clusters'
 // specs are paused, so no broker is started.
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createActivities } from '../../../src/activities/index.ts';
@@ -18,7 +17,8 @@ import { clusterWatchHandlers } from '../../../src/watch/handlers.ts';
 import { watchKafkaClusters } from '../../../src/watch/kafka-cluster-watch.ts';
 import { clusterWorkflowId, stateQuery } from '../../../src/workflows/messages.ts';
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
-import { adminKubeConfig, createNamespace, env, eventually } from '../../helpers/cluster.ts';
+import { startInProcessWorker, type InProcessWorker } from '../../helpers/in-process-worker.ts';
+import { adminKubeConfig, createNamespace, eventually } from '../../helpers/cluster.ts';
 import { installCrd } from '../../helpers/crd.ts';
 import { createKafkaCluster } from '../../helpers/kafka-cluster.ts';
 
@@ -32,10 +32,8 @@ describe('KafkaCluster watcher', () => {
   const stopWatching = new AbortController();
   const relists: string[] = [];
   let namespace = '';
-  let connection: Connection;
+  let worker: InProcessWorker | undefined;
   let client: Client;
-  let stopWorker: () => void = () => undefined;
-  let workerDone: Promise<void> = Promise.resolve();
   let watching: Promise<void> = Promise.resolve();
 
   /** The generations the workflow received in spec signals, in order. */
@@ -69,18 +67,12 @@ describe('KafkaCluster watcher', () => {
   before(async () => {
     await installCrd(kubeconfig);
     namespace = await createNamespace(core, 'watch');
-    const worker = await Worker.create({
-      connection: await NativeConnection.connect({ address: env.temporal.address }),
+    worker = await startInProcessWorker({
       taskQueue,
       workflowsPath,
       activities: createActivities({ kube: kubeconfig }),
     });
-    let stop: () => void = () => undefined;
-    const stopped = new Promise<void>((resolve) => (stop = resolve));
-    stopWorker = stop;
-    workerDone = worker.runUntil(stopped);
-    connection = await Connection.connect({ address: env.temporal.address });
-    client = new Client({ connection, namespace: env.temporal.namespace });
+    client = worker.client;
     const { handlers } = clusterWatchHandlers(client, kubeconfig, taskQueue);
     watching = watchKafkaClusters(
       kubeconfig,
@@ -100,9 +92,7 @@ describe('KafkaCluster watcher', () => {
         .terminate('test finished')
         .catch(() => undefined);
     }
-    stopWorker();
-    await workerDone;
-    await connection?.close();
+    await worker?.close();
     if (namespace) await core.deleteNamespace({ name: namespace });
   });
 

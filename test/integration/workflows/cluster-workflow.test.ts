@@ -5,8 +5,8 @@
 // exactly once, one at a time, without losing an acknowledged message.
 import { CoreV1Api, CustomObjectsApi, EventsV1Api } from '@kubernetes/client-node';
 import { Admin, ConfigResourceTypes } from '@platformatic/kafka';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -15,6 +15,7 @@ import { group, plural, version } from '../../../src/crd/kafka-cluster.ts';
 import { clusterWorkflowId, driftSignal, specSignal, stateQuery } from '../../../src/workflows/messages.ts';
 import type { kafkaClusterWorkflow } from '../../../src/workflows/kafka-cluster.ts';
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
+import { startInProcessWorker, type InProcessWorker } from '../../helpers/in-process-worker.ts';
 import { adminKubeConfig, createNamespace, env, eventually } from '../../helpers/cluster.ts';
 import { consumeKeys, isReady, replicatedTopicWithMessages } from '../../helpers/kafka.ts';
 import { execFile } from 'node:child_process';
@@ -42,10 +43,8 @@ describe('cluster workflow', () => {
   const taskQueue = `provision-${Date.now()}`;
   let namespace = '';
   let uid = '';
-  let connection: Connection;
+  let worker: InProcessWorker | undefined;
   let client: Client;
-  let stopWorker: () => void = () => undefined;
-  let workerDone: Promise<void> = Promise.resolve();
 
   const readyStatus = (generation: number) =>
     readyAtGeneration(custom, namespace, 'orders', generation, 600_000);
@@ -57,18 +56,12 @@ describe('cluster workflow', () => {
     namespace = await createNamespace(core, 'provision');
     uid = await createKafkaCluster(custom, namespace, 'orders', { ...minimalSpec, kafkaVersion: '4.1.1' });
 
-    const worker = await Worker.create({
-      connection: await NativeConnection.connect({ address: env.temporal.address }),
+    worker = await startInProcessWorker({
       taskQueue,
       workflowsPath,
       activities: createActivities({ kube: kubeconfig }),
     });
-    let stop: () => void = () => undefined;
-    const stopped = new Promise<void>((resolve) => (stop = resolve));
-    stopWorker = stop;
-    workerDone = worker.runUntil(stopped);
-    connection = await Connection.connect({ address: env.temporal.address });
-    client = new Client({ connection, namespace: env.temporal.namespace });
+    client = worker.client;
   });
 
   after(async () => {
@@ -76,9 +69,7 @@ describe('cluster workflow', () => {
       .getHandle(clusterWorkflowId(namespace, 'orders'))
       .terminate('test finished')
       .catch(() => undefined);
-    stopWorker();
-    await workerDone;
-    await connection?.close();
+    await worker?.close();
     if (namespace) await core.deleteNamespace({ name: namespace });
   });
 

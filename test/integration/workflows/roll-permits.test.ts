@@ -3,38 +3,30 @@
 // the next in line; a holder that ends without releasing (terminated) loses
 // its permit at the next holder check, so a crashed roll cannot block every
 // other cluster for good.
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { type Client, type WorkflowHandle } from '@temporalio/client';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from '../../../src/activities/index.ts';
 import { rollPermitsQuery, rollPermitsWorkflowId } from '../../../src/workflows/messages.ts';
 import { finishSignal, grantedQuery } from '../../fixtures/workflows/permit-holder.ts';
-import { adminKubeConfig, env, eventually } from '../../helpers/cluster.ts';
+import { startInProcessWorker, type InProcessWorker } from '../../helpers/in-process-worker.ts';
+import { adminKubeConfig, eventually } from '../../helpers/cluster.ts';
 
 const workflowsPath = fileURLToPath(new URL('../../fixtures/workflows/permit-holder.ts', import.meta.url));
 
 describe('roll permits', () => {
   const taskQueue = `permits-${Date.now()}`;
-  let connection: Connection;
+  let worker: InProcessWorker | undefined;
   let client: Client;
-  let stopWorker: () => void = () => undefined;
-  let workerDone: Promise<void> = Promise.resolve();
 
   before(async () => {
-    const worker = await Worker.create({
-      connection: await NativeConnection.connect({ address: env.temporal.address }),
+    worker = await startInProcessWorker({
       taskQueue,
       workflowsPath,
       activities: createActivities({ kube: adminKubeConfig(), maxConcurrentRolls: 1 }),
     });
-    let stop: () => void = () => undefined;
-    const stopped = new Promise<void>((resolve) => (stop = resolve));
-    stopWorker = stop;
-    workerDone = worker.runUntil(stopped);
-    connection = await Connection.connect({ address: env.temporal.address });
-    client = new Client({ connection, namespace: env.temporal.namespace });
+    client = worker.client;
   });
 
   after(async () => {
@@ -42,9 +34,7 @@ describe('roll permits', () => {
       .getHandle(rollPermitsWorkflowId(taskQueue))
       .terminate('test finished')
       .catch(() => undefined);
-    stopWorker();
-    await workerDone;
-    await connection?.close();
+    await worker?.close();
   });
 
   it('lets one roll at a time through, in order, and frees the permit of a holder that died', async () => {
