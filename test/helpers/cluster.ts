@@ -1,8 +1,9 @@
 // Test helpers for the running local environment: API clients built from its
 // kubeconfig, a throw-away namespace per test, and polling with a deadline.
 import type { CoreV1Api } from '@kubernetes/client-node';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { nodeNameForZone, outageAnnotation } from '../../tools/testenv/node-agent/nodes.ts';
 import { readTestEnv, type TestEnv } from '../../tools/testenv/src/env.ts';
 
 export const env: TestEnv = readTestEnv();
@@ -43,4 +44,15 @@ export async function createNamespace(core: CoreV1Api, prefix: string): Promise<
     core.readNamespacedServiceAccount({ name: 'default', namespace: name }).then(() => true),
   );
   return name;
+}
+
+/** Simulates losing a zone's node (or brings it back) through the node agent's outage annotation. */
+export async function setZoneOutage(core: CoreV1Api, zone: string, down: boolean): Promise<void> {
+  await core.patchNode(
+    {
+      name: nodeNameForZone(zone),
+      body: { metadata: { annotations: { [outageAnnotation]: down ? 'true' : null } } },
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
 }

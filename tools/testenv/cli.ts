@@ -8,6 +8,7 @@ import type { TestEnv } from './src/env.ts';
 import { apiGet, apiServerUrl, startKubernetes } from './src/kube.ts';
 import { agentDir, envFile, kubeconfigPath, repoRoot, stateDir } from './src/paths.ts';
 import { createPki } from './src/pki.ts';
+import { nodeNameForZone, outageAnnotation } from './node-agent/nodes.ts';
 import {
   daemonNames,
   daemonPid,
@@ -149,7 +150,9 @@ const usage = `usage: npm run testenv -- <command>
   down    stop every process of the environment
   status  show what runs (exit 1 unless everything does)
   build   only build and download the tools into the cache
-  kubectl ARGS...  run the environment's kubectl against its API server`;
+  kubectl ARGS...  run the environment's kubectl against its API server
+  zone down|up ZONE  simulate losing a zone's node (its brokers killed and not restarted,
+          node NotReady, pods unready) and bringing it back; data on disk is kept`;
 
 const [command, ...rest] = process.argv.slice(2);
 try {
@@ -170,6 +173,19 @@ try {
     case 'kubectl':
       execFileSync(kubectlBin, [`--kubeconfig=${kubeconfigPath}`, ...rest], { stdio: 'inherit' });
       break;
+    case 'zone': {
+      const [direction, zone] = rest;
+      if ((direction !== 'down' && direction !== 'up') || !zone || !zones.includes(zone)) {
+        throw new Error(`usage: zone down|up ZONE, with ZONE one of ${zones.join(', ')}`);
+      }
+      const value = direction === 'down' ? `${outageAnnotation}=true` : `${outageAnnotation}-`;
+      execFileSync(
+        kubectlBin,
+        [`--kubeconfig=${kubeconfigPath}`, 'annotate', 'node', nodeNameForZone(zone), '--overwrite', value],
+        { stdio: 'inherit' },
+      );
+      break;
+    }
     default:
       console.error(usage);
       process.exitCode = command === undefined || command === '--help' || command === '-h' ? 0 : 2;

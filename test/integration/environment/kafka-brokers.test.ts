@@ -9,8 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { adminKubeConfig, createNamespace, env, eventually } from '../../helpers/cluster.ts';
-import { consumeKeys, fullIsr, produce, readyPods } from '../../helpers/kafka.ts';
+import { adminKubeConfig, createNamespace, env, eventually, setZoneOutage } from '../../helpers/cluster.ts';
+import { consumeKeys, fullIsr, isReady, produce, readyPods } from '../../helpers/kafka.ts';
 import { kafkaClaim, kafkaConfigMap, kafkaPod, kafkaService } from '../../helpers/kafka-pods.ts';
 
 const brokers = 3;
@@ -106,5 +106,46 @@ for (const version of env.kafkaVersions) {
       const seen = await consumeKeys(bootstrapBrokers, topic, messages);
       assert.equal(seen.size, messages);
     });
+
+    it(
+      'loses a zone: its broker is killed and stays down, then restarts on the same data',
+      { skip: version !== env.kafkaVersions.at(-1) && 'one Kafka version is enough for the outage switch' },
+      async () => {
+        const podLog = join(env.nodeAgent.podLogs, `${namespace}_kafka-0.log`);
+        const startsBefore = readFileSync(podLog, 'utf8').split('Kafka Server started').length - 1;
+        await setZoneOutage(core, 'zone-a', true);
+        try {
+          await eventually('kafka-0 unready and node-zone-a NotReady', async () => {
+            const pod = await core.readNamespacedPod({ name: 'kafka-0', namespace });
+            const node = await core.readNode({ name: 'node-zone-a' });
+            const nodeReady = node.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+            return !isReady(pod) && nodeReady === 'Unknown' ? true : undefined;
+          });
+          await eventually('the broker process to be gone', async () =>
+            /process exited \(code \w+, signal SIGKILL\)\s*$/.test(readFileSync(podLog, 'utf8'))
+              ? true
+              : undefined,
+          );
+          // Kafka sees it too: the other brokers shrink the ISR without it.
+          await eventually(
+            'kafka-0 out of every ISR',
+            async () => {
+              const metadata = await admin.metadata({ topics: [topic], forceUpdate: true });
+              const parts = metadata.topics.get(topic)?.partitions ?? [];
+              return parts.length === 3 && parts.every((p) => !p.isr.includes(0)) ? true : undefined;
+            },
+            60_000,
+          );
+        } finally {
+          await setZoneOutage(core, 'zone-a', false);
+        }
+        await readyPods(core, namespace, brokers, 120_000);
+        const startsAfter = readFileSync(podLog, 'utf8').split('Kafka Server started').length - 1;
+        assert.equal(startsAfter, startsBefore + 1, 'the broker started again once the zone was back');
+        await fullIsr(admin, topic, 3, brokers);
+        const seen = await consumeKeys(bootstrapBrokers, topic, messages);
+        assert.equal(seen.size, messages);
+      },
+    );
   });
 }

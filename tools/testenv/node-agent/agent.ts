@@ -31,7 +31,7 @@ import {
   type PathMapping,
 } from './kafka-config.ts';
 import { KafkaProcess } from './kafka-process.ts';
-import { ensureStorageClass, hostIP, registerNodes, reportNodesReady } from './nodes.ts';
+import { ensureStorageClass, hostIP, nodeInOutage, registerNodes, reportNodesReady } from './nodes.ts';
 import { PodConfigError, resolveEnv } from './pod-env.ts';
 import { buildPodStatus, sameStatus, type ContainerPhase } from './pod-status.ts';
 import { probeReady } from './probes.ts';
@@ -86,6 +86,8 @@ export class NodeAgent {
   private readonly ips: IpPool;
   readonly hostsFile: string;
   private nodes: V1Node[] = [];
+  /** Names of our nodes annotated as lost (see nodes.ts outageAnnotation). */
+  private inOutage = new Set<string>();
   private reconciling = false;
   private again = false;
   private stopped = false;
@@ -108,13 +110,18 @@ export class NodeAgent {
     this.nodes = await registerNodes(this.core, this.options.zones);
     await reportNodesReady(this.core, this.options.zones);
     await ensureStorageClass(this.storage);
-    for (const path of ['/api/v1/pods', '/api/v1/persistentvolumeclaims', '/api/v1/persistentvolumes']) {
+    for (const path of [
+      '/api/v1/pods',
+      '/api/v1/persistentvolumeclaims',
+      '/api/v1/persistentvolumes',
+      '/api/v1/nodes',
+    ]) {
       this.watch(path);
     }
     this.timers.push(setInterval(() => this.kick(), 1_000));
     this.timers.push(
       setInterval(() => {
-        reportNodesReady(this.core, this.options.zones).catch((err: unknown) =>
+        reportNodesReady(this.core, this.options.zones, this.inOutage).catch((err: unknown) =>
           this.options.log.warn({ err }, 'node heartbeat failed'),
         );
       }, 20_000),
@@ -168,11 +175,21 @@ export class NodeAgent {
   }
 
   private async reconcile(): Promise<void> {
-    const [pods, claims, volumes] = await Promise.all([
+    const [pods, claims, volumes, nodes] = await Promise.all([
       this.core.listPodForAllNamespaces(),
       this.core.listPersistentVolumeClaimForAllNamespaces(),
       this.core.listPersistentVolume(),
+      this.core.listNode(),
     ]);
+    const inOutage = new Set(
+      nodes.items
+        .filter((n) => this.isOurNode(n.metadata?.name) && nodeInOutage(n))
+        .map((n) => n.metadata?.name ?? ''),
+    );
+    if ([...inOutage].join() !== [...this.inOutage].join()) {
+      this.inOutage = inOutage;
+      await reportNodesReady(this.core, this.options.zones, inOutage);
+    }
     await provisionVolumes(this.core, claims.items, volumes.items, join(this.options.stateDir, 'volumes'));
     await reclaimVolumes(this.core, volumes.items);
 
@@ -196,6 +213,11 @@ export class NodeAgent {
       }
       if (!this.isOurNode(pod.spec.nodeName)) continue;
       const runtime = this.runtimes.get(uid);
+      if (this.inOutage.has(pod.spec.nodeName)) {
+        // A lost node runs nothing and reports nothing, deletions included.
+        if (runtime) await this.powerOff(pod, runtime);
+        continue;
+      }
       if (pod.metadata?.deletionTimestamp) {
         if (!runtime?.stopping) void this.terminate(pod, runtime);
         continue;
@@ -227,7 +249,8 @@ export class NodeAgent {
       else if (claim.status?.phase !== 'Bound')
         unschedulable = 'pod has unbound immediate PersistentVolumeClaims';
     }
-    const node = unschedulable === undefined ? chooseNode(this.nodes, pod, podsPerNode) : undefined;
+    const available = this.nodes.filter((n) => !this.inOutage.has(n.metadata?.name ?? ''));
+    const node = unschedulable === undefined ? chooseNode(available, pod, podsPerNode) : undefined;
     if (unschedulable === undefined && node === undefined) {
       unschedulable = `0/${this.nodes.length} nodes are available: ${this.nodes.length} node(s) didn't match Pod's node affinity/selector.`;
     }
@@ -481,6 +504,31 @@ export class NodeAgent {
       mergePatch,
     );
     runtime.lastStatus = JSON.parse(JSON.stringify(status)) as object;
+  }
+
+  /**
+   * A pod on a lost node: its broker is killed at once, and the pod marked
+   * unready as the node lifecycle controller does for an unreachable node.
+   * The container starts again (restart count up) when the node is back.
+   */
+  private async powerOff(pod: V1Pod, runtime: PodRuntime): Promise<void> {
+    if (runtime.process && !runtime.process.exited) {
+      await runtime.process.kill();
+      this.options.log.warn({ pod: `${runtime.namespace}/${runtime.name}` }, 'node lost: broker killed');
+    }
+    const conditions = (pod.status?.conditions ?? []).map((c) =>
+      c.type === 'Ready' || c.type === 'ContainersReady'
+        ? c.status === 'False'
+          ? c
+          : { ...c, status: 'False', reason: 'NodeNotReady', lastTransitionTime: new Date() }
+        : c,
+    );
+    if (conditions.every((c, i) => c === pod.status?.conditions?.[i])) return;
+    await this.core.patchNamespacedPodStatus(
+      { name: runtime.name, namespace: runtime.namespace, body: { status: { conditions } } },
+      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+    );
+    runtime.lastStatus = undefined;
   }
 
   /** Graceful deletion: SIGTERM within the grace period, then remove the pod object. */

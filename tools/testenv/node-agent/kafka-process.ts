@@ -128,6 +128,15 @@ export class KafkaProcess {
     this.log.end();
   }
 
+  /** SIGKILL at once, as when the machine loses power; resolves once the process is gone. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (child === undefined || this.exited) return;
+    const exited = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
   onExit(callback: () => void): void {
     if (this.exited) callback();
     else this.exitWaiters.push(callback);

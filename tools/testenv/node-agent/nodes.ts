@@ -15,6 +15,16 @@ export const hostIP = '127.0.0.1';
 
 export const nodeNameForZone = (zone: string): string => `node-${zone}`;
 
+/**
+ * Set to "true" on a Node to simulate losing it (a zone outage): its brokers
+ * are killed and not restarted, the Node goes NotReady and its pods unready,
+ * until the annotation is removed.
+ */
+export const outageAnnotation = 'testenv.keelson.dev/outage';
+
+export const nodeInOutage = (node: V1Node): boolean =>
+  node.metadata?.annotations?.[outageAnnotation] === 'true';
+
 async function ignoreConflict(create: () => Promise<unknown>): Promise<void> {
   try {
     await create();
@@ -48,10 +58,19 @@ export async function registerNodes(core: CoreV1Api, zones: readonly string[]): 
   return nodes;
 }
 
-/** Reports every node Ready; called periodically as the kubelet's heartbeat. */
-export async function reportNodesReady(core: CoreV1Api, zones: readonly string[]): Promise<void> {
+/**
+ * Reports every node Ready, called periodically as the kubelet's heartbeat;
+ * a node in outage is reported the way the node lifecycle controller marks a
+ * node whose kubelet stopped posting (Ready Unknown).
+ */
+export async function reportNodesReady(
+  core: CoreV1Api,
+  zones: readonly string[],
+  inOutage: ReadonlySet<string> = new Set(),
+): Promise<void> {
   const now = new Date();
   for (const zone of zones) {
+    const down = inOutage.has(nodeNameForZone(zone));
     await core.patchNodeStatus(
       {
         name: nodeNameForZone(zone),
@@ -66,8 +85,13 @@ export async function reportNodesReady(core: CoreV1Api, zones: readonly string[]
             conditions: [
               {
                 type: 'Ready',
-                status: 'True',
-                reason: 'KeelsonTestenvAgent',
+                ...(down
+                  ? {
+                      status: 'Unknown',
+                      reason: 'NodeStatusUnknown',
+                      message: 'Kubelet stopped posting node status.',
+                    }
+                  : { status: 'True', reason: 'KeelsonTestenvAgent' }),
                 lastHeartbeatTime: now,
                 lastTransitionTime: now,
               },
