@@ -1,11 +1,13 @@
 // `keelson watch`: the watcher on its own (signals workflows for every
-// KafkaCluster change), and the half `keelson operator` runs next to the
-// worker. Logs are pino JSON lines on stderr.
+// KafkaCluster change, and for owned pods and claims deleted or pods turning
+// unready), and the half `keelson operator` runs next to the worker. Logs
+// are pino JSON lines on stderr.
 import { KubeConfig } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { pino } from 'pino';
 import { clusterWatchHandlers } from '../watch/handlers.ts';
 import { watchKafkaClusters } from '../watch/kafka-cluster-watch.ts';
+import { driftSender, watchOwnedObjects } from '../watch/owned-objects.ts';
 
 export interface WatchCommandOptions {
   temporalAddress: string;
@@ -31,7 +33,19 @@ export async function runWatcher(options: WatchCommandOptions, stop: Promise<voi
       { namespaces: options.namespaces.length ? options.namespaces : 'all', taskQueue: options.taskQueue },
       'keelson watch: watching KafkaClusters',
     );
-    await watchKafkaClusters(kube, handlers, { namespaces: options.namespaces }, controller.signal);
+    const send = driftSender(client);
+    await Promise.all([
+      watchKafkaClusters(kube, handlers, { namespaces: options.namespaces }, controller.signal),
+      watchOwnedObjects(
+        kube,
+        async (object, reason) => {
+          await send(object, reason);
+          log.info({ cluster: object.cluster, namespace: object.namespace, reason }, 'drift signalled');
+        },
+        { namespaces: options.namespaces, event: handlers.event },
+        controller.signal,
+      ),
+    ]);
   } finally {
     await connection.close();
   }

@@ -184,6 +184,14 @@ export const Drill = withRules(
   drillRules,
 );
 
+/** What happens when every pod of one zone stays unready (a zone failure, not a drill). */
+export const ZoneFailover = z.object({
+  /** Move partition leadership out of an unavailable zone, and back when it returns. @default true */
+  enabled: z.boolean().default(true),
+  /** How long all of a zone's pods must stay unready before leadership moves out. @default 2m */
+  after: duration.default('2m'),
+});
+
 export const BrokerConfig = withRules(
   z
     // Values are strings or integers (Kubernetes int-or-string): quote booleans and decimals.
@@ -224,6 +232,7 @@ export const KafkaClusterSpec = withRules(
     paused: z.boolean().default(false),
     backup: Backup.optional(),
     drill: withDefaults(Drill),
+    zoneFailover: withDefaults(ZoneFailover),
   }),
   specRules,
 );
@@ -281,6 +290,7 @@ const operationTypes = [
   'drill',
   'teardown',
   'repair',
+  'failover',
 ] as const;
 
 export const KafkaClusterStatus = z.object({

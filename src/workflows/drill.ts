@@ -13,13 +13,13 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
-  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { longWait, probeCall, quickCall } from './activity-options.ts';
 import type { KafkaClusterSpec, KafkaClusterStatus } from '../crd/kafka-cluster.ts';
-import { drillPrecheck, leaderEvacuationMoves, ordersApplied } from '../domain/drill.ts';
+import { drillPrecheck } from '../domain/drill.ts';
+import { evacuateLeaders, restoreLeaders, waitForReplicasInSync } from './leadership.ts';
 import type { ClusterRef } from '../domain/labels.ts';
 import { buildClusterManifests } from '../domain/manifests/index.ts';
 import type { KafkaNode } from '../domain/nodes.ts';
@@ -43,12 +43,6 @@ export interface DrillInput {
 
 const probeIntervalMs = 10_000;
 
-/** Asks for new replica orders and waits until Kafka shows them (no data moves, only order). */
-async function reorder(bootstrap: string[], moves: Moves): Promise<void> {
-  await kube.startMoves({ bootstrap, moves });
-  while (!ordersApplied(moves, (await kube.readAssignment({ bootstrap })).partitions))
-    await sleep('1 second');
-}
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 export async function drillWorkflow({
@@ -136,28 +130,7 @@ export async function drillWorkflow({
     if (!aborted) {
       done = await step('move leadership out of the zone');
       const evacuationStart = Date.now();
-      const before = await kube.readAssignment({ bootstrap });
-      const moves = leaderEvacuationMoves(before.partitions, zoneIds);
-      originalOrder = moves.map((m) => ({
-        topic: m.topic,
-        partition: m.partition,
-        replicas:
-          before.partitions.find((p) => p.topic === m.topic && p.partition === m.partition)?.replicas ?? [],
-      }));
-      if (moves.length > 0) {
-        await reorder(bootstrap, moves);
-        for (let attempt = 0; ; attempt++) {
-          await waits.electPreferredLeaders({ bootstrap, attempts: 1 });
-          const now = await kube.readAssignment({ bootstrap });
-          const stillInZone = now.partitions.filter(
-            (p) =>
-              zoneIds.includes(p.leader) &&
-              moves.some((m) => m.topic === p.topic && m.partition === p.partition),
-          );
-          if (stillInZone.length === 0 || attempt >= 20) break;
-          await sleep('2 seconds');
-        }
-      }
+      originalOrder = await evacuateLeaders(bootstrap, zoneIds);
       report.leaderEvacuationSeconds = Math.round((Date.now() - evacuationStart) / 100) / 10;
       done();
     }
@@ -209,18 +182,9 @@ export async function drillWorkflow({
       await kube.observeNodes({ namespace: cluster.namespace, cluster: cluster.name }),
       port,
     );
-    for (;;) {
-      const state = await kube.readAssignment({ bootstrap: everything });
-      const behind = state.partitions.filter((p) => p.isr.length < p.replicas.length).length;
-      if (behind === 0) break;
-      details(`fail back: ${behind} partitions catching up`);
-      await sleep('2 seconds');
-    }
+    await waitForReplicasInSync(everything, zoneIds, (text) => details(`fail back: ${text}`));
     report.recoverySeconds = Math.round((Date.now() - recoveryStart) / 100) / 10;
-    if (originalOrder.length > 0) {
-      await reorder(everything, originalOrder);
-    }
-    await waits.electPreferredLeaders({ bootstrap: everything });
+    await restoreLeaders(everything, originalOrder);
     done();
   }
   return failure ? finish('Failed', failure) : finish(aborted ? 'Aborted' : 'Succeeded');

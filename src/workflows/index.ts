@@ -8,3 +8,4 @@ export { repairWorkflow } from './repair.ts';
 export { rollPermitsWorkflow } from './roll-permits.ts';
 export { scaleDownWorkflow, scaleUpWorkflow } from './scale.ts';
 export { drillWorkflow } from './drill.ts';
+export { zoneFailoverWorkflow } from './zone-failover.ts';

@@ -47,6 +47,9 @@ import { repairWorkflow } from './repair.ts';
 import { rollWorkflow, type RollResult } from './roll.ts';
 import { scaleDownWorkflow, scaleUpWorkflow } from './scale.ts';
 import { drillWorkflow } from './drill.ts';
+import { zoneFailoverWorkflow, type ZoneFailoverResult } from './zone-failover.ts';
+import { assessZones, type ZoneOutage } from '../domain/zone-outage.ts';
+import type { Moves } from '../domain/reassignment.ts';
 import { searchAttributes } from './search-attributes.ts';
 
 /** A bound on operations per generation, so a plan that never converges cannot loop forever. */
@@ -54,18 +57,31 @@ const maxOperationsPerGeneration = 10;
 
 /** The operation as status names it. */
 const operationType = (
-  type: Operation['type'] | 'drill',
-): 'provision' | 'scale' | 'roll' | 'configure' | 'upgrade' | 'repair' | 'drill' =>
-  type === 'scale-up' || type === 'scale-down' ? 'scale' : type === 'metadata-version' ? 'upgrade' : type;
+  type: Operation['type'] | 'drill' | 'zone-failover',
+): 'provision' | 'scale' | 'roll' | 'configure' | 'upgrade' | 'repair' | 'drill' | 'failover' =>
+  type === 'scale-up' || type === 'scale-down'
+    ? 'scale'
+    : type === 'metadata-version'
+      ? 'upgrade'
+      : type === 'zone-failover'
+        ? 'failover'
+        : type;
 
 const kube = proxyActivities<Activities>(quickCall);
 const reads = proxyActivities<Activities>(bestEffortRead);
 
 type Outcome =
-  { kind: 'ready' } | { kind: 'superseded' } | { kind: 'failed'; reason: string; message: string };
+  | { kind: 'ready' }
+  | { kind: 'superseded' }
+  | { kind: 'failed'; reason: string; message: string }
+  | { kind: 'zone-unavailable'; message: string };
 /** What the children return, as far as the cluster workflow reads it. */
 type ChildResult =
-  Partial<RollResult & { from: string; to: string } & Pick<DrillReport, 'outcome' | 'message'>> | undefined;
+  | Partial<
+      RollResult & { from: string; to: string } & Pick<DrillReport, 'outcome' | 'message'> &
+        ZoneFailoverResult
+    >
+  | undefined;
 
 /** A drill asked for by hand; not something the planner plans. */
 interface DrillOperation {
@@ -73,6 +89,15 @@ interface DrillOperation {
   zone: string;
   holdMs: number;
 }
+
+/** Leadership out of an unavailable zone (and back when it returns); planned from zone health, not the spec. */
+interface ZoneFailoverOperation {
+  type: 'zone-failover';
+  zone: string;
+  originalOrder?: Moves;
+}
+
+type AnyOperation = Operation | DrillOperation | ZoneFailoverOperation;
 
 const clientPort = (spec: KafkaClusterSpec): number => spec.listeners[0]?.port ?? 9092;
 
@@ -92,8 +117,12 @@ async function observeSettings(
   }
 }
 
-function describeOperation(operation: Operation | DrillOperation): string {
+function describeOperation(operation: AnyOperation): string {
   switch (operation.type) {
+    case 'zone-failover':
+      return operation.originalOrder
+        ? `moving preferred leadership back into zone ${operation.zone}`
+        : `every pod of zone ${operation.zone} unready: moving leadership out of the zone until it returns`;
     case 'drill':
       return `failover drill of zone ${operation.zone}, holding ${Math.round(operation.holdMs / 1000)} s`;
     case 'roll':
@@ -118,7 +147,7 @@ function rootCause(err: unknown): string {
 
 /** The child workflow that carries out an operation. */
 function childFor(
-  operation: Operation | DrillOperation,
+  operation: AnyOperation,
   context: {
     observed: ObservedNode[];
     cluster: ClusterRef;
@@ -151,6 +180,16 @@ function childFor(
       };
     case 'metadata-version':
       return { workflow: metadataVersionWorkflow, input: { cluster, spec, to: operation.to } };
+    case 'zone-failover':
+      return {
+        workflow: zoneFailoverWorkflow,
+        input: {
+          cluster,
+          spec,
+          zone: operation.zone,
+          ...(operation.originalOrder ? { originalOrder: operation.originalOrder } : {}),
+        },
+      };
     case 'drill':
       return {
         workflow: drillWorkflow,
@@ -184,6 +223,7 @@ export interface ClusterWorkflowInput {
   lastPlannedGeneration?: number;
   lastSeenGeneration?: number;
   paused?: boolean;
+  zoneOutage?: ZoneOutage;
 }
 
 const condition_ = (
@@ -207,7 +247,10 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
     driftReported: undefined,
     drill: undefined,
     successor: undefined,
+    zoneOutage: input.zoneOutage,
   };
+  // A zone outage carried over continue-as-new is looked at again at once.
+  if (input.zoneOutage) state.driftReported = `zone ${input.zoneOutage.zone} unavailable`;
   // What the Paused condition says now; nothing to write until that changes.
   let pausedReported = state.paused;
   // Search attributes let the Temporal UI and CLI filter every workflow of a cluster.
@@ -319,16 +362,24 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
   );
 
   for (;;) {
-    await condition(
-      () =>
-        pausedReported !== state.paused ||
-        (!state.paused &&
-          (state.lastSeenGeneration > state.lastPlannedGeneration ||
-            state.forcedRoll !== undefined ||
-            state.driftReported !== undefined ||
-            state.successor !== undefined ||
-            (state.drill !== undefined && !state.drill.running))),
-    );
+    // An unavailable zone not failed over yet: wake at the failover deadline even without a signal.
+    const zoneDeadline =
+      state.zoneOutage && !state.zoneOutage.originalOrder && lastSpec
+        ? state.zoneOutage.unreadySince + parseDurationMs(lastSpec.zoneFailover.after) - Date.now()
+        : undefined;
+    const wake = () =>
+      pausedReported !== state.paused ||
+      (!state.paused &&
+        (state.lastSeenGeneration > state.lastPlannedGeneration ||
+          state.forcedRoll !== undefined ||
+          state.driftReported !== undefined ||
+          state.successor !== undefined ||
+          (state.drill !== undefined && !state.drill.running)));
+    const woken =
+      zoneDeadline === undefined
+        ? (await condition(wake), true)
+        : await condition(wake, Math.max(1_000, zoneDeadline));
+    if (!woken) state.driftReported = `zone ${state.zoneOutage?.zone} unavailable`;
     if (pausedReported !== state.paused) {
       pausedReported = state.paused;
       await kube.patchStatus({
@@ -414,6 +465,7 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
       nodePools: Object.entries(bases).map(([name, nodeIdBase]) => ({ name, nodeIdBase })),
     };
 
+    const desiredNames = new Set(desired.map((n) => n.podName));
     const pass = workflowInfo().historyLength;
     const drift = state.driftReported !== undefined && generation <= state.lastPlannedGeneration;
     state.driftReported = undefined;
@@ -425,13 +477,39 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
       const observedNodes = await kube.observeNodes({ namespace: input.namespace, cluster: input.name });
       const settings = await observeSettings(readyBrokerAddresses(observedNodes, clientPort(spec)));
       if (settings.metadataVersion) status.metadataVersion = settings.metadataVersion;
-      const next = planOperations(spec, desired, { nodes: observedNodes, ...settings })[0];
+      // A zone with every pod unready comes before the plan: nothing else runs while it is out.
+      const zone = assessZones({
+        nodes: observedNodes.filter((n) => desiredNames.has(n.podName)),
+        tracked: state.zoneOutage,
+        nowMs: Date.now(),
+        failoverAfterMs: parseDurationMs(spec.zoneFailover.after),
+      });
+      const zoneOperation: ZoneFailoverOperation | undefined =
+        zone.kind === 'failback' || (zone.kind === 'failover' && spec.zoneFailover.enabled)
+          ? {
+              type: 'zone-failover',
+              zone: zone.outage.zone,
+              ...(zone.outage.originalOrder ? { originalOrder: zone.outage.originalOrder } : {}),
+            }
+          : undefined;
+      state.zoneOutage =
+        zone.kind === 'available' || (!spec.zoneFailover.enabled && zone.kind !== 'failback')
+          ? undefined
+          : zone.outage;
+      if (zone.kind === 'waiting' && spec.zoneFailover.enabled) {
+        outcome = {
+          kind: 'zone-unavailable',
+          message: `every pod of zone ${zone.outage.zone} is unready (since ${new Date(zone.outage.unreadySince).toISOString()}); leadership moves out of it at ${new Date(zone.failoverAtMs).toISOString()} unless it returns, and no other operation starts meanwhile`,
+        };
+        break;
+      }
+      const next = zoneOperation ?? planOperations(spec, desired, { nodes: observedNodes, ...settings })[0];
       const forced = next === undefined && state.forcedRoll !== undefined && round === 0;
       // A drill runs only on a cluster with nothing else to do.
       const drill =
         next === undefined && !forced && state.drill !== undefined && round === 0 ? state.drill : undefined;
       if (next === undefined && !forced && !drill) break;
-      const operation: Operation | DrillOperation =
+      const operation: AnyOperation =
         next ??
         (drill
           ? { type: 'drill' as const, zone: drill.zone, holdMs: drill.holdMs }
@@ -479,6 +557,17 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
               generation,
             ),
             condition_('Ready', 'False', 'OperationRunning', `${operation.type} in progress`, generation),
+            ...(operation.type === 'zone-failover' && !operation.originalOrder
+              ? [
+                  condition_(
+                    'Degraded',
+                    'True',
+                    'ZoneUnavailable',
+                    `every pod of zone ${operation.zone} unready for longer than ${spec.zoneFailover.after}: leadership moves out of it until it returns`,
+                    generation,
+                  ),
+                ]
+              : []),
           ],
         },
       });
@@ -505,18 +594,30 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
         }
         // A newer generation stops a roll at its next safe point.
         let finished = false;
-        if (operation.type === 'roll') {
+        if (operation.type === 'roll' || operation.type === 'zone-failover') {
           void condition(() => finished || state.lastSeenGeneration > generation).then(() =>
             finished ? undefined : handle.signal(supersededSignal),
           );
         }
         const result = (await handle.result().finally(() => (finished = true))) as ChildResult;
+        if (operation.type === 'zone-failover') {
+          state.zoneOutage =
+            result?.superseded && state.zoneOutage
+              ? {
+                  ...state.zoneOutage,
+                  ...(result.originalOrder ? { originalOrder: result.originalOrder } : {}),
+                }
+              : undefined;
+        }
         if (result?.superseded) {
           status.lastOperation = {
-            type: 'roll',
+            type: operationType(operation.type),
             workflowId,
             result: 'Cancelled',
-            message: `stopped for generation ${state.lastSeenGeneration} after restarting ${result.restarted?.length ?? 0} node(s)`,
+            message:
+              operation.type === 'roll'
+                ? `stopped for generation ${state.lastSeenGeneration} after restarting ${result.restarted?.length ?? 0} node(s)`
+                : (result.message ?? `stopped for generation ${state.lastSeenGeneration}`),
             finishedAt: new Date().toISOString(),
           };
           outcome = { kind: 'superseded' };
@@ -576,7 +677,6 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
       continue;
     }
     const observedNodes = await kube.observeNodes({ namespace: input.namespace, cluster: input.name });
-    const desiredNames = new Set(desired.map((n) => n.podName));
     const brokers = observedNodes.filter((n) => n.roles.includes('broker') && desiredNames.has(n.podName));
     await kube.patchStatus({
       ...key,
@@ -585,17 +685,23 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
         ...status,
         brokersReady: `${brokers.filter((n) => n.ready).length}/${brokers.length}`,
         conditions:
-          outcome.kind === 'ready'
+          outcome.kind === 'zone-unavailable'
             ? [
-                condition_('Reconciling', 'False', 'Idle', 'no operation running', generation),
-                condition_('Ready', 'True', 'Ready', 'every node runs the current spec', generation),
-                condition_('Degraded', 'False', 'Ready', 'the last operation succeeded', generation),
+                condition_('Reconciling', 'False', 'ZoneUnavailable', outcome.message, generation),
+                condition_('Ready', 'False', 'ZoneUnavailable', outcome.message, generation),
+                condition_('Degraded', 'True', 'ZoneUnavailable', outcome.message, generation),
               ]
-            : [
-                condition_('Reconciling', 'False', outcome.reason, outcome.message, generation),
-                condition_('Ready', 'False', outcome.reason, outcome.message, generation),
-                condition_('Degraded', 'True', outcome.reason, outcome.message, generation),
-              ],
+            : outcome.kind === 'ready'
+              ? [
+                  condition_('Reconciling', 'False', 'Idle', 'no operation running', generation),
+                  condition_('Ready', 'True', 'Ready', 'every node runs the current spec', generation),
+                  condition_('Degraded', 'False', 'Ready', 'the last operation succeeded', generation),
+                ]
+              : [
+                  condition_('Reconciling', 'False', outcome.reason, outcome.message, generation),
+                  condition_('Ready', 'False', outcome.reason, outcome.message, generation),
+                  condition_('Degraded', 'True', outcome.reason, outcome.message, generation),
+                ],
       },
     });
     state.lastPlannedGeneration = generation;
@@ -607,6 +713,7 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
         lastPlannedGeneration: state.lastPlannedGeneration,
         lastSeenGeneration: state.lastSeenGeneration,
         paused: state.paused,
+        ...(state.zoneOutage ? { zoneOutage: state.zoneOutage } : {}),
       });
     }
   }

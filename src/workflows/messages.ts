@@ -2,6 +2,7 @@
 // watcher, the CLI and the workflows themselves.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { KafkaClusterStatus } from '../crd/kafka-cluster.ts';
+import type { ZoneOutage } from '../domain/zone-outage.ts';
 
 type DrillReport = NonNullable<KafkaClusterStatus['lastDrill']>;
 
@@ -27,6 +28,8 @@ export interface ClusterWorkflowState {
   drill: { zone: string; holdMs: number; running: boolean } | undefined;
   /** A signal for another incarnation of the name (deleted and created again), to check. */
   successor: SpecChange | undefined;
+  /** A zone whose pods are all unready: since when, and the replica orders to restore once leadership moved out. */
+  zoneOutage: ZoneOutage | undefined;
   /** The report of the last drill that ended (also in status.lastDrill). */
   lastDrill?: DrillReport;
 }

@@ -74,13 +74,19 @@ export async function clusterEvents(
   events: EventsV1Api,
   namespace: string,
   name: string,
-): Promise<{ reason: string; note: string; type: string; pod: string | undefined }[]> {
+): Promise<{ reason: string; note: string; type: string; pod: string | undefined; time: Date }[]> {
   const list = await events.listNamespacedEvent({
     namespace,
     fieldSelector: `regarding.kind=${kind},regarding.name=${name}`,
   });
   return list.items
     .filter((e) => e.reportingController === 'keelson.dev/operator')
-    .sort((a, b) => String(a.eventTime).localeCompare(String(b.eventTime)))
-    .map((e) => ({ reason: e.reason ?? '', note: e.note ?? '', type: e.type ?? '', pod: e.related?.name }));
+    .map((e) => ({
+      reason: e.reason ?? '',
+      note: e.note ?? '',
+      type: e.type ?? '',
+      pod: e.related?.name,
+      time: new Date(e.eventTime as unknown as string),
+    }))
+    .sort((a, b) => a.time.getTime() - b.time.getTime());
 }

@@ -97,6 +97,11 @@ describe('the shipped operator RBAC', () => {
     });
 
     await opCustom.listClusterCustomObject({ group, version, plural });
+    // The watcher lists owned pods and claims across namespaces (read only).
+    await opCore.listPodForAllNamespaces({ labelSelector: 'app.kubernetes.io/managed-by=keelson' });
+    await opCore.listPersistentVolumeClaimForAllNamespaces({
+      labelSelector: 'app.kubernetes.io/managed-by=keelson',
+    });
     await opCustom.patchNamespacedCustomObjectStatus({
       group,
       version,
@@ -186,6 +191,7 @@ describe('the shipped operator RBAC', () => {
       forbidden,
     );
     await assert.rejects(opCore.deleteNode({ name: 'node-zone-a' }), forbidden);
+    await assert.rejects(opCore.deleteCollectionNamespacedPod({ namespace: other }), forbidden);
     await assert.rejects(
       asOperator.makeApiClient(RbacAuthorizationV1Api).createClusterRoleBinding({
         body: {

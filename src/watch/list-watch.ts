@@ -1,0 +1,167 @@
+// Our own list/watch loop for one kind of object (DESIGN §4: the client's
+// informer stops for good on the first non-410 error and asks for no
+// bookmarks). Paged list, then watch from the list's resourceVersion with
+// bookmarks; 410 Gone relists; a watch the server ends (timeoutSeconds) is
+// resumed from the last resourceVersion at once; an error backs off
+// exponentially; a connection that goes silent is dropped by the client's
+// inactivity timer (30 s) and resumed; everything is relisted every few
+// minutes, so a missed event is delivered within that bound.
+import { Watch, type KubeConfig } from '@kubernetes/client-node';
+
+/** The parts of an object the handlers read, as the API server sends it. */
+export interface RawObject {
+  metadata?: {
+    uid?: string;
+    namespace?: string;
+    name?: string;
+    generation?: number;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  status?: { conditions?: { type?: string; status?: string }[] };
+}
+
+export interface ObjectList {
+  items: RawObject[];
+  metadata?: { continue?: string; resourceVersion?: string };
+}
+
+/** What to list and watch: a collection in one namespace, or in all for ''. */
+export interface WatchedCollection {
+  path(namespace: string): string;
+  list(namespace: string, continueToken: string | undefined, limit: number): Promise<ObjectList>;
+  labelSelector?: string;
+}
+
+export type WatchEventKind = 'list' | 'relist' | 'reconnect' | 'gone' | 'error';
+
+export interface ListWatchHandlers {
+  /** Every object of a list, and every ADDED or MODIFIED event. */
+  changed(object: RawObject): Promise<void>;
+  deleted(object: RawObject): Promise<void>;
+  /** Counters for /metrics and logs. */
+  event?(kind: WatchEventKind, detail?: string): void;
+}
+
+export interface WatchOptions {
+  /** Namespaces to watch; all when empty. */
+  namespaces: string[];
+  /** Server-side end of each watch request. @default 25 */
+  watchSeconds?: number;
+  /** Full relist period. @default 300000 */
+  resyncMs?: number;
+}
+
+export const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
+
+/** Watches one namespace (or all, for ''), until `signal` aborts. */
+async function watchScope(
+  kube: KubeConfig,
+  collection: WatchedCollection,
+  namespace: string,
+  handlers: ListWatchHandlers,
+  options: WatchOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  const watcher = new Watch(kube);
+  const path = collection.path(namespace);
+  const resyncMs = options.resyncMs ?? 300_000;
+  let failures = 0;
+
+  const list = async (): Promise<string> => {
+    let token: string | undefined;
+    let resourceVersion = '';
+    do {
+      const page = await collection.list(namespace, token, 500);
+      for (const item of page.items) await handlers.changed(item);
+      token = page.metadata?.continue || undefined;
+      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+    } while (token);
+    return resourceVersion;
+  };
+
+  while (!signal.aborted) {
+    let resourceVersion: string;
+    try {
+      resourceVersion = await list();
+      handlers.event?.('list');
+      failures = 0;
+    } catch (err) {
+      handlers.event?.('error', `list ${path}: ${String(err)}`);
+      await sleep(Math.min(30_000, 500 * 2 ** failures++), signal);
+      continue;
+    }
+    const relistAt = Date.now() + resyncMs;
+    // Watch from resourceVersion until a relist is due or needed.
+    for (let relist = false; !relist && !signal.aborted && Date.now() < relistAt;) {
+      const outcome = await new Promise<'ended' | 'gone' | 'error'>((resolve) => {
+        let settled = false;
+        const finish = (value: 'ended' | 'gone' | 'error') => {
+          if (settled) return;
+          settled = true;
+          resolve(value);
+        };
+        let queue = Promise.resolve();
+        void watcher
+          .watch(
+            path,
+            {
+              resourceVersion,
+              allowWatchBookmarks: true,
+              timeoutSeconds: options.watchSeconds ?? 25,
+              ...(collection.labelSelector ? { labelSelector: collection.labelSelector } : {}),
+            },
+            (type, object: RawObject & { code?: number }) => {
+              if (type === 'ERROR') {
+                if (object.code === 410) finish('gone');
+                else finish('error');
+                return;
+              }
+              const rv = object.metadata?.resourceVersion;
+              if (type === 'BOOKMARK') {
+                if (rv) resourceVersion = rv;
+                return;
+              }
+              // Handled in order; the resourceVersion moves on only once handled.
+              queue = queue.then(async () => {
+                await (type === 'DELETED' ? handlers.deleted(object) : handlers.changed(object));
+                if (rv) resourceVersion = rv;
+              });
+            },
+            (err: unknown) => {
+              void queue.then(() => finish(err ? 'error' : 'ended'));
+            },
+          )
+          .then((controller) => signal.addEventListener('abort', () => controller.abort(), { once: true }))
+          .catch(() => finish('error'));
+      });
+      if (outcome === 'gone') {
+        handlers.event?.('gone');
+        relist = true;
+      } else if (outcome === 'error') {
+        handlers.event?.('reconnect', `${path} after an error`);
+        await sleep(Math.min(30_000, 500 * 2 ** failures++), signal);
+      } else {
+        failures = 0;
+      }
+    }
+    if (!signal.aborted) handlers.event?.('relist');
+  }
+}
+
+/** Lists and watches `collection` in every configured namespace until `signal` aborts. */
+export async function listWatch(
+  kube: KubeConfig,
+  collection: WatchedCollection,
+  handlers: ListWatchHandlers,
+  options: WatchOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  const scopes = options.namespaces.length > 0 ? options.namespaces : [''];
+  await Promise.all(scopes.map((ns) => watchScope(kube, collection, ns, handlers, options, signal)));
+}
