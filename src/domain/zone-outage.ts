@@ -51,9 +51,12 @@ export function assessZones(input: {
     return input.tracked?.originalOrder ? { kind: 'failback', outage: input.tracked } : { kind: 'available' };
   }
   // Another zone while leadership is still out of the tracked one: put it back first.
-  if (input.tracked?.originalOrder && input.tracked.zone !== zone) return { kind: 'failback', outage: input.tracked };
+  if (input.tracked?.originalOrder && input.tracked.zone !== zone)
+    return { kind: 'failback', outage: input.tracked };
   const outage: ZoneOutage =
     input.tracked?.zone === zone ? input.tracked : { zone, unreadySince: input.nowMs };
   const failoverAtMs = outage.unreadySince + input.failoverAfterMs;
-  return input.nowMs >= failoverAtMs ? { kind: 'failover', outage } : { kind: 'waiting', outage, failoverAtMs };
+  return input.nowMs >= failoverAtMs
+    ? { kind: 'failover', outage }
+    : { kind: 'waiting', outage, failoverAtMs };
 }
