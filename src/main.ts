@@ -5,8 +5,8 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { crdFile, renderCrd } from './cli/crd.ts';
 import { runClusterCommand } from './cli/cluster-commands.ts';
-import { runWatcher } from './cli/watch.ts';
-import { runWorker } from './cli/worker.ts';
+import { runProcess } from './cli/operator.ts';
+import { splitAddress } from './operator/health-server.ts';
 import { defaultMaxConcurrentRolls } from './activities/index.ts';
 
 const usage = `usage: keelson <command>
@@ -21,9 +21,24 @@ commands:
                     --kubeconfig FILE         (env KUBECONFIG; in a pod, the in-cluster config)
                     --max-concurrent-rolls N  clusters of this task queue that may roll at once
                                               (env KEELSON_MAX_CONCURRENT_ROLLS, default 1)
+                    --temporal-tls-cert FILE, --temporal-tls-key FILE   client certificate for mTLS
+                    --temporal-tls-ca FILE    CA of the Temporal frontend (TLS on when any is given)
+                    --temporal-tls-server-name NAME                   (env KEELSON_TEMPORAL_TLS_*)
+                    --health-address HOST:PORT  /healthz, /readyz, /metrics (env
+                                              KEELSON_HEALTH_ADDRESS, default :8080; off to disable)
   operator        run the watcher and the worker in one process (the usual way)
   watch           run only the watcher: signal each KafkaCluster's workflow when it changes
-                    (both take the worker's flags, and --namespace NS, repeatable; default all)
+                    (both take the worker's flags, and:)
+                    --namespace NS            watch only NS, repeatable (env KEELSON_NAMESPACES=a,b;
+                                              default all namespaces)
+                    --no-leader-elect         watch without the Lease (env KEELSON_LEADER_ELECT=false)
+                    --lease-namespace NS      (env KEELSON_LEASE_NAMESPACE or POD_NAMESPACE,
+                                              default keelson-system)
+                    --lease-name NAME         (env KEELSON_LEASE_NAME, default keelson-operator)
+                    --lease-duration SECONDS  a dead leader's watch moves on after this long
+                                              (env KEELSON_LEASE_DURATION, default 15)
+                  SIGTERM or SIGINT stops cleanly: the Lease is given up, running activities
+                  get 10 s to finish (else they retry on another worker)
   status NS/NAME  show what the cluster's workflow is doing
   pause NS/NAME   start no new operation until resumed (a running one finishes)
   resume NS/NAME  start operations again
@@ -55,44 +70,82 @@ switch (command) {
   case 'operator':
   case 'watch':
   case 'worker': {
+    const env = process.env;
     const { values } = parseArgs({
       args: rest,
+      allowNegative: true,
       options: {
         ...temporalFlags,
-        'task-queue': { type: 'string', default: process.env.KEELSON_TASK_QUEUE ?? 'keelson' },
-        kubeconfig: { type: 'string', default: process.env.KUBECONFIG },
+        'temporal-tls-cert': { type: 'string', default: env.KEELSON_TEMPORAL_TLS_CERT },
+        'temporal-tls-key': { type: 'string', default: env.KEELSON_TEMPORAL_TLS_KEY },
+        'temporal-tls-ca': { type: 'string', default: env.KEELSON_TEMPORAL_TLS_CA },
+        'temporal-tls-server-name': { type: 'string', default: env.KEELSON_TEMPORAL_TLS_SERVER_NAME },
+        'task-queue': { type: 'string', default: env.KEELSON_TASK_QUEUE ?? 'keelson' },
+        kubeconfig: { type: 'string', default: env.KUBECONFIG },
         namespace: {
           type: 'string',
           multiple: true,
-          default: (process.env.KEELSON_NAMESPACES ?? '').split(',').filter(Boolean),
+          default: (env.KEELSON_NAMESPACES ?? '').split(',').filter(Boolean),
         },
         'max-concurrent-rolls': {
           type: 'string',
-          default: process.env.KEELSON_MAX_CONCURRENT_ROLLS ?? String(defaultMaxConcurrentRolls),
+          default: env.KEELSON_MAX_CONCURRENT_ROLLS ?? String(defaultMaxConcurrentRolls),
         },
+        'health-address': { type: 'string', default: env.KEELSON_HEALTH_ADDRESS ?? ':8080' },
+        'leader-elect': { type: 'boolean', default: env.KEELSON_LEADER_ELECT !== 'false' },
+        'lease-namespace': {
+          type: 'string',
+          default: env.KEELSON_LEASE_NAMESPACE ?? env.POD_NAMESPACE ?? 'keelson-system',
+        },
+        'lease-name': { type: 'string', default: env.KEELSON_LEASE_NAME ?? 'keelson-operator' },
+        'lease-duration': { type: 'string', default: env.KEELSON_LEASE_DURATION ?? '15' },
       },
     });
-    const maxConcurrentRolls = Number(values['max-concurrent-rolls']);
-    if (!Number.isInteger(maxConcurrentRolls) || maxConcurrentRolls < 1) {
-      console.error(
-        `keelson worker: --max-concurrent-rolls must be a whole number of at least 1, not "${values['max-concurrent-rolls']}"`,
-      );
+    const wholeNumber = (flag: 'max-concurrent-rolls' | 'lease-duration', min: number): number => {
+      const value = Number(values[flag]);
+      if (!Number.isInteger(value) || value < min) {
+        console.error(
+          `keelson ${command}: --${flag} must be a whole number of at least ${min}, not "${values[flag]}"`,
+        );
+        process.exit(2);
+      }
+      return value;
+    };
+    const maxConcurrentRolls = wholeNumber('max-concurrent-rolls', 1);
+    const leaseSeconds = wholeNumber('lease-duration', 3);
+    const tls = {
+      cert: values['temporal-tls-cert'],
+      key: values['temporal-tls-key'],
+      ca: values['temporal-tls-ca'],
+      serverName: values['temporal-tls-server-name'],
+    };
+    if (Boolean(tls.cert) !== Boolean(tls.key)) {
+      console.error(`keelson ${command}: --temporal-tls-cert and --temporal-tls-key go together`);
       process.exit(2);
     }
-    let stop: () => void = () => undefined;
-    const stopped = new Promise<void>((resolve) => (stop = resolve));
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-    const common = {
+    const healthAddress = values['health-address'] === 'off' ? undefined : values['health-address'];
+    try {
+      if (healthAddress) splitAddress(healthAddress);
+    } catch (err) {
+      console.error(`keelson ${command}: --health-address: ${(err as Error).message}`);
+      process.exit(2);
+    }
+    await runProcess({
+      mode: command,
       temporalAddress: values['temporal-address'],
       temporalNamespace: values['temporal-namespace'],
+      ...(Object.values(tls).some(Boolean) ? { temporalTls: tls } : {}),
       taskQueue: values['task-queue'],
       kubeconfig: values.kubeconfig,
-    };
-    await Promise.all([
-      command === 'watch' ? undefined : runWorker({ ...common, maxConcurrentRolls }, stopped),
-      command === 'worker' ? undefined : runWatcher({ ...common, namespaces: values.namespace }, stopped),
-    ]);
+      namespaces: values.namespace,
+      maxConcurrentRolls,
+      healthAddress,
+      // A lone `keelson worker` does not watch, so it needs no Lease.
+      leaderElection:
+        values['leader-elect'] && command !== 'worker'
+          ? { namespace: values['lease-namespace'], name: values['lease-name'], leaseSeconds }
+          : undefined,
+    });
     break;
   }
   case 'status':

@@ -1,52 +1,102 @@
-// `keelson watch`: the watcher on its own (signals workflows for every
-// KafkaCluster change, and for owned pods and claims deleted or pods turning
-// unready), and the half `keelson operator` runs next to the worker. Logs
-// are pino JSON lines on stderr.
-import { KubeConfig } from '@kubernetes/client-node';
-import { Client, Connection } from '@temporalio/client';
-import { pino } from 'pino';
+// `keelson watch`: the watcher (signals each KafkaCluster's workflow for every
+// new generation, and for owned pods and claims deleted or pods turning
+// unready), and the half `keelson operator` runs next to the worker. Under
+// leader election only the Lease holder watches. Logs are pino JSON lines.
+import type { KubeConfig } from '@kubernetes/client-node';
+import { Client, type Connection } from '@temporalio/client';
+import type { Logger } from 'pino';
+import { LeaderElector } from '../operator/leader-election.ts';
+import { leader, signalsSent, watchEvents } from '../operator/metrics.ts';
 import { clusterWatchHandlers } from '../watch/handlers.ts';
 import { watchKafkaClusters } from '../watch/kafka-cluster-watch.ts';
+import type { WatchEventKind } from '../watch/list-watch.ts';
 import { driftSender, watchOwnedObjects } from '../watch/owned-objects.ts';
 
-export interface WatchCommandOptions {
-  temporalAddress: string;
+export interface WatchOptions {
   temporalNamespace: string;
   taskQueue: string;
-  kubeconfig: string | undefined;
   /** Namespaces to watch; all when empty. */
   namespaces: string[];
+  /** Lease to hold while watching; no election when undefined. */
+  leaderElection?: { namespace: string; name: string; identity: string; leaseSeconds: number };
 }
 
-export async function runWatcher(options: WatchCommandOptions, stop: Promise<void>): Promise<void> {
-  const log = pino({ name: 'keelson-watch' }, pino.destination(2));
-  const kube = new KubeConfig();
-  if (options.kubeconfig) kube.loadFromFile(options.kubeconfig);
-  else kube.loadFromDefault();
-  const connection = await Connection.connect({ address: options.temporalAddress });
-  const controller = new AbortController();
-  void stop.then(() => controller.abort());
-  try {
-    const client = new Client({ connection, namespace: options.temporalNamespace });
-    const { handlers } = clusterWatchHandlers(client, kube, options.taskQueue, log);
+/** What /readyz and the logs need to know about the watcher. */
+export interface WatcherStatus {
+  leading: boolean;
+  /** The KafkaClusters were listed since leadership was taken. */
+  listed: boolean;
+}
+
+export async function runWatcher(
+  kube: KubeConfig,
+  connection: Connection,
+  options: WatchOptions,
+  status: WatcherStatus,
+  log: Logger,
+  stop: AbortSignal,
+): Promise<void> {
+  const client = new Client({ connection, namespace: options.temporalNamespace });
+  const { handlers, signaller } = clusterWatchHandlers(client, kube, options.taskQueue, log);
+  const event = (kind: WatchEventKind, detail?: string) => {
+    watchEvents.inc({ kind });
+    if (kind === 'list') status.listed = true;
+    handlers.event?.(kind, detail);
+  };
+  const send = driftSender(client);
+  const watchAll = async (signal: AbortSignal) => {
     log.info(
       { namespaces: options.namespaces.length ? options.namespaces : 'all', taskQueue: options.taskQueue },
-      'keelson watch: watching KafkaClusters',
+      'watching KafkaClusters and the pods and claims they own',
     );
-    const send = driftSender(client);
     await Promise.all([
-      watchKafkaClusters(kube, handlers, { namespaces: options.namespaces }, controller.signal),
+      watchKafkaClusters(
+        kube,
+        {
+          changed: async (cluster) => {
+            const before = signaller.signalsSent;
+            await handlers.changed(cluster);
+            signalsSent.inc({ signal: 'spec' }, signaller.signalsSent - before);
+          },
+          deleted: handlers.deleted,
+          event,
+        },
+        { namespaces: options.namespaces },
+        signal,
+      ),
       watchOwnedObjects(
         kube,
         async (object, reason) => {
           await send(object, reason);
+          signalsSent.inc({ signal: 'drift' });
           log.info({ cluster: object.cluster, namespace: object.namespace, reason }, 'drift signalled');
         },
-        { namespaces: options.namespaces, event: handlers.event },
-        controller.signal,
+        { namespaces: options.namespaces, event },
+        signal,
       ),
     ]);
-  } finally {
-    await connection.close();
+  };
+  const election = options.leaderElection;
+  if (!election) {
+    status.leading = true;
+    await watchAll(stop);
+    return;
   }
+  const elector = new LeaderElector(kube, {
+    ...election,
+    onChange: (leading) => {
+      status.leading = leading;
+      status.listed = false;
+      leader.set(leading ? 1 : 0);
+      log.info(
+        { identity: election.identity, lease: `${election.namespace}/${election.name}` },
+        leading ? 'leading: watching' : 'not leading',
+      );
+    },
+  });
+  log.info(
+    { identity: election.identity, lease: `${election.namespace}/${election.name}` },
+    'waiting for the leader Lease',
+  );
+  await elector.run(stop, watchAll);
 }

@@ -336,6 +336,7 @@ export const KafkaClusterStatus = z.object({
       workflowId: z.string(),
       result: z.enum(['Succeeded', 'Failed', 'Cancelled']),
       message: z.string().optional(),
+      startedAt: z.string().optional(),
       finishedAt: z.string(),
     })
     .optional(),

@@ -144,6 +144,7 @@ async function watchScope(
         handlers.event?.('gone');
         relist = true;
       } else if (outcome === 'error') {
+        if (signal.aborted) break;
         handlers.event?.('reconnect', `${path} after an error`);
         await sleep(Math.min(30_000, 500 * 2 ** failures++), signal);
       } else {

@@ -537,6 +537,7 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
         forced,
       });
       state.operation = { type: operation.type, step: 'running', workflowId };
+      const operationStartedAt = new Date().toISOString();
       // Written before the child starts: the child adds its progress to it.
       await kube.patchStatus({
         ...key,
@@ -546,7 +547,7 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
             type: operationType(operation.type),
             workflowId,
             step: operation.type,
-            startedAt: new Date().toISOString(),
+            startedAt: operationStartedAt,
           },
           conditions: [
             condition_(
@@ -613,6 +614,7 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
           status.lastOperation = {
             type: operationType(operation.type),
             workflowId,
+            startedAt: operationStartedAt,
             result: 'Cancelled',
             message:
               operation.type === 'roll'
@@ -629,6 +631,7 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
         status.lastOperation = {
           type: operationType(operation.type),
           workflowId,
+          startedAt: operationStartedAt,
           result:
             drillOutcome === undefined || drillOutcome === 'Succeeded'
               ? 'Succeeded'
@@ -643,6 +646,7 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
         status.lastOperation = {
           type: operationType(operation.type),
           workflowId,
+          startedAt: operationStartedAt,
           result: 'Failed',
           message,
           finishedAt: new Date().toISOString(),

@@ -19,6 +19,7 @@ export function workerProcess(taskQueue: string): { start: () => Promise<void>; 
           `--task-queue=${taskQueue}`,
           `--kubeconfig=${env.kubeconfig}`,
           `--temporal-address=${env.temporal.address}`,
+          '--health-address=127.0.0.1:0',
         ],
         { stdio: ['ignore', 'ignore', 'pipe'] },
       );

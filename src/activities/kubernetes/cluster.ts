@@ -1,5 +1,6 @@
 // Reading a KafkaCluster and writing its status: the one place status is
 // written (a merge patch on the status subresource), at step boundaries.
+import { countOperation } from '../../operator/metrics.ts';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { group, plural, version, type KafkaClusterStatus } from '../../crd/kafka-cluster.ts';
 import { mergeConditions, type Condition } from '../../domain/conditions.ts';
@@ -84,6 +85,7 @@ export function clusterActivities(kube: KubeConfig) {
           setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
         ),
       );
+      if (key.status.lastOperation) countOperation(key.status.lastOperation);
     },
   };
 }

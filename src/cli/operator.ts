@@ -1,0 +1,127 @@
+// The long-running process: `keelson operator` (watcher + worker, the usual
+// way), `keelson watch` (watcher only) or `keelson worker` (worker only, to
+// scale workers out). Serves /healthz, /readyz and /metrics, and on SIGTERM
+// or SIGINT stops cleanly: the watcher stops and gives up its Lease, the
+// worker finishes or hands back what it runs, connections close.
+import { KubeConfig } from '@kubernetes/client-node';
+import { Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { pino } from 'pino';
+import { boundAddress, startHealthServer } from '../operator/health-server.ts';
+import { runWatcher, type WatcherStatus } from './watch.ts';
+import { runWorker } from './worker.ts';
+
+export type ProcessMode = 'operator' | 'watch' | 'worker';
+
+export interface ProcessOptions {
+  mode: ProcessMode;
+  temporalAddress: string;
+  temporalNamespace: string;
+  /** TLS to the Temporal frontend: client certificate and key, and the CA to trust (files). */
+  temporalTls?: { cert?: string; key?: string; ca?: string; serverName?: string };
+  taskQueue: string;
+  kubeconfig: string | undefined;
+  namespaces: string[];
+  maxConcurrentRolls: number;
+  /** host:port for /healthz, /readyz and /metrics; none when undefined. */
+  healthAddress: string | undefined;
+  /** Lease for the watcher; none when undefined (a single watcher). */
+  leaderElection: { namespace: string; name: string; leaseSeconds: number } | undefined;
+}
+
+/** A stop that takes longer than this ends the process anyway. */
+const shutdownDeadlineMs = 30_000;
+
+function temporalTls(options: ProcessOptions['temporalTls']) {
+  if (!options) return undefined;
+  const read = (file: string | undefined) => (file ? readFileSync(file) : undefined);
+  const cert = read(options.cert);
+  const key = read(options.key);
+  const ca = read(options.ca);
+  return {
+    ...(options.serverName ? { serverNameOverride: options.serverName } : {}),
+    ...(ca ? { serverRootCACertificate: ca } : {}),
+    ...(cert && key ? { clientCertPair: { crt: cert, key } } : {}),
+  };
+}
+
+export async function runProcess(options: ProcessOptions): Promise<void> {
+  const log = pino({ name: `keelson-${options.mode}` }, pino.destination(2));
+  const kube = new KubeConfig();
+  if (options.kubeconfig) kube.loadFromFile(options.kubeconfig);
+  else kube.loadFromDefault();
+  const stop = new AbortController();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      log.info({ signal }, 'stopping');
+      stop.abort();
+      setTimeout(() => {
+        log.error('did not stop in time; exiting');
+        process.exit(1);
+      }, shutdownDeadlineMs).unref();
+    });
+  }
+
+  const runsWorker = options.mode !== 'watch';
+  const runsWatcher = options.mode !== 'worker';
+  const workerStatus = { polling: false };
+  const watcherStatus: WatcherStatus = { leading: false, listed: false };
+  let failure: string | undefined;
+  const health = options.healthAddress
+    ? await startHealthServer(options.healthAddress, {
+        liveness: () => (failure ? [failure] : []),
+        readiness: () => [
+          ...(failure ? [failure] : []),
+          ...(runsWorker && !workerStatus.polling ? ['the worker is not polling yet'] : []),
+          ...(runsWatcher && watcherStatus.leading && !watcherStatus.listed
+            ? ['the watcher has not listed the KafkaClusters yet']
+            : []),
+        ],
+      })
+    : undefined;
+  if (health) log.info({ address: boundAddress(health) }, 'serving /healthz, /readyz and /metrics');
+
+  const tls = temporalTls(options.temporalTls);
+  const workerConnection = runsWorker
+    ? await NativeConnection.connect({ address: options.temporalAddress, ...(tls ? { tls } : {}) })
+    : undefined;
+  const clientConnection = runsWatcher
+    ? await Connection.connect({ address: options.temporalAddress, ...(tls ? { tls } : {}) })
+    : undefined;
+  const identity = `${process.env.POD_NAME ?? hostname()}-${process.pid}`;
+  const failed = (part: string) => (err: unknown) => {
+    failure = `${part} failed: ${err instanceof Error ? err.message : String(err)}`;
+    log.error({ err }, failure);
+    stop.abort();
+  };
+  try {
+    await Promise.all([
+      workerConnection &&
+        runWorker(kube, workerConnection, options, workerStatus, log, stop.signal).catch(
+          failed('the worker'),
+        ),
+      clientConnection &&
+        runWatcher(
+          kube,
+          clientConnection,
+          {
+            temporalNamespace: options.temporalNamespace,
+            taskQueue: options.taskQueue,
+            namespaces: options.namespaces,
+            ...(options.leaderElection ? { leaderElection: { ...options.leaderElection, identity } } : {}),
+          },
+          watcherStatus,
+          log,
+          stop.signal,
+        ).catch(failed('the watcher')),
+    ]);
+  } finally {
+    await workerConnection?.close();
+    await clientConnection?.close();
+    await new Promise((resolve) => (health ? health.close(resolve) : resolve(undefined)));
+    log.info('stopped');
+  }
+  if (failure) process.exitCode = 1;
+}

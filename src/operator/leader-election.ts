@@ -1,0 +1,162 @@
+// Leader election on a coordination.k8s.io Lease, the way client-go does it:
+// a candidate takes the Lease when it is free or when its holder has not
+// renewed it for a lease duration, as measured on the candidate's own clock
+// from when it last saw the record change (so clocks need not agree); the
+// leader renews it every retry period and steps down when it could not renew
+// within the renew deadline. Updates carry the resourceVersion they read, so
+// two candidates can never both win. A leader that stops gracefully gives
+// the Lease up at once. Only the watcher runs under the Lease: a second
+// watcher signalling too would be harmless (signals are idempotent), but
+// would double the API traffic.
+import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+
+export interface LeaderElectionOptions {
+  namespace: string;
+  name: string;
+  identity: string;
+  /** How long a Lease holds without renewal. @default 15 */
+  leaseSeconds?: number;
+  /** A leader that could not renew for this long steps down. @default 10 */
+  renewDeadlineSeconds?: number;
+  /** Between attempts to acquire or renew. @default 2 */
+  retrySeconds?: number;
+  onChange?: (leading: boolean, holder: string | undefined) => void;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
+
+// MicroTime: the API server wants six fractional digits; the client would send three.
+const microTime = (date: Date) => date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') as unknown as Date;
+
+export class LeaderElector {
+  readonly #api: CoordinationV1Api;
+  readonly #options: Required<Omit<LeaderElectionOptions, 'onChange'>> &
+    Pick<LeaderElectionOptions, 'onChange'>;
+  /** The record as last seen, and when (local clock) it last changed. */
+  #observed: { holder: string | undefined; renewTime: string | undefined; at: number } | undefined;
+
+  constructor(kube: KubeConfig, options: LeaderElectionOptions) {
+    this.#api = kube.makeApiClient(CoordinationV1Api);
+    this.#options = { leaseSeconds: 15, renewDeadlineSeconds: 10, retrySeconds: 2, ...options };
+  }
+
+  /**
+   * Runs until `signal` aborts: waits to acquire the Lease, then runs `lead`
+   * with a signal that aborts when leadership is lost (or on shutdown), and
+   * starts over if it was lost.
+   */
+  async run(signal: AbortSignal, lead: (lost: AbortSignal) => Promise<void>): Promise<void> {
+    const { retrySeconds, renewDeadlineSeconds } = this.#options;
+    while (!signal.aborted) {
+      if (!(await this.#tryAcquireOrRenew())) {
+        await sleep(retrySeconds * 1000, signal);
+        continue;
+      }
+      this.#options.onChange?.(true, this.#options.identity);
+      const lost = new AbortController();
+      const stopLeading = () => lost.abort();
+      signal.addEventListener('abort', stopLeading, { once: true });
+      const leading = lead(lost.signal).catch(() => undefined);
+      let lastRenew = Date.now();
+      while (!lost.signal.aborted) {
+        await sleep(retrySeconds * 1000, lost.signal);
+        if (lost.signal.aborted) break;
+        if (await this.#tryAcquireOrRenew()) lastRenew = Date.now();
+        else if (Date.now() - lastRenew > renewDeadlineSeconds * 1000) lost.abort();
+      }
+      signal.removeEventListener('abort', stopLeading);
+      await leading;
+      this.#options.onChange?.(false, undefined);
+      if (signal.aborted) await this.#release();
+    }
+  }
+
+  async #tryAcquireOrRenew(): Promise<boolean> {
+    const { namespace, name, identity, leaseSeconds } = this.#options;
+    const now = new Date();
+    let lease: V1Lease | undefined;
+    try {
+      lease = await this.#api.readNamespacedLease({ name, namespace });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 404) return false;
+    }
+    const spec = {
+      holderIdentity: identity,
+      leaseDurationSeconds: leaseSeconds,
+      renewTime: microTime(now),
+    };
+    try {
+      if (lease === undefined) {
+        await this.#api.createNamespacedLease({
+          namespace,
+          body: {
+            metadata: { name, namespace },
+            spec: { ...spec, acquireTime: spec.renewTime, leaseTransitions: 0 },
+          },
+        });
+        return true;
+      }
+      const holder = lease.spec?.holderIdentity ?? undefined;
+      const renewTime = lease.spec?.renewTime ? String(lease.spec.renewTime) : undefined;
+      const previous = this.#observed;
+      const observed =
+        previous && previous.holder === holder && previous.renewTime === renewTime
+          ? previous
+          : { holder, renewTime, at: Date.now() };
+      this.#observed = observed;
+      const duration = (lease.spec?.leaseDurationSeconds ?? leaseSeconds) * 1000;
+      const held = holder !== undefined && holder !== '' && holder !== identity;
+      if (held && observed.at + duration > Date.now()) return false;
+      await this.#api.replaceNamespacedLease({
+        name,
+        namespace,
+        body: {
+          ...lease,
+          spec: {
+            ...lease.spec,
+            ...(lease.spec?.acquireTime ? { acquireTime: microTime(new Date(lease.spec.acquireTime)) } : {}),
+            ...spec,
+            ...(holder === identity
+              ? {}
+              : {
+                  acquireTime: spec.renewTime,
+                  leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + 1,
+                }),
+          },
+        },
+      });
+      return true;
+    } catch {
+      return false; // a conflict (someone else won) or the API server is away: try again later
+    }
+  }
+
+  /** Gives the Lease up so that another candidate takes over at once. */
+  async #release(): Promise<void> {
+    const { namespace, name, identity } = this.#options;
+    try {
+      const lease = await this.#api.readNamespacedLease({ name, namespace });
+      if (lease.spec?.holderIdentity !== identity) return;
+      await this.#api.replaceNamespacedLease({
+        name,
+        namespace,
+        body: {
+          ...lease,
+          spec: {
+            ...lease.spec,
+            ...(lease.spec.acquireTime ? { acquireTime: microTime(new Date(lease.spec.acquireTime)) } : {}),
+            ...(lease.spec.renewTime ? { renewTime: microTime(new Date(lease.spec.renewTime)) } : {}),
+            holderIdentity: '',
+            leaseDurationSeconds: 1,
+          },
+        },
+      });
+    } catch {
+      // it expires on its own
+    }
+  }
+}
