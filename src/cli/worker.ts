@@ -2,7 +2,8 @@
 // server and a Kubernetes API server until stopped; what the durability tests
 // kill and restart, and the half of `keelson operator` that does the work.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities/index.ts';
