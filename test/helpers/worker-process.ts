@@ -1,5 +1,6 @@
-// A `keelson worker` in its own process, for tests that kill it with
-// SIGKILL mid-operation and start it again, as a crash would.
+// `keelson worker` / `keelson operator` in their own process, for tests that
+// kill them (SIGKILL, as a crash would; SIGTERM, as Kubernetes does) and
+// start them again.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -7,35 +8,59 @@ import { env, eventually } from './cluster.ts';
 
 const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
-export function workerProcess(taskQueue: string): { start: () => Promise<void>; kill: () => Promise<void> } {
-  let worker: ChildProcess | undefined;
+export interface KeelsonProcess {
+  start: () => Promise<void>;
+  /** SIGKILL (default) or another signal; resolves with the exit code once the process is gone. */
+  kill: (signal?: NodeJS.Signals) => Promise<number | null>;
+  /** Its stderr so far (pino JSON lines and the SDK's log). */
+  output: () => string;
+  /** Where it serves /healthz, /readyz and /metrics. */
+  healthUrl: () => string;
+}
+
+export function keelsonProcess(command: 'worker' | 'operator' | 'watch', args: string[]): KeelsonProcess {
+  let child: ChildProcess | undefined;
+  let output = '';
   return {
     async start() {
-      const child = spawn(
+      output = '';
+      const started = spawn(
         process.execPath,
         [
           main,
-          'worker',
-          `--task-queue=${taskQueue}`,
-          `--kubeconfig=${env.kubeconfig}`,
+          command,
           `--temporal-address=${env.temporal.address}`,
           '--health-address=127.0.0.1:0',
+          ...args,
         ],
         { stdio: ['ignore', 'ignore', 'pipe'] },
       );
-      let output = '';
-      child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-      await eventually('the worker to poll', async () => {
-        if (child.exitCode !== null) throw new Error(`worker exited: ${output}`);
-        return output.includes('keelson worker: polling') || undefined;
+      started.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+      await eventually(`keelson ${command} to start`, async () => {
+        if (started.exitCode !== null) throw new Error(`keelson ${command} exited: ${output}`);
+        const polling = command === 'watch' || output.includes('keelson worker: polling');
+        return (polling && output.includes('serving /healthz')) || undefined;
       });
-      worker = child;
+      child = started;
     },
-    async kill() {
-      const current = worker;
-      if (!current || current.exitCode !== null) return;
-      current.kill('SIGKILL');
-      await once(current, 'exit');
+    async kill(signal = 'SIGKILL') {
+      const current = child;
+      if (!current || current.exitCode !== null || current.signalCode !== null)
+        return current?.exitCode ?? null;
+      const exited = once(current, 'exit');
+      current.kill(signal);
+      const [code] = (await exited) as [number | null];
+      return code;
+    },
+    output: () => output,
+    healthUrl: () => {
+      const address = /"address":"([\d.]+:\d+)","msg":"serving/.exec(output)?.[1];
+      if (!address) throw new Error('the process has not said where it serves /healthz');
+      return `http://${address}`;
     },
   };
+}
+
+export function workerProcess(taskQueue: string): KeelsonProcess {
+  return keelsonProcess('worker', [`--task-queue=${taskQueue}`, `--kubeconfig=${env.kubeconfig}`]);
 }

@@ -2,35 +2,21 @@
 // do everything the operator does in a namespace it manages, and is refused
 // elsewhere (another namespace's Secrets and pods, cluster-wide Secrets,
 // Nodes it would change, RBAC itself).
+import type { KubeConfig } from '@kubernetes/client-node';
 import {
   CoordinationV1Api,
   CoreV1Api,
   CustomObjectsApi,
-  KubeConfig,
-  KubernetesObjectApi,
   PolicyV1Api,
   RbacAuthorizationV1Api,
-  type KubernetesObject,
 } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseAllDocuments } from 'yaml';
 import { apiVersion, group, kind, plural, version } from '../../../src/crd/kafka-cluster.ts';
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
-import { adminKubeConfig, createNamespace, env } from '../../helpers/cluster.ts';
+import { adminKubeConfig, createNamespace } from '../../helpers/cluster.ts';
+import { applyShippedRbac, operatorKubeConfig } from '../../helpers/operator-rbac.ts';
 import { installCrd } from '../../helpers/crd.ts';
-
-const deployDir = join(import.meta.dirname, '../../../deploy');
-const rbacFiles = [
-  '000-namespace.yaml',
-  'rbac/010-serviceaccount.yaml',
-  'rbac/020-clusterrole-watch.yaml',
-  'rbac/030-clusterrole-manage.yaml',
-  'rbac/040-operator-namespace.yaml',
-  'rbac/050-rolebinding-managed-namespace.yaml',
-];
 
 const forbidden = (err: { code?: number }) => err.code === 403;
 
@@ -45,35 +31,14 @@ describe('the shipped operator RBAC', () => {
     await installCrd(admin);
     managed = await createNamespace(core, 'managed');
     other = await createNamespace(core, 'unmanaged');
-    const objects = admin.makeApiClient(KubernetesObjectApi);
-    for (const file of rbacFiles) {
-      for (const doc of parseAllDocuments(readFileSync(join(deployDir, file), 'utf8'))) {
-        const object = doc.toJS() as KubernetesObject;
-        // The shipped binding names the example namespace "kafka"; bind the test's instead.
-        if (file.includes('managed-namespace') && object.metadata) object.metadata.namespace = managed;
-        await objects.create(object).catch((err: { code?: number }) => {
-          if (err.code !== 409) throw err;
-        });
-      }
-    }
+    await applyShippedRbac(admin, managed);
     for (const namespace of [managed, other]) {
       await core.createNamespacedSecret({
         namespace,
         body: { metadata: { name: 'backup-creds' }, stringData: { k: 'v' } },
       });
     }
-    const token = await core.createNamespacedServiceAccountToken({
-      name: 'keelson-operator',
-      namespace: 'keelson-system',
-      body: { spec: { audiences: [], expirationSeconds: 600 } },
-    });
-    asOperator = new KubeConfig();
-    asOperator.loadFromOptions({
-      clusters: [{ name: 'testenv', server: env.apiServerUrl, caFile: admin.getCurrentCluster()?.caFile }],
-      users: [{ name: 'operator', token: token.status?.token }],
-      contexts: [{ name: 'operator', cluster: 'testenv', user: 'operator' }],
-      currentContext: 'operator',
-    });
+    asOperator = (await operatorKubeConfig(admin)).kubeconfig;
   });
 
   after(async () => {

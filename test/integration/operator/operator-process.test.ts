@@ -1,0 +1,172 @@
+// Two `keelson operator` processes running as the shipped ServiceAccount with
+// the shipped RBAC (deploy/), against the real API server, Temporal and
+// Kafka: exactly one holds the Lease and watches; both serve /healthz,
+// /readyz and /metrics; a KafkaCluster is provisioned end to end by them;
+// killing the leader moves the Lease to the other within the lease duration,
+// and a change made then is signalled once and carried out once; SIGTERM
+// stops the survivor cleanly and gives the Lease up.
+import { CoordinationV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { Client, Connection } from '@temporalio/client';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { group, plural, version } from '../../../src/crd/kafka-cluster.ts';
+import { clusterWorkflowId } from '../../../src/workflows/messages.ts';
+import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
+import { adminKubeConfig, createNamespace, env, eventually } from '../../helpers/cluster.ts';
+import { installCrd } from '../../helpers/crd.ts';
+import { createKafkaCluster, readyAtGeneration } from '../../helpers/kafka-cluster.ts';
+import { applyShippedRbac, operatorKubeConfig } from '../../helpers/operator-rbac.ts';
+import { keelsonProcess, type KeelsonProcess } from '../../helpers/worker-process.ts';
+
+const leaseSeconds = 6;
+
+describe('keelson operator processes', () => {
+  const admin = adminKubeConfig();
+  const core = admin.makeApiClient(CoreV1Api);
+  const custom = admin.makeApiClient(CustomObjectsApi);
+  const leases = admin.makeApiClient(CoordinationV1Api);
+  const taskQueue = `operator-${Date.now()}`;
+  const leaseName = `keelson-test-${Date.now()}`;
+  let namespace = '';
+  let operators: KeelsonProcess[] = [];
+  let connection: Connection;
+  let client: Client;
+
+  const holder = async () =>
+    (await leases.readNamespacedLease({ name: leaseName, namespace: 'keelson-system' })).spec?.holderIdentity;
+  const identityOf = (operator: KeelsonProcess) =>
+    /"identity":"([^"]+)"/.exec(operator.output())?.[1] ?? 'unknown';
+  const get = async (url: string) => {
+    const response = await fetch(url);
+    return { status: response.status, text: await response.text() };
+  };
+  const signalled = async (name: string) => {
+    const history = await client.workflow.getHandle(clusterWorkflowId(namespace, name)).fetchHistory();
+    const events = history.events ?? [];
+    return {
+      generations: events
+        .map((e) => e.workflowExecutionSignaledEventAttributes)
+        .filter((a) => a?.signalName === 'spec')
+        .map(
+          (a) =>
+            (
+              JSON.parse(Buffer.from(a?.input?.payloads?.[0]?.data ?? new Uint8Array()).toString()) as {
+                generation: number;
+              }
+            ).generation,
+        ),
+      children: events
+        .map((e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId)
+        .filter((id): id is string => Boolean(id)),
+    };
+  };
+
+  before(async () => {
+    await installCrd(admin);
+    namespace = await createNamespace(core, 'operator');
+    await applyShippedRbac(admin, namespace);
+    const { file } = await operatorKubeConfig(admin);
+    connection = await Connection.connect({ address: env.temporal.address });
+    client = new Client({ connection, namespace: env.temporal.namespace });
+    operators = [0, 1].map(() =>
+      keelsonProcess('operator', [
+        `--kubeconfig=${file}`,
+        `--task-queue=${taskQueue}`,
+        `--namespace=${namespace}`,
+        '--lease-namespace=keelson-system',
+        `--lease-name=${leaseName}`,
+        `--lease-duration=${leaseSeconds}`,
+      ]),
+    );
+    for (const operator of operators) await operator.start();
+  });
+
+  after(async () => {
+    for (const operator of operators) await operator.kill();
+    await client?.workflow
+      .getHandle(clusterWorkflowId(namespace, 'orders'))
+      .terminate('test finished')
+      .catch(() => undefined);
+    await connection?.close();
+    await leases
+      .deleteNamespacedLease({ name: leaseName, namespace: 'keelson-system' })
+      .catch(() => undefined);
+    if (namespace) await core.deleteNamespace({ name: namespace });
+  });
+
+  it('elects one leader, serves health and metrics, and provisions a cluster as the ServiceAccount', async () => {
+    const leaderIdentity = await eventually('a Lease holder', async () => (await holder()) || undefined);
+    const leaders = operators.filter((o) => identityOf(o) === leaderIdentity);
+    assert.equal(leaders.length, 1, 'exactly one of the two processes holds the Lease');
+    for (const operator of operators) {
+      assert.equal((await get(`${operator.healthUrl()}/healthz`)).status, 200);
+      await eventually(
+        '/readyz 200',
+        async () => (await get(`${operator.healthUrl()}/readyz`)).status === 200 || undefined,
+      );
+      const metrics = (await get(`${operator.healthUrl()}/metrics`)).text;
+      const leading = identityOf(operator) === leaderIdentity;
+      assert.match(metrics, new RegExp(`^keelson_leader ${leading ? 1 : 0}$`, 'm'));
+      if (leading) assert.match(metrics, /^keelson_watch_events_total\{kind="list"\} [1-9]/m);
+      else assert.doesNotMatch(metrics, /keelson_watch_events_total\{/, 'the standby does not watch');
+    }
+
+    await createKafkaCluster(custom, namespace, 'orders', minimalSpec);
+    await readyAtGeneration(custom, namespace, 'orders', 1, 300_000);
+    const [leader] = leaders;
+    assert.ok(leader);
+    const metrics = (await get(`${leader.healthUrl()}/metrics`)).text;
+    assert.match(metrics, /^keelson_signals_sent_total\{signal="spec"\} 1$/m);
+  });
+
+  it('moves the Lease within its duration when the leader dies, and acts on each change once', async () => {
+    const leaderIdentity = await holder();
+    const leader = operators.find((o) => identityOf(o) === leaderIdentity);
+    const standby = operators.find((o) => o !== leader);
+    assert.ok(leader && standby);
+    const killedAt = Date.now();
+    await leader.kill('SIGKILL');
+    const newHolder = await eventually(
+      'the standby to take the Lease',
+      async () => {
+        const current = await holder();
+        return current && current !== leaderIdentity ? current : undefined;
+      },
+      (leaseSeconds + 10) * 1000,
+    );
+    const tookOverMs = Date.now() - killedAt;
+    assert.equal(newHolder, identityOf(standby));
+    assert.ok(tookOverMs <= (leaseSeconds + 4) * 1000, `took over after ${tookOverMs} ms`);
+
+    // A dynamic config change: a configure operation without restarts.
+    await custom.patchNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural,
+      name: 'orders',
+      body: [{ op: 'add', path: '/spec/config', value: { 'log.retention.ms': 3_600_000 } }],
+    });
+    await readyAtGeneration(custom, namespace, 'orders', 2, 180_000);
+    const { generations, children } = await signalled('orders');
+    assert.deepEqual(generations, [1, 2], 'each generation signalled once, in order, across the two leaders');
+    assert.equal(
+      children.filter((id) => id.startsWith('configure/')).length,
+      1,
+      'the change carried out once',
+    );
+    assert.equal(children.filter((id) => id.startsWith('provision/')).length, 1);
+  });
+
+  it('stops cleanly on SIGTERM and gives the Lease up', async () => {
+    const current = await holder();
+    const leader = operators.find((o) => identityOf(o) === current);
+    assert.ok(leader, 'the survivor leads');
+    const started = Date.now();
+    const code = await leader.kill('SIGTERM');
+    assert.equal(code, 0, leader.output().slice(-2000));
+    assert.ok(Date.now() - started < 30_000);
+    assert.match(leader.output(), /"msg":"stopped"/);
+    assert.equal(await holder(), '', 'the Lease is free for the next replica at once');
+  });
+});
