@@ -18,6 +18,9 @@ export const annotationKeys = {
   restartToken: 'keelson.dev/restart-token',
 };
 
+/** Set on every KafkaCluster by the watcher: deletion waits until the operator has torn the cluster down. */
+export const teardownFinalizer = 'keelson.dev/teardown';
+
 export interface ClusterRef {
   name: string;
   namespace: string;

@@ -22,6 +22,7 @@ export class ClusterSignaller {
   readonly #taskQueue: string;
   /** Last generation signalled, by uid. */
   readonly #signalled = new Map<string, number>();
+  readonly #tearingDown = new Set<string>();
   signalsSent = 0;
 
   constructor(client: Client, taskQueue: string) {
@@ -80,7 +81,21 @@ export class ClusterSignaller {
     return undefined;
   }
 
+  /** Deletion asked for: wake (or start) the workflow to tear the cluster down; once per incarnation. */
+  async deleting(cluster: ClusterObject): Promise<void> {
+    if (this.#tearingDown.has(cluster.uid)) return;
+    await this.#client.workflow.signalWithStart('kafkaClusterWorkflow', {
+      workflowId: clusterWorkflowId(cluster.namespace, cluster.name),
+      taskQueue: this.#taskQueue,
+      args: [{ namespace: cluster.namespace, name: cluster.name, uid: cluster.uid }],
+      signal: driftSignal,
+      signalArgs: [{ reason: `KafkaCluster ${cluster.namespace}/${cluster.name} deleted`, deleting: true }],
+    });
+    this.#tearingDown.add(cluster.uid);
+  }
+
   async deleted(cluster: ClusterObject): Promise<void> {
+    this.#tearingDown.delete(cluster.uid);
     this.#signalled.delete(cluster.uid);
     await this.#client.workflow
       .getHandle(clusterWorkflowId(cluster.namespace, cluster.name))

@@ -1,7 +1,8 @@
-// What the watcher does with each KafkaCluster event: signal the workflow
-// for a new generation, then carry out annotation requests; deletions wake
-// the workflow. Shared by `keelson watch`/`operator` and the tests.
-import type { KubeConfig } from '@kubernetes/client-node';
+// What the watcher does with each KafkaCluster event: make sure it carries
+// the teardown finalizer, signal the workflow for a new generation, then
+// carry out annotation requests; a deletion asked for starts the teardown. Shared by `keelson watch`/`operator` and the tests.
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { ensureTeardownFinalizer } from './finalizer.ts';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { AnnotationHandler } from './annotation-handler.ts';
@@ -15,12 +16,24 @@ export function clusterWatchHandlers(
   log?: Logger,
 ): { handlers: WatchHandlers; signaller: ClusterSignaller; annotations: AnnotationHandler } {
   const signaller = new ClusterSignaller(client, taskQueue);
+  const custom = kube.makeApiClient(CustomObjectsApi);
   const annotations = new AnnotationHandler(client, kube);
   return {
     signaller,
     annotations,
     handlers: {
       changed: async (cluster) => {
+        if (cluster.deleting) {
+          await signaller.deleting(cluster);
+          return;
+        }
+        await ensureTeardownFinalizer(custom, cluster).catch((err: unknown) =>
+          // Retried at the next event or relist; until then a deletion would not wait for teardown.
+          log?.warn(
+            { err, cluster: cluster.name, namespace: cluster.namespace },
+            'could not add the teardown finalizer',
+          ),
+        );
         const before = signaller.signalsSent;
         await signaller.changed(cluster);
         const at = { cluster: cluster.name, namespace: cluster.namespace };

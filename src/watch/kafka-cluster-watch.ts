@@ -18,6 +18,10 @@ export interface ClusterObject {
   name: string;
   generation: number;
   annotations: Record<string, string>;
+  finalizers: string[];
+  resourceVersion: string;
+  /** Deletion asked for; the teardown finalizer keeps the object until the workflow is done. */
+  deleting: boolean;
 }
 
 export interface WatchHandlers {
@@ -36,6 +40,9 @@ const toCluster = (raw: RawObject): ClusterObject | undefined => {
     name: m.name,
     generation: m.generation ?? 0,
     annotations: m.annotations ?? {},
+    finalizers: m.finalizers ?? [],
+    resourceVersion: m.resourceVersion ?? '',
+    deleting: Boolean(m.deletionTimestamp),
   };
 };
 

@@ -18,6 +18,8 @@ export interface RawObject {
     resourceVersion?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
+    finalizers?: string[];
+    deletionTimestamp?: string;
   };
   status?: { conditions?: { type?: string; status?: string }[] };
 }

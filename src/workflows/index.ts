@@ -9,3 +9,4 @@ export { rollPermitsWorkflow } from './roll-permits.ts';
 export { scaleDownWorkflow, scaleUpWorkflow } from './scale.ts';
 export { drillWorkflow } from './drill.ts';
 export { zoneFailoverWorkflow } from './zone-failover.ts';
+export { teardownWorkflow } from './teardown.ts';

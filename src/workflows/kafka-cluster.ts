@@ -8,6 +8,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  executeChild,
   proxyActivities,
   startChild,
   setHandler,
@@ -47,6 +48,7 @@ import { repairWorkflow } from './repair.ts';
 import { rollWorkflow, type RollResult } from './roll.ts';
 import { scaleDownWorkflow, scaleUpWorkflow } from './scale.ts';
 import { drillWorkflow } from './drill.ts';
+import { teardownWorkflow } from './teardown.ts';
 import { zoneFailoverWorkflow, type ZoneFailoverResult } from './zone-failover.ts';
 import { assessZones, type ZoneOutage } from '../domain/zone-outage.ts';
 import type { Moves } from '../domain/reassignment.ts';
@@ -270,8 +272,9 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
     state.lastSeenGeneration = change.generation;
   });
   setHandler(stateQuery, () => state);
-  setHandler(driftSignal, ({ reason }) => {
+  setHandler(driftSignal, ({ reason, deleting }) => {
     state.driftReported = reason;
+    if (deleting) state.deleting = true;
   });
   setHandler(
     pauseUpdate,
@@ -368,6 +371,7 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
         ? state.zoneOutage.unreadySince + parseDurationMs(lastSpec.zoneFailover.after) - Date.now()
         : undefined;
     const wake = () =>
+      state.deleting === true ||
       pausedReported !== state.paused ||
       (!state.paused &&
         (state.lastSeenGeneration > state.lastPlannedGeneration ||
@@ -380,7 +384,7 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
         ? (await condition(wake), true)
         : await condition(wake, Math.max(1_000, zoneDeadline));
     if (!woken) state.driftReported = `zone ${state.zoneOutage?.zone} unavailable`;
-    if (pausedReported !== state.paused) {
+    if (pausedReported !== state.paused && !state.deleting) {
       pausedReported = state.paused;
       await kube.patchStatus({
         ...key,
@@ -419,6 +423,41 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
           lastSeenGeneration: state.successor.generation,
         });
       }
+      return;
+    }
+    if (snapshot.deleting) {
+      // Deletion overrides everything else, pause included; the finalizer holds the object until this ends.
+      const cluster: ClusterRef = { namespace: input.namespace, name: input.name, uid: state.uid };
+      const workflowId = `teardown/${input.namespace}/${input.name}/${state.uid.slice(0, 8)}`;
+      state.operation = { type: 'teardown', step: 'running', workflowId };
+      await kube.patchStatus({
+        ...key,
+        status: {
+          currentOperation: {
+            type: 'teardown',
+            workflowId,
+            step: 'teardown',
+            startedAt: new Date().toISOString(),
+          },
+          conditions: [
+            condition_(
+              'Reconciling',
+              'True',
+              'TearingDown',
+              `deleted: tearing down as ${workflowId}`,
+              snapshot.generation,
+            ),
+            condition_('Ready', 'False', 'TearingDown', 'the cluster is being deleted', snapshot.generation),
+          ],
+        },
+      });
+      const parsedSpec = KafkaClusterSpec.safeParse(snapshot.spec);
+      await executeChild(teardownWorkflow, {
+        workflowId,
+        args: [{ cluster, spec: parsedSpec.success ? parsedSpec.data : undefined }],
+        searchAttributes: { ...clusterAttributes, [searchAttributes.operation.name]: ['teardown'] },
+      });
+      await kube.removeTeardownFinalizer({ ...key, uid: state.uid });
       return;
     }
     if (state.successor) {
@@ -596,9 +635,9 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
         // A newer generation stops a roll at its next safe point.
         let finished = false;
         if (operation.type === 'roll' || operation.type === 'zone-failover') {
-          void condition(() => finished || state.lastSeenGeneration > generation).then(() =>
-            finished ? undefined : handle.signal(supersededSignal),
-          );
+          void condition(
+            () => finished || state.lastSeenGeneration > generation || state.deleting === true,
+          ).then(() => (finished ? undefined : handle.signal(supersededSignal)));
         }
         const result = (await handle.result().finally(() => (finished = true))) as ChildResult;
         if (operation.type === 'zone-failover') {

@@ -28,6 +28,8 @@ export interface ClusterWorkflowState {
   drill: { zone: string; holdMs: number; running: boolean } | undefined;
   /** A signal for another incarnation of the name (deleted and created again), to check. */
   successor: SpecChange | undefined;
+  /** The KafkaCluster is being deleted: tear down at the next safe point, even when paused. */
+  deleting?: boolean;
   /** A zone whose pods are all unready: since when, and the replica orders to restore once leadership moved out. */
   zoneOutage: ZoneOutage | undefined;
   /** The report of the last drill that ended (also in status.lastDrill). */
@@ -35,8 +37,11 @@ export interface ClusterWorkflowState {
 }
 
 export const specSignal = defineSignal<[SpecChange]>('spec');
-/** An owned pod or claim was deleted or changed: observe and plan again at the current generation. */
-export const driftSignal = defineSignal<[{ reason: string }]>('drift');
+/**
+ * An owned pod or claim was deleted or changed: observe and plan again at the
+ * current generation. `deleting`: the KafkaCluster itself is being deleted (tear down).
+ */
+export const driftSignal = defineSignal<[{ reason: string; deleting?: boolean }]>('drift');
 export const stateQuery = defineQuery<ClusterWorkflowState>('state');
 
 /** Stop starting operations (one running finishes). Refused when already paused. */

@@ -4,6 +4,7 @@ import { countOperation } from '../../operator/metrics.ts';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { group, plural, version, type KafkaClusterStatus } from '../../crd/kafka-cluster.ts';
 import { mergeConditions, type Condition } from '../../domain/conditions.ts';
+import { teardownFinalizer } from '../../domain/labels.ts';
 import { classified } from '../failures.ts';
 
 export interface ClusterKey {
@@ -14,6 +15,8 @@ export interface ClusterKey {
 export interface ClusterSnapshot {
   uid: string;
   generation: number;
+  /** Deletion was asked for; the object stays until the teardown finalizer is removed. */
+  deleting: boolean;
   spec: unknown;
   status: KafkaClusterStatus | undefined;
 }
@@ -25,13 +28,14 @@ export function clusterActivities(kube: KubeConfig) {
     async readCluster(key: ClusterKey): Promise<ClusterSnapshot | null> {
       try {
         const object = (await custom.getNamespacedCustomObject({ group, version, plural, ...key })) as {
-          metadata: { uid: string; generation: number };
+          metadata: { uid: string; generation: number; deletionTimestamp?: string };
           spec: unknown;
           status?: KafkaClusterStatus;
         };
         return {
           uid: object.metadata.uid,
           generation: object.metadata.generation,
+          deleting: Boolean(object.metadata.deletionTimestamp),
           spec: object.spec,
           status: object.status,
         };
@@ -39,6 +43,49 @@ export function clusterActivities(kube: KubeConfig) {
         if ((err as { code?: number }).code === 404) return null;
         throw err;
       }
+    },
+
+    /**
+     * Removes the teardown finalizer from this incarnation (uid) of the
+     * cluster, letting Kubernetes delete it; a no-op when it is gone already.
+     */
+    async removeTeardownFinalizer(key: ClusterKey & { uid: string }): Promise<void> {
+      let object: { metadata: { uid: string; resourceVersion: string; finalizers?: string[] } };
+      try {
+        object = (await custom.getNamespacedCustomObject({
+          group,
+          version,
+          plural,
+          namespace: key.namespace,
+          name: key.name,
+        })) as typeof object;
+      } catch (err) {
+        if ((err as { code?: number }).code === 404) return;
+        throw err;
+      }
+      const finalizers = object.metadata.finalizers ?? [];
+      if (object.metadata.uid !== key.uid || !finalizers.includes(teardownFinalizer)) return;
+      await classified(`removing the finalizer of ${key.namespace}/${key.name}`, () =>
+        custom.patchNamespacedCustomObject(
+          {
+            group,
+            version,
+            plural,
+            namespace: key.namespace,
+            name: key.name,
+            // Tested against the resourceVersion read: a concurrent change makes this fail and retry.
+            body: [
+              { op: 'test', path: '/metadata/resourceVersion', value: object.metadata.resourceVersion },
+              {
+                op: 'replace',
+                path: '/metadata/finalizers',
+                value: finalizers.filter((f) => f !== teardownFinalizer),
+              },
+            ],
+          },
+          setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+        ),
+      );
     },
 
     /**

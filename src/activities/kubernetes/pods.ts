@@ -159,17 +159,31 @@ export function podActivities(kube: KubeConfig) {
      * it is gone, then deletes its claim when the pool asks for that.
      * Idempotent: what is already gone is skipped.
      */
-    async removeNodes(input: { namespace: string; pods: string[]; deleteClaims: string[] }): Promise<void> {
+    async removeNodes(input: {
+      namespace: string;
+      pods: string[];
+      deleteClaims: string[];
+      /** Stop them all at once (a teardown) instead of one after the other. */
+      together?: boolean;
+    }): Promise<void> {
       const { namespace } = input;
       const notFound = (err: { code?: number }) => {
         if (err.code === 404) return undefined;
         throw err;
       };
-      for (const name of input.pods) {
-        await core.deleteNamespacedPod({ name, namespace }).catch(notFound);
+      const stopped = async (name: string) => {
         while ((await core.readNamespacedPod({ name, namespace }).catch(notFound)) !== undefined) {
           heartbeat({ pod: name, step: 'waiting for the pod to stop' });
           await sleep(500);
+        }
+      };
+      if (input.together) {
+        for (const name of input.pods) await core.deleteNamespacedPod({ name, namespace }).catch(notFound);
+        for (const name of input.pods) await stopped(name);
+      } else {
+        for (const name of input.pods) {
+          await core.deleteNamespacedPod({ name, namespace }).catch(notFound);
+          await stopped(name);
         }
       }
       for (const pod of input.deleteClaims) {

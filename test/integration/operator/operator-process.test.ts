@@ -5,7 +5,7 @@
 // killing the leader moves the Lease to the other within the lease duration,
 // and a change made then is signalled once and carried out once; SIGTERM
 // stops the survivor cleanly and gives the Lease up.
-import { CoordinationV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, EventsV1Api } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -156,6 +156,45 @@ describe('keelson operator processes', () => {
       'the change carried out once',
     );
     assert.equal(children.filter((id) => id.startsWith('provision/')).length, 1);
+  });
+
+  it('tears a deleted cluster down before letting it go, keeping its volume claims', async () => {
+    const object = (await custom.getNamespacedCustomObject({
+      group,
+      version,
+      plural,
+      namespace,
+      name: 'orders',
+    })) as {
+      metadata: { finalizers?: string[] };
+    };
+    assert.deepEqual(object.metadata.finalizers, ['keelson.dev/teardown'], 'the watcher added the finalizer');
+    const deletedAt = Date.now();
+    await custom.deleteNamespacedCustomObject({ group, version, plural, namespace, name: 'orders' });
+    const gone = await eventually(
+      'the KafkaCluster to be gone after teardown',
+      async () =>
+        await custom
+          .getNamespacedCustomObject({ group, version, plural, namespace, name: 'orders' })
+          .then(() => undefined)
+          .catch((err: { code?: number }) => (err.code === 404 ? true : undefined)),
+      300_000,
+      1_000,
+    );
+    assert.ok(gone);
+    const tornDownIn = Date.now() - deletedAt;
+    assert.deepEqual(
+      (await core.listNamespacedPod({ namespace })).items.map((p) => p.metadata?.name),
+      [],
+    );
+    const claims = (await core.listNamespacedPersistentVolumeClaim({ namespace })).items;
+    assert.equal(claims.length, 3, 'claims of a pool without deleteClaim are kept');
+    const { children } = await signalled('orders');
+    assert.equal(children.filter((id) => id.startsWith('teardown/')).length, 1);
+    const events = await admin.makeApiClient(EventsV1Api).listNamespacedEvent({ namespace });
+    const tornDown = events.items.find((e) => e.reason === 'TornDown');
+    assert.match(tornDown?.note ?? '', /volume claims kept .*data-orders-combined-0/);
+    assert.ok(tornDownIn < 300_000, `torn down in ${tornDownIn} ms`);
   });
 
   it('stops cleanly on SIGTERM and gives the Lease up', async () => {

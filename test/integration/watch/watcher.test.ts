@@ -84,6 +84,18 @@ describe('KafkaCluster watcher', () => {
   });
 
   after(async () => {
+    // Deleted while the watcher and worker still run, so their teardown lets them go.
+    for (const name of ['a', 'b', 'c']) {
+      await custom
+        .deleteNamespacedCustomObject({ group, version, namespace, plural, name })
+        .catch(() => undefined);
+    }
+    await eventually('the KafkaClusters to be gone', async () => {
+      const list = (await custom.listNamespacedCustomObject({ group, version, namespace, plural })) as {
+        items: unknown[];
+      };
+      return list.items.length === 0 || undefined;
+    });
     stopWatching.abort();
     await watching;
     for (const name of ['a', 'b', 'c']) {
