@@ -3,9 +3,12 @@
 // bookmarks). Paged list, then watch from the list's resourceVersion with
 // bookmarks; 410 Gone relists; a watch the server ends (timeoutSeconds) is
 // resumed from the last resourceVersion at once; an error backs off
-// exponentially; a connection that goes silent is dropped by the client's
-// inactivity timer (30 s) and resumed; everything is relisted every few
-// minutes, so a missed event is delivered within that bound.
+// exponentially; a watch connection that goes silent is dropped by the
+// client's inactivity timer (30 s, longer than the 25 s after which the
+// server ends every watch, so a healthy quiet watch never trips it) and
+// resumed, and a list that gets no answer is given up after 30 s;
+// everything is relisted every few minutes, so a missed event is delivered
+// within that bound.
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
 
 /** The parts of an object the handlers read, as the API server sends it. */
@@ -55,6 +58,17 @@ export interface WatchOptions {
   resyncMs?: number;
 }
 
+/** A list request that has not answered by then is given up (its connection may have gone silent). */
+const listTimeoutMs = 30_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 export const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
@@ -79,7 +93,7 @@ async function watchScope(
     let token: string | undefined;
     let resourceVersion = '';
     do {
-      const page = await collection.list(namespace, token, 500);
+      const page = await withTimeout(collection.list(namespace, token, 500), listTimeoutMs, `list ${path}`);
       for (const item of page.items) await handlers.changed(item);
       token = page.metadata?.continue || undefined;
       resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;

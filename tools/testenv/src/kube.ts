@@ -11,7 +11,7 @@ import { kubeBin } from './build.ts';
 import { kubeconfigPath, stateDir } from './paths.ts';
 import { pki } from './pki.ts';
 import { loopback, ports } from './ports.ts';
-import { startDaemon, waitFor } from './processes.ts';
+import { startDaemon, stopDaemon, waitFor } from './processes.ts';
 
 export const apiServerUrl = `https://${loopback}:${ports.apiServer}`;
 
@@ -76,18 +76,8 @@ function writeKubeconfig(): void {
   );
 }
 
-export async function startKubernetes(): Promise<void> {
-  writeKubeconfig();
-  startDaemon({
-    name: 'etcd',
-    command: kubeBin,
-    args: [
-      'etcd',
-      `--data-dir=${join(stateDir, 'etcd')}`,
-      `--listen-client=http://${loopback}:${ports.etcdClient}`,
-      `--listen-peer=http://${loopback}:${ports.etcdPeer}`,
-    ],
-  });
+/** Starts kube-apiserver and waits until it is ready. */
+async function startApiServer(): Promise<void> {
   startDaemon({
     name: 'kube-apiserver',
     command: kubeBin,
@@ -116,6 +106,27 @@ export async function startKubernetes(): Promise<void> {
     timeoutMs: 120_000,
     daemon: 'kube-apiserver',
   });
+}
+
+/** Stops kube-apiserver and starts it again (etcd keeps the data): for tests of clients that must survive it. */
+export async function restartApiServer(): Promise<void> {
+  await stopDaemon('kube-apiserver');
+  await startApiServer();
+}
+
+export async function startKubernetes(): Promise<void> {
+  writeKubeconfig();
+  startDaemon({
+    name: 'etcd',
+    command: kubeBin,
+    args: [
+      'etcd',
+      `--data-dir=${join(stateDir, 'etcd')}`,
+      `--listen-client=http://${loopback}:${ports.etcdClient}`,
+      `--listen-peer=http://${loopback}:${ports.etcdPeer}`,
+    ],
+  });
+  await startApiServer();
   startDaemon({
     name: 'kube-controller-manager',
     command: kubeBin,
