@@ -3,7 +3,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: 'keelson_process_' });
+collectDefaultMetrics({ register: registry, prefix: 'keelson_' });
 
 export const watchEvents = new Counter({
   name: 'keelson_watch_events_total',
