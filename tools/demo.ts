@@ -1,23 +1,167 @@
-// `npm run demo`: starts the local environment and prints its addresses.
-// Until the operator exists this is all the demo does; it keeps running and
-// stops the environment on Ctrl-C (or SIGTERM).
-import { spawnSync } from 'node:child_process';
+// `npm run demo`: the local environment (started if it is not running), the
+// CRD and the operator's ServiceAccount and RBAC from deploy/, `keelson
+// operator` running as that ServiceAccount (not as the admin), and the sample
+// 3-node KafkaCluster of deploy/examples. Prints where to look and what to
+// try; Ctrl-C (or SIGTERM) stops the operator and, when the demo started it,
+// the environment. `--until-ready` stops on its own once the cluster is Ready
+// (used by the test of this script).
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readTestEnv } from './testenv/src/env.ts';
+import { stateDir } from './testenv/src/paths.ts';
 
+const repo = join(import.meta.dirname, '..');
 const cli = join(import.meta.dirname, 'testenv', 'cli.ts');
-const testenv = (command: string): number =>
-  spawnSync(process.execPath, [cli, command], { stdio: 'inherit' }).status ?? 1;
+const untilReady = process.argv.includes('--until-ready');
+const healthAddress = process.env.KEELSON_HEALTH_ADDRESS ?? '127.0.0.1:8080';
 
-if (testenv('up') !== 0) process.exit(1);
-console.log('\nThe local environment is up. The operator is not built yet; press Ctrl-C to stop everything.');
+const alreadyUp = spawnSync(process.execPath, [cli, 'status'], { stdio: 'ignore' }).status === 0;
+if (!alreadyUp && spawnSync(process.execPath, [cli, 'up'], { stdio: 'inherit' }).status !== 0)
+  process.exit(1);
+const env = readTestEnv();
+const kubectl = (...args: string[]): string =>
+  execFileSync(env.kubectl, [`--kubeconfig=${env.kubeconfig}`, ...args], { encoding: 'utf8' });
+
+console.log(
+  'Installing the CRD, the namespace "kafka" and the operator\'s ServiceAccount and RBAC from deploy/ ...',
+);
+kubectl('apply', '-f', join(repo, 'deploy/000-namespace.yaml'), '-f', join(repo, 'deploy/crds'));
+const namespacePhase = (): string =>
+  spawnSync(
+    env.kubectl,
+    [`--kubeconfig=${env.kubeconfig}`, 'get', 'namespace', 'kafka', '-o', 'jsonpath={.status.phase}'],
+    {
+      encoding: 'utf8',
+    },
+  ).stdout;
+for (let waited = 0; namespacePhase() === 'Terminating' && waited < 120; waited += 2) {
+  if (waited === 0)
+    console.log('Waiting for the namespace "kafka" of an earlier run to finish terminating...');
+  spawnSync('sleep', ['2']);
+}
+spawnSync(env.kubectl, [`--kubeconfig=${env.kubeconfig}`, 'create', 'namespace', 'kafka'], {
+  stdio: 'ignore',
+});
+kubectl('apply', '-f', join(repo, 'deploy/rbac'));
+const token = kubectl('create', 'token', 'keelson-operator', '-n', 'keelson-system', '--duration=24h').trim();
+const demoDir = join(stateDir, 'demo');
+mkdirSync(demoDir, { recursive: true });
+const operatorKubeconfig = join(demoDir, 'operator-kubeconfig');
+writeFileSync(
+  operatorKubeconfig,
+  [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    '- name: testenv',
+    '  cluster:',
+    `    server: ${env.apiServerUrl}`,
+    `    certificate-authority: ${join(stateDir, 'pki', 'ca.crt')}`,
+    'users:',
+    '- name: keelson-operator',
+    `  user: {token: ${token}}`,
+    'contexts:',
+    '- name: operator',
+    '  context: {cluster: testenv, user: keelson-operator}',
+    'current-context: operator',
+    '',
+  ].join('\n'),
+  { mode: 0o600 },
+);
+
+const operatorLog = join(demoDir, 'operator.log');
+const operator = spawn(
+  process.execPath,
+  [
+    join(repo, 'src/main.ts'),
+    'operator',
+    `--kubeconfig=${operatorKubeconfig}`,
+    `--temporal-address=${env.temporal.address}`,
+    `--health-address=${healthAddress}`,
+  ],
+  { stdio: ['ignore', 'ignore', openSync(operatorLog, 'a')] },
+);
+console.log(
+  `Started keelson operator (pid ${operator.pid}) as ServiceAccount keelson-system/keelson-operator.`,
+);
+kubectl('apply', '-f', join(repo, 'deploy/examples/kafka-cluster.yaml'));
+
+const k = `${env.kubectl} --kubeconfig ${env.kubeconfig}`;
+const keelson = `node src/main.ts`;
+console.log(`
+Keelson is running.
+  Temporal UI      ${env.temporal.uiUrl}  (every cluster's workflow and each operation as a child)
+  kubeconfig       ${env.kubeconfig}
+  operator log     ${operatorLog}
+  health, metrics  http://${healthAddress}/readyz  http://${healthAddress}/metrics
+
+Watch the sample cluster come up (about a minute):
+  ${k} get kafkaclusters -n kafka -w
+
+Then try:
+  ${keelson} status kafka/orders
+  ${k} patch kafkacluster orders -n kafka --type merge -p '{"spec":{"kafkaVersion":"4.1.1"}}'     # rolling upgrade
+  ${k} patch kafkacluster orders -n kafka --type json -p '[{"op":"add","path":"/spec/nodePools/-","value":{"name":"brokers","roles":["broker"],"replicas":2,"zones":["zone-a","zone-b"],"storage":{"size":"1Gi"}}}]'   # scale out with a broker pool
+  ${keelson} drill start kafka/orders --zone zone-a --hold 2m                                       # failover drill
+  npm run testenv -- zone down zone-a                                                          # a real zone outage (zone up to end it)
+  ${k} events -n kafka --for kafkacluster/orders
+
+Ctrl-C stops the operator${alreadyUp ? ' (the environment was already running and stays up)' : ' and the environment'}.`);
 
 let stopping = false;
-const stop = (): void => {
-  if (stopping) return;
-  stopping = true;
-  console.log('\nStopping the local environment...');
-  process.exit(testenv('down'));
-};
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
-setInterval(() => undefined, 60_000);
+async function stop(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    console.log('\nStopping the operator...');
+    if (operator.exitCode === null) {
+      const exited = new Promise((resolve) => operator.once('exit', resolve));
+      operator.kill('SIGTERM');
+      await exited;
+    }
+    if (!alreadyUp) {
+      console.log('Stopping the local environment...');
+      spawnSync(process.execPath, [cli, 'down'], { stdio: 'inherit' });
+    }
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+operator.once('exit', (code) => {
+  if (!stopping) {
+    console.error(`keelson operator exited (code ${code}); see ${operatorLog}`);
+    void stop(1);
+  }
+});
+
+const readyAt = Date.now() + 600_000;
+const poll = setInterval(() => {
+  const [generation, observed, ready] = spawnSync(
+    env.kubectl,
+    [
+      `--kubeconfig=${env.kubeconfig}`,
+      'get',
+      'kafkacluster',
+      'orders',
+      '-n',
+      'kafka',
+      '-o',
+      'jsonpath={.metadata.generation} {.status.observedGeneration} {.status.conditions[?(@.type=="Ready")].status}',
+    ],
+    { encoding: 'utf8' },
+  ).stdout.split(' ');
+  if (ready === 'True' && generation === observed) {
+    clearInterval(poll);
+    console.log(
+      `\nkafka/orders is Ready (${kubectl('get', 'kafkacluster', 'orders', '-n', 'kafka', '-o', 'jsonpath={.status.bootstrapAddress}')}).`,
+    );
+    if (untilReady) void stop(0);
+  } else if (Date.now() > readyAt) {
+    clearInterval(poll);
+    console.error(
+      'kafka/orders did not become Ready within 10 minutes; see the operator log and the Temporal UI',
+    );
+    if (untilReady) void stop(1);
+  }
+}, 2_000);
