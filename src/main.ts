@@ -7,6 +7,7 @@ import { crdFile, renderCrd } from './cli/crd.ts';
 import { runClusterCommand } from './cli/cluster-commands.ts';
 import { runProcess } from './cli/operator.ts';
 import { splitAddress } from './operator/health-server.ts';
+import { buildWorkflowBundle } from './cli/workflow-bundle.ts';
 import { defaultMaxConcurrentRolls } from './activities/index.ts';
 
 const usage = `usage: keelson <command>
@@ -14,6 +15,8 @@ const usage = `usage: keelson <command>
 commands:
   crd [--write]   print the KafkaCluster CustomResourceDefinition generated from the schema;
                   --write updates ${crdFile} instead
+  bundle          build the workflow bundle into dist/ (workers otherwise build it at their first
+                  start after a source change, which takes seconds)
   worker          run the workflows and activities until SIGTERM or SIGINT
                     --temporal-address ADDR   (env KEELSON_TEMPORAL_ADDRESS, default 127.0.0.1:7233)
                     --temporal-namespace NS   (env KEELSON_TEMPORAL_NAMESPACE, default default)
@@ -61,6 +64,11 @@ const temporalFlags = {
 
 const [command, ...rest] = process.argv.slice(2);
 switch (command) {
+  case 'bundle': {
+    await buildWorkflowBundle();
+    console.error('keelson bundle: wrote dist/workflow-bundle.js');
+    break;
+  }
   case 'crd': {
     const { values } = parseArgs({ args: rest, options: { write: { type: 'boolean', default: false } } });
     if (values.write) writeFileSync(crdFile, renderCrd());

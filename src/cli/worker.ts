@@ -4,9 +4,9 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { NativeConnection } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities/index.ts';
+import { workflowBundle } from './workflow-bundle.ts';
 
 export interface WorkerOptions {
   temporalNamespace: string;
@@ -15,7 +15,7 @@ export interface WorkerOptions {
   maxConcurrentRolls?: number;
 }
 
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+export { workflowsPath } from './workflow-bundle.ts';
 
 /** How long a stopping worker lets running activities finish before cancelling them (they retry elsewhere). */
 const shutdownGraceTime = '10s';
@@ -32,7 +32,7 @@ export async function runWorker(
     connection,
     namespace: options.temporalNamespace,
     taskQueue: options.taskQueue,
-    workflowsPath,
+    workflowBundle: await workflowBundle(log),
     activities: createActivities({ kube, maxConcurrentRolls: options.maxConcurrentRolls }),
     shutdownGraceTime,
   });

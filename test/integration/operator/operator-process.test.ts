@@ -14,7 +14,9 @@ import { clusterWorkflowId } from '../../../src/workflows/messages.ts';
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
 import { adminKubeConfig, createNamespace, env, eventually } from '../../helpers/cluster.ts';
 import { installCrd } from '../../helpers/crd.ts';
-import { createKafkaCluster, readyAtGeneration } from '../../helpers/kafka-cluster.ts';
+import { createKafkaCluster, readClusterStatus, readyAtGeneration } from '../../helpers/kafka-cluster.ts';
+import { isReady } from '../../helpers/kafka.ts';
+import type { KafkaClusterStatus } from '../../../src/crd/kafka-cluster.ts';
 import { applyShippedRbac, operatorKubeConfig } from '../../helpers/operator-rbac.ts';
 import { keelsonProcess, type KeelsonProcess } from '../../helpers/worker-process.ts';
 
@@ -94,7 +96,7 @@ describe('keelson operator processes', () => {
     if (namespace) await core.deleteNamespace({ name: namespace });
   });
 
-  it('elects one leader, serves health and metrics, and provisions a cluster as the ServiceAccount', async () => {
+  it('elects one leader, serves health and metrics, provisions a cluster as the ServiceAccount and repairs a deleted pod', async () => {
     const leaderIdentity = await eventually('a Lease holder', async () => (await holder()) || undefined);
     const leaders = operators.filter((o) => identityOf(o) === leaderIdentity);
     assert.equal(leaders.length, 1, 'exactly one of the two processes holds the Lease');
@@ -117,6 +119,48 @@ describe('keelson operator processes', () => {
     assert.ok(leader);
     const metrics = (await get(`${leader.healthUrl()}/metrics`)).text;
     assert.match(metrics, /^keelson_signals_sent_total\{signal="spec"\} 1$/m);
+
+    // A pod deleted behind the operator's back: the watcher's drift signal gets it repaired.
+    const [victim] = (await core.listNamespacedPod({ namespace })).items.filter((p) =>
+      p.metadata?.name?.endsWith('-1'),
+    );
+    await core.deleteNamespacedPod({ name: victim?.metadata?.name ?? '', namespace });
+    await eventually(
+      'the deleted pod to be repaired',
+      async () => {
+        const pods = (await core.listNamespacedPod({ namespace })).items;
+        const again = pods.find((p) => p.metadata?.name === victim?.metadata?.name);
+        const status = (await readClusterStatus(custom, namespace, 'orders')) as KafkaClusterStatus;
+        return again &&
+          again.metadata?.uid !== victim?.metadata?.uid &&
+          isReady(again) &&
+          status.lastOperation?.type === 'repair' &&
+          status.lastOperation.result === 'Succeeded'
+          ? true
+          : undefined;
+      },
+      240_000,
+      1_000,
+    );
+    assert.match(
+      (await get(`${leader.healthUrl()}/metrics`)).text,
+      /^keelson_signals_sent_total\{signal="drift"\} [1-9]/m,
+    );
+    // Each operation is counted once, by whichever process's worker finished it.
+    const counted = async (type: string) => {
+      let total = 0;
+      for (const operator of operators) {
+        const text = (await get(`${operator.healthUrl()}/metrics`)).text;
+        total += Number(
+          new RegExp(`^keelson_operations_total\\{type="${type}",result="Succeeded"\\} (\\d+)`, 'm').exec(
+            text,
+          )?.[1] ?? 0,
+        );
+      }
+      return total;
+    };
+    assert.equal(await counted('provision'), 1);
+    assert.equal(await counted('repair'), 1);
   });
 
   it('moves the Lease within its duration when the leader dies, and acts on each change once', async () => {

@@ -138,6 +138,34 @@ describe('KafkaCluster watcher', () => {
     );
   });
 
+  it('lets a second watcher with no memory see the same objects without signalling again', async () => {
+    const second = clusterWatchHandlers(client, kubeconfig, taskQueue);
+    for (const name of ['a', 'b', 'c']) {
+      const before = await signalledGenerations(name);
+      const object = (await custom.getNamespacedCustomObject({
+        group,
+        version,
+        plural,
+        namespace,
+        name,
+      })) as {
+        metadata: { uid: string; generation: number; resourceVersion: string; finalizers?: string[] };
+      };
+      await second.handlers.changed({
+        uid: object.metadata.uid,
+        namespace,
+        name,
+        generation: object.metadata.generation,
+        annotations: {},
+        finalizers: object.metadata.finalizers ?? [],
+        resourceVersion: object.metadata.resourceVersion,
+        deleting: false,
+      });
+      assert.deepEqual(await signalledGenerations(name), before, `${name}: nothing signalled again`);
+    }
+    assert.equal(second.signaller.signalsSent, 0);
+  });
+
   it('hands a name deleted and created again to its new incarnation', async () => {
     const first = await generationOf('c');
     await custom.deleteNamespacedCustomObject({ group, version, namespace, plural, name: 'c' });
