@@ -3,18 +3,15 @@
 // (operator, worker, watch, drill, backup, status).
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { crdFile, renderCrd } from './cli/crd.ts';
-import { runClusterCommand } from './cli/cluster-commands.ts';
-import { runProcess } from './cli/operator.ts';
+// Each command imports what it needs when it runs: start-up time and memory of the operator count.
 import { splitAddress } from './operator/health-server.ts';
-import { buildWorkflowBundle } from './cli/workflow-bundle.ts';
-import { defaultMaxConcurrentRolls } from './activities/index.ts';
+import { defaultMaxConcurrentRolls } from './domain/roll-limit.ts';
 
 const usage = `usage: keelson <command>
 
 commands:
   crd [--write]   print the KafkaCluster CustomResourceDefinition generated from the schema;
-                  --write updates ${crdFile} instead
+                  --write updates deploy/crds/040-crd-kafkacluster.yaml instead
   bundle          build the workflow bundle into dist/ (workers otherwise build it at their first
                   start after a source change, which takes seconds)
   worker          run the workflows and activities until SIGTERM or SIGINT
@@ -27,6 +24,9 @@ commands:
                     --temporal-tls-cert FILE, --temporal-tls-key FILE   client certificate for mTLS
                     --temporal-tls-ca FILE    CA of the Temporal frontend (TLS on when any is given)
                     --temporal-tls-server-name NAME                   (env KEELSON_TEMPORAL_TLS_*)
+                    --max-cached-workflows N  workflows kept in memory between tasks; the others are
+                                              replayed when woken (env KEELSON_MAX_CACHED_WORKFLOWS,
+                                              default 100)
                     --health-address HOST:PORT  /healthz, /readyz, /metrics (env
                                               KEELSON_HEALTH_ADDRESS, default :8080; off to disable)
   operator        run the watcher and the worker in one process (the usual way)
@@ -65,12 +65,13 @@ const temporalFlags = {
 const [command, ...rest] = process.argv.slice(2);
 switch (command) {
   case 'bundle': {
-    await buildWorkflowBundle();
+    await (await import('./cli/workflow-bundle.ts')).buildWorkflowBundle();
     console.error('keelson bundle: wrote dist/workflow-bundle.js');
     break;
   }
   case 'crd': {
     const { values } = parseArgs({ args: rest, options: { write: { type: 'boolean', default: false } } });
+    const { crdFile, renderCrd } = await import('./cli/crd.ts');
     if (values.write) writeFileSync(crdFile, renderCrd());
     else process.stdout.write(renderCrd());
     break;
@@ -99,6 +100,7 @@ switch (command) {
           type: 'string',
           default: env.KEELSON_MAX_CONCURRENT_ROLLS ?? String(defaultMaxConcurrentRolls),
         },
+        'max-cached-workflows': { type: 'string', default: env.KEELSON_MAX_CACHED_WORKFLOWS ?? '100' },
         'health-address': { type: 'string', default: env.KEELSON_HEALTH_ADDRESS ?? ':8080' },
         'leader-elect': { type: 'boolean', default: env.KEELSON_LEADER_ELECT !== 'false' },
         'lease-namespace': {
@@ -109,7 +111,10 @@ switch (command) {
         'lease-duration': { type: 'string', default: env.KEELSON_LEASE_DURATION ?? '15' },
       },
     });
-    const wholeNumber = (flag: 'max-concurrent-rolls' | 'lease-duration', min: number): number => {
+    const wholeNumber = (
+      flag: 'max-concurrent-rolls' | 'lease-duration' | 'max-cached-workflows',
+      min: number,
+    ): number => {
       const value = Number(values[flag]);
       if (!Number.isInteger(value) || value < min) {
         console.error(
@@ -121,6 +126,7 @@ switch (command) {
     };
     const maxConcurrentRolls = wholeNumber('max-concurrent-rolls', 1);
     const leaseSeconds = wholeNumber('lease-duration', 3);
+    const maxCachedWorkflows = wholeNumber('max-cached-workflows', 0);
     const tls = {
       cert: values['temporal-tls-cert'],
       key: values['temporal-tls-key'],
@@ -138,6 +144,7 @@ switch (command) {
       console.error(`keelson ${command}: --health-address: ${(err as Error).message}`);
       process.exit(2);
     }
+    const { runProcess } = await import('./cli/operator.ts');
     await runProcess({
       mode: command,
       temporalAddress: values['temporal-address'],
@@ -147,6 +154,7 @@ switch (command) {
       kubeconfig: values.kubeconfig,
       namespaces: values.namespace,
       maxConcurrentRolls,
+      maxCachedWorkflows,
       healthAddress,
       // A lone `keelson worker` does not watch, so it needs no Lease.
       leaderElection:
@@ -174,6 +182,7 @@ switch (command) {
       break;
     }
     try {
+      const { runClusterCommand } = await import('./cli/cluster-commands.ts');
       console.log(
         await runClusterCommand(command, positionals[0], {
           temporalAddress: values['temporal-address'],
@@ -205,6 +214,7 @@ switch (command) {
       break;
     }
     try {
+      const { runClusterCommand } = await import('./cli/cluster-commands.ts');
       console.log(
         await runClusterCommand(
           `drill ${action}` as 'drill start' | 'drill abort' | 'drill status',

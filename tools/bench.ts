@@ -139,6 +139,13 @@ async function createClusters(names: string[]): Promise<void> {
   }
 }
 
+async function observedGenerationOf(name: string): Promise<number> {
+  const object = (await custom.getNamespacedCustomObject({ group, version, plural, namespace, name })) as {
+    status?: { observedGeneration?: number };
+  };
+  return object.status?.observedGeneration ?? 0;
+}
+
 async function observedCount(): Promise<number> {
   const list = (await custom.listNamespacedCustomObject({ group, version, plural, namespace })) as {
     items: { status?: { observedGeneration?: number }; metadata: { generation: number } }[];
@@ -317,6 +324,8 @@ async function measureChangeToAction(): Promise<void> {
       }
       await sleep(10);
     }
+    // The next update only once this pass has finished, so that each is measured on its own.
+    while ((await observedGenerationOf('latency')) < generation) await sleep(10);
   }
   figures.push(
     {

@@ -1,5 +1,6 @@
 // All of Keelson's activities, built from the clients they need, so the
 // worker and integration tests pass real clients pointed at any cluster.
+import { defaultMaxConcurrentRolls } from '../domain/roll-limit.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { brokerConfigActivities } from './kafka/broker-config.ts';
 import { clusterStateActivities } from './kafka/cluster-state.ts';
@@ -15,7 +16,7 @@ import { podActivities } from './kubernetes/pods.ts';
 import { rollPermitActivities } from './temporal/roll-permits.ts';
 
 /** How many clusters may roll at once per operator (task queue), unless configured. */
-export const defaultMaxConcurrentRolls = 1;
+export { defaultMaxConcurrentRolls };
 
 export function createActivities(deps: { kube: KubeConfig; maxConcurrentRolls?: number }) {
   return {

@@ -4,14 +4,13 @@
 // or SIGINT stops cleanly: the watcher stops and gives up its Lease, the
 // worker finishes or hands back what it runs, connections close.
 import { KubeConfig } from '@kubernetes/client-node';
-import { Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import type { Connection } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { pino } from 'pino';
 import { boundAddress, startHealthServer } from '../operator/health-server.ts';
-import { runWatcher, type WatcherStatus } from './watch.ts';
-import { runWorker } from './worker.ts';
+import type { WatcherStatus } from './watch.ts';
 
 export type ProcessMode = 'operator' | 'watch' | 'worker';
 
@@ -25,6 +24,7 @@ export interface ProcessOptions {
   kubeconfig: string | undefined;
   namespaces: string[];
   maxConcurrentRolls: number;
+  maxCachedWorkflows: number;
   /** host:port for /healthz, /readyz and /metrics; none when undefined. */
   healthAddress: string | undefined;
   /** Lease for the watcher; none when undefined (a single watcher). */
@@ -84,11 +84,14 @@ export async function runProcess(options: ProcessOptions): Promise<void> {
   if (health) log.info({ address: boundAddress(health) }, 'serving /healthz, /readyz and /metrics');
 
   const tls = temporalTls(options.temporalTls);
-  const workerConnection = runsWorker
-    ? await NativeConnection.connect({ address: options.temporalAddress, ...(tls ? { tls } : {}) })
+  // Each half loads only what it needs (the worker's runtime is most of the memory): `keelson watch` stays small.
+  const worker = runsWorker ? await import('./worker.ts') : undefined;
+  const watcher = runsWatcher ? await import('./watch.ts') : undefined;
+  const workerConnection: NativeConnection | undefined = worker
+    ? await worker.NativeConnection.connect({ address: options.temporalAddress, ...(tls ? { tls } : {}) })
     : undefined;
-  const clientConnection = runsWatcher
-    ? await Connection.connect({ address: options.temporalAddress, ...(tls ? { tls } : {}) })
+  const clientConnection: Connection | undefined = watcher
+    ? await watcher.Connection.connect({ address: options.temporalAddress, ...(tls ? { tls } : {}) })
     : undefined;
   const identity = `${process.env.POD_NAME ?? hostname()}-${process.pid}`;
   const failed = (part: string) => (err: unknown) => {
@@ -98,24 +101,28 @@ export async function runProcess(options: ProcessOptions): Promise<void> {
   };
   try {
     await Promise.all([
-      workerConnection &&
-        runWorker(kube, workerConnection, options, workerStatus, log, stop.signal).catch(
-          failed('the worker'),
-        ),
-      clientConnection &&
-        runWatcher(
-          kube,
-          clientConnection,
-          {
-            temporalNamespace: options.temporalNamespace,
-            taskQueue: options.taskQueue,
-            namespaces: options.namespaces,
-            ...(options.leaderElection ? { leaderElection: { ...options.leaderElection, identity } } : {}),
-          },
-          watcherStatus,
-          log,
-          stop.signal,
-        ).catch(failed('the watcher')),
+      worker &&
+        workerConnection &&
+        worker
+          .runWorker(kube, workerConnection, options, workerStatus, log, stop.signal)
+          .catch(failed('the worker')),
+      watcher &&
+        clientConnection &&
+        watcher
+          .runWatcher(
+            kube,
+            clientConnection,
+            {
+              temporalNamespace: options.temporalNamespace,
+              taskQueue: options.taskQueue,
+              namespaces: options.namespaces,
+              ...(options.leaderElection ? { leaderElection: { ...options.leaderElection, identity } } : {}),
+            },
+            watcherStatus,
+            log,
+            stop.signal,
+          )
+          .catch(failed('the watcher')),
     ]);
   } finally {
     await workerConnection?.close();

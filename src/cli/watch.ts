@@ -3,7 +3,7 @@
 // unready), and the half `keelson operator` runs next to the worker. Under
 // leader election only the Lease holder watches. Logs are pino JSON lines.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { Client, type Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { LeaderElector } from '../operator/leader-election.ts';
 import { leader, signalsSent, watchEvents } from '../operator/metrics.ts';
@@ -11,6 +11,8 @@ import { clusterWatchHandlers } from '../watch/handlers.ts';
 import { watchKafkaClusters } from '../watch/kafka-cluster-watch.ts';
 import type { WatchEventKind } from '../watch/list-watch.ts';
 import { driftSender, watchOwnedObjects } from '../watch/owned-objects.ts';
+
+export { Connection };
 
 export interface WatchOptions {
   temporalNamespace: string;

@@ -2,8 +2,7 @@
 // server and a Kubernetes API server until stopped; what the durability tests
 // kill and restart, and the half of `keelson operator` that does the work.
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { NativeConnection } from '@temporalio/worker';
-import { Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities/index.ts';
 import { workflowBundle } from './workflow-bundle.ts';
@@ -13,9 +12,12 @@ export interface WorkerOptions {
   taskQueue: string;
   /** Clusters of this task queue that may roll at once. @default 1 */
   maxConcurrentRolls?: number;
+  /** Workflows kept in memory between their tasks (others are replayed from history when woken). */
+  maxCachedWorkflows?: number;
 }
 
 export { workflowsPath } from './workflow-bundle.ts';
+export { NativeConnection };
 
 /** How long a stopping worker lets running activities finish before cancelling them (they retry elsewhere). */
 const shutdownGraceTime = '10s';
@@ -35,6 +37,9 @@ export async function runWorker(
     workflowBundle: await workflowBundle(log),
     activities: createActivities({ kube, maxConcurrentRolls: options.maxConcurrentRolls }),
     shutdownGraceTime,
+    // The SDK sizes its cache from the machine's memory; a cluster workflow sits idle most of its
+    // life and costs megabytes cached, so the cache is bounded and an idle one is replayed when woken.
+    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
   });
   await worker.runUntil(async () => {
     status.polling = true;
