@@ -8,7 +8,8 @@
 // the Lease up at once. Only the watcher runs under the Lease: a second
 // watcher signalling too would be harmless (signals are idempotent), but
 // would double the API traffic.
-import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { CoordinationV1Api, type KubeConfig, type V1Lease, type V1LeaseSpec } from '@kubernetes/client-node';
+import { sleep } from '../watch/list-watch.ts';
 
 export interface LeaderElectionOptions {
   namespace: string;
@@ -23,14 +24,15 @@ export interface LeaderElectionOptions {
   onChange?: (leading: boolean, holder: string | undefined) => void;
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-  });
-
 // MicroTime: the API server wants six fractional digits; the client would send three.
 const microTime = (date: Date) => date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') as unknown as Date;
+
+/** The Lease's spec as read, with its times put back in the form the API server takes. */
+const writableSpec = (spec: V1LeaseSpec | undefined): V1LeaseSpec => ({
+  ...spec,
+  ...(spec?.acquireTime ? { acquireTime: microTime(new Date(spec.acquireTime)) } : {}),
+  ...(spec?.renewTime ? { renewTime: microTime(new Date(spec.renewTime)) } : {}),
+});
 
 export class LeaderElector {
   readonly #api: CoordinationV1Api;
@@ -117,8 +119,7 @@ export class LeaderElector {
         body: {
           ...lease,
           spec: {
-            ...lease.spec,
-            ...(lease.spec?.acquireTime ? { acquireTime: microTime(new Date(lease.spec.acquireTime)) } : {}),
+            ...writableSpec(lease.spec),
             ...spec,
             ...(holder === identity
               ? {}
@@ -147,9 +148,7 @@ export class LeaderElector {
         body: {
           ...lease,
           spec: {
-            ...lease.spec,
-            ...(lease.spec.acquireTime ? { acquireTime: microTime(new Date(lease.spec.acquireTime)) } : {}),
-            ...(lease.spec.renewTime ? { renewTime: microTime(new Date(lease.spec.renewTime)) } : {}),
+            ...writableSpec(lease.spec),
             holderIdentity: '',
             leaseDurationSeconds: 1,
           },

@@ -19,6 +19,7 @@ import { isReady } from '../../helpers/kafka.ts';
 import type { KafkaClusterStatus } from '../../../src/crd/kafka-cluster.ts';
 import { applyShippedRbac, operatorKubeConfig } from '../../helpers/operator-rbac.ts';
 import { keelsonProcess, type KeelsonProcess } from '../../helpers/worker-process.ts';
+import { clusterHistory } from '../../helpers/workflow-history.ts';
 
 const leaseSeconds = 6;
 
@@ -42,26 +43,7 @@ describe('keelson operator processes', () => {
     const response = await fetch(url);
     return { status: response.status, text: await response.text() };
   };
-  const signalled = async (name: string) => {
-    const history = await client.workflow.getHandle(clusterWorkflowId(namespace, name)).fetchHistory();
-    const events = history.events ?? [];
-    return {
-      generations: events
-        .map((e) => e.workflowExecutionSignaledEventAttributes)
-        .filter((a) => a?.signalName === 'spec')
-        .map(
-          (a) =>
-            (
-              JSON.parse(Buffer.from(a?.input?.payloads?.[0]?.data ?? new Uint8Array()).toString()) as {
-                generation: number;
-              }
-            ).generation,
-        ),
-      children: events
-        .map((e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId)
-        .filter((id): id is string => Boolean(id)),
-    };
-  };
+  const signalled = (name: string) => clusterHistory(client, namespace, name);
 
   before(async () => {
     await installCrd(admin);

@@ -24,6 +24,7 @@ import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
 import { adminKubeConfig, createNamespace, eventually } from '../../helpers/cluster.ts';
 import { installCrd } from '../../helpers/crd.ts';
 import { createKafkaCluster } from '../../helpers/kafka-cluster.ts';
+import { clusterHistory } from '../../helpers/workflow-history.ts';
 import { startInProcessWorker, type InProcessWorker } from '../../helpers/in-process-worker.ts';
 import { stallingProxy, type StallingProxy } from '../../helpers/stalling-proxy.ts';
 
@@ -44,20 +45,8 @@ describe('the watcher under connection faults', () => {
   let proxy: StallingProxy;
   let watching: Promise<void> = Promise.resolve();
 
-  const signalledGenerations = async (name: string): Promise<number[]> => {
-    const history = await client.workflow.getHandle(clusterWorkflowId(namespace, name)).fetchHistory();
-    return (history.events ?? [])
-      .map((e) => e.workflowExecutionSignaledEventAttributes)
-      .filter((a) => a?.signalName === 'spec')
-      .map(
-        (a) =>
-          (
-            JSON.parse(Buffer.from(a?.input?.payloads?.[0]?.data ?? new Uint8Array()).toString()) as {
-              generation: number;
-            }
-          ).generation,
-      );
-  };
+  const signalledGenerations = async (name: string): Promise<number[]> =>
+    (await clusterHistory(client, namespace, name)).generations;
   const bumpGeneration = async (name: string, delay: string): Promise<number> => {
     const patched = (await custom.patchNamespacedCustomObject({
       group,

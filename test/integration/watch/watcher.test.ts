@@ -21,6 +21,7 @@ import { startInProcessWorker, type InProcessWorker } from '../../helpers/in-pro
 import { adminKubeConfig, createNamespace, eventually } from '../../helpers/cluster.ts';
 import { installCrd } from '../../helpers/crd.ts';
 import { createKafkaCluster } from '../../helpers/kafka-cluster.ts';
+import { clusterHistory } from '../../helpers/workflow-history.ts';
 
 const pausedSpec = { ...minimalSpec, paused: true };
 
@@ -37,17 +38,8 @@ describe('KafkaCluster watcher', () => {
   let watching: Promise<void> = Promise.resolve();
 
   /** The generations the workflow received in spec signals, in order. */
-  const signalledGenerations = async (name: string): Promise<number[]> => {
-    const history = await client.workflow.getHandle(clusterWorkflowId(namespace, name)).fetchHistory();
-    return (history.events ?? [])
-      .map((e) => e.workflowExecutionSignaledEventAttributes)
-      .filter((a) => a?.signalName === 'spec')
-      .map((a) => {
-        const data = a?.input?.payloads?.[0]?.data;
-        return (JSON.parse(Buffer.from(data ?? new Uint8Array()).toString()) as { generation: number })
-          .generation;
-      });
-  };
+  const signalledGenerations = async (name: string): Promise<number[]> =>
+    (await clusterHistory(client, namespace, name)).generations;
   const generationOf = async (name: string): Promise<{ generation: number; uid: string }> => {
     const object = (await custom.getNamespacedCustomObject({ group, version, plural, namespace, name })) as {
       metadata: { generation: number; uid: string };
