@@ -54,7 +54,20 @@ commands:
                   stop the waiting or running drill (a running one fails back at once)
   drill status NS/NAME
                   the running drill and the report of the last one
-                  (status, pause, resume, roll and drill take --temporal-address and --temporal-namespace)
+  backup now NS/NAME [--wait]
+                  take a backup now (through the cluster's backup schedule; one runs at a time);
+                  --wait waits for it and prints its id and size
+  backup list NS/NAME [--kubeconfig FILE]
+                  the complete backups in the store of spec.backup.target, newest first
+  restore BACKUP_ID --to NS/NAME [--from NS/NAME] [--overwrite-topics]
+                  restore topics and their configs, records where the backup has them, ACLs and
+                  consumer group offsets into a KafkaCluster, read from the target's
+                  spec.backup.target; --from names the cluster the backup was taken of (default:
+                  the cluster named in the id, in the target's namespace); existing topics are
+                  refused unless --overwrite-topics (they are deleted and recreated); waits and
+                  prints what it did
+                  (status, pause, resume, roll, drill, backup now and restore take
+                  --temporal-address and --temporal-namespace)
   help            show this text`;
 
 const temporalFlags = {
@@ -229,6 +242,51 @@ switch (command) {
       );
     } catch (err) {
       console.error(`keelson drill ${action}: ${err instanceof Error ? err.message : String(err)}`);
+      process.exitCode = 1;
+    }
+    break;
+  }
+  case 'backup':
+  case 'restore': {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        ...temporalFlags,
+        wait: { type: 'boolean', default: false },
+        kubeconfig: { type: 'string', default: process.env.KUBECONFIG },
+        to: { type: 'string' },
+        from: { type: 'string' },
+        'overwrite-topics': { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    });
+    const action = command === 'restore' ? 'restore' : `backup ${positionals[0] ?? ''}`;
+    if (values.help || !['restore', 'backup now', 'backup list'].includes(action)) {
+      if (!values.help) process.exitCode = 2;
+      console.log(usage);
+      break;
+    }
+    const temporal = {
+      temporalAddress: values['temporal-address'],
+      temporalNamespace: values['temporal-namespace'],
+    };
+    try {
+      const commands = await import('./cli/backup-commands.ts');
+      console.log(
+        action === 'backup now'
+          ? await commands.backupNow(positionals[1], { ...temporal, wait: values.wait })
+          : action === 'backup list'
+            ? await commands.listClusterBackups(positionals[1], values.kubeconfig)
+            : await commands.restore(positionals[0], {
+                ...temporal,
+                to: values.to,
+                from: values.from,
+                overwriteTopics: values['overwrite-topics'],
+              }),
+      );
+    } catch (err) {
+      console.error(`keelson ${action}: ${err instanceof Error ? err.message : String(err)}`);
       process.exitCode = 1;
     }
     break;

@@ -14,6 +14,9 @@ import { eventActivities } from './kubernetes/events.ts';
 import { objectActivities } from './kubernetes/objects.ts';
 import { podActivities } from './kubernetes/pods.ts';
 import { rollPermitActivities } from './temporal/roll-permits.ts';
+import { backupScheduleActivities } from './temporal/backup-schedule.ts';
+import { backupActivities } from './backup/backup-activities.ts';
+import { restoreActivities } from './backup/restore-activities.ts';
 
 /** How many clusters may roll at once per operator (task queue), unless configured. */
 export { defaultMaxConcurrentRolls };
@@ -31,6 +34,9 @@ export function createActivities(deps: { kube: KubeConfig; maxConcurrentRolls?: 
     ...leaderActivities(),
     ...reassignmentActivities(),
     ...probeActivities(),
+    ...backupScheduleActivities(),
+    ...backupActivities(deps.kube),
+    ...restoreActivities(deps.kube),
     ...rollPermitActivities({ maxConcurrentRolls: deps.maxConcurrentRolls ?? defaultMaxConcurrentRolls }),
   };
 }

@@ -74,6 +74,7 @@ export function buildKafkaClusterCrd(): Schema {
             { name: 'Version', type: 'string', jsonPath: '.spec.kafkaVersion' },
             { name: 'Brokers', type: 'string', jsonPath: '.status.brokersReady' },
             { name: 'Operation', type: 'string', jsonPath: '.status.currentOperation.type' },
+            { name: 'Last Backup', type: 'date', jsonPath: '.status.lastBackup.finishedAt', priority: 1 },
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
           ],
           schema: {

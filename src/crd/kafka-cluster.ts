@@ -140,10 +140,13 @@ export const Rollout = z.object({
 
 export const Backup = withRules(
   z.object({
-    /** Cron schedule (5 fields, UTC) of automatic backups. */
+    /** When automatic backups run: a 5-field cron expression (UTC), or "@every <duration>". */
     schedule: z
       .string()
-      .regex(/^(\S+\s+){4}\S+$/, 'must be a 5-field cron expression such as "0 3 * * *"')
+      .regex(
+        /^((\S+\s+){4}\S+|@every ([0-9]+(s|m|h))+)$/,
+        'must be a 5-field cron expression such as "0 3 * * *", or "@every 6h"',
+      )
       .optional(),
     target: z.object({
       s3: z
@@ -164,6 +167,7 @@ export const Backup = withRules(
         maxAge: duration.optional(),
       })
       .default({ keepLast: 7 }),
+    /** Also copy the records of these topics (names, or patterns with `*`), up to maxBytes in all. */
     records: z
       .object({
         topics: z.array(z.string().min(1).max(249)).min(1).max(100),
@@ -293,6 +297,18 @@ const operationTypes = [
   'failover',
 ] as const;
 
+/** The last backup that ended, written by the backup workflow. */
+export const LastBackup = z.object({
+  id: z.string(),
+  workflowId: z.string(),
+  outcome: z.enum(['Succeeded', 'Failed']),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  sizeBytes: z.int().min(0).optional(),
+  records: z.int().min(0).optional(),
+  message: z.string().max(1000).optional(),
+});
+
 export const KafkaClusterStatus = z.object({
   observedGeneration: z.int().min(0).optional(),
   conditions: z
@@ -341,6 +357,7 @@ export const KafkaClusterStatus = z.object({
     })
     .optional(),
   lastDrill: DrillReport.optional(),
+  lastBackup: LastBackup.optional(),
   kafkaVersion: z.string().optional(),
   metadataVersion: z.string().optional(),
   bootstrapAddress: z.string().optional(),

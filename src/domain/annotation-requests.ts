@@ -7,16 +7,18 @@
 //   keelson.dev/roll:  any token; a new token rolls again
 //   keelson.dev/drill: <zone> or <zone>/<hold> starts a drill; "abort" aborts it
 //   keelson.dev/pause: "true" pauses, "false" resumes
+//   keelson.dev/backup: any token; a new token takes a backup now
 
 export type AnnotationRequest =
   | { kind: 'roll'; value: string }
+  | { kind: 'backup'; value: string }
   | { kind: 'drill'; value: string; zone: string; hold?: string }
   | { kind: 'abort-drill'; value: string }
   | { kind: 'pause'; value: string }
   | { kind: 'resume'; value: string }
   | { kind: 'invalid'; annotation: RequestKind; value: string; message: string };
 
-const requestKinds = ['roll', 'drill', 'pause'] as const;
+const requestKinds = ['roll', 'drill', 'pause', 'backup'] as const;
 export type RequestKind = (typeof requestKinds)[number];
 
 export const requestAnnotation = (kind: RequestKind): string => `keelson.dev/${kind}`;
@@ -39,7 +41,7 @@ export function pendingRequests(annotations: Readonly<Record<string, string>>): 
   for (const kind of requestKinds) {
     const value = annotations[requestAnnotation(kind)];
     if (value === undefined || value === annotations[acknowledgedAnnotation(kind)]) continue;
-    if (kind === 'roll') pending.push({ kind, value });
+    if (kind === 'roll' || kind === 'backup') pending.push({ kind, value });
     else if (kind === 'pause') {
       if (value === 'true') pending.push({ kind: 'pause', value });
       else if (value === 'false') pending.push({ kind: 'resume', value });

@@ -14,6 +14,7 @@ import {
 } from '../domain/annotation-requests.ts';
 import {
   abortDrillUpdate,
+  backupUpdate,
   clusterWorkflowId,
   drillUpdate,
   pauseUpdate,
@@ -73,6 +74,9 @@ export class AnnotationHandler {
           break;
         case 'pause':
           await handle.executeUpdate(pauseUpdate);
+          break;
+        case 'backup':
+          await handle.executeUpdate(backupUpdate);
           break;
         case 'resume':
           await handle.executeUpdate(resumeUpdate);

@@ -10,3 +10,5 @@ export { scaleDownWorkflow, scaleUpWorkflow } from './scale.ts';
 export { drillWorkflow } from './drill.ts';
 export { zoneFailoverWorkflow } from './zone-failover.ts';
 export { teardownWorkflow } from './teardown.ts';
+export { backupWorkflow } from './backup.ts';
+export { restoreWorkflow } from './restore.ts';

@@ -6,9 +6,11 @@
 // new when the SDK suggests it, after its handlers finished.
 import {
   allHandlersFinished,
+  ApplicationFailure,
   condition,
   continueAsNew,
   executeChild,
+  patched,
   proxyActivities,
   startChild,
   setHandler,
@@ -38,6 +40,7 @@ import {
   supersededSignal,
   drillUpdate,
   abortDrillUpdate,
+  backupUpdate,
   abortDrillSignal,
   type ClusterWorkflowState,
 } from './messages.ts';
@@ -226,7 +229,17 @@ export interface ClusterWorkflowInput {
   lastSeenGeneration?: number;
   paused?: boolean;
   zoneOutage?: ZoneOutage;
+  /** What the cluster's backup schedule was last made to match (see backupScheduleKey). */
+  backupSchedule?: string;
 }
+
+type BackupSpec = KafkaClusterSpec['backup'];
+/** The part of spec.backup the schedule holds; a change of it updates the schedule. */
+const backupScheduleKey = (backup: BackupSpec): string => (backup ? `cron:${backup.schedule ?? ''}` : 'none');
+const scheduleInput = (backup: BackupSpec) =>
+  backup ? { ...(backup.schedule ? { schedule: backup.schedule } : {}) } : undefined;
+// Workflows that started before backups existed replay without the schedule steps.
+const backupPatch = 'backup-schedule';
 
 const condition_ = (
   type: ConditionType,
@@ -312,6 +325,36 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
         if (state.invalidSpec) throw new Error(`the spec is invalid: ${state.invalidSpec}`);
         if (state.forcedRoll) throw new Error('a forced roll is already waiting to start');
         if (!reason.trim()) throw new Error('give a reason for the roll');
+      },
+    },
+  );
+
+  let backupSchedule = input.backupSchedule ?? 'none';
+  setHandler(
+    backupUpdate,
+    async () => {
+      // The spec as it is now: a backup target added a moment ago counts before the next plan.
+      const current = await kube.readCluster(key);
+      const parsed = KafkaClusterSpec.safeParse(current?.spec);
+      const backup = parsed.success ? parsed.data.backup : undefined;
+      if (!backup) {
+        throw ApplicationFailure.nonRetryable(
+          `${input.namespace}/${input.name} has no spec.backup: set a backup target first`,
+          'InvalidSpec',
+        );
+      }
+      const requestedAt = new Date().toISOString();
+      const { scheduleId } = await kube.syncBackupSchedule({
+        ...key,
+        backup: scheduleInput(backup),
+        trigger: true,
+      });
+      backupSchedule = backupScheduleKey(backup);
+      return { scheduleId, requestedAt };
+    },
+    {
+      validator: () => {
+        if (state.deleting) throw new Error('the cluster is being deleted');
       },
     },
   );
@@ -451,6 +494,10 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
           ],
         },
       });
+      // Backups already taken stay in the store; only the schedule goes.
+      if (patched(backupPatch) && backupSchedule !== 'none') {
+        await kube.syncBackupSchedule({ ...key, backup: undefined });
+      }
       const parsedSpec = KafkaClusterSpec.safeParse(snapshot.spec);
       await executeChild(teardownWorkflow, {
         workflowId,
@@ -487,6 +534,10 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
     state.invalidSpec = undefined;
     const spec = parsed.data;
     lastSpec = spec;
+    if (patched(backupPatch) && backupScheduleKey(spec.backup) !== backupSchedule) {
+      await kube.syncBackupSchedule({ ...key, backup: scheduleInput(spec.backup) });
+      backupSchedule = backupScheduleKey(spec.backup);
+    }
     const cluster: ClusterRef = { namespace: input.namespace, name: input.name, uid: state.uid };
     const knownBases = Object.fromEntries(
       (snapshot.status?.nodePools ?? []).map((p) => [p.name, p.nodeIdBase]),
@@ -757,6 +808,7 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
         lastSeenGeneration: state.lastSeenGeneration,
         paused: state.paused,
         ...(state.zoneOutage ? { zoneOutage: state.zoneOutage } : {}),
+        backupSchedule,
       });
     }
   }

@@ -77,3 +77,13 @@ export const drillUpdate = defineUpdate<
 export const abortDrillUpdate = defineUpdate<{ aborted: 'waiting' | 'running' }, []>('abortDrill');
 /** Sent by the cluster workflow to its running drill. */
 export const abortDrillSignal = defineSignal('abortDrill');
+
+/** The Temporal Schedule that starts a cluster's backups (spec.backup.schedule, and on demand). */
+export const backupScheduleId = (namespace: string, name: string): string => `backup/${namespace}/${name}`;
+/** Backup workflows' ids start with this; the schedule appends the time it starts each. */
+export const backupWorkflowIdPrefix = (namespace: string, name: string): string =>
+  `backup/${namespace}/${name}`;
+/** Start a backup now through the cluster's schedule. Refused when the spec has no backup target. */
+export const backupUpdate = defineUpdate<{ scheduleId: string; requestedAt: string }, []>('backup');
+export const restoreWorkflowId = (namespace: string, name: string, backupId: string): string =>
+  `restore/${namespace}/${name}/${backupId}`;

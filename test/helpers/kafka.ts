@@ -243,3 +243,62 @@ export async function keysAt(
   }
   return found;
 }
+
+export interface ConsumedRecord {
+  offset: bigint;
+  timestamp: string;
+  key: string | null;
+  value: string | null;
+  headers: [string, string][];
+}
+
+/**
+ * Reads every record of `topic` (expecting `count`) with a consumer of a
+ * fresh group, as an application would see them: per partition, in offset
+ * order, binary fields in base64.
+ */
+export async function readTopic(
+  bootstrapBrokers: string[],
+  topic: string,
+  count: number,
+): Promise<Map<number, ConsumedRecord[]>> {
+  const consumer = new Consumer({
+    clientId: 'keelson-test-reader',
+    groupId: `read-${topic}-${Date.now()}`,
+    bootstrapBrokers,
+  });
+  const partitions = new Map<number, ConsumedRecord[]>();
+  let seen = 0;
+  try {
+    if (count === 0) return partitions;
+    const stream = await consumer.consume({
+      topics: [topic],
+      mode: MessagesStreamModes.EARLIEST,
+      autocommit: false,
+    });
+    const stall = setTimeout(
+      () => stream.destroy(new Error(`read only ${seen} of ${count} records of ${topic}`)),
+      60_000,
+    );
+    try {
+      for await (const message of stream) {
+        const list = partitions.get(message.partition) ?? [];
+        list.push({
+          offset: message.offset,
+          timestamp: message.timestamp.toString(),
+          key: message.key?.length ? message.key.toString('base64') : null,
+          value: message.value?.length ? message.value.toString('base64') : null,
+          headers: [...message.headers].map(([k, v]) => [k.toString('base64'), v.toString('base64')]),
+        });
+        partitions.set(message.partition, list);
+        if (++seen === count) break;
+      }
+    } finally {
+      clearTimeout(stall);
+    }
+  } finally {
+    await consumer.close(true);
+  }
+  for (const list of partitions.values()) list.sort((a, b) => (a.offset < b.offset ? -1 : 1));
+  return partitions;
+}

@@ -1,7 +1,7 @@
 // `keelson worker` / `keelson operator` in their own process, for tests that
 // kill them (SIGKILL, as a crash would; SIGTERM, as Kubernetes does) and
 // start them again.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { env, eventually } from './cluster.ts';
@@ -63,4 +63,17 @@ export function keelsonProcess(command: 'worker' | 'operator' | 'watch', args: s
 
 export function workerProcess(taskQueue: string): KeelsonProcess {
   return keelsonProcess('worker', [`--task-queue=${taskQueue}`, `--kubeconfig=${env.kubeconfig}`]);
+}
+
+/** Runs a `keelson` CLI command against the environment's Temporal; never throws. */
+export function keelsonCli(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [main, ...args, `--temporal-address=${env.temporal.address}`],
+      { env: { ...process.env, KUBECONFIG: env.kubeconfig } },
+      (err, stdout, stderr) =>
+        resolve({ status: err ? ((err.code as number | undefined) ?? 1) : 0, stdout, stderr }),
+    );
+  });
 }

@@ -17,12 +17,27 @@ import {
   stopProcessGroup,
   waitFor,
 } from './src/processes.ts';
+import { startObjectStore } from './src/object-store.ts';
 import { startTemporal, temporalAddress, temporalNamespace, temporalUiUrl } from './src/temporal.ts';
 
 const zones = ['zone-a', 'zone-b', 'zone-c'];
-const daemons = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'temporal', 'node-agent'];
+const daemons = [
+  'etcd',
+  'kube-apiserver',
+  'kube-controller-manager',
+  'temporal',
+  'object-store',
+  'node-agent',
+];
 // Stop order: the agent first (it stops the brokers), the API server before etcd.
-const stopOrder = ['node-agent', 'kube-controller-manager', 'kube-apiserver', 'etcd', 'temporal'];
+const stopOrder = [
+  'node-agent',
+  'kube-controller-manager',
+  'kube-apiserver',
+  'etcd',
+  'temporal',
+  'object-store',
+];
 
 function running(): string[] {
   return daemons.filter((name) => daemonPid(name) !== undefined);
@@ -67,7 +82,7 @@ async function up(): Promise<TestEnv> {
   rmSync(stateDir, { recursive: true, force: true });
   mkdirSync(stateDir, { recursive: true });
   createPki();
-  await Promise.all([startKubernetes(), startTemporal()]);
+  const [, , objectStore] = await Promise.all([startKubernetes(), startTemporal(), startObjectStore()]);
   mkdirSync(agentDir, { recursive: true });
   const agentPid = startDaemon({
     name: 'node-agent',
@@ -106,6 +121,7 @@ async function up(): Promise<TestEnv> {
       cli: temporalBin,
     },
     kafkaVersions: [...kafkaVersions],
+    objectStore,
     nodeAgent: {
       pid: agentPid,
       stateDir: agentDir,
@@ -138,6 +154,7 @@ function printAddresses(env: TestEnv): void {
       `  ${env.kubectl} get nodes -L topology.kubernetes.io/zone`,
       `Temporal: ${env.temporal.address} (namespace ${env.temporal.namespace})`,
       `  UI: ${env.temporal.uiUrl}`,
+      `S3 object store: ${env.objectStore.endpoint} (region ${env.objectStore.region}, keys in ${envFile})`,
       `Kafka versions for broker pods (image apache/kafka:<version>): ${env.kafkaVersions.join(', ')}`,
       `Broker logs: ${env.nodeAgent.podLogs}`,
     ].join('\n'),
@@ -146,7 +163,7 @@ function printAddresses(env: TestEnv): void {
 
 const usage = `usage: npm run testenv -- <command>
   up      build what is missing, start etcd, kube-apiserver, kube-controller-manager,
-          the Temporal dev server and the node agent; write .testenv/env.json
+          the Temporal dev server, the S3 object store and the node agent; write .testenv/env.json
   down    stop every process of the environment
   status  show what runs (exit 1 unless everything does)
   build   only build and download the tools into the cache

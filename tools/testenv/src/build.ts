@@ -1,7 +1,7 @@
 // Builds and downloads the environment's tools on first use, into the cache:
 // the Temporal CLI (go install), the Kubernetes control plane and kubectl (a
-// Go program in tools/testenv/kube), and the jars of each Kafka version
-// (Maven). A stamp next to each output records the inputs it was built from,
+// Go program in tools/testenv/kube), SeaweedFS as the S3 store (the Go module
+// pinned in tools/testenv/s3), and the jars of each Kafka version (Maven). A stamp next to each output records the inputs it was built from,
 // so a later run rebuilds only what changed.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -25,6 +25,7 @@ export const kubernetesVersion = 'v1.37.2';
 export const temporalBin = join(binDir, 'temporal');
 export const kubeBin = join(binDir, 'keelson-kube');
 export const kubectlBin = join(binDir, 'kubectl');
+export const weedBin = join(binDir, 'weed');
 
 function run(
   command: string,
@@ -80,9 +81,9 @@ const kubeLdflags = (() => {
   ].join(' ');
 })();
 
-function kubeSourceHash(): string {
-  const dir = join(testenvDir, 'kube');
-  const hash = createHash('sha256').update(kubeLdflags);
+function goSourceHash(module: string, ldflags: string): string {
+  const dir = join(testenvDir, module);
+  const hash = createHash('sha256').update(ldflags);
   for (const file of readdirSync(dir).sort()) {
     if (file === 'go.mod' || file === 'go.sum' || file.endsWith('.go'))
       hash.update(file).update(readFileSync(join(dir, file)));
@@ -92,7 +93,7 @@ function kubeSourceHash(): string {
 
 async function ensureKube(): Promise<void> {
   const stamp = `${kubeBin}.stamp`;
-  const want = kubeSourceHash();
+  const want = goSourceHash('kube', kubeLdflags);
   if (!stampMatches(stamp, want, kubeBin)) {
     await step(
       `building kube-apiserver, kube-controller-manager, etcd and kubectl ${kubernetesVersion}`,
@@ -104,6 +105,21 @@ async function ensureKube(): Promise<void> {
     writeFileSync(stamp, want);
   }
   if (!existsSync(kubectlBin)) symlinkSync('keelson-kube', kubectlBin);
+}
+
+async function ensureObjectStore(): Promise<void> {
+  const stamp = `${weedBin}.stamp`;
+  const ldflags = '-s -w';
+  const want = goSourceHash('s3', ldflags);
+  if (stampMatches(stamp, want, weedBin)) return;
+  await step('building the SeaweedFS object store', () =>
+    run(
+      'go',
+      ['build', '-trimpath', `-ldflags=${ldflags}`, '-o', weedBin, 'github.com/seaweedfs/seaweedfs/weed'],
+      { cwd: join(testenvDir, 's3') },
+    ),
+  );
+  writeFileSync(stamp, want);
 }
 
 async function ensureKafka(version: string): Promise<void> {
@@ -140,6 +156,7 @@ export async function ensureTools(): Promise<void> {
     (async () => {
       await ensureTemporal();
       await ensureKube();
+      await ensureObjectStore();
     })(),
     (async () => {
       for (const version of kafkaVersions) await ensureKafka(version);

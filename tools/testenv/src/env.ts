@@ -1,6 +1,7 @@
 // The description of a running test environment, written by `testenv up` to
 // .testenv/env.json and read by tests, the demo and developers.
 import { readFileSync } from 'node:fs';
+import type { ObjectStore } from './object-store.ts';
 import { envFile } from './paths.ts';
 
 export interface TestEnv {
@@ -11,6 +12,8 @@ export interface TestEnv {
   kubectl: string;
   temporal: { address: string; namespace: string; uiUrl: string; cli: string };
   kafkaVersions: string[];
+  /** S3 endpoint and the keys of its one identity (new at every `up`). */
+  objectStore: ObjectStore;
   nodeAgent: {
     pid: number;
     stateDir: string;

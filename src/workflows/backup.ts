@@ -1,0 +1,174 @@
+// One backup of a KafkaCluster, started by the cluster's backup schedule
+// (at its cron times, or triggered on demand). It runs beside the cluster
+// workflow, not as its child: a backup reads through the Admin API and a
+// fetch connection per partition, so it neither waits for nor holds up a
+// roll or a scale. A record copy that loses its leader to a restart is tried
+// again (that partition from its start).
+//
+// Steps: metadata → records → manifest → retention. Only the manifest makes a
+// backup complete, so a backup cut short is never listed; a failed one
+// deletes what it wrote, and one whose workflow was terminated is deleted by
+// the next backup's retention step.
+import { ApplicationFailure, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+import { parseDurationMs } from '../crd/duration.ts';
+import { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
+import { backupFormat, backupId, quantityBytes, type BackupManifest } from '../domain/backup.ts';
+import type { ClusterRef } from '../domain/labels.ts';
+import { readyBrokerAddresses } from '../domain/observed.ts';
+import { quickCall } from './activity-options.ts';
+
+const kube = proxyActivities<Activities>(quickCall);
+const store = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { maximumAttempts: 5, maximumInterval: '30 seconds' },
+});
+const copy = proxyActivities<Activities>({
+  startToCloseTimeout: '6 hours',
+  heartbeatTimeout: '20 seconds',
+  retry: { maximumAttempts: 10, maximumInterval: '30 seconds' },
+});
+
+export interface BackupInput {
+  namespace: string;
+  name: string;
+}
+
+export interface BackupResult {
+  id: string;
+  sizeBytes: number;
+  records: number;
+  expired: string[];
+}
+
+const message = (err: unknown): string => {
+  let current = err as { message?: string; cause?: unknown };
+  while (current.cause) current = current.cause as { message?: string; cause?: unknown };
+  return current.message ?? String(err);
+};
+
+export async function backupWorkflow(input: BackupInput): Promise<BackupResult> {
+  const info = workflowInfo();
+  const startedAt = info.startTime;
+  const id = backupId(input.name, startedAt);
+  const key = { namespace: input.namespace, name: input.name };
+  const step = (text: string): void =>
+    setCurrentDetails(`**Backup** ${input.namespace}/${input.name} \`${id}\`: ${text}`);
+
+  const snapshot = await kube.readCluster(key);
+  if (!snapshot || snapshot.deleting) {
+    throw ApplicationFailure.nonRetryable(
+      `KafkaCluster ${input.namespace}/${input.name} does not exist`,
+      'ClusterGone',
+    );
+  }
+  const parsed = KafkaClusterSpec.safeParse(snapshot.spec);
+  if (!parsed.success || !parsed.data.backup) {
+    throw ApplicationFailure.nonRetryable(
+      `KafkaCluster ${input.namespace}/${input.name} has ${parsed.success ? 'no spec.backup' : 'an invalid spec'}`,
+      'InvalidSpec',
+    );
+  }
+  const spec = parsed.data;
+  const backup = parsed.data.backup;
+  const cluster: ClusterRef = { namespace: input.namespace, name: input.name, uid: snapshot.uid };
+  const location = { namespace: input.namespace, target: backup.target, source: key, id };
+  const finish = async (
+    outcome: 'Succeeded' | 'Failed',
+    details: { sizeBytes?: number; records?: number; message?: string },
+  ) => {
+    await kube.patchStatus({
+      ...key,
+      status: {
+        lastBackup: {
+          id,
+          workflowId: info.workflowId,
+          outcome,
+          startedAt: startedAt.toISOString(),
+          finishedAt: new Date().toISOString(),
+          ...details,
+        },
+      },
+    });
+    await kube.recordEvent({
+      cluster,
+      key: `${info.workflowId}/${outcome}`,
+      type: outcome === 'Succeeded' ? 'Normal' : 'Warning',
+      reason: outcome === 'Succeeded' ? 'BackupSucceeded' : 'BackupFailed',
+      action: 'Backup',
+      note:
+        outcome === 'Succeeded'
+          ? `backup ${id}: ${details.records ?? 0} records, ${details.sizeBytes ?? 0} bytes`
+          : `backup ${id} failed: ${details.message ?? ''}`.slice(0, 1000),
+    });
+  };
+
+  try {
+    step('reading topics, configs, ACLs and consumer offsets');
+    const observed = await kube.observeNodes({ namespace: input.namespace, cluster: input.name });
+    const bootstrap = readyBrokerAddresses(observed, spec.listeners[0]?.port ?? 9092);
+    if (bootstrap.length === 0) {
+      throw ApplicationFailure.nonRetryable('no broker is ready to read from', 'NoBrokerReady');
+    }
+    const captured = await store.captureBackupMetadata({
+      ...location,
+      bootstrap,
+      recordTopics: backup.records?.topics ?? [],
+    });
+    let copied: { partitions: BackupManifest['partitions']; objects: BackupManifest['objects'] } = {
+      partitions: [],
+      objects: [],
+    };
+    if (captured.ranges.length > 0 && backup.records) {
+      step(`copying the records of ${captured.recordTopics.join(', ')}`);
+      copied = await copy.copyBackupRecords({
+        ...location,
+        bootstrap,
+        ranges: captured.ranges,
+        maxBytes: quantityBytes(backup.records.maxBytes),
+        maxBytesText: backup.records.maxBytes,
+      });
+    }
+    step('writing the manifest');
+    const objects = [captured.metadata, ...copied.objects];
+    const sizeBytes = objects.reduce((n, o) => n + o.bytes, 0);
+    const records = copied.partitions.reduce((n, p) => n + p.records, 0);
+    const manifest: BackupManifest = {
+      format: backupFormat,
+      id,
+      cluster: { namespace: input.namespace, name: input.name, uid: snapshot.uid },
+      kafkaVersion: spec.kafkaVersion,
+      workflowId: info.workflowId,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      contents: { ...captured.counts, recordTopics: captured.recordTopics, records },
+      objects,
+      partitions: copied.partitions,
+      sizeBytes,
+    };
+    await store.commitBackup({ ...location, manifest });
+    // Complete from here on: a failing retention step is reported, the backup stands.
+    step('applying retention');
+    let expired: string[] = [];
+    let retention = '';
+    try {
+      expired = (
+        await store.pruneBackups({
+          ...location,
+          keepLast: backup.retention.keepLast,
+          ...(backup.retention.maxAge ? { maxAgeMs: parseDurationMs(backup.retention.maxAge) } : {}),
+        })
+      ).expired;
+    } catch (err) {
+      retention = `retention failed: ${message(err)}`;
+    }
+    await finish('Succeeded', { sizeBytes, records, ...(retention ? { message: retention } : {}) });
+    step(`done: ${records} records, ${sizeBytes} bytes; retention deleted ${expired.length} backup(s)`);
+    return { id, sizeBytes, records, expired };
+  } catch (err) {
+    step(`failed: ${message(err)}`);
+    await store.discardBackup(location).catch(() => undefined); // a later backup's retention deletes it then
+    await finish('Failed', { message: message(err).slice(0, 1000) });
+    throw err;
+  }
+}
