@@ -219,4 +219,34 @@ describe('KafkaCluster watcher', () => {
     );
     assert.equal(updates?.length, 2, 'one pause and one resume were accepted');
   });
+
+  it('takes a backup asked for with keelson.dev/backup, refusing it without spec.backup', async () => {
+    await custom.patchNamespacedCustomObject(
+      {
+        group,
+        version,
+        namespace,
+        plural,
+        name: 'a',
+        body: { metadata: { annotations: { 'keelson.dev/backup': 'nightly-check' } } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    const result = await eventually('keelson.dev/backup to be acknowledged', async () => {
+      const object = (await custom.getNamespacedCustomObject({
+        group,
+        version,
+        plural,
+        namespace,
+        name: 'a',
+      })) as {
+        metadata: { annotations?: Record<string, string> };
+      };
+      const annotations = object.metadata.annotations ?? {};
+      return annotations['keelson.dev/backup-acknowledged'] === 'nightly-check'
+        ? annotations['keelson.dev/backup-result']
+        : undefined;
+    });
+    assert.equal(result, `refused: ${namespace}/a has no spec.backup: set a backup target first`);
+  });
 });

@@ -22,6 +22,16 @@ describe('pendingRequests', () => {
     ]);
   });
 
+  it('reads backup requests: any new token', () => {
+    assert.deepEqual(pendingRequests({ 'keelson.dev/backup': '2026-11-26' }), [
+      { kind: 'backup', value: '2026-11-26' },
+    ]);
+    assert.deepEqual(
+      pendingRequests({ 'keelson.dev/backup': 'x', 'keelson.dev/backup-acknowledged': 'x' }),
+      [],
+    );
+  });
+
   it('skips what was acknowledged already', () => {
     assert.deepEqual(pendingRequests({ 'keelson.dev/roll': 'a', 'keelson.dev/roll-acknowledged': 'a' }), []);
     assert.equal(
