@@ -7,6 +7,8 @@ import { Admin, Connection, fetchV17, type RecordsBatch } from '@platformatic/ka
 import type { StoredRecord } from '../../domain/backup.ts';
 import { clientId } from './connection.ts';
 
+/** Backup fetches use their own client id, so a Kafka client quota (consumer_byte_rate) can cap them alone. */
+export const backupClientId = 'keelson-backup';
 const readCommitted = 1;
 const controlBatch = 0x20;
 const transactionalBatch = 0x10;
@@ -104,7 +106,7 @@ export async function readPartition(
   let next = BigInt(range.from);
   if (next >= end) return;
   const leader = await leaderOf(bootstrap, range.topic, range.partition);
-  const connection = new Connection(clientId);
+  const connection = new Connection(backupClientId);
   const abortedOpen = new Set<bigint>();
   try {
     await connection.connect(leader.host, leader.port);

@@ -7,6 +7,7 @@
 // - bad input: a restore onto existing topics, a missing backup id, an
 //   unreachable store, wrong credentials: each a clear error, nothing changed;
 // - the worker SIGKILLed while records are copied: the backup completes once;
+// - a backup taken during a roll: both complete; the keelson.dev/backup annotation;
 // - a schedule from the spec fires, and retention keeps the newest two.
 import { createHash, randomBytes } from 'node:crypto';
 import assert from 'node:assert/strict';
@@ -37,6 +38,7 @@ import {
   type ManagedCluster,
 } from '../../helpers/managed-cluster.ts';
 import { keelsonCli } from '../../helpers/worker-process.ts';
+import { AnnotationHandler } from '../../../src/watch/annotation-handler.ts';
 
 const bucket = `backups-${Date.now().toString(36)}`;
 const s3 = new S3Client({
@@ -461,8 +463,9 @@ describe('backups and restore', { timeout: 1_200_000 }, () => {
 
   it('completes a backup once when its worker is killed while copying records', async () => {
     const bootstrap = await cluster.bootstrap();
-    await admin.createTopics({ topics: ['orders-bulk'], partitions: 4, replicas: 1 });
-    await fullIsr(admin, 'orders-bulk', 4, 1);
+    // Replicated 3 times, so the roll below may restart any broker.
+    await admin.createTopics({ topics: ['orders-bulk'], partitions: 4, replicas: 3 });
+    await fullIsr(admin, 'orders-bulk', 4, 3);
     await produceRecords(bootstrap, 'orders-bulk', 40_000, 2048);
     await patchSpec([
       { op: 'replace', path: '/spec/backup/records', value: { topics: ['orders-bulk'], maxBytes: '1Gi' } },
@@ -509,8 +512,71 @@ describe('backups and restore', { timeout: 1_200_000 }, () => {
     assert.deepEqual(backupDirs(keys), manifestIds(keys));
   });
 
+  it('takes a backup while the cluster rolls, and the roll completes', async () => {
+    const statusBefore = await readClusterStatus(custom, cluster.namespace, clusterName);
+    const forced = await keelsonCli('roll', ref, '--reason', 'roll under a backup');
+    assert.equal(forced.status, 0, forced.stderr);
+    await eventually(
+      'the roll to start',
+      async () =>
+        (await readClusterStatus(custom, cluster.namespace, clusterName))?.currentOperation?.type ===
+          'roll' || undefined,
+    );
+    const taken = await keelsonCli('backup', 'now', ref, '--wait');
+    assert.equal(taken.status, 0, taken.stderr);
+    assert.match(taken.stdout, /complete: 40000 records/);
+    const rolled = await eventually(
+      'the roll to finish',
+      async () => {
+        const status = await readClusterStatus(custom, cluster.namespace, clusterName);
+        return status?.lastOperation?.type === 'roll' &&
+          status.lastOperation.workflowId !== statusBefore?.lastOperation?.workflowId
+          ? status.lastOperation
+          : undefined;
+      },
+      600_000,
+      1_000,
+    );
+    assert.equal(rolled.result, 'Succeeded', rolled.message);
+  });
+
+  it('takes a backup asked for with the keelson.dev/backup annotation', async () => {
+    const previous = (await lastBackup())?.id;
+    const object = (await custom.getNamespacedCustomObject({
+      group,
+      version,
+      plural,
+      namespace: cluster.namespace,
+      name: clusterName,
+    })) as { metadata: { uid: string; generation: number; resourceVersion: string } };
+    const handler = new AnnotationHandler(cluster.client, kubeconfig);
+    const [done] = await handler.handle({
+      uid: object.metadata.uid,
+      namespace: cluster.namespace,
+      name: clusterName,
+      generation: object.metadata.generation,
+      annotations: { 'keelson.dev/backup': 'before-maintenance' },
+      finalizers: [],
+      resourceVersion: object.metadata.resourceVersion,
+      deleting: false,
+    });
+    assert.equal(done?.result, 'accepted');
+    const taken = await eventually(
+      'the requested backup to finish',
+      async () => {
+        const last = await lastBackup();
+        return last && last.id !== previous ? last : undefined;
+      },
+      120_000,
+      1_000,
+    );
+    assert.equal(taken.outcome, 'Succeeded', taken.message);
+    assert.ok(manifestIds(await catalog(cluster.namespace)).includes(taken.id));
+  });
+
   it('runs backups on the schedule from the spec and keeps the newest two', async () => {
     await admin.deleteTopics({ topics: ['orders-bulk'] });
+    const since = new Date().toISOString();
     await patchSpec([
       { op: 'replace', path: '/spec/backup/records', value: { topics: ['payments'], maxBytes: '1Mi' } },
       { op: 'replace', path: '/spec/backup/retention', value: { keepLast: 2 } },
@@ -521,7 +587,7 @@ describe('backups and restore', { timeout: 1_200_000 }, () => {
       async () => {
         const done = [];
         for await (const e of cluster.client.workflow.list({
-          query: `WorkflowId STARTS_WITH "backup/${cluster.namespace}/" AND ExecutionStatus = "Completed" AND TemporalScheduledById = "${backupScheduleId(cluster.namespace, clusterName)}"`,
+          query: `WorkflowId STARTS_WITH "backup/${cluster.namespace}/" AND ExecutionStatus = "Completed" AND TemporalScheduledById = "${backupScheduleId(cluster.namespace, clusterName)}" AND StartTime > "${since}"`,
         }))
           done.push(e);
         return done.length >= 3 ? done : undefined;
