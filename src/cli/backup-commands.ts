@@ -17,16 +17,11 @@ import { listBackups } from '../activities/backup/backup-activities.ts';
 import { openBackupStore } from '../activities/backup/backup-store.ts';
 import { group, KafkaClusterSpec, plural, version } from '../crd/kafka-cluster.ts';
 import { parseBackupId } from '../domain/backup.ts';
+import { rootCause } from '../domain/failure-message.ts';
 import type { BackupResult } from '../workflows/backup.ts';
 import { backupUpdate, clusterWorkflowId, restoreWorkflowId } from '../workflows/messages.ts';
 import type { RestoreInput, RestoreReport } from '../workflows/restore.ts';
 import { parseClusterRef, type TemporalOptions } from './cluster-commands.ts';
-
-const rootCause = (err: unknown): string => {
-  let current = err as { message?: string; cause?: unknown };
-  while (current.cause) current = current.cause as { message?: string; cause?: unknown };
-  return current.message ?? String(err);
-};
 
 async function withClient<T>(options: TemporalOptions, action: (client: Client) => Promise<T>): Promise<T> {
   const connection = await Connection.connect({ address: options.temporalAddress });

@@ -27,3 +27,16 @@ export const probeCall: ActivityOptions = {
   startToCloseTimeout: '25 seconds',
   retry: { maximumAttempts: 1 },
 };
+
+/** Backup store and restore checks: a store that stays unreachable fails the backup after five tries. */
+export const storeCall: ActivityOptions = {
+  startToCloseTimeout: '5 minutes',
+  retry: { maximumAttempts: 5, maximumInterval: '30 seconds' },
+};
+
+/** Copying records to or from a backup: long, heartbeating (a dead worker is replaced within 20 s), tried again where it stopped. */
+export const bulkTransfer: ActivityOptions = {
+  startToCloseTimeout: '6 hours',
+  heartbeatTimeout: '20 seconds',
+  retry: { maximumAttempts: 10, maximumInterval: '30 seconds' },
+};

@@ -9,25 +9,17 @@
 // backup complete, so a backup cut short is never listed; a failed one
 // deletes what it wrote, and one whose workflow was terminated is deleted by
 // the next backup's retention step.
-import { ApplicationFailure, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { parseDurationMs } from '../crd/duration.ts';
-import { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
 import { backupFormat, backupId, quantityBytes, type BackupManifest } from '../domain/backup.ts';
-import type { ClusterRef } from '../domain/labels.ts';
-import { readyBrokerAddresses } from '../domain/observed.ts';
-import { quickCall } from './activity-options.ts';
+import { clusterWithBackupTarget, noBrokerReady } from './backup-target.ts';
+import { bulkTransfer, quickCall, storeCall } from './activity-options.ts';
+import { rootCause } from '../domain/failure-message.ts';
 
 const kube = proxyActivities<Activities>(quickCall);
-const store = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { maximumAttempts: 5, maximumInterval: '30 seconds' },
-});
-const copy = proxyActivities<Activities>({
-  startToCloseTimeout: '6 hours',
-  heartbeatTimeout: '20 seconds',
-  retry: { maximumAttempts: 10, maximumInterval: '30 seconds' },
-});
+const store = proxyActivities<Activities>(storeCall);
+const copy = proxyActivities<Activities>(bulkTransfer);
 
 export interface BackupInput {
   namespace: string;
@@ -41,12 +33,6 @@ export interface BackupResult {
   expired: string[];
 }
 
-const message = (err: unknown): string => {
-  let current = err as { message?: string; cause?: unknown };
-  while (current.cause) current = current.cause as { message?: string; cause?: unknown };
-  return current.message ?? String(err);
-};
-
 export async function backupWorkflow(input: BackupInput): Promise<BackupResult> {
   const info = workflowInfo();
   const startedAt = info.startTime;
@@ -55,23 +41,7 @@ export async function backupWorkflow(input: BackupInput): Promise<BackupResult> 
   const step = (text: string): void =>
     setCurrentDetails(`**Backup** ${input.namespace}/${input.name} \`${id}\`: ${text}`);
 
-  const snapshot = await kube.readCluster(key);
-  if (!snapshot || snapshot.deleting) {
-    throw ApplicationFailure.nonRetryable(
-      `KafkaCluster ${input.namespace}/${input.name} does not exist`,
-      'ClusterGone',
-    );
-  }
-  const parsed = KafkaClusterSpec.safeParse(snapshot.spec);
-  if (!parsed.success || !parsed.data.backup) {
-    throw ApplicationFailure.nonRetryable(
-      `KafkaCluster ${input.namespace}/${input.name} has ${parsed.success ? 'no spec.backup' : 'an invalid spec'}`,
-      'InvalidSpec',
-    );
-  }
-  const spec = parsed.data;
-  const backup = parsed.data.backup;
-  const cluster: ClusterRef = { namespace: input.namespace, name: input.name, uid: snapshot.uid };
+  const { cluster, spec, backup, bootstrap } = await clusterWithBackupTarget(key, 'has no spec.backup');
   const location = { namespace: input.namespace, target: backup.target, source: key, id };
   const finish = async (
     outcome: 'Succeeded' | 'Failed',
@@ -105,11 +75,7 @@ export async function backupWorkflow(input: BackupInput): Promise<BackupResult> 
 
   try {
     step('reading topics, configs, ACLs and consumer offsets');
-    const observed = await kube.observeNodes({ namespace: input.namespace, cluster: input.name });
-    const bootstrap = readyBrokerAddresses(observed, spec.listeners[0]?.port ?? 9092);
-    if (bootstrap.length === 0) {
-      throw ApplicationFailure.nonRetryable('no broker is ready to read from', 'NoBrokerReady');
-    }
+    if (bootstrap.length === 0) throw noBrokerReady(key);
     const captured = await store.captureBackupMetadata({
       ...location,
       bootstrap,
@@ -136,7 +102,7 @@ export async function backupWorkflow(input: BackupInput): Promise<BackupResult> 
     const manifest: BackupManifest = {
       format: backupFormat,
       id,
-      cluster: { namespace: input.namespace, name: input.name, uid: snapshot.uid },
+      cluster: { namespace: input.namespace, name: input.name, uid: cluster.uid },
       kafkaVersion: spec.kafkaVersion,
       workflowId: info.workflowId,
       startedAt: startedAt.toISOString(),
@@ -160,15 +126,15 @@ export async function backupWorkflow(input: BackupInput): Promise<BackupResult> 
         })
       ).expired;
     } catch (err) {
-      retention = `retention failed: ${message(err)}`;
+      retention = `retention failed: ${rootCause(err)}`;
     }
     await finish('Succeeded', { sizeBytes, records, ...(retention ? { message: retention } : {}) });
     step(`done: ${records} records, ${sizeBytes} bytes; retention deleted ${expired.length} backup(s)`);
     return { id, sizeBytes, records, expired };
   } catch (err) {
-    step(`failed: ${message(err)}`);
+    step(`failed: ${rootCause(err)}`);
     await store.discardBackup(location).catch(() => undefined); // a later backup's retention deletes it then
-    await finish('Failed', { message: message(err).slice(0, 1000) });
+    await finish('Failed', { message: rootCause(err).slice(0, 1000) });
     throw err;
   }
 }

@@ -26,6 +26,7 @@ import { KafkaClusterSpec, type KafkaClusterStatus } from '../crd/kafka-cluster.
 import { parseDurationMs } from '../crd/duration.ts';
 import { buildCondition, type ConditionType } from '../domain/conditions.ts';
 import type { ClusterRef } from '../domain/labels.ts';
+import { rootCause } from '../domain/failure-message.ts';
 import { bootstrapAddress, nodeConfigHash } from '../domain/manifests/index.ts';
 import { assignNodeIdBases, planNodes, type KafkaNode } from '../domain/nodes.ts';
 import { readyBrokerAddresses, type ObservedNode } from '../domain/observed.ts';
@@ -141,13 +142,6 @@ function describeOperation(operation: AnyOperation): string {
     default:
       return `${operation.type} of ${operation.nodes.join(', ')}`;
   }
-}
-
-/** The innermost message of a failure chain (child → activity → the activity's own error). */
-function rootCause(err: unknown): string {
-  let current: unknown = err;
-  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
-  return current instanceof Error ? current.message : String(current);
 }
 
 /** The child workflow that carries out an operation. */

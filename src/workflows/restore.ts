@@ -5,24 +5,15 @@
 // for, the target is too small, has no authorizer for the ACLs, or has active
 // groups); then topics, records, ACLs and consumer offsets, each step safe to
 // repeat after a worker dies.
-import { ApplicationFailure, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
 import type { GroupOffsets } from '../domain/backup.ts';
-import type { ClusterRef } from '../domain/labels.ts';
-import { readyBrokerAddresses } from '../domain/observed.ts';
-import { quickCall } from './activity-options.ts';
+import { clusterWithBackupTarget, noBrokerReady } from './backup-target.ts';
+import { bulkTransfer, quickCall, storeCall } from './activity-options.ts';
 
 const kube = proxyActivities<Activities>(quickCall);
-const checks = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { maximumAttempts: 5, maximumInterval: '30 seconds' },
-});
-const writes = proxyActivities<Activities>({
-  startToCloseTimeout: '6 hours',
-  heartbeatTimeout: '30 seconds',
-  retry: { maximumAttempts: 10, maximumInterval: '30 seconds' },
-});
+const checks = proxyActivities<Activities>(storeCall);
+const writes = proxyActivities<Activities>(bulkTransfer);
 
 export interface RestoreInput {
   backupId: string;
@@ -53,35 +44,14 @@ export async function restoreWorkflow(input: RestoreInput): Promise<RestoreRepor
   const target = input.target;
   const step = (text: string): void =>
     setCurrentDetails(`**Restore** \`${input.backupId}\` into ${target.namespace}/${target.name}: ${text}`);
-  const snapshot = await kube.readCluster(target);
-  if (!snapshot || snapshot.deleting) {
-    throw ApplicationFailure.nonRetryable(
-      `KafkaCluster ${target.namespace}/${target.name} does not exist`,
-      'ClusterGone',
-    );
-  }
-  const parsed = KafkaClusterSpec.safeParse(snapshot.spec);
-  if (!parsed.success) {
-    throw ApplicationFailure.nonRetryable(
-      `KafkaCluster ${target.namespace}/${target.name} has an invalid spec`,
-      'InvalidSpec',
-    );
-  }
-  const spec = parsed.data;
-  if (!spec.backup) {
-    throw ApplicationFailure.nonRetryable(
-      `KafkaCluster ${target.namespace}/${target.name} has no spec.backup.target to read backups from: point it at the store that holds ${input.backupId}`,
-      'InvalidSpec',
-    );
-  }
-  const cluster: ClusterRef = { ...target, uid: snapshot.uid };
-  const observed = await kube.observeNodes({ namespace: target.namespace, cluster: target.name });
-  const bootstrap = readyBrokerAddresses(observed, spec.listeners[0]?.port ?? 9092);
-  if (bootstrap.length === 0)
-    throw ApplicationFailure.nonRetryable('no broker of the target is ready', 'NoBrokerReady');
+  const { cluster, spec, backup, bootstrap } = await clusterWithBackupTarget(
+    target,
+    `has no spec.backup.target to read backups from: point it at the store that holds ${input.backupId}`,
+  );
+  if (bootstrap.length === 0) throw noBrokerReady(target);
   const location = {
     namespace: target.namespace,
-    target: spec.backup.target,
+    target: backup.target,
     source: input.source,
     id: input.backupId,
   };

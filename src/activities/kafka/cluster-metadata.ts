@@ -25,7 +25,8 @@ export function protocolErrorIds(err: unknown): string[] {
   ];
 }
 
-const anyAcl = {
+/** A DescribeAcls/DeleteAcls filter that matches every binding. */
+export const anyAclFilter = {
   resourceType: ResourceTypes.ANY,
   resourceName: null,
   resourcePatternType: ResourcePatternTypes.ANY,
@@ -38,7 +39,7 @@ const anyAcl = {
 /** Every ACL binding, or null when the cluster has no authorizer. */
 export async function readAcls(admin: Admin): Promise<AclBinding[] | null> {
   try {
-    const resources = await admin.describeAcls({ filter: anyAcl });
+    const resources = await admin.describeAcls({ filter: anyAclFilter });
     return resources
       .flatMap((r) =>
         r.acls.map((a) => ({

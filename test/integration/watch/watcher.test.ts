@@ -170,28 +170,29 @@ describe('KafkaCluster watcher', () => {
     assert.equal(state.lastSeenGeneration, 1);
   });
 
+  const annotate = (annotations: Record<string, string>) =>
+    custom.patchNamespacedCustomObject(
+      { group, version, namespace, plural, name: 'a', body: { metadata: { annotations } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+  const acknowledged = (kind: string, value: string) =>
+    eventually(`keelson.dev/${kind}=${value} to be acknowledged`, async () => {
+      const object = (await custom.getNamespacedCustomObject({
+        group,
+        version,
+        plural,
+        namespace,
+        name: 'a',
+      })) as {
+        metadata: { annotations?: Record<string, string> };
+      };
+      const annotations = object.metadata.annotations ?? {};
+      return annotations[`keelson.dev/${kind}-acknowledged`] === value
+        ? annotations[`keelson.dev/${kind}-result`]
+        : undefined;
+    });
+
   it('turns annotations into the same Updates as the CLI, each acted on once', async () => {
-    const annotate = (annotations: Record<string, string>) =>
-      custom.patchNamespacedCustomObject(
-        { group, version, namespace, plural, name: 'a', body: { metadata: { annotations } } },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      );
-    const acknowledged = (kind: string, value: string) =>
-      eventually(`keelson.dev/${kind}=${value} to be acknowledged`, async () => {
-        const object = (await custom.getNamespacedCustomObject({
-          group,
-          version,
-          plural,
-          namespace,
-          name: 'a',
-        })) as {
-          metadata: { annotations?: Record<string, string> };
-        };
-        const annotations = object.metadata.annotations ?? {};
-        return annotations[`keelson.dev/${kind}-acknowledged`] === value
-          ? annotations[`keelson.dev/${kind}-result`]
-          : undefined;
-      });
     const handle = client.workflow.getHandle(clusterWorkflowId(namespace, 'a'));
 
     await annotate({ 'keelson.dev/pause': 'true' });
@@ -221,32 +222,10 @@ describe('KafkaCluster watcher', () => {
   });
 
   it('takes a backup asked for with keelson.dev/backup, refusing it without spec.backup', async () => {
-    await custom.patchNamespacedCustomObject(
-      {
-        group,
-        version,
-        namespace,
-        plural,
-        name: 'a',
-        body: { metadata: { annotations: { 'keelson.dev/backup': 'nightly-check' } } },
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    await annotate({ 'keelson.dev/backup': 'nightly-check' });
+    assert.equal(
+      await acknowledged('backup', 'nightly-check'),
+      `refused: ${namespace}/a has no spec.backup: set a backup target first`,
     );
-    const result = await eventually('keelson.dev/backup to be acknowledged', async () => {
-      const object = (await custom.getNamespacedCustomObject({
-        group,
-        version,
-        plural,
-        namespace,
-        name: 'a',
-      })) as {
-        metadata: { annotations?: Record<string, string> };
-      };
-      const annotations = object.metadata.annotations ?? {};
-      return annotations['keelson.dev/backup-acknowledged'] === 'nightly-check'
-        ? annotations['keelson.dev/backup-result']
-        : undefined;
-    });
-    assert.equal(result, `refused: ${namespace}/a has no spec.backup: set a backup target first`);
   });
 });

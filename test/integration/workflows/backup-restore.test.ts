@@ -39,6 +39,7 @@ import {
 } from '../../helpers/managed-cluster.ts';
 import { keelsonCli } from '../../helpers/worker-process.ts';
 import { AnnotationHandler } from '../../../src/watch/annotation-handler.ts';
+import { anyAclFilter } from '../../../src/activities/kafka/cluster-metadata.ts';
 
 const bucket = `backups-${Date.now().toString(36)}`;
 const s3 = new S3Client({
@@ -95,15 +96,6 @@ const acls = [
     permissionType: AclPermissionTypes.DENY,
   },
 ] as const;
-const anyAcl = {
-  resourceType: ResourceTypes.ANY,
-  resourceName: null,
-  resourcePatternType: ResourcePatternTypes.ANY,
-  principal: null,
-  host: null,
-  operation: AclOperations.ANY,
-  permissionType: AclPermissionTypes.ANY,
-} as const;
 
 const topics = [
   {
@@ -113,7 +105,7 @@ const topics = [
     records: 3000,
     configs: { 'retention.ms': '1209600000', 'max.message.bytes': '2000000' },
   },
-  { name: 'payments', partitions: 2, replicas: 2, records: 500, configs: { 'cleanup.policy': 'compact' } },
+  { name: 'payments', partitions: 2, replicas: 3, records: 500, configs: { 'cleanup.policy': 'compact' } },
   // Backed up as metadata only (records.topics does not name it).
   { name: 'audit', partitions: 1, replicas: 3, records: 100, configs: {} },
 ];
@@ -339,7 +331,7 @@ describe('backups and restore', { timeout: 1_200_000 }, () => {
 
     // Lose everything: topics, ACLs, group offsets.
     await admin.deleteTopics({ topics: topics.map((t) => t.name) });
-    await admin.deleteAcls({ filters: [anyAcl] });
+    await admin.deleteAcls({ filters: [anyAclFilter] });
     await admin.deleteGroups({ groups: ['billing', 'auditors'] }).catch(() => undefined);
     await eventually('the topics to be gone', async () =>
       (await admin.listTopics()).some((t) => topics.some((x) => x.name === t)) ? undefined : true,
@@ -371,7 +363,7 @@ describe('backups and restore', { timeout: 1_200_000 }, () => {
         assert.equal(own.find((c) => c.name === name)?.value, value, `${t.name} ${name}`);
     }
     // ACLs.
-    const aclsNow = (await admin.describeAcls({ filter: anyAcl }))
+    const aclsNow = (await admin.describeAcls({ filter: anyAclFilter }))
       .flatMap((r) =>
         r.acls.map(
           (a) =>

@@ -1,0 +1,42 @@
+// What a backup and a restore both start from: the KafkaCluster as it is now,
+// its spec.backup (the store to write to or read from) and its ready brokers
+// (none ready is for the caller to report).
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+import { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
+import type { ClusterRef } from '../domain/labels.ts';
+import { readyBrokerAddresses } from '../domain/observed.ts';
+import { quickCall } from './activity-options.ts';
+
+const kube = proxyActivities<Activities>(quickCall);
+
+export async function clusterWithBackupTarget(
+  key: { namespace: string; name: string },
+  /** What to tell the user when the spec has no backup section. */
+  noBackup: string,
+): Promise<{
+  cluster: ClusterRef;
+  spec: KafkaClusterSpec;
+  backup: NonNullable<KafkaClusterSpec['backup']>;
+  bootstrap: string[];
+}> {
+  const name = `KafkaCluster ${key.namespace}/${key.name}`;
+  const snapshot = await kube.readCluster(key);
+  if (!snapshot || snapshot.deleting)
+    throw ApplicationFailure.nonRetryable(`${name} does not exist`, 'ClusterGone');
+  const parsed = KafkaClusterSpec.safeParse(snapshot.spec);
+  if (!parsed.success) throw ApplicationFailure.nonRetryable(`${name} has an invalid spec`, 'InvalidSpec');
+  const backup = parsed.data.backup;
+  if (!backup) throw ApplicationFailure.nonRetryable(`${name} ${noBackup}`, 'InvalidSpec');
+  const observed = await kube.observeNodes({ namespace: key.namespace, cluster: key.name });
+  const bootstrap = readyBrokerAddresses(observed, parsed.data.listeners[0]?.port ?? 9092);
+  if (bootstrap.length === 0)
+    throw ApplicationFailure.nonRetryable(`no broker of ${name} is ready`, 'NoBrokerReady');
+  return { cluster: { ...key, uid: snapshot.uid }, spec: parsed.data, backup, bootstrap };
+}
+
+export const noBrokerReady = (key: { namespace: string; name: string }): ApplicationFailure =>
+  ApplicationFailure.nonRetryable(
+    `no broker of KafkaCluster ${key.namespace}/${key.name} is ready`,
+    'NoBrokerReady',
+  );
