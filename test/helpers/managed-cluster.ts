@@ -15,6 +15,8 @@ export const clusterName = 'orders';
 export interface ManagedCluster {
   namespace: string;
   uid: string;
+  /** The task queue of its worker: another cluster's workflow started there is run by the same worker. */
+  taskQueue: string;
   client: Client;
   worker: ReturnType<typeof workerProcess>;
   /** The cluster's pods, as they are now. */
@@ -46,6 +48,7 @@ export async function managedCluster(
   return {
     namespace,
     uid,
+    taskQueue,
     client,
     worker,
     pods,

@@ -4,6 +4,7 @@
 // - a backup of topics, configs, ACLs, group offsets and records; the topics,
 //   ACLs and groups deleted; a restore brings back configs, ACLs, offsets
 //   (translated where the log had a gap) and every record, compared by checksum;
+//   the same backup restored into a second KafkaCluster;
 // - bad input: a restore onto existing topics, a missing backup id, an
 //   unreachable store, wrong credentials: each a clear error, nothing changed;
 // - the worker SIGKILLed while records are copied: the backup completes once;
@@ -29,7 +30,12 @@ import type { BackupManifest } from '../../../src/domain/backup.ts';
 import { backupScheduleId, clusterWorkflowId, specSignal } from '../../../src/workflows/messages.ts';
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
 import { adminKubeConfig, env, eventually } from '../../helpers/cluster.ts';
-import { clusterEvents, readClusterStatus } from '../../helpers/kafka-cluster.ts';
+import {
+  clusterEvents,
+  createKafkaCluster,
+  readClusterStatus,
+  readyAtGeneration,
+} from '../../helpers/kafka-cluster.ts';
 import { fullIsr, readTopic, type ConsumedRecord } from '../../helpers/kafka.ts';
 import {
   clusterName,
@@ -41,6 +47,9 @@ import { keelsonCli } from '../../helpers/worker-process.ts';
 import { AnnotationHandler } from '../../../src/watch/annotation-handler.ts';
 import { anyAclFilter } from '../../../src/activities/kafka/cluster-metadata.ts';
 
+/** Records each topic keeps after the gap made at the start of orders-events partition 0. */
+const keptRecords = { 'orders-events': 3000 - 5, payments: 500 };
+const copyName = 'orders-copy';
 const bucket = `backups-${Date.now().toString(36)}`;
 const s3 = new S3Client({
   region: env.objectStore.region,
@@ -232,15 +241,31 @@ describe('backups and restore', { timeout: 1_200_000 }, () => {
         },
       },
     });
+    // A second cluster to restore into, provisioned beside the first.
+    const copyUid = await createKafkaCluster(custom, cluster.namespace, copyName, spec);
+    await cluster.client.workflow.signalWithStart('kafkaClusterWorkflow', {
+      workflowId: clusterWorkflowId(cluster.namespace, copyName),
+      taskQueue: cluster.taskQueue,
+      args: [{ namespace: cluster.namespace, name: copyName, uid: copyUid }],
+      signal: specSignal,
+      signalArgs: [{ uid: copyUid, generation: 1 }],
+    });
     await provisioned(kubeconfig, cluster);
+    await readyAtGeneration(custom, cluster.namespace, copyName, 1, 300_000);
     admin = new Admin({ clientId: 'keelson-test-admin', bootstrapBrokers: await cluster.bootstrap() });
   });
 
   after(async () => {
     await admin?.close();
-    await cluster?.client.schedule
-      .getHandle(backupScheduleId(cluster.namespace, clusterName))
-      .delete()
+    for (const name of [clusterName, copyName]) {
+      await cluster?.client.schedule
+        .getHandle(backupScheduleId(cluster.namespace, name))
+        .delete()
+        .catch(() => undefined);
+    }
+    await cluster?.client.workflow
+      .getHandle(clusterWorkflowId(cluster.namespace, copyName))
+      .terminate('test finished')
       .catch(() => undefined);
     await cluster?.close();
     s3.destroy();
@@ -290,7 +315,6 @@ describe('backups and restore', { timeout: 1_200_000 }, () => {
       topics: [{ name: 'audit', partitionOffsets: [{ partition: 0, offset: 50n }] }],
     });
     await admin.createAcls({ creations: [...acls] });
-    const keptRecords = { 'orders-events': 3000 - 5, payments: 500 };
     for (const [topic, count] of Object.entries(keptRecords))
       before_[topic] = checksums(await readTopic(bootstrap, topic, count));
 
@@ -399,6 +423,35 @@ describe('backups and restore', { timeout: 1_200_000 }, () => {
       await clusterEvents(kubeconfig.makeApiClient(EventsV1Api), cluster.namespace, clusterName)
     ).map((e) => e.reason);
     assert.ok(reasons.includes('BackupSucceeded') && reasons.includes('Restored'), reasons.join(', '));
+  });
+
+  it('restores a backup into another KafkaCluster', async () => {
+    const copy = `${cluster.namespace}/${copyName}`;
+    const restored = await keelsonCli('restore', firstBackup, '--to', copy, '--from', ref);
+    assert.equal(restored.status, 0, restored.stderr);
+    assert.match(restored.stdout, new RegExp(`restored ${firstBackup} into ${copy}`));
+    const pods = await core.listNamespacedPod({
+      namespace: cluster.namespace,
+      labelSelector: `keelson.dev/cluster=${copyName}`,
+    });
+    const copyBootstrap = pods.items.map((p) => `${p.status?.podIP}:9092`);
+    const copyAdmin = new Admin({ clientId: 'keelson-test-admin', bootstrapBrokers: copyBootstrap });
+    try {
+      assert.deepEqual(
+        (await copyAdmin.listTopics()).filter((t) => !t.startsWith('__')).sort(),
+        topics.map((t) => t.name).sort(),
+      );
+      const [billing] = await copyAdmin.listConsumerGroupOffsets({ groups: ['billing'] });
+      const p0 = billing?.topics
+        .find((t) => t.name === 'orders-events')
+        ?.partitions.find((p) => p.partitionIndex === 0);
+      assert.equal(p0?.committedOffset, 5n);
+      assert.equal((await copyAdmin.describeAcls({ filter: anyAclFilter })).length, acls.length);
+    } finally {
+      await copyAdmin.close();
+    }
+    for (const [topic, count] of Object.entries(keptRecords))
+      assert.deepEqual(checksums(await readTopic(copyBootstrap, topic, count)), before_[topic], topic);
   });
 
   it('refuses a restore onto existing topics and a missing backup id, changing nothing', async () => {
