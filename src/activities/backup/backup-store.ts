@@ -60,11 +60,16 @@ function filesystemStore(root: string): BackupStore {
       await mkdir(dirname(file), { recursive: true });
       const partial = `${file}.partial-${process.pid}`;
       const measure = measuring();
-      await pipeline(
-        Buffer.isBuffer(body) ? Readable.from([body]) : body,
-        measure.stream,
-        createWriteStream(partial),
-      );
+      try {
+        await pipeline(
+          Buffer.isBuffer(body) ? Readable.from([body]) : body,
+          measure.stream,
+          createWriteStream(partial),
+        );
+      } catch (err) {
+        await rm(partial, { force: true });
+        throw err;
+      }
       await rename(partial, file);
       return { key, ...measure.result() };
     },
@@ -177,6 +182,8 @@ async function s3Store(
     async put(key, body) {
       const measure = measuring();
       const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
+      // pipe() does not pass a source's error on; the upload must fail with it (and abort).
+      source.on('error', (err) => measure.stream.destroy(err));
       await call(`writing ${key}`, async () => {
         // Multipart for large bodies; S3 shows the object only once the upload completes.
         await new Upload({ client, params: { Bucket, Key: key, Body: source.pipe(measure.stream) } }).done();

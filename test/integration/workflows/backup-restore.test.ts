@@ -482,6 +482,29 @@ describe('backups and restore', { timeout: 1_200_000 }, () => {
     assert.match(malformed.stderr, /expected a backup id such as/);
   });
 
+  it('replaces existing topics when asked to, leaving exactly the records of the backup', async () => {
+    await produceRecords(await cluster.bootstrap(), 'payments', 100); // written after the backup
+    const replaced = await keelsonCli('restore', firstBackup, '--to', ref, '--overwrite-topics');
+    assert.equal(replaced.status, 0, replaced.stderr);
+    assert.match(replaced.stdout, /topics replaced: audit, orders-events, payments/);
+    const bootstrap = await cluster.bootstrap();
+    for (const [topic, count] of Object.entries(keptRecords))
+      assert.deepEqual(checksums(await readTopic(bootstrap, topic, count)), before_[topic], topic);
+    const ends = await admin.listOffsets({
+      topics: [
+        {
+          name: 'payments',
+          partitions: [0, 1].map((partitionIndex) => ({ partitionIndex, timestamp: -1n })),
+        },
+      ],
+    });
+    assert.equal(
+      ends[0]?.partitions.reduce((n, p) => n + Number(p.offset), 0),
+      500,
+      'the 100 records written after the backup are gone with the replaced topic',
+    );
+  });
+
   it('fails a backup clearly when the store is unreachable or refuses the credentials, keeping the catalog', async () => {
     const catalogBefore = await catalog(cluster.namespace);
     await setSecret('not-the-secret');
