@@ -9,8 +9,13 @@
 //     KafkaClusters, and of `keelson watch` and `keelson worker` apart;
 //   - change-to-action latency: a KafkaCluster update → the watcher's spec
 //     signal → the workflow task → the first activity of the pass it starts,
-//     per hop, from the API server's and Temporal's own timestamps.
-// The clusters are paused (no broker runs): the figures are the operator's.
+//     per hop, from the API server's and Temporal's own timestamps;
+//   - roll overhead (full mode): a forced roll of a 3- and a 5-broker cluster
+//     with a replicated topic under data, its total time minus each broker's
+//     own restart and catch-up (from the restart's start until a metadata
+//     sampler sees the node back in every ISR it belongs to), per broker.
+// Apart from the rolls the clusters are paused (no broker runs): those
+// figures are the operator's. `--only=startup,latency,memory,roll` runs a part.
 import { CustomObjectsApi, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -19,14 +24,20 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { apiVersion, group, kind, plural, version } from '../src/crd/kafka-cluster.ts';
-import { clusterWorkflowId } from '../src/workflows/messages.ts';
+import { clusterWorkflowId, rollUpdate } from '../src/workflows/messages.ts';
+import { Admin, Producer, ProduceAcks } from '@platformatic/kafka';
 import { readTestEnv } from './testenv/src/env.ts';
 
 const repo = join(import.meta.dirname, '..');
 const quick = process.argv.includes('--quick');
 const settings = quick
-  ? { updates: 20, clusters: [20], startups: 2 }
-  : { updates: 200, clusters: [100, 1000], startups: 5 };
+  ? { updates: 20, clusters: [20], startups: 2, rolls: [] as number[] }
+  : { updates: 200, clusters: [100, 1000], startups: 5, rolls: [3, 5] };
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
+const part = (name: 'startup' | 'latency' | 'memory' | 'roll'): boolean => !only || only.includes(name);
 
 const cli = join(import.meta.dirname, 'testenv', 'cli.ts');
 const alreadyUp = spawnSync(process.execPath, [cli, 'status'], { stdio: 'ignore' }).status === 0;
@@ -362,6 +373,133 @@ async function measureChangeToAction(): Promise<void> {
   await operator.stop();
 }
 
+async function clusterReady(name: string, generation: number): Promise<void> {
+  for (;;) {
+    const object = (await custom.getNamespacedCustomObject({ group, version, plural, namespace, name })) as {
+      status?: { observedGeneration?: number; conditions?: { type: string; status: string }[] };
+    };
+    const ready = object.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+    if (ready && (object.status?.observedGeneration ?? 0) >= generation) return;
+    await sleep(1_000);
+  }
+}
+
+async function measureRollOverhead(brokers: number): Promise<void> {
+  const operator = await startProcess('operator', `bench-roll-${brokers}`);
+  try {
+    await rollOverhead(brokers);
+  } finally {
+    // Torn down by the operator (the finalizer is its), so before it stops.
+    await deleteClusters();
+    await operator.stop();
+  }
+}
+
+async function rollOverhead(brokers: number): Promise<void> {
+  const name = `roll${brokers}`;
+  await custom.createNamespacedCustomObject({
+    group,
+    version,
+    plural,
+    namespace,
+    body: {
+      apiVersion,
+      kind,
+      metadata: { name },
+      spec: { ...pausedSpec, paused: false, nodePools: [{ ...pausedSpec.nodePools[0], replicas: brokers }] },
+    },
+  });
+  await clusterReady(name, 1);
+  const pods = await core.listNamespacedPod({ namespace, labelSelector: `keelson.dev/cluster=${name}` });
+  const bootstrap = pods.items.map((p) => `${p.status?.podIP}:9092`);
+  // A topic under data, so each restarted broker has something to catch up on.
+  const admin = new Admin({ clientId: 'keelson-bench', bootstrapBrokers: bootstrap });
+  await admin.createTopics({ topics: ['load'], partitions: 12, replicas: 3 });
+  await sleep(2_000);
+  const producer = new Producer({ clientId: 'keelson-bench', bootstrapBrokers: bootstrap });
+  for (let batch = 0; batch < 100; batch++) {
+    await producer.send({
+      acks: ProduceAcks.ALL,
+      messages: Array.from({ length: 200 }, (_, i) => ({
+        topic: 'load',
+        key: Buffer.from(String(batch * 200 + i)),
+        value: Buffer.alloc(1024, i),
+      })),
+    });
+  }
+  await producer.close();
+
+  // Which nodes are in every ISR they belong to, sampled every 200 ms through the roll.
+  const samples: { at: number; inSync: Set<number> }[] = [];
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const at = Date.now();
+      const metadata = await admin.metadata({ topics: ['load'], forceUpdate: true }).catch(() => undefined);
+      const partitions = metadata?.topics.get('load')?.partitions ?? [];
+      if (partitions.length > 0) {
+        const ids = [...new Set(partitions.flatMap((p) => p.replicas))];
+        samples.push({
+          at,
+          inSync: new Set(
+            ids.filter((id) => partitions.every((p) => !p.replicas.includes(id) || p.isr.includes(id))),
+          ),
+        });
+      }
+      await sleep(200);
+    }
+  })();
+
+  const handle = client.workflow.getHandle(clusterWorkflowId(namespace, name));
+  await handle.executeUpdate(rollUpdate, { args: [{ reason: 'benchmark' }] });
+  let rollId: string;
+  for (;;) {
+    const object = (await custom.getNamespacedCustomObject({ group, version, plural, namespace, name })) as {
+      status?: { lastOperation?: { type: string; workflowId: string; result: string } };
+    };
+    const last = object.status?.lastOperation;
+    if (last?.type === 'roll' && last.workflowId.includes('forced')) {
+      if (last.result !== 'Succeeded') throw new Error(`the benchmark roll ended ${last.result}`);
+      rollId = last.workflowId;
+      break;
+    }
+    await sleep(500);
+  }
+  sampling = false;
+  await sampler;
+  await admin.close();
+
+  const events = (await client.workflow.getHandle(rollId).fetchHistory()).events ?? [];
+  const startedAt = millis(events[0]?.eventTime);
+  const endedAt = millis(events.at(-1)?.eventTime);
+  const own: number[] = [];
+  for (const scheduled of events.filter(
+    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'restartNode',
+  )) {
+    const input = JSON.parse(
+      Buffer.from(
+        scheduled.activityTaskScheduledEventAttributes?.input?.payloads?.[0]?.data ?? [],
+      ).toString(),
+    ) as { pod: { metadata: { labels: Record<string, string> } } };
+    const nodeId = Number(input.pod.metadata.labels['keelson.dev/node-id']);
+    const completed = events.find(
+      (e) =>
+        Number(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? -1) === Number(scheduled.eventId),
+    );
+    const back = samples.find((s) => s.at >= millis(completed?.eventTime) && s.inSync.has(nodeId));
+    own.push((back?.at ?? endedAt) - millis(scheduled.eventTime));
+  }
+  const total = endedAt - startedAt;
+  const ownTotal = own.reduce((a, b) => a + b, 0);
+  figures.push({
+    name: `roll overhead, ${brokers} brokers`,
+    unit: 's per broker',
+    value: round((total - ownTotal) / brokers / 1000),
+    anchor: 'target ≤ 3 s per broker',
+    detail: `roll ${round(total / 1000)} s; brokers' own restart + catch-up ${round(ownTotal / 1000)} s (median ${round(median(own) / 1000)} s each, ${own.length} restarts)`,
+  });
+}
+
 // ---- run ---------------------------------------------------------------------
 
 await core.createNamespace({ body: { metadata: { name: namespace } } });
@@ -369,9 +507,10 @@ spawnSync(env.kubectl, [`--kubeconfig=${env.kubeconfig}`, 'apply', '-f', join(re
   stdio: 'ignore',
 });
 try {
-  await measureStartup();
-  await measureChangeToAction();
-  await measureMemory();
+  if (part('startup')) await measureStartup();
+  if (part('latency')) await measureChangeToAction();
+  if (part('memory')) await measureMemory();
+  if (part('roll')) for (const brokers of settings.rolls) await measureRollOverhead(brokers);
 } finally {
   await core.deleteNamespace({ name: namespace }).catch(() => undefined);
   await connection.close();
