@@ -252,6 +252,8 @@ export function restoreActivities(kube: KubeConfig) {
             // record to read, so it maps to the number of records whose original offset is below it.
             const mapping: Record<string, number> = {};
             const checked = await readRecordObject(store, part.key, (record, index) => {
+              // Reading a large object takes longer than the heartbeat timeout.
+              if (index % 1000 === 0) heartbeat({ partition: name, verified: index });
               const original = BigInt(record.offset);
               while (wanted.length > 0 && (wanted[0] as bigint) <= original)
                 mapping[String(wanted.shift())] = index;
@@ -293,7 +295,10 @@ export function restoreActivities(kube: KubeConfig) {
               heartbeat({ partition: name, produced });
             };
             await readRecordObject(store, part.key, async (record, index) => {
-              if (index < restoredAlready) return;
+              if (index < restoredAlready) {
+                if (index % 1000 === 0) heartbeat({ partition: name, skipped: index });
+                return;
+              }
               batch.push(record);
               if (batch.length >= 500) await flush();
             });
