@@ -31,7 +31,8 @@ export interface BackupLocation {
   id: string;
 }
 
-export function storeActivities(kube: KubeConfig) {
+/** Opens the store a location names, runs `action` with it and the backup's keys, and closes it. */
+export function storeOpener(kube: KubeConfig) {
   return async <T>(
     location: BackupLocation,
     action: (store: BackupStore, keys: ReturnType<typeof backupKeys>) => Promise<T>,
@@ -99,7 +100,7 @@ async function copyPartition(
 }
 
 export function backupActivities(kube: KubeConfig) {
-  const withStore = storeActivities(kube);
+  const withStore = storeOpener(kube);
   return {
     /**
      * Reads topics, configs, ACLs, group offsets and broker configs, and the
@@ -218,15 +219,7 @@ export function backupActivities(kube: KubeConfig) {
       input: BackupLocation & { keepLast: number; maxAgeMs?: number },
     ): Promise<{ expired: string[]; abandoned: string[] }> {
       return withStore(input, async (store) => {
-        const dir = clusterPrefix(store.prefix, input.source.namespace, input.source.name);
-        const ids = await store.listDirs(dir);
-        const manifests: { id: string; startedAt: string }[] = [];
-        for (const id of ids) {
-          const key = backupKeys(dir, id).manifest;
-          if (!(await store.exists(key))) continue;
-          const manifest = JSON.parse((await readObject(store, key)).toString('utf8')) as BackupManifest;
-          manifests.push({ id, startedAt: manifest.startedAt });
-        }
+        const { dir, ids, manifests } = await readCatalog(store, input.source);
         const expired = expiredBackups(
           manifests,
           { keepLast: input.keepLast, ...(input.maxAgeMs !== undefined ? { maxAgeMs: input.maxAgeMs } : {}) },
@@ -244,17 +237,26 @@ export function backupActivities(kube: KubeConfig) {
   };
 }
 
+/** A cluster's backup directories and the manifests of the complete ones, newest first. */
+async function readCatalog(
+  store: BackupStore,
+  source: { namespace: string; name: string },
+): Promise<{ dir: string; ids: string[]; manifests: BackupManifest[] }> {
+  const dir = clusterPrefix(store.prefix, source.namespace, source.name);
+  const ids = await store.listDirs(dir);
+  const manifests: BackupManifest[] = [];
+  for (const id of ids) {
+    const key = backupKeys(dir, id).manifest;
+    if (await store.exists(key))
+      manifests.push(JSON.parse((await readObject(store, key)).toString('utf8')) as BackupManifest);
+  }
+  return { dir, ids, manifests: manifests.sort((a, b) => b.startedAt.localeCompare(a.startedAt)) };
+}
+
 /** The complete backups of a cluster, newest first (for `keelson backup list` and restore's messages). */
 export async function listBackups(
   store: BackupStore,
   source: { namespace: string; name: string },
 ): Promise<BackupManifest[]> {
-  const dir = clusterPrefix(store.prefix, source.namespace, source.name);
-  const manifests: BackupManifest[] = [];
-  for (const id of await store.listDirs(dir)) {
-    const key = backupKeys(dir, id).manifest;
-    if (await store.exists(key))
-      manifests.push(JSON.parse((await readObject(store, key)).toString('utf8')) as BackupManifest);
-  }
-  return manifests.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  return (await readCatalog(store, source)).manifests;
 }

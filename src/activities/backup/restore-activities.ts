@@ -23,7 +23,7 @@ import {
 } from '../../domain/backup.ts';
 import { protocolErrorIds, readAcls, toAcl } from '../kafka/cluster-metadata.ts';
 import { clientId } from '../kafka/connection.ts';
-import { listBackups, storeActivities, type BackupLocation } from './backup-activities.ts';
+import { listBackups, storeOpener, type BackupLocation } from './backup-activities.ts';
 import { notFound, readObject, type BackupStore } from './backup-store.ts';
 import { recordDigest } from './record-digest.ts';
 
@@ -97,7 +97,7 @@ async function readRecordObject(
 }
 
 export function restoreActivities(kube: KubeConfig) {
-  const withStore = storeActivities(kube);
+  const withStore = storeOpener(kube);
   const withAdmin = async <T>(bootstrap: string[], action: (admin: Admin) => Promise<T>): Promise<T> => {
     const admin = new Admin({ clientId, bootstrapBrokers: bootstrap });
     try {
