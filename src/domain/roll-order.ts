@@ -47,6 +47,18 @@ export type RollDecision =
 const isController = (n: ObservedNode): boolean => n.roles.includes('controller');
 const isBroker = (n: ObservedNode): boolean => n.roles.includes('broker');
 const shortWaitMs = 5_000;
+// A restarted broker is usually back and in sync within seconds; a 5 s poll
+// added about 2.5 s per broker to every roll (issue 8's roll overhead). So the
+// first minute after a restart is watched every second, and a slow catch-up
+// after that every 5 s, which keeps the roll's history small.
+const rejoinPollMs = 1_000;
+const rejoinQuickWindowMs = 60_000;
+
+/** How long to wait before looking again for a restarted node that is not back yet. */
+export function rejoinRetryMs(now: number, lastRestartAt: number | undefined): number {
+  const since = lastRestartAt === undefined ? Infinity : now - lastRestartAt;
+  return since < rejoinQuickWindowMs ? rejoinPollMs : shortWaitMs;
+}
 
 function orderCandidates(pending: readonly ObservedNode[], quorum: QuorumState | undefined): ObservedNode[] {
   const rank = (n: ObservedNode): number => {
@@ -111,6 +123,7 @@ function riskOf(state: RollState, leaving: readonly ObservedNode[]): string | un
 
 export function chooseNextRestart(state: RollState): RollDecision {
   const current = new Map(state.nodes.map((n) => [n.podName, n]));
+  const rejoinWait = rejoinRetryMs(state.now, state.lastRestartAt);
   for (const done of state.restarted) {
     const now = current.get(done.podName);
     if (now?.failure) {
@@ -121,7 +134,7 @@ export function chooseNextRestart(state: RollState): RollDecision {
       };
     }
     if (!now?.ready) {
-      return { kind: 'wait', reason: `waiting for ${done.podName} to rejoin`, retryAfterMs: shortWaitMs };
+      return { kind: 'wait', reason: `waiting for ${done.podName} to rejoin`, retryAfterMs: rejoinWait };
     }
     const behind = state.partitions.filter(
       (p) => p.replicas.includes(done.nodeId) && !p.isr.includes(done.nodeId),
@@ -130,7 +143,7 @@ export function chooseNextRestart(state: RollState): RollDecision {
       return {
         kind: 'wait',
         reason: `waiting for ${done.podName} to catch up on ${behind.length} under-replicated partitions`,
-        retryAfterMs: shortWaitMs,
+        retryAfterMs: rejoinWait,
       };
     }
   }

@@ -16,7 +16,7 @@ describe('npm run bench -- --quick', () => {
     const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       execFile(
         process.execPath,
-        [join(repo, 'tools/bench.ts'), '--quick'],
+        [join(repo, 'tools/bench/main.ts'), '--quick'],
         { timeout: 900_000 },
         (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
       );

@@ -95,6 +95,24 @@ describe('chooseNextRestart', () => {
     assert.match(decision.kind === 'wait' ? decision.reason : '', /kc-combined-0 to rejoin/);
   });
 
+  it('looks for a restarted node every second in the first minute after its restart, then every 5 s', () => {
+    const nodes = combined.map((n) => (n.nodeId === 0 ? { ...n, ready: false } : n));
+    const waitAfter = (sinceRestartMs: number) => {
+      const decision = chooseNextRestart(
+        state({
+          nodes,
+          pending: combined.slice(1),
+          restarted: [combined[0]!],
+          lastRestartAt: 1_000_000 - sinceRestartMs,
+        }),
+      );
+      return decision.kind === 'wait' ? decision.retryAfterMs : decision.kind;
+    };
+    assert.equal(waitAfter(3_000), 1_000);
+    assert.equal(waitAfter(59_000), 1_000);
+    assert.equal(waitAfter(61_000), 5_000);
+  });
+
   it('waits until a restarted broker is back in sync on every partition', () => {
     const partitions = healthy.map((p) => ({ ...p, isr: p.isr.filter((id) => id !== 0) }));
     const decision = chooseNextRestart(

@@ -1,0 +1,98 @@
+// `npm run bench` (`-- --quick` for a short run): measures the operator on the
+// local environment (started for the run if it is not up) and writes
+// bench/results/<timestamp>.json, printing a table of each figure with the
+// anchor it is compared to (the published Go and .NET operator figures,
+// issue 8). The parts, each in its own file here: startup, change-to-action
+// latency, memory, roll overhead (full mode), operations under faults and
+// recovery (full mode). Apart from the rolls and the fault run, the
+// KafkaClusters are paused (no broker runs): those figures are the
+// operator's own. `--only=startup,latency,memory,roll,faults` runs some parts.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { openBench, repo, round, type Figure, type Settings } from './context.ts';
+import { measureFaults } from './faults.ts';
+import { measureChangeToAction } from './latency.ts';
+import { measureMemory } from './memory.ts';
+import { measureRollOverhead } from './roll-overhead.ts';
+import { measureStartup } from './startup.ts';
+
+const parts = ['startup', 'latency', 'memory', 'roll', 'faults'] as const;
+const quick = process.argv.includes('--quick');
+const settings: Settings = quick
+  ? { updates: 20, clusters: [20], startups: 2, rolls: [], faultRounds: 0 }
+  : { updates: 200, clusters: [100, 1000], startups: 5, rolls: [3, 5], faultRounds: 2 };
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
+const unknown = only?.filter((p) => !(parts as readonly string[]).includes(p)) ?? [];
+if (unknown.length > 0) {
+  console.error(`bench: unknown part ${unknown.join(', ')}; the parts are ${parts.join(', ')}`);
+  process.exit(2);
+}
+const part = (name: (typeof parts)[number]): boolean => !only || only.includes(name);
+
+const cli = join(repo, 'tools', 'testenv', 'cli.ts');
+const alreadyUp = spawnSync(process.execPath, [cli, 'status'], { stdio: 'ignore' }).status === 0;
+if (!alreadyUp && spawnSync(process.execPath, [cli, 'up'], { stdio: 'inherit' }).status !== 0)
+  process.exit(1);
+const bench = await openBench(settings);
+
+const figures: Figure[] = [];
+await bench.core.createNamespace({ body: { metadata: { name: bench.namespace } } });
+spawnSync(
+  bench.env.kubectl,
+  [`--kubeconfig=${bench.env.kubeconfig}`, 'apply', '-f', join(repo, 'deploy/crds')],
+  {
+    stdio: 'ignore',
+  },
+);
+try {
+  if (part('startup')) figures.push(...(await measureStartup(bench)));
+  if (part('latency')) figures.push(...(await measureChangeToAction(bench)));
+  if (part('memory')) figures.push(...(await measureMemory(bench)));
+  if (part('roll'))
+    for (const brokers of settings.rolls) figures.push(await measureRollOverhead(bench, brokers));
+  if (part('faults') && settings.faultRounds > 0) figures.push(...(await measureFaults(bench)));
+} finally {
+  await bench.core.deleteNamespace({ name: bench.namespace }).catch(() => undefined);
+  await bench.connection.close();
+  if (!alreadyUp) spawnSync(process.execPath, [cli, 'down'], { stdio: 'inherit' });
+}
+
+const packageLock = JSON.parse(readFileSync(join(repo, 'package-lock.json'), 'utf8')) as {
+  packages: Record<string, { version?: string }>;
+};
+const result = {
+  at: new Date().toISOString(),
+  mode: quick ? 'quick' : 'full',
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30) },
+  versions: {
+    node: process.version,
+    kubernetes: bench.env.kubernetesVersion,
+    temporalSdk: packageLock.packages['node_modules/@temporalio/worker']?.version,
+    kubernetesClient: packageLock.packages['node_modules/@kubernetes/client-node']?.version,
+  },
+  figures,
+};
+const dir = join(repo, 'bench', 'results');
+mkdirSync(dir, { recursive: true });
+const file = join(dir, `${result.at.replace(/[:.]/g, '-')}.json`);
+writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+
+const rows = figures.map((f) => [
+  f.name,
+  f.median !== undefined ? `${f.median} ${f.unit}` : `${f.value} ${f.unit}`,
+  f.p99 !== undefined ? `${f.p99} ${f.unit}` : '',
+  f.anchor,
+  f.detail ?? '',
+]);
+const header = ['figure', 'median / value', 'p99', 'compared to', 'detail'];
+console.log(
+  `Keelson benchmark (${result.mode}) on ${result.machine.cpus} × ${result.machine.cpuModel}, ${result.machine.memoryGiB} GiB; Node ${process.version}, Kubernetes ${bench.env.kubernetesVersion}, Temporal SDK ${result.versions.temporalSdk}`,
+);
+console.log(`| ${header.join(' | ')} |\n|${header.map(() => ' --- ').join('|')}|`);
+for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+console.log(`\nwritten to ${file}`);
