@@ -3,7 +3,7 @@
 // scale workers out). Serves /healthz, /readyz and /metrics, and on SIGTERM
 // or SIGINT stops cleanly: the watcher stops and gives up its Lease, the
 // worker finishes or hands back what it runs, connections close.
-import { KubeConfig } from '@kubernetes/client-node';
+import { PooledKubeConfig } from '../operator/pooled-kube-config.ts';
 import type { Connection } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
@@ -49,7 +49,7 @@ function temporalTls(options: ProcessOptions['temporalTls']) {
 
 export async function runProcess(options: ProcessOptions): Promise<void> {
   const log = pino({ name: `keelson-${options.mode}` }, pino.destination(2));
-  const kube = new KubeConfig();
+  const kube = new PooledKubeConfig();
   if (options.kubeconfig) kube.loadFromFile(options.kubeconfig);
   else kube.loadFromDefault();
   const stop = new AbortController();

@@ -1,7 +1,7 @@
 // A TCP proxy in front of the API server that can make the connections it
-// carries go silent without closing them: what a half-dead load balancer or
-// a dropped NAT entry does to a long-lived watch. New connections after a
-// stall are carried normally.
+// carries go silent without closing them (what a half-dead load balancer or
+// a dropped NAT entry does to a long-lived watch), close them all, and count
+// them. New connections after a stall are carried normally.
 import { KubeConfig } from '@kubernetes/client-node';
 import { createServer, connect, type Socket } from 'node:net';
 
@@ -10,6 +10,10 @@ export interface StallingProxy {
   kubeconfig: KubeConfig;
   /** Stops forwarding on every open connection, in both directions, without closing any; returns how many. */
   stallOpenConnections: () => number;
+  /** Closes every open connection, as an API server that restarts does. */
+  resetOpenConnections: () => void;
+  /** Connections accepted so far. */
+  connectionsAccepted: () => number;
   close: () => Promise<void>;
 }
 
@@ -22,7 +26,9 @@ interface Pair {
 export async function stallingProxy(through: KubeConfig): Promise<StallingProxy> {
   const target = new URL(through.getCurrentCluster()?.server ?? '');
   const pairs = new Set<Pair>();
+  let accepted = 0;
   const server = createServer((client) => {
+    accepted++;
     const upstream = connect(Number(target.port), target.hostname);
     const pair: Pair = { client, upstream, stalled: false };
     pairs.add(pair);
@@ -67,6 +73,13 @@ export async function stallingProxy(through: KubeConfig): Promise<StallingProxy>
       }
       return count;
     },
+    resetOpenConnections() {
+      for (const pair of pairs) {
+        pair.client.destroy();
+        pair.upstream.destroy();
+      }
+    },
+    connectionsAccepted: () => accepted,
     async close() {
       for (const pair of pairs) {
         pair.client.destroy();

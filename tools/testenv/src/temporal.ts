@@ -44,6 +44,10 @@ export async function startTemporal(): Promise<void> {
       temporalNamespace,
       '--log-level',
       'warn',
+      // Hand the first activity of a workflow task back with the task's completion (no trip
+      // through matching): what DESIGN recommends for Keelson's own server, too.
+      '--dynamic-config-value',
+      'system.enableActivityEagerExecution=true',
       ...attributeFlags,
     ],
   });
