@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `keelson` command. Subcommands are added as the operator grows
 // (operator, worker, watch, drill, backup, status).
+import './cli/compile-cache.ts';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 // Each command imports what it needs when it runs: start-up time and memory of the operator count.

@@ -3,9 +3,7 @@
 // scale workers out). Serves /healthz, /readyz and /metrics, and on SIGTERM
 // or SIGINT stops cleanly: the watcher stops and gives up its Lease, the
 // worker finishes or hands back what it runs, connections close.
-import { PooledKubeConfig } from '../operator/pooled-kube-config.ts';
-import type { Connection } from '@temporalio/client';
-import type { NativeConnection } from '@temporalio/worker';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { pino } from 'pino';
@@ -49,9 +47,6 @@ function temporalTls(options: ProcessOptions['temporalTls']) {
 
 export async function runProcess(options: ProcessOptions): Promise<void> {
   const log = pino({ name: `keelson-${options.mode}` }, pino.destination(2));
-  const kube = new PooledKubeConfig();
-  if (options.kubeconfig) kube.loadFromFile(options.kubeconfig);
-  else kube.loadFromDefault();
   const stop = new AbortController();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
@@ -84,49 +79,70 @@ export async function runProcess(options: ProcessOptions): Promise<void> {
   if (health) log.info({ address: boundAddress(health) }, 'serving /healthz, /readyz and /metrics');
 
   const tls = temporalTls(options.temporalTls);
-  // Each half loads only what it needs (the worker's runtime is most of the memory): `keelson watch` stays small.
-  const worker = runsWorker ? await import('./worker.ts') : undefined;
-  const watcher = runsWatcher ? await import('./watch.ts') : undefined;
-  const workerConnection: NativeConnection | undefined = worker
-    ? await worker.NativeConnection.connect({ address: options.temporalAddress, ...(tls ? { tls } : {}) })
-    : undefined;
-  const clientConnection: Connection | undefined = watcher
-    ? await watcher.Connection.connect({ address: options.temporalAddress, ...(tls ? { tls } : {}) })
-    : undefined;
   const identity = `${process.env.POD_NAME ?? hostname()}-${process.pid}`;
   const failed = (part: string) => (err: unknown) => {
     failure = `${part} failed: ${err instanceof Error ? err.message : String(err)}`;
     log.error({ err }, failure);
     stop.abort();
   };
+  // Each half loads only what it needs (the worker's runtime is most of the memory): `keelson watch`
+  // stays small. Both start at once: the worker's workflow bundle loads on a thread of its own
+  // while the watcher's modules load here.
+  // The Kubernetes client loads once the worker's modules have (half a second each): the worker
+  // then creates itself on its own thread while the client loads here.
+  let kube: Promise<KubeConfig> | undefined;
+  const loadKube = (): Promise<KubeConfig> =>
+    (kube ??= import('../operator/pooled-kube-config.ts').then(({ PooledKubeConfig }) => {
+      const config = new PooledKubeConfig();
+      if (options.kubeconfig) config.loadFromFile(options.kubeconfig);
+      else config.loadFromDefault();
+      return config;
+    }));
+  const workerHalf = async (): Promise<void> => {
+    const worker = await import('./worker.ts');
+    const loading = loadKube();
+    loading.catch(() => undefined); // reported by whichever half awaits it
+    const connection = await worker.NativeConnection.connect({
+      address: options.temporalAddress,
+      ...(tls ? { tls } : {}),
+    });
+    try {
+      await worker.runWorker(loading, connection, options, workerStatus, log, stop.signal);
+    } finally {
+      await connection.close();
+    }
+  };
+  const watcherHalf = async (): Promise<void> => {
+    const watcher = await import('./watch.ts');
+    const config = await loadKube();
+    const connection = await watcher.Connection.connect({
+      address: options.temporalAddress,
+      ...(tls ? { tls } : {}),
+    });
+    try {
+      await watcher.runWatcher(
+        config,
+        connection,
+        {
+          temporalNamespace: options.temporalNamespace,
+          taskQueue: options.taskQueue,
+          namespaces: options.namespaces,
+          ...(options.leaderElection ? { leaderElection: { ...options.leaderElection, identity } } : {}),
+        },
+        watcherStatus,
+        log,
+        stop.signal,
+      );
+    } finally {
+      await connection.close();
+    }
+  };
   try {
     await Promise.all([
-      worker &&
-        workerConnection &&
-        worker
-          .runWorker(kube, workerConnection, options, workerStatus, log, stop.signal)
-          .catch(failed('the worker')),
-      watcher &&
-        clientConnection &&
-        watcher
-          .runWatcher(
-            kube,
-            clientConnection,
-            {
-              temporalNamespace: options.temporalNamespace,
-              taskQueue: options.taskQueue,
-              namespaces: options.namespaces,
-              ...(options.leaderElection ? { leaderElection: { ...options.leaderElection, identity } } : {}),
-            },
-            watcherStatus,
-            log,
-            stop.signal,
-          )
-          .catch(failed('the watcher')),
+      runsWorker && workerHalf().catch(failed('the worker')),
+      runsWatcher && watcherHalf().catch(failed('the watcher')),
     ]);
   } finally {
-    await workerConnection?.close();
-    await clientConnection?.close();
     await new Promise((resolve) => (health ? health.close(resolve) : resolve(undefined)));
     log.info('stopped');
   }

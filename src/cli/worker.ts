@@ -4,7 +4,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { createActivities } from '../activities/index.ts';
+import { lazyActivities } from '../activities/lazy-activities.ts';
 import { workflowBundle } from './workflow-bundle.ts';
 
 export interface WorkerOptions {
@@ -23,27 +23,32 @@ export { NativeConnection };
 const shutdownGraceTime = '10s';
 
 export async function runWorker(
-  kube: KubeConfig,
+  /** May still be loading: the workflow bundle loads meanwhile; the worker polls only once it is there. */
+  kube: Promise<KubeConfig>,
   connection: NativeConnection,
   options: WorkerOptions,
   status: { polling: boolean },
   log: Logger,
   stop: AbortSignal,
 ): Promise<void> {
+  const { activities, load } = lazyActivities({ kube, maxConcurrentRolls: options.maxConcurrentRolls });
   const worker = await Worker.create({
     connection,
     namespace: options.temporalNamespace,
     taskQueue: options.taskQueue,
     workflowBundle: await workflowBundle(log),
-    activities: createActivities({ kube, maxConcurrentRolls: options.maxConcurrentRolls }),
+    activities,
     shutdownGraceTime,
     // The SDK sizes its cache from the machine's memory; a cluster workflow sits idle most of its
     // life and costs megabytes cached, so the cache is bounded and an idle one is replayed when woken.
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
   });
+  await kube; // a kubeconfig that cannot be loaded stops the worker before it takes any work
   await worker.runUntil(async () => {
     status.polling = true;
     log.info({ taskQueue: options.taskQueue }, 'keelson worker: polling');
+    // Loaded now, while nothing waits for them; a failure here is retried by the first activity.
+    load().catch((err: unknown) => log.error({ err }, 'loading the activities failed'));
     await new Promise<void>((resolve) => {
       if (stop.aborted) resolve();
       stop.addEventListener('abort', () => resolve(), { once: true });

@@ -33,7 +33,13 @@ export function sourcesHash(): string {
 
 /** Builds the bundle and keeps it in dist/; returns its code. */
 export async function buildWorkflowBundle(hash = sourcesHash()): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: undefined });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath,
+    logger: undefined,
+    // The SDK needs an inline source map (stack traces name our files and lines); without the
+    // sources copied into it the bundle is 1.4 MB instead of 3.4 MB, and a worker holds 30 MB less.
+    webpackConfigHook: (config) => ({ ...config, devtool: 'inline-nosources-cheap-module-source-map' }),
+  });
   try {
     mkdirSync(dirname(bundleFile), { recursive: true });
     // Written aside and renamed, so that a worker starting meanwhile never reads half a bundle.

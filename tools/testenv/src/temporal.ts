@@ -45,7 +45,7 @@ export async function startTemporal(): Promise<void> {
       '--log-level',
       'warn',
       // Hand the first activity of a workflow task back with the task's completion (no trip
-      // through matching): what DESIGN recommends for Keelson's own server, too.
+      // through matching); the README recommends it for production servers too.
       '--dynamic-config-value',
       'system.enableActivityEagerExecution=true',
       ...attributeFlags,
