@@ -5,6 +5,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { env, eventually } from './cluster.ts';
+import { nodeFlags } from '../../src/cli/node-flags.ts';
 
 const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
@@ -27,6 +28,7 @@ export function keelsonProcess(command: 'worker' | 'operator' | 'watch', args: s
       const started = spawn(
         process.execPath,
         [
+          ...nodeFlags,
           main,
           command,
           `--temporal-address=${env.temporal.address}`,

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { apiVersion, group, kind, plural, version } from '../../src/crd/kafka-cluster.ts';
+import { nodeFlags } from '../../src/cli/node-flags.ts';
 import { readTestEnv, type TestEnv } from '../testenv/src/env.ts';
 
 export const repo = join(import.meta.dirname, '..', '..');
@@ -106,6 +107,7 @@ export async function startProcess(
   const child = spawn(
     process.execPath,
     [
+      ...nodeFlags,
       join(repo, 'src/main.ts'),
       command,
       `--kubeconfig=${bench.env.kubeconfig}`,

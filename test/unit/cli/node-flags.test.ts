@@ -1,0 +1,17 @@
+// The image runs the operator with the same Node.js flags as the demo, the
+// benchmark and the tests do (src/cli/node-flags.ts).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { nodeFlags } from '../../../src/cli/node-flags.ts';
+
+const dockerfile = fileURLToPath(new URL('../../../deploy/Dockerfile', import.meta.url));
+
+describe('node flags', () => {
+  it("are the image's ENTRYPOINT flags, before the program", () => {
+    const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(dockerfile, 'utf8'))?.[1];
+    assert.ok(entrypoint, 'the Dockerfile has an exec-form ENTRYPOINT');
+    assert.deepEqual(JSON.parse(entrypoint), ['node', ...nodeFlags, 'src/main.ts']);
+  });
+});
