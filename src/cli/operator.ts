@@ -86,10 +86,9 @@ export async function runProcess(options: ProcessOptions): Promise<void> {
     stop.abort();
   };
   // Each half loads only what it needs (the worker's runtime is most of the memory): `keelson watch`
-  // stays small. Both start at once: the worker's workflow bundle loads on a thread of its own
-  // while the watcher's modules load here.
-  // The Kubernetes client loads once the worker's modules have (half a second each): the worker
-  // then creates itself on its own thread while the client loads here.
+  // stays small. Both start at once, and the Kubernetes client loads after the worker's modules
+  // (half a second each): the worker then loads its workflow bundle on a thread of its own while
+  // the client and the watcher's modules load here.
   let kube: Promise<KubeConfig> | undefined;
   const loadKube = (): Promise<KubeConfig> =>
     (kube ??= import('../operator/pooled-kube-config.ts').then(({ PooledKubeConfig }) => {

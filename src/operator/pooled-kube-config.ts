@@ -1,11 +1,12 @@
 // A KubeConfig whose requests share pooled, kept-alive connections.
 // @kubernetes/client-node 2.x builds a new undici Agent for every request, so
 // every call to the API server opens and TLS-handshakes a connection of its
-// own: on a 2-core machine that is 10–15 ms of a 15 ms GET, paid by every
-// activity and every watcher write. Here one Agent is kept per TLS setup (API
-// server, CA, client certificate, proxy) and reused; a changed kubeconfig or a
-// rotated certificate file gets a new one. Bearer tokens are headers, set per
-// request as before, so a refreshed ServiceAccount token still takes effect.
+// own: on a 2-core machine a GET took 15 ms that way and 10 ms on a kept
+// connection, paid by every activity and every watcher write. Here one Agent
+// is kept per TLS setup (API server, CA, client certificate, proxy) and
+// reused; a changed kubeconfig or a rotated certificate file gets a new one.
+// Bearer tokens are headers, set per request as before, so a refreshed
+// ServiceAccount token still takes effect.
 import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
