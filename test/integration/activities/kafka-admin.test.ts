@@ -45,6 +45,12 @@ describe('Kafka admin activities', () => {
       .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''))
       .map((p) => `${p.status?.podIP}:9092`);
     admin = new Admin({ clientId: 'keelson-test-admin', bootstrapBrokers: bootstrap });
+    // A pod is ready when its broker listens; its registration with the quorum can come a moment
+    // later, and a config described for a broker the metadata does not list yet fails.
+    await eventually(`all ${nodes} brokers in the cluster metadata`, async () => {
+      const metadata = await admin.metadata({ topics: [], forceUpdate: true });
+      return metadata.brokers.size === nodes ? true : undefined;
+    });
   });
 
   after(async () => {
