@@ -3,6 +3,7 @@
 // additionalProperties: false, no unions), plus the CEL rules the schemas
 // carry, the status subresource and the printer columns.
 import { z } from 'zod';
+import { clusterNameRules } from './cluster-name.ts';
 import { group, kind, KafkaClusterSpec, KafkaClusterStatus, plural, version } from './kafka-cluster.ts';
 
 type Schema = Record<string, unknown>;
@@ -29,6 +30,9 @@ function makeStructural(node: unknown, path: string): void {
   ) {
     delete schema.anyOf;
     schema['x-kubernetes-int-or-string'] = true;
+    // The string's bound applies to strings only, as OpenAPI reads maxLength.
+    const maxLength = (alternatives as Schema[]).find((v) => v.type === 'string')?.maxLength;
+    if (maxLength !== undefined) schema.maxLength = maxLength;
   }
   if (Math.abs(Number(schema.minimum)) === safeIntegerBound) delete schema.minimum;
   if (Math.abs(Number(schema.maximum)) === safeIntegerBound) delete schema.maximum;
@@ -82,6 +86,8 @@ export function buildKafkaClusterCrd(): Schema {
               type: 'object',
               description: 'A Kafka cluster in KRaft mode, managed by Keelson.',
               required: ['spec'],
+              // metadata.name is the one metadata field CEL may read at the root.
+              'x-kubernetes-validations': clusterNameRules.map(({ rule, message }) => ({ rule, message })),
               properties: {
                 apiVersion: { type: 'string' },
                 kind: { type: 'string' },

@@ -4,7 +4,8 @@
 // from the schemas below; cross-field rules live in ./spec-rules.ts.
 import { z } from 'zod';
 import { knownMetadataVersions, supportedKafkaVersions } from './kafka-versions.ts';
-import { operatorOwnedConfigKeys } from './owned-config.ts';
+import { maxConfigValueLength, operatorOwnedConfigKeys } from './owned-config.ts';
+import { intervalMessage, scheduleMessage, schedulePattern, scheduleProblem } from './backup-schedule.ts';
 import { withRules } from './rules.ts';
 import {
   backupRules,
@@ -143,10 +144,15 @@ export const Backup = withRules(
     /** When automatic backups run: a 5-field cron expression (UTC), or "@every <duration>". */
     schedule: z
       .string()
-      .regex(
-        /^((\S+\s+){4}\S+|@every ([0-9]+(s|m|h))+)$/,
-        'must be a 5-field cron expression such as "0 3 * * *", or "@every 6h"',
-      )
+      .max(256)
+      .regex(new RegExp(schedulePattern), scheduleMessage)
+      .superRefine((schedule, ctx) => {
+        const problem = scheduleProblem(schedule);
+        // The pattern and the interval rule (backupRules) report their own; add what neither sees.
+        if (problem && problem !== scheduleMessage && problem !== intervalMessage) {
+          ctx.addIssue({ code: 'custom', message: problem });
+        }
+      })
       .optional(),
     target: z.object({
       s3: z
@@ -170,7 +176,19 @@ export const Backup = withRules(
     /** Also copy the records of these topics (names, or patterns with `*`), up to maxBytes in all. */
     records: z
       .object({
-        topics: z.array(z.string().min(1).max(249)).min(1).max(100),
+        topics: z
+          .array(
+            z
+              .string()
+              .min(1)
+              .max(249)
+              .regex(
+                /^[a-zA-Z0-9._*-]+$/,
+                'must be a topic name (a-z, A-Z, 0-9, ".", "_", "-") where "*" stands for any run of characters',
+              ),
+          )
+          .min(1)
+          .max(100),
         maxBytes: quantity,
       })
       .optional(),
@@ -199,7 +217,7 @@ export const ZoneFailover = z.object({
 export const BrokerConfig = withRules(
   z
     // Values are strings or integers (Kubernetes int-or-string): quote booleans and decimals.
-    .record(z.string(), z.union([z.string(), z.int()]))
+    .record(z.string(), z.union([z.string().max(maxConfigValueLength), z.int()]))
     .refine((config) => Object.keys(config).length <= 200, 'config may hold at most 200 keys')
     .meta({ maxProperties: 200 }),
   configRules,

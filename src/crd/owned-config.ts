@@ -23,3 +23,15 @@ export const operatorOwnedConfigKeys = [
   'transaction.state.log.min.isr',
   'zookeeper.connect',
 ] as const;
+
+/**
+ * What a config key may look like: Kafka's own keys and plugin keys are
+ * letters, digits, ".", "_" and "-". Nothing else, because a blank, ":", "="
+ * or "\" would let a key be read as another key in server.properties.
+ */
+export const configKeyPattern = '^[a-zA-Z0-9]([a-zA-Z0-9._-]*[a-zA-Z0-9])?$';
+export const maxConfigKeyLength = 255;
+/** Long enough for a JAAS config or a list of cipher suites, short enough for a ConfigMap. */
+export const maxConfigValueLength = 4096;
+/** A line break or other control character would end the value and start a line of its own. */
+export const configValueForbidden = '[\\x00-\\x1f\\x7f]';

@@ -1,8 +1,14 @@
 // Cross-field rules of the KafkaCluster spec (see ./rules.ts for how each is
 // enforced both at admission and in the workflow). Types here are structural
 // so this file does not depend on the schemas that use it.
+import { intervalCel, intervalMessage, scheduleProblem } from './backup-schedule.ts';
 import { parseDurationMs } from './duration.ts';
-import { operatorOwnedConfigKeys } from './owned-config.ts';
+import {
+  configKeyPattern,
+  configValueForbidden,
+  maxConfigKeyLength,
+  operatorOwnedConfigKeys,
+} from './owned-config.ts';
 import type { Rule } from './rules.ts';
 
 interface PoolShape {
@@ -123,7 +129,16 @@ export const metadataVersionRules: Rule<{ policy: string; version?: string | und
   },
 ];
 
-export const backupRules: Rule<{ target: { s3?: unknown; filesystem?: unknown } }>[] = [
+export const backupRules: Rule<{
+  schedule?: string | undefined;
+  target: { s3?: unknown; filesystem?: unknown };
+}>[] = [
+  {
+    cel: intervalCel,
+    message: intervalMessage,
+    path: ['schedule'],
+    holds: (b) => b.schedule === undefined || scheduleProblem(b.schedule) !== intervalMessage,
+  },
   {
     cel: '(has(self.target.s3) ? 1 : 0) + (has(self.target.filesystem) ? 1 : 0) == 1',
     message: 'backup.target needs exactly one of s3 or filesystem',
@@ -143,7 +158,29 @@ export const drillRules: Rule<{ defaultHold: string; maxHold: string }>[] = [
 
 const ownedKeysCel = `[${operatorOwnedConfigKeys.map((k) => `'${k}'`).join(', ')}]`;
 
+const keyRegExp = new RegExp(configKeyPattern);
+const forbiddenInValue = new RegExp(configValueForbidden);
+const badKey = (k: string): boolean => k.length > maxConfigKeyLength || !keyRegExp.test(k);
+// CEL string literals take the regular expressions with their backslashes doubled.
+const celString = (text: string): string => `'${text.replaceAll('\\', '\\\\')}'`;
+
 export const configRules: Rule<Record<string, unknown>>[] = [
+  {
+    cel: `self.all(k, size(k) <= ${maxConfigKeyLength} && k.matches(${celString(configKeyPattern)}))`,
+    message: `config keys are at most ${maxConfigKeyLength} letters, digits, ".", "_" and "-", starting and ending with a letter or digit`,
+    messageExpression: `'config key "' + self.filter(k, size(k) > ${maxConfigKeyLength} || !k.matches(${celString(configKeyPattern)}))[0] + '" is not a config key: use at most ${maxConfigKeyLength} letters, digits, ".", "_" and "-"'`,
+    messageFor: (config) =>
+      `config key "${Object.keys(config).find(badKey)}" is not a config key: use at most ${maxConfigKeyLength} letters, digits, ".", "_" and "-"`,
+    holds: (config) => !Object.keys(config).some(badKey),
+  },
+  {
+    cel: `self.all(k, type(self[k]) != string || !string(self[k]).matches(${celString(configValueForbidden)}))`,
+    message: 'config values may not contain line breaks or other control characters',
+    messageExpression: `'config value of ' + self.filter(k, type(self[k]) == string && string(self[k]).matches(${celString(configValueForbidden)}))[0] + ' contains a line break or another control character'`,
+    messageFor: (config) =>
+      `config value of ${Object.keys(config).find((k) => typeof config[k] === 'string' && forbiddenInValue.test(config[k]))} contains a line break or another control character`,
+    holds: (config) => Object.values(config).every((v) => typeof v !== 'string' || !forbiddenInValue.test(v)),
+  },
   {
     cel: `self.all(k, !(k in ${ownedKeysCel}))`,
     message: 'config sets a key that the operator owns',

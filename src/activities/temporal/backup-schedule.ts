@@ -4,7 +4,7 @@
 // triggers the same schedule. Every backup of a cluster going through one
 // schedule whose overlap policy keeps one running is what lets a backup
 // treat any other unfinished backup directory as abandoned.
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import {
   ScheduleNotFoundError,
   ScheduleOverlapPolicy,
@@ -12,6 +12,7 @@ import {
   type ScheduleSpec,
 } from '@temporalio/client';
 import { parseDurationMs } from '../../crd/duration.ts';
+import { rootCause } from '../../domain/failure-message.ts';
 import { backupScheduleId, backupWorkflowIdPrefix } from '../../workflows/messages.ts';
 
 export interface BackupScheduleInput {
@@ -34,47 +35,77 @@ export function backupScheduleActivities() {
   return {
     /** Creates, updates or deletes the cluster's backup schedule to match the spec; triggers it when asked. */
     async syncBackupSchedule(input: BackupScheduleInput): Promise<{ scheduleId: string; exists: boolean }> {
-      const context = Context.current();
-      const client = context.client.schedule;
-      const scheduleId = backupScheduleId(input.namespace, input.name);
-      const handle = client.getHandle(scheduleId);
-      if (!input.backup) {
-        await handle.delete().catch((err: unknown) => {
-          if (!(err instanceof ScheduleNotFoundError)) throw err;
-        });
-        return { scheduleId, exists: false };
-      }
-      const spec = scheduleSpec(input.backup.schedule);
-      const action: ScheduleOptionsAction = {
-        type: 'startWorkflow',
-        workflowType: 'backupWorkflow',
-        workflowId: backupWorkflowIdPrefix(input.namespace, input.name),
-        taskQueue: context.info.taskQueue,
-        args: [{ namespace: input.namespace, name: input.name }],
-      };
-      const note = input.backup.schedule
-        ? `backups of KafkaCluster ${input.namespace}/${input.name} at "${input.backup.schedule}" (UTC)`
-        : `on-demand backups of KafkaCluster ${input.namespace}/${input.name}`;
-      try {
-        await handle.update((previous) => ({
-          ...previous,
-          spec,
-          action,
-          state: { ...previous.state, note },
-        }));
-      } catch (err) {
-        if (!(err instanceof ScheduleNotFoundError)) throw err;
-        await client.create({
-          scheduleId,
-          spec,
-          action,
-          policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10 minutes' },
-          state: { note },
-        });
-      }
-      // A backup asked for while one runs starts when it ends (one at a time per cluster).
-      if (input.trigger) await handle.trigger(ScheduleOverlapPolicy.BUFFER_ONE);
-      return { scheduleId, exists: true };
+      return refusedAsInvalidSpec(input.backup?.schedule, () => syncSchedule(input));
     },
   };
+}
+
+async function syncSchedule(input: BackupScheduleInput): Promise<{ scheduleId: string; exists: boolean }> {
+  const context = Context.current();
+  const client = context.client.schedule;
+  const scheduleId = backupScheduleId(input.namespace, input.name);
+  const handle = client.getHandle(scheduleId);
+  if (!input.backup) {
+    await handle.delete().catch((err: unknown) => {
+      if (!(err instanceof ScheduleNotFoundError)) throw err;
+    });
+    return { scheduleId, exists: false };
+  }
+  const spec = scheduleSpec(input.backup.schedule);
+  const action: ScheduleOptionsAction = {
+    type: 'startWorkflow',
+    workflowType: 'backupWorkflow',
+    workflowId: backupWorkflowIdPrefix(input.namespace, input.name),
+    taskQueue: context.info.taskQueue,
+    args: [{ namespace: input.namespace, name: input.name }],
+  };
+  const note = input.backup.schedule
+    ? `backups of KafkaCluster ${input.namespace}/${input.name} at "${input.backup.schedule}" (UTC)`
+    : `on-demand backups of KafkaCluster ${input.namespace}/${input.name}`;
+  try {
+    await handle.update((previous) => ({
+      ...previous,
+      spec,
+      action,
+      state: { ...previous.state, note },
+    }));
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+    await client.create({
+      scheduleId,
+      spec,
+      action,
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10 minutes' },
+      state: { note },
+    });
+  }
+  // A backup asked for while one runs starts when it ends (one at a time per cluster).
+  if (input.trigger) await handle.trigger(ScheduleOverlapPolicy.BUFFER_ONE);
+  return { scheduleId, exists: true };
+}
+
+/**
+ * The Temporal server refuses a schedule it cannot parse with INVALID_ARGUMENT:
+ * that comes from the spec, so no retry can cure it. It becomes a
+ * non-retryable InvalidSpec failure, which the cluster workflow reports as the
+ * InvalidSpec condition until the spec changes.
+ */
+async function refusedAsInvalidSpec<T>(schedule: string | undefined, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (err) {
+    if (!isInvalidArgument(err)) throw err;
+    throw ApplicationFailure.nonRetryable(
+      `the Temporal server refused the schedule "${schedule ?? ''}": ${rootCause(err)}`,
+      'InvalidSpec',
+    );
+  }
+}
+
+const grpcInvalidArgument = 3;
+function isInvalidArgument(err: unknown): boolean {
+  for (let current: unknown = err; current instanceof Error; current = current.cause) {
+    if ((current as { code?: unknown }).code === grpcInvalidArgument) return true;
+  }
+  return false;
 }

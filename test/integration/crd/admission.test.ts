@@ -47,7 +47,8 @@ describe('KafkaCluster admission', () => {
     });
   });
 
-  invalidSpecs.forEach(({ name, spec, field, message, rule }, i) => {
+  invalidSpecs.forEach(({ name, spec, field, message, rule, workflowOnly }, i) => {
+    if (workflowOnly) return;
     it(`refuses ${name}, naming spec.${field}`, async () => {
       await assert.rejects(create(`invalid-${i}`, spec), (err: { code?: number }) => {
         const text = apiErrorMessage(err);
@@ -58,6 +59,25 @@ describe('KafkaCluster admission', () => {
       });
     });
   });
+
+  it('takes a cluster name of 63 characters and refuses one of 64, which no label value can hold', async () => {
+    await create(`a${'b'.repeat(62)}`, minimalSpec);
+    await assert.rejects(create(`a${'b'.repeat(63)}`, minimalSpec), (err: { code?: number }) => {
+      assert.equal(err.code, 422);
+      assert.match(apiErrorMessage(err), /at most 63 characters/);
+      return true;
+    });
+  });
+
+  for (const name of ['orders.eu', '1orders']) {
+    it(`refuses the cluster name ${name}, which no Service name can start with`, async () => {
+      await assert.rejects(create(name, minimalSpec), (err: { code?: number }) => {
+        assert.equal(err.code, 422);
+        assert.match(apiErrorMessage(err), /must be a DNS-1035 label/);
+        return true;
+      });
+    });
+  }
 
   it('refuses to change a node pool storage class', async () => {
     await create('immutable-class', {
