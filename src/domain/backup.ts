@@ -150,13 +150,30 @@ export function abandonedBackups(
   return dirs.filter((id) => id !== running && !complete.has(id));
 }
 
-const globToRegExp = (pattern: string): RegExp =>
-  new RegExp(
-    `^${pattern
-      .split('*')
-      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*')}$`,
-  );
+/**
+ * Whether `name` matches a pattern where `*` stands for any run of characters.
+ * No regular expression and no backtracking: the parts between stars are
+ * found left to right, each at its first place after the previous one (the
+ * first place is always the best one for a later part), so the work is at
+ * most the name's length times the pattern's, whatever the pattern.
+ */
+export function globMatches(pattern: string, name: string): boolean {
+  const parts = pattern.split('*');
+  if (parts.length === 1) return pattern === name;
+  const first = parts[0] ?? '';
+  const last = parts[parts.length - 1] ?? '';
+  if (first.length + last.length > name.length || !name.startsWith(first) || !name.endsWith(last)) {
+    return false;
+  }
+  let from = first.length;
+  const end = name.length - last.length;
+  for (const part of parts.slice(1, -1)) {
+    const at = name.indexOf(part, from);
+    if (at < 0 || at + part.length > end) return false;
+    from = at + part.length;
+  }
+  return true;
+}
 
 /**
  * The topics whose records are copied: names and `*` patterns from
@@ -171,8 +188,7 @@ export function selectRecordTopics(
   const selected = new Set<string>();
   const missing: string[] = [];
   for (const pattern of patterns) {
-    const matcher = globToRegExp(pattern);
-    const matched = topics.filter((t) => matcher.test(t));
+    const matched = topics.filter((t) => globMatches(pattern, t));
     if (matched.length === 0 && !pattern.includes('*')) missing.push(pattern);
     for (const t of matched) selected.add(t);
   }

@@ -30,8 +30,21 @@ export function quorumVoters(cluster: ClusterRef, nodes: readonly KafkaNode[]): 
     .join(',');
 }
 
+/**
+ * A value as java.util.Properties reads it back unchanged: a backslash would
+ * otherwise start an escape, or at a line's end join the next line (an
+ * operator-owned key, or a property the image appends) to this value.
+ * Keys need no escaping: their pattern allows no blank, "=", ":" or "\\".
+ */
+export const propertyValue = (value: string): string =>
+  value
+    .replaceAll('\\', '\\\\')
+    .replaceAll('\n', '\\n')
+    .replaceAll('\r', '\\r')
+    .replace(/^[ \t\f]/, (blank) => `\\${blank}`);
+
 function render(properties: ReadonlyMap<string, string>): string {
-  return [...properties].map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
+  return [...properties].map(([k, v]) => `${k}=${propertyValue(v)}`).join('\n') + '\n';
 }
 
 /** Shared properties, in a stable order: operator-owned first, then the user's config sorted by key. */

@@ -6,6 +6,7 @@ import {
   backupKeys,
   clusterPrefix,
   expiredBackups,
+  globMatches,
   parseBackupId,
   planRestore,
   quantityBytes,
@@ -93,6 +94,38 @@ describe('selectRecordTopics', () => {
       topics: [],
       missing: ['paymnets'],
     });
+  });
+});
+
+describe('globMatches', () => {
+  const cases: [pattern: string, name: string, matches: boolean][] = [
+    ['orders', 'orders', true],
+    ['orders', 'orders-eu', false],
+    ['*', '', true],
+    ['orders-*', 'orders-', true],
+    ['*-eu', 'orders-eu', true],
+    ['*-eu', 'orders-us', false],
+    ['o*s*s', 'orders', false],
+    ['o*r*s', 'orders', true],
+    ['a*a', 'a', false], // the prefix and the suffix may not share a character
+    ['ab*ba', 'aba', false],
+    ['*ab*ab*', 'xabyab', true],
+    ['*ab*ab*', 'xaby', false],
+    ['**', 'anything', true],
+  ];
+  for (const [pattern, name, matches] of cases) {
+    it(`${matches ? 'matches' : 'does not match'} ${name || '""'} with ${pattern}`, () => {
+      assert.equal(globMatches(pattern, name), matches);
+    });
+  }
+
+  // Turned into a regular expression, this pattern took 111 s on a 60-character
+  // name; a 249-character name and 60 stars would never end. Here it is at
+  // most length × length character comparisons.
+  it('answers at once for many stars against the longest topic name', () => {
+    assert.equal(globMatches('*a*a*a*a*a*a*a*a*b', 'a'.repeat(60)), false);
+    assert.equal(globMatches(`${'*a'.repeat(60)}*b`, 'a'.repeat(249)), false);
+    assert.equal(globMatches(`${'*a'.repeat(60)}*b`, `${'a'.repeat(248)}b`), true);
   });
 });
 

@@ -6,6 +6,7 @@ import {
   mapPropertyPaths,
   mergeEnvIntoProperties,
   parseProperties,
+  renderProperties,
   propertyNameFromEnv,
   UnsupportedImageError,
 } from '../../../tools/testenv/node-agent/kafka-config.ts';
@@ -58,6 +59,30 @@ describe('mergeEnvIntoProperties', () => {
       'log.dirs': '/data',
       'process.roles': 'broker',
     });
+  });
+});
+
+describe('parseProperties', () => {
+  it('reads escapes and continued lines as java.util.Properties does', () => {
+    const parsed = parseProperties(
+      ['a=C:\\\\dir\\\\x', 'b = one \\', '   two', 'c:3', 'd 4', 'e=tab\\there', 'f=\\u0041'].join('\n'),
+    );
+    assert.deepEqual(Object.fromEntries(parsed), {
+      a: 'C:\\dir\\x',
+      b: 'one two',
+      c: '3',
+      d: '4',
+      e: 'tab\there',
+      f: 'A',
+    });
+  });
+  it('reads back what renderProperties writes, backslashes and line breaks included', () => {
+    const values = new Map([
+      ['ends.with.backslash', 'x\\'],
+      ['has.line.break', 'a\nlog.dirs=/elsewhere'],
+      ['leading.blank', '  padded'],
+    ]);
+    assert.deepEqual(parseProperties(renderProperties(values)), values);
   });
 });
 

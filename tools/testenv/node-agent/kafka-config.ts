@@ -9,6 +9,8 @@
 // Container paths in property values are mapped to the host directories that
 // back the pod's volume mounts.
 
+import { propertyValue } from '../../../src/domain/manifests/config.ts';
+
 /** Environment variables the image reads itself rather than turning into properties. */
 const imageVariables = new Set([
   'KAFKA_HEAP_OPTS',
@@ -48,20 +50,40 @@ export function propertyNameFromEnv(variable: string): string | undefined {
   return encoded.replace(/___|__|_/g, (run) => (run === '___' ? '-' : run === '__' ? '_' : '.'));
 }
 
+/**
+ * Reads a properties file as java.util.Properties does, so the agent hands
+ * Kafka the values a real broker would read: a line ending in an odd number
+ * of backslashes continues on the next, and escapes (\\, \n, \t, \uXXXX, …)
+ * stand for their characters.
+ */
 export function parseProperties(text: string): Map<string, string> {
   const properties = new Map<string, string>();
-  for (const rawLine of text.split(/\r?\n/)) {
-    const line = rawLine.trim();
+  const lines = text.split(/\r?\n|\r/);
+  for (let i = 0; i < lines.length; i++) {
+    let line = (lines[i] ?? '').replace(/^[ \t\f]+/, '');
     if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
-    const separator = line.search(/[=:]/);
-    if (separator < 0) properties.set(line, '');
-    else properties.set(line.slice(0, separator).trim(), line.slice(separator + 1).trim());
+    while (/(^|[^\\])(\\\\)*\\$/.test(line) && i + 1 < lines.length) {
+      line = line.slice(0, -1) + (lines[++i] ?? '').replace(/^[ \t\f]+/, '');
+    }
+    line = line.replace(/(^|[^\\])((\\\\)*)\\$/, '$1$2'); // a continuation with no next line
+    const separator = /(^|[^\\])(\\\\)*[=: \t\f]/.exec(line);
+    const at = separator ? separator.index + separator[0].length - 1 : line.length;
+    const key = line.slice(0, at);
+    const value = line.slice(at).replace(/^[ \t\f]*[=:]?[ \t\f]*/, '');
+    properties.set(unescapeProperty(key), unescapeProperty(value));
   }
   return properties;
 }
 
+const escapes: Record<string, string> = { n: '\n', r: '\r', t: '\t', f: '\f' };
+function unescapeProperty(text: string): string {
+  return text.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, c: string) =>
+    c.length === 5 ? String.fromCharCode(parseInt(c.slice(1), 16)) : (escapes[c] ?? c),
+  );
+}
+
 export function renderProperties(properties: ReadonlyMap<string, string>): string {
-  return [...properties].map(([key, value]) => `${key}=${value.replace(/\\/g, '\\\\')}`).join('\n') + '\n';
+  return [...properties].map(([key, value]) => `${key}=${propertyValue(value)}`).join('\n') + '\n';
 }
 
 export function mergeEnvIntoProperties(
