@@ -22,4 +22,5 @@ export const names = {
   bootstrapService: (cluster: string): string => dnsLabel(`${cluster}-bootstrap`),
   configMap: (cluster: string): string => dnsLabel(`${cluster}-config`),
   brokerDisruptionBudget: (cluster: string): string => dnsLabel(`${cluster}-brokers`),
+  controllerDisruptionBudget: (cluster: string): string => dnsLabel(`${cluster}-controllers`),
 };

@@ -4,7 +4,7 @@ import type { ClusterRef } from '../labels.ts';
 import type { KafkaNode } from '../nodes.ts';
 import { buildConfigMap } from './config.ts';
 import { buildNodeClaim, buildNodePod } from './pod.ts';
-import { buildBootstrapService, buildBrokerDisruptionBudget, buildHeadlessService } from './services.ts';
+import { buildBootstrapService, buildDisruptionBudgets, buildHeadlessService } from './services.ts';
 
 export * from './config.ts';
 export * from './pod.ts';
@@ -24,14 +24,14 @@ export function buildClusterManifests(
   const configMap = buildConfigMap(cluster, spec, nodes);
   const headlessService = buildHeadlessService(cluster, spec);
   const bootstrapService = buildBootstrapService(cluster, spec);
-  const disruptionBudget = buildBrokerDisruptionBudget(cluster);
+  const disruptionBudgets = buildDisruptionBudgets(cluster);
   return {
     configMap,
     headlessService,
     bootstrapService,
-    disruptionBudget,
+    disruptionBudgets,
     /** What every node relies on, applied before any node's own objects. */
-    shared: [configMap, headlessService, bootstrapService, disruptionBudget],
+    shared: [configMap, headlessService, bootstrapService, ...disruptionBudgets],
     claims: nodes.map((node) => buildNodeClaim(cluster, poolOf(node), node)),
     pods: nodes.map((node) => buildNodePod(cluster, spec, nodes, node)),
   };

@@ -46,16 +46,30 @@ export function buildBootstrapService(cluster: ClusterRef, spec: KafkaClusterSpe
   };
 }
 
-export function buildBrokerDisruptionBudget(cluster: ClusterRef): V1PodDisruptionBudget {
-  return {
+/**
+ * At most one node of each kind down through evictions (a drained Node):
+ * one budget for the brokers (combined nodes included), one for the
+ * controller-only nodes, which would otherwise have none and could all be
+ * evicted at once, losing the KRaft quorum. The two never select the same pod:
+ * the eviction API refuses to evict a pod that two budgets select.
+ */
+export function buildDisruptionBudgets(cluster: ClusterRef): V1PodDisruptionBudget[] {
+  const budget = (name: string, matchLabels: Record<string, string>): V1PodDisruptionBudget => ({
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',
-    metadata: metadata(cluster, names.brokerDisruptionBudget(cluster.name)),
+    metadata: metadata(cluster, name),
     spec: {
       maxUnavailable: 1,
-      selector: { matchLabels: { [labelKeys.cluster]: cluster.name, [labelKeys.broker]: 'true' } },
+      selector: { matchLabels: { [labelKeys.cluster]: cluster.name, ...matchLabels } },
     },
-  };
+  });
+  return [
+    budget(names.brokerDisruptionBudget(cluster.name), { [labelKeys.broker]: 'true' }),
+    budget(names.controllerDisruptionBudget(cluster.name), {
+      [labelKeys.broker]: 'false',
+      [labelKeys.controller]: 'true',
+    }),
+  ];
 }
 
 /** The address clients use, through the bootstrap Service. */

@@ -45,10 +45,11 @@ describe('cluster manifests on the node agent', () => {
     await core.createNamespacedConfigMap({ namespace, body: manifests.configMap });
     await core.createNamespacedService({ namespace, body: manifests.headlessService });
     await core.createNamespacedService({ namespace, body: manifests.bootstrapService });
-    await kubeconfig.makeApiClient(PolicyV1Api).createNamespacedPodDisruptionBudget({
-      namespace,
-      body: manifests.disruptionBudget,
-    });
+    for (const budget of manifests.disruptionBudgets) {
+      await kubeconfig
+        .makeApiClient(PolicyV1Api)
+        .createNamespacedPodDisruptionBudget({ namespace, body: budget });
+    }
     for (const claim of manifests.claims)
       await core.createNamespacedPersistentVolumeClaim({ namespace, body: claim });
     for (const pod of manifests.pods) await core.createNamespacedPod({ namespace, body: pod });

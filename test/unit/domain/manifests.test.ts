@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KafkaClusterSpec, type KafkaClusterSpecInput } from '../../../src/crd/kafka-cluster.ts';
+import {
+  KafkaClusterSpec,
+  operatorOwnedConfigKeys,
+  type KafkaClusterSpecInput,
+} from '../../../src/crd/kafka-cluster.ts';
 import { annotationKeys } from '../../../src/domain/labels.ts';
 import { buildClusterManifests, clusterId, nodeConfigHash } from '../../../src/domain/manifests/index.ts';
 import { names } from '../../../src/domain/names.ts';
 import { assignNodeIdBases, planNodes, type KafkaNode } from '../../../src/domain/nodes.ts';
+import { parseProperties } from '../../../tools/testenv/node-agent/kafka-config.ts';
 
 const cluster = { name: 'orders', namespace: 'team', uid: '0f8fad5b-d9cb-469f-a165-70867728950e' };
 
@@ -193,4 +198,52 @@ describe('nodeConfigHash', () => {
       ['orders-brokers-0'],
     );
   });
+});
+
+describe('server.properties', () => {
+  // Values a spec could carry if admission were bypassed (an old CRD, a
+  // direct etcd write): none of them may change what the operator owns.
+  const hostile: Record<string, string> = {
+    'a.ends.with.backslash': 'x\\',
+    'b.has.line.break': 'zstd\nlog.dirs=/tmp/elsewhere',
+    'c.has.carriage.return': 'y\rcontroller.quorum.voters=9@evil:9093',
+    'd.leading.blank': ' padded',
+  };
+  it('keeps every operator-owned key as the operator set it, whatever the user values hold', () => {
+    const { manifests } = build(separatePools);
+    const plain = parseProperties(manifests.configMap.data?.['server.properties'] ?? '');
+    const spec = KafkaClusterSpec.parse(separatePools);
+    spec.config = hostile; // past zod, as if admission had been bypassed
+    const nodes = planNodes(cluster.name, spec, assignNodeIdBases(spec.nodePools, {}));
+    const written = buildClusterManifests(cluster, spec, nodes).configMap.data?.['server.properties'] ?? '';
+    const read = parseProperties(written);
+    for (const key of operatorOwnedConfigKeys.filter((k) => plain.has(k))) {
+      assert.equal(read.get(key), plain.get(key), `${key} changed`);
+    }
+    for (const [key, value] of Object.entries(hostile)) assert.equal(read.get(key), value);
+    assert.equal(read.size, plain.size + Object.keys(hostile).length);
+  });
+});
+
+describe('buildDisruptionBudgets', () => {
+  const selects = (selector: Record<string, string>, labels: Record<string, string>) =>
+    Object.entries(selector).every(([k, v]) => labels[k] === v);
+  for (const [shape, input] of [
+    ['separate controller and broker pools', separatePools],
+    [
+      'combined nodes',
+      { ...separatePools, nodePools: [{ ...separatePools.nodePools[0], roles: ['controller', 'broker'] }] },
+    ],
+  ] as [string, KafkaClusterSpecInput][]) {
+    it(`puts every pod under exactly one budget of one unavailable node (${shape})`, () => {
+      const { manifests } = build(input);
+      for (const pod of manifests.pods) {
+        const budgets = manifests.disruptionBudgets.filter((b) =>
+          selects(b.spec?.selector?.matchLabels ?? {}, pod.metadata?.labels ?? {}),
+        );
+        assert.equal(budgets.length, 1, `${pod.metadata?.name}: ${budgets.length} budgets`);
+        assert.equal(budgets[0]?.spec?.maxUnavailable, 1);
+      }
+    });
+  }
 });
