@@ -14,7 +14,11 @@
 // 6. A controller restarts only if, without it, a majority of all voters is
 //    caught up with the leader.
 // 7. A broker restarts only if no partition it holds in-sync would fall below
-//    its min.insync.replicas; never while it replays its log.
+//    its min.insync.replicas; never while it replays its log. A partition
+//    whose replication factor is not above its min.insync.replicas (RF 1, or
+//    RF 2 with min 2) cannot stay available through any restart: it does not
+//    hold the roll up (it would forever), it is named in the decision so the
+//    workflow can say so in an Event (as Strimzi's KafkaRoller does).
 // 8. With zone batching, the remaining brokers of the candidate's zone
 //    restart together when step 7 holds for all of them at once; otherwise
 //    one at a time.
@@ -36,11 +40,23 @@ export interface RollState {
   /** When the previous restart of this roll was made (ms), if any. */
   lastRestartAt: number | undefined;
   now: number;
+  /**
+   * Let partitions that no restart can keep available (RF ≤ min.insync.replicas)
+   * through instead of waiting on them. False only to replay rolls recorded before.
+   * @default true
+   */
+  passUnprotectable?: boolean;
 }
 
 export type RollDecision =
   | { kind: 'done' }
-  | { kind: 'restart'; nodes: ObservedNode[]; reason: string }
+  | {
+      kind: 'restart';
+      nodes: ObservedNode[];
+      reason: string;
+      /** Partitions on these nodes that no restart can keep available (RF ≤ min.insync.replicas). */
+      unprotectable: PartitionState[];
+    }
   | { kind: 'wait'; reason: string; retryAfterMs: number }
   | { kind: 'blocked'; reason: string; message: string };
 
@@ -87,20 +103,37 @@ export function quorumRisk(
     : `only ${caughtUp} of ${quorum.voters.length} controllers would stay caught up; a majority needs ${majority}`;
 }
 
-/** The partitions that would fall below min.insync.replicas if `leaving` went down together. */
+/** A partition with no replica to spare: any restart of one of its replicas makes it unavailable. */
+export const isUnprotectable = (p: PartitionState): boolean => p.replicas.length <= p.minIsr;
+
+/**
+ * The partitions that would fall below min.insync.replicas if `leaving` went
+ * down together; with `passUnprotectable`, not those no restart can spare.
+ */
 export function partitionsAtRisk(
   partitions: readonly PartitionState[],
   leaving: readonly ObservedNode[],
+  passUnprotectable = true,
 ): PartitionState[] {
   const ids = new Set(leaving.filter(isBroker).map((n) => n.nodeId));
   if (ids.size === 0) return [];
   return partitions.filter((p) => {
+    if (passUnprotectable && isUnprotectable(p)) return false;
     if (!p.isr.some((id) => ids.has(id))) return false;
     return p.isr.filter((id) => !ids.has(id)).length < p.minIsr;
   });
 }
 
-const describePartitions = (parts: readonly PartitionState[]): string => {
+/** The partitions that no restart can spare and that have a replica on `leaving`. */
+export function unprotectablePartitions(
+  partitions: readonly PartitionState[],
+  leaving: readonly ObservedNode[],
+): PartitionState[] {
+  const ids = new Set(leaving.filter(isBroker).map((n) => n.nodeId));
+  return partitions.filter((p) => isUnprotectable(p) && p.replicas.some((id) => ids.has(id)));
+}
+
+export const describePartitions = (parts: readonly PartitionState[]): string => {
   const named = parts
     .slice(0, 5)
     .map((p) => `${p.topic}-${p.partition} (ISR ${p.isr.join(',')}, min ${p.minIsr})`);
@@ -115,11 +148,18 @@ function riskOf(state: RollState, leaving: readonly ObservedNode[]): string | un
   const up = leaving.filter((n) => n.ready);
   const quorum = quorumRisk(state.quorum, up);
   if (quorum) return quorum;
-  const atRisk = partitionsAtRisk(state.partitions, up);
+  const atRisk = partitionsAtRisk(state.partitions, up, state.passUnprotectable ?? true);
   if (atRisk.length > 0)
     return `restarting would leave ${describePartitions(atRisk)} below min.insync.replicas`;
   return undefined;
 }
+
+const restart = (state: RollState, nodes: ObservedNode[], reason: string): RollDecision => ({
+  kind: 'restart',
+  nodes,
+  reason,
+  unprotectable: state.passUnprotectable === false ? [] : unprotectablePartitions(state.partitions, nodes),
+});
 
 export function chooseNextRestart(state: RollState): RollDecision {
   const current = new Map(state.nodes.map((n) => [n.podName, n]));
@@ -170,7 +210,7 @@ export function chooseNextRestart(state: RollState): RollDecision {
         .map((n) => current.get(n.podName) ?? n)
         .filter((n) => n.zone === candidate.zone && isBroker(n) && !isController(n));
       if (zone.length > 1 && riskOf(state, zone) === undefined) {
-        return { kind: 'restart', nodes: zone, reason: `all brokers of zone ${candidate.zone} at once` };
+        return restart(state, zone, `all brokers of zone ${candidate.zone} at once`);
       }
     }
     const why = !candidate.ready
@@ -180,7 +220,7 @@ export function chooseNextRestart(state: RollState): RollDecision {
         : isController(candidate)
           ? 'controllers before brokers'
           : 'next broker';
-    return { kind: 'restart', nodes: [candidate], reason: why };
+    return restart(state, [candidate], why);
   }
   return { kind: 'wait', reason: reasons.join('; '), retryAfterMs: shortWaitMs };
 }

@@ -11,6 +11,7 @@
 import {
   ApplicationFailure,
   condition,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -26,7 +27,7 @@ import { maintenanceWindowAt } from '../domain/maintenance-windows.ts';
 import { buildClusterManifests } from '../domain/manifests/index.ts';
 import type { KafkaNode } from '../domain/nodes.ts';
 import { readyBrokerAddresses, type ObservedNode } from '../domain/observed.ts';
-import { chooseNextRestart } from '../domain/roll-order.ts';
+import { chooseNextRestart, describePartitions } from '../domain/roll-order.ts';
 import { supersededSignal } from './messages.ts';
 import { rollPermit } from './roll-permit.ts';
 
@@ -127,6 +128,8 @@ export async function rollWorkflow({
     await progress('updating the shared config');
     await kube.applyObjects([manifests.configMap]);
 
+    // Rolls recorded before partitions with RF ≤ min.insync.replicas stopped holding them up replay as they ran.
+    const passUnprotectable = patched('roll-passes-unprotectable-partitions');
     const pending = new Set(pods);
     const restarted: string[] = [];
     let lastRestartAt: number | undefined;
@@ -153,6 +156,7 @@ export async function rollWorkflow({
         delayBetweenRestartsMs: parseDurationMs(spec.rollout.delayBetweenRestarts),
         lastRestartAt,
         now: Date.now(),
+        passUnprotectable,
       });
       // The cluster has caught up with the last restart: give leadership back.
       if (leadersToRestore && (decision.kind === 'restart' || decision.kind === 'done')) {
@@ -197,6 +201,16 @@ export async function rollWorkflow({
           await sleep(decision.retryAfterMs);
           break;
         case 'restart':
+          if (decision.unprotectable.length > 0) {
+            await kube.recordEvent({
+              cluster,
+              key: `${workflowId}/unprotectable/${decision.nodes.map((n) => n.podName).join(',')}`,
+              type: 'Warning',
+              reason: 'PartitionsUnavailableDuringRestart',
+              action: 'Roll',
+              note: `restarting ${decision.nodes.map((n) => n.podName).join(', ')} leaves ${describePartitions(decision.unprotectable)} unavailable until it is back: a replication factor not above min.insync.replicas cannot stay available through any restart; raise the replication factor to avoid this`,
+            });
+          }
           for (const node of decision.nodes) {
             const pod = desiredPod.get(node.podName);
             if (!pod)

@@ -72,6 +72,39 @@ describe('chooseNextRestart', () => {
     assert.deepEqual(restarts(chooseNextRestart(state({ pending: onlyLeaderAndOne }))), ['kc-combined-1']);
   });
 
+  it('does not wait on partitions whose replication factor is not above min.insync.replicas, and names them', () => {
+    const thin: PartitionState[] = [
+      ...healthy,
+      { topic: 'scratch', partition: 0, replicas: [0], isr: [0], minIsr: 2 },
+      { topic: 'pairs', partition: 0, replicas: [0, 1], isr: [0, 1], minIsr: 2 },
+    ];
+    const decision = chooseNextRestart(state({ partitions: thin }));
+    assert.deepEqual(restarts(decision), ['kc-combined-0']);
+    assert.deepEqual(decision.kind === 'restart' ? decision.unprotectable.map((p) => p.topic) : [], [
+      'scratch',
+      'pairs',
+    ]);
+    // Node 2 holds neither: nothing to name when it restarts.
+    const last = chooseNextRestart(state({ partitions: thin, pending: [combined[2]!] }));
+    assert.deepEqual(last.kind === 'restart' ? last.unprotectable : undefined, []);
+  });
+
+  it('still waits on a partition that can spare a replica but has lost it', () => {
+    const shrunk: PartitionState[] = [
+      { topic: 'orders', partition: 0, replicas: [0, 1, 2], isr: [0, 1], minIsr: 2 },
+    ];
+    const decision = chooseNextRestart(state({ partitions: shrunk, pending: [combined[0]!, combined[1]!] }));
+    assert.equal(decision.kind, 'wait');
+  });
+
+  it('waits on unprotectable partitions as before when replaying a roll recorded before', () => {
+    const thin: PartitionState[] = [{ topic: 'scratch', partition: 0, replicas: [0], isr: [0], minIsr: 2 }];
+    const decision = chooseNextRestart(
+      state({ partitions: thin, pending: [combined[0]!], passUnprotectable: false }),
+    );
+    assert.equal(decision.kind, 'wait');
+  });
+
   it('restarts controllers before brokers', () => {
     const nodes = [
       node(100, 'a', ['broker']),
