@@ -8,6 +8,10 @@
 //   keelson.dev/drill: <zone> or <zone>/<hold> starts a drill; "abort" aborts it
 //   keelson.dev/pause: "true" pauses, "false" resumes
 //   keelson.dev/backup: any token; a new token takes a backup now
+import { contentHash } from './hash.ts';
+
+/** Longer request values are refused: a token, a zone or true/false never needs more. */
+export const maxRequestValueLength = 256;
 
 export type AnnotationRequest =
   | { kind: 'roll'; value: string }
@@ -35,13 +39,30 @@ export const annotationOf = (request: AnnotationRequest): RequestKind =>
         ? 'pause'
         : request.kind;
 
+/**
+ * What the -acknowledged annotation holds for a value: the value itself, or
+ * for a value too long to act on a short digest of it, so that acknowledging
+ * an oversized request never copies it (a second copy can push the object
+ * past the API server's 256 KiB limit on annotations, and the acknowledgement
+ * would then fail on every retry).
+ */
+export const acknowledgement = (value: string): string =>
+  value.length <= maxRequestValueLength ? value : `digest:${contentHash(value)}`;
+
 /** Requests whose value has not been acknowledged yet. */
 export function pendingRequests(annotations: Readonly<Record<string, string>>): AnnotationRequest[] {
   const pending: AnnotationRequest[] = [];
   for (const kind of requestKinds) {
     const value = annotations[requestAnnotation(kind)];
-    if (value === undefined || value === annotations[acknowledgedAnnotation(kind)]) continue;
-    if (kind === 'roll' || kind === 'backup') pending.push({ kind, value });
+    if (value === undefined || acknowledgement(value) === annotations[acknowledgedAnnotation(kind)]) continue;
+    if (value.length > maxRequestValueLength) {
+      pending.push({
+        kind: 'invalid',
+        annotation: kind,
+        value,
+        message: `the value is ${value.length} characters long; at most ${maxRequestValueLength} are taken`,
+      });
+    } else if (kind === 'roll' || kind === 'backup') pending.push({ kind, value });
     else if (kind === 'pause') {
       if (value === 'true') pending.push({ kind: 'pause', value });
       else if (value === 'false') pending.push({ kind: 'resume', value });

@@ -5,7 +5,9 @@
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { group, plural, version } from '../crd/kafka-cluster.ts';
+import { contentHash } from '../domain/hash.ts';
 import {
+  acknowledgement,
   acknowledgedAnnotation,
   annotationOf,
   pendingRequests,
@@ -33,6 +35,11 @@ export class AnnotationHandler {
     this.#custom = kube.makeApiClient(CustomObjectsApi);
   }
 
+  /**
+   * Carries out each pending request and acknowledges it. A request whose
+   * acknowledgement fails is carried out again at the next event or relist;
+   * its Update has the same id each time, so the workflow acts on it once.
+   */
   async handle(cluster: ClusterObject): Promise<{ request: AnnotationRequest; result: string }[]> {
     const done: { request: AnnotationRequest; result: string }[] = [];
     for (const request of pendingRequests(cluster.annotations)) {
@@ -48,7 +55,7 @@ export class AnnotationHandler {
           body: {
             metadata: {
               annotations: {
-                [acknowledgedAnnotation(annotation)]: request.value,
+                [acknowledgedAnnotation(annotation)]: acknowledgement(request.value),
                 [resultAnnotation(annotation)]: result.slice(0, 1000),
               },
             },
@@ -65,29 +72,33 @@ export class AnnotationHandler {
   async #run(cluster: ClusterObject, request: AnnotationRequest): Promise<string> {
     if (request.kind === 'invalid') return `refused: ${request.message}`;
     const handle = this.#client.workflow.getHandle(clusterWorkflowId(cluster.namespace, cluster.name));
+    // The same request of the same incarnation always has the same id: Temporal runs an Update id once.
+    const updateId = `annotation/${annotationOf(request)}/${cluster.uid}/${contentHash(request.value)}`;
     try {
       switch (request.kind) {
         case 'roll':
           await handle.executeUpdate(rollUpdate, {
+            updateId,
             args: [{ reason: `annotation keelson.dev/roll=${request.value}` }],
           });
           break;
         case 'pause':
-          await handle.executeUpdate(pauseUpdate);
+          await handle.executeUpdate(pauseUpdate, { updateId });
           break;
         case 'backup':
-          await handle.executeUpdate(backupUpdate);
+          await handle.executeUpdate(backupUpdate, { updateId });
           break;
         case 'resume':
-          await handle.executeUpdate(resumeUpdate);
+          await handle.executeUpdate(resumeUpdate, { updateId });
           break;
         case 'drill':
           await handle.executeUpdate(drillUpdate, {
+            updateId,
             args: [{ zone: request.zone, ...(request.hold ? { hold: request.hold } : {}) }],
           });
           break;
         case 'abort-drill':
-          await handle.executeUpdate(abortDrillUpdate);
+          await handle.executeUpdate(abortDrillUpdate, { updateId });
           break;
       }
       return 'accepted';

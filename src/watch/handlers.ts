@@ -46,7 +46,10 @@ export function clusterWatchHandlers(
         await signaller.deleted(cluster);
         log?.info({ cluster: cluster.name, namespace: cluster.namespace }, 'deleted');
       },
-      event: (kind, detail) => log?.info({ event: kind, detail }, `watch ${kind}`),
+      event: (kind, detail) =>
+        kind === 'handler-error' || kind === 'error'
+          ? log?.warn({ event: kind, detail }, `watch ${kind}`)
+          : log?.info({ event: kind, detail }, `watch ${kind}`),
     },
   };
 }

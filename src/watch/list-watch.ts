@@ -8,7 +8,9 @@
 // server ends every watch, so a healthy quiet watch never trips it) and
 // resumed, and a list that gets no answer is given up after 30 s;
 // everything is relisted every few minutes, so a missed event is delivered
-// within that bound.
+// within that bound. A handler that fails on one object is reported and
+// passed over: the other objects are still handled, and the next relist
+// (brought forward, with backoff) tries that object again.
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
 
 /** The parts of an object the handlers read, as the API server sends it. */
@@ -39,7 +41,7 @@ export interface WatchedCollection {
   labelSelector?: string;
 }
 
-export type WatchEventKind = 'list' | 'relist' | 'reconnect' | 'gone' | 'error';
+export type WatchEventKind = 'list' | 'relist' | 'reconnect' | 'gone' | 'error' | 'handler-error';
 
 export interface ListWatchHandlers {
   /** Every object of a list, and every ADDED or MODIFIED event. */
@@ -88,13 +90,29 @@ async function watchScope(
   const path = collection.path(namespace);
   const resyncMs = options.resyncMs ?? 300_000;
   let failures = 0;
+  let handlerFailures = 0;
+  let relistAt = 0;
+
+  /** One object's trouble stays its own: reported, and retried at a relist brought forward. */
+  const handle = async (kind: 'changed' | 'deleted', object: RawObject): Promise<void> => {
+    try {
+      await handlers[kind](object);
+    } catch (err) {
+      const m = object.metadata;
+      handlers.event?.(
+        'handler-error',
+        `${m?.namespace ?? ''}/${m?.name ?? ''}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+      relistAt = Math.min(relistAt, Date.now() + Math.min(resyncMs, 1_000 * 2 ** handlerFailures++));
+    }
+  };
 
   const list = async (): Promise<string> => {
     let token: string | undefined;
     let resourceVersion = '';
     do {
       const page = await withTimeout(collection.list(namespace, token, 500), listTimeoutMs, `list ${path}`);
-      for (const item of page.items) await handlers.changed(item);
+      for (const item of page.items) await handle('changed', item);
       token = page.metadata?.continue || undefined;
       resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
     } while (token);
@@ -103,8 +121,11 @@ async function watchScope(
 
   while (!signal.aborted) {
     let resourceVersion: string;
+    relistAt = Date.now() + resyncMs;
+    const handlerFailuresBefore = handlerFailures;
     try {
       resourceVersion = await list();
+      if (handlerFailures === handlerFailuresBefore) handlerFailures = 0;
       handlers.event?.('list');
       failures = 0;
     } catch (err) {
@@ -112,7 +133,6 @@ async function watchScope(
       await sleep(Math.min(30_000, 500 * 2 ** failures++), signal);
       continue;
     }
-    const relistAt = Date.now() + resyncMs;
     // Watch from resourceVersion until a relist is due or needed.
     for (let relist = false; !relist && !signal.aborted && Date.now() < relistAt;) {
       const outcome = await new Promise<'ended' | 'gone' | 'error'>((resolve) => {
@@ -145,7 +165,7 @@ async function watchScope(
               }
               // Handled in order; the resourceVersion moves on only once handled.
               queue = queue.then(async () => {
-                await (type === 'DELETED' ? handlers.deleted(object) : handlers.changed(object));
+                await handle(type === 'DELETED' ? 'deleted' : 'changed', object);
                 if (rv) resourceVersion = rv;
               });
             },

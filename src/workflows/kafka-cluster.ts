@@ -26,7 +26,7 @@ import { KafkaClusterSpec, type KafkaClusterStatus } from '../crd/kafka-cluster.
 import { parseDurationMs } from '../crd/duration.ts';
 import { buildCondition, type ConditionType } from '../domain/conditions.ts';
 import type { ClusterRef } from '../domain/labels.ts';
-import { rootCause } from '../domain/failure-message.ts';
+import { failureType, rootCause } from '../domain/failure-message.ts';
 import { bootstrapAddress, nodeConfigHash } from '../domain/manifests/index.ts';
 import { assignNodeIdBases, planNodes, type KafkaNode } from '../domain/nodes.ts';
 import { readyBrokerAddresses, type ObservedNode } from '../domain/observed.ts';
@@ -56,6 +56,7 @@ import { teardownWorkflow } from './teardown.ts';
 import { zoneFailoverWorkflow, type ZoneFailoverResult } from './zone-failover.ts';
 import { assessZones, type ZoneOutage } from '../domain/zone-outage.ts';
 import type { Moves } from '../domain/reassignment.ts';
+import { payloads, requireValidUpdate, validSignal } from './message-payloads.ts';
 import { searchAttributes } from './search-attributes.ts';
 
 /** A bound on operations per generation, so a plan that never converges cannot loop forever. */
@@ -268,7 +269,12 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
     [searchAttributes.namespace.name]: [input.namespace],
   };
   upsertSearchAttributes(clusterAttributes);
-  setHandler(specSignal, (change) => {
+  // Spec signals taken so far; a pass compares it across its read of the cluster.
+  let specSignals = 0;
+  setHandler(specSignal, (payload) => {
+    const change = validSignal(payloads.spec, 'spec', payload);
+    if (!change) return;
+    specSignals++;
     // Another incarnation of the same name: checked against the API server
     // before this run hands over to it (a stale signal changes nothing).
     if (change.uid !== state.uid) {
@@ -279,9 +285,11 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
     state.lastSeenGeneration = change.generation;
   });
   setHandler(stateQuery, () => state);
-  setHandler(driftSignal, ({ reason, deleting }) => {
-    state.driftReported = reason;
-    if (deleting) state.deleting = true;
+  setHandler(driftSignal, (payload) => {
+    const drift = validSignal(payloads.drift, 'drift', payload);
+    if (!drift) return;
+    state.driftReported = drift.reason;
+    if (drift.deleting) state.deleting = true;
   });
   setHandler(
     pauseUpdate,
@@ -314,11 +322,11 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
       return { accepted: true } as const;
     },
     {
-      validator: ({ reason }) => {
+      validator: (request) => {
+        requireValidUpdate(payloads.roll, 'roll', request);
         if (state.paused) throw new Error('the cluster is paused: resume it first');
         if (state.invalidSpec) throw new Error(`the spec is invalid: ${state.invalidSpec}`);
         if (state.forcedRoll) throw new Error('a forced roll is already waiting to start');
-        if (!reason.trim()) throw new Error('give a reason for the roll');
       },
     },
   );
@@ -364,7 +372,9 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
       return { accepted: true, holdMs } as const;
     },
     {
-      validator: ({ zone, hold }) => {
+      validator: (request) => {
+        requireValidUpdate(payloads.drill, 'drill', request);
+        const { zone, hold } = request;
         if (state.paused) throw new Error('the cluster is paused: resume it first');
         if (state.invalidSpec) throw new Error(`the spec is invalid: ${state.invalidSpec}`);
         if (!lastSpec) throw new Error('the cluster has not been provisioned yet');
@@ -447,8 +457,18 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
       });
       continue;
     }
+    const signalsBeforeRead = specSignals;
     const snapshot = await kube.readCluster(key);
     if (snapshot === null) return; // deleted
+    // The API server is the truth: a generation signalled before this read that
+    // it does not have (a forged or corrupt signal) must not hide later changes.
+    if (
+      specSignals === signalsBeforeRead &&
+      snapshot.uid === state.uid &&
+      state.lastSeenGeneration > snapshot.generation
+    ) {
+      state.lastSeenGeneration = snapshot.generation;
+    }
     if (snapshot.uid !== state.uid) {
       // Deleted and created again under the same name: the new incarnation continues in a new run.
       if (state.successor?.uid === snapshot.uid) {
@@ -513,8 +533,23 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
     }
     const generation = snapshot.generation;
     const parsed = KafkaClusterSpec.safeParse(snapshot.spec);
-    if (!parsed.success) {
-      state.invalidSpec = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    // A spec the Temporal server refuses (a schedule past the checks above) is as invalid as one zod refuses.
+    const refusedBy =
+      parsed.success && patched(backupPatch) && backupScheduleKey(parsed.data.backup) !== backupSchedule
+        ? await kube.syncBackupSchedule({ ...key, backup: scheduleInput(parsed.data.backup) }).then(
+            () => ((backupSchedule = backupScheduleKey(parsed.data.backup)), undefined),
+            (err: unknown) => {
+              if (failureType(err) !== 'InvalidSpec') throw err;
+              return `backup.schedule: ${rootCause(err)}`;
+            },
+          )
+        : undefined;
+    if (!parsed.success || refusedBy) {
+      state.invalidSpec = (
+        refusedBy ??
+        parsed.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') ??
+        ''
+      ).slice(0, 4000);
       await kube.patchStatus({
         ...key,
         status: {
@@ -525,13 +560,10 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
       state.lastPlannedGeneration = generation;
       continue;
     }
+    const wasInvalid = state.invalidSpec !== undefined;
     state.invalidSpec = undefined;
     const spec = parsed.data;
     lastSpec = spec;
-    if (patched(backupPatch) && backupScheduleKey(spec.backup) !== backupSchedule) {
-      await kube.syncBackupSchedule({ ...key, backup: scheduleInput(spec.backup) });
-      backupSchedule = backupScheduleKey(spec.backup);
-    }
     const cluster: ClusterRef = { namespace: input.namespace, name: input.name, uid: state.uid };
     const knownBases = Object.fromEntries(
       (snapshot.status?.nodePools ?? []).map((p) => [p.name, p.nodeIdBase]),
@@ -766,14 +798,18 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
     }
     const observedNodes = await kube.observeNodes({ namespace: input.namespace, cluster: input.name });
     const brokers = observedNodes.filter((n) => n.roles.includes('broker') && desiredNames.has(n.podName));
+    const specAccepted = wasInvalid
+      ? [condition_('InvalidSpec', 'False', 'SpecAccepted', 'the spec is valid', generation)]
+      : [];
     await kube.patchStatus({
       ...key,
       clear: ['currentOperation'],
       status: {
         ...status,
         brokersReady: `${brokers.filter((n) => n.ready).length}/${brokers.length}`,
-        conditions:
-          outcome.kind === 'zone-unavailable'
+        conditions: [
+          ...specAccepted,
+          ...(outcome.kind === 'zone-unavailable'
             ? [
                 condition_('Reconciling', 'False', 'ZoneUnavailable', outcome.message, generation),
                 condition_('Ready', 'False', 'ZoneUnavailable', outcome.message, generation),
@@ -789,7 +825,8 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
                   condition_('Reconciling', 'False', outcome.reason, outcome.message, generation),
                   condition_('Ready', 'False', outcome.reason, outcome.message, generation),
                   condition_('Degraded', 'True', outcome.reason, outcome.message, generation),
-                ],
+                ]),
+        ],
       },
     });
     state.lastPlannedGeneration = generation;

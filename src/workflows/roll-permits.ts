@@ -20,6 +20,7 @@ import {
   rollPermitGrantedSignal,
   rollPermitsQuery,
 } from './messages.ts';
+import { payloads, validSignal } from './message-payloads.ts';
 
 export interface RollPermitsInput {
   limit: number;
@@ -35,13 +36,18 @@ export async function rollPermitsWorkflow(input: RollPermitsInput): Promise<void
   const waiting: string[] = [...(input.waiting ?? [])];
   const granted = new Set<string>(); // holders told about their grant in this run
 
-  setHandler(requestRollPermitSignal, ({ holder, limit: requested }) => {
-    limit = Math.max(1, requested);
+  setHandler(requestRollPermitSignal, (payload) => {
+    const request = validSignal(payloads.requestRollPermit, 'requestRollPermit', payload);
+    if (!request) return;
+    const { holder } = request;
+    limit = request.limit;
     if (holders.has(holder))
       granted.delete(holder); // asked again after a restart: tell it again
     else if (!waiting.includes(holder)) waiting.push(holder);
   });
-  setHandler(releaseRollPermitSignal, ({ holder }) => {
+  setHandler(releaseRollPermitSignal, (payload) => {
+    const holder = validSignal(payloads.releaseRollPermit, 'releaseRollPermit', payload)?.holder;
+    if (holder === undefined) return;
     holders.delete(holder);
     granted.delete(holder);
     const index = waiting.indexOf(holder);

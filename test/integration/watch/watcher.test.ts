@@ -170,7 +170,7 @@ describe('KafkaCluster watcher', () => {
     assert.equal(state.lastSeenGeneration, 1);
   });
 
-  const annotate = (annotations: Record<string, string>) =>
+  const annotate = (annotations: Record<string, string | null>) =>
     custom.patchNamespacedCustomObject(
       { group, version, namespace, plural, name: 'a', body: { metadata: { annotations } } },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
@@ -219,6 +219,80 @@ describe('KafkaCluster watcher', () => {
       (e) => e.workflowExecutionUpdateAcceptedEventAttributes,
     );
     assert.equal(updates?.length, 2, 'one pause and one resume were accepted');
+  });
+
+  it('refuses a 90 KiB request applied with kubectl apply, acknowledging it without copying it', async () => {
+    const handle = client.workflow.getHandle(clusterWorkflowId(namespace, 'a'));
+    const huge = 'r'.repeat(90 * 1024);
+    // kubectl apply keeps the whole object in an annotation: two copies, ~180 KiB of the 256 KiB allowed.
+    await annotate({
+      'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify({
+        metadata: { annotations: { 'keelson.dev/roll': huge } },
+      }),
+      'keelson.dev/roll': huge,
+    });
+    const result = await eventually('the oversized roll request to be answered', async () => {
+      const object = (await custom.getNamespacedCustomObject({
+        group,
+        version,
+        plural,
+        namespace,
+        name: 'a',
+      })) as {
+        metadata: { annotations?: Record<string, string> };
+      };
+      return object.metadata.annotations?.['keelson.dev/roll-result'];
+    });
+    assert.equal(result, 'refused: the value is 92160 characters long; at most 256 are taken');
+    assert.equal((await handle.query(stateQuery)).forcedRoll, undefined, 'no roll was asked for');
+    await annotate({ 'kubectl.kubernetes.io/last-applied-configuration': null, 'keelson.dev/roll': null });
+  });
+
+  it('keeps handling every other cluster when handling one fails, and tries that one again', async () => {
+    const stop = new AbortController();
+    const seen: string[] = [];
+    const errors: string[] = [];
+    const watching = watchKafkaClusters(
+      kubeconfig,
+      {
+        changed: async (cluster) => {
+          seen.push(cluster.name);
+          if (cluster.name === 'a') throw new Error('cannot handle a');
+        },
+        deleted: async () => undefined,
+        event: (kind, detail) => void (kind === 'handler-error' && errors.push(detail ?? '')),
+      },
+      { namespaces: [namespace], resyncMs: 60_000, watchSeconds: 5 },
+      stop.signal,
+    );
+    try {
+      // Listed in name order: b and c come after the failing a.
+      await eventually('b and c to be handled', async () =>
+        seen.includes('b') && seen.includes('c') ? true : undefined,
+      );
+      await custom.patchNamespacedCustomObject({
+        group,
+        version,
+        namespace,
+        plural,
+        name: 'b',
+        body: [{ op: 'replace', path: '/spec/rollout/delayBetweenRestarts', value: '9s' }],
+      });
+      await eventually('the change to b to be watched', async () =>
+        seen.filter((n) => n === 'b').length >= 2 ? true : undefined,
+      );
+      // The relist is brought forward from a minute to a second or two for the object that failed.
+      await eventually('a to be tried again', async () =>
+        seen.filter((n) => n === 'a').length >= 2 ? true : undefined,
+      );
+      assert.ok(
+        errors.every((e) => e === `${namespace}/a: cannot handle a`),
+        errors.join('\n'),
+      );
+    } finally {
+      stop.abort();
+      await watching;
+    }
   });
 
   it('takes a backup asked for with keelson.dev/backup, refusing it without spec.backup', async () => {

@@ -12,7 +12,14 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { createActivities } from '../../../src/activities/index.ts';
 import { group, plural, version } from '../../../src/crd/kafka-cluster.ts';
-import { clusterWorkflowId, driftSignal, specSignal, stateQuery } from '../../../src/workflows/messages.ts';
+import {
+  backupScheduleId,
+  clusterWorkflowId,
+  driftSignal,
+  rollUpdate,
+  specSignal,
+  stateQuery,
+} from '../../../src/workflows/messages.ts';
 import type { kafkaClusterWorkflow } from '../../../src/workflows/kafka-cluster.ts';
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
 import { startInProcessWorker, type InProcessWorker } from '../../helpers/in-process-worker.ts';
@@ -264,6 +271,19 @@ describe('cluster workflow', () => {
       .sort();
     const starts = (pod: string): number => brokerStarts(namespace, pod);
     const before = names.map(starts);
+    // Partitions no restart can keep available (RF 1, and RF 2 with min.insync.replicas 2) do not hold the roll.
+    const pods = (await core.listNamespacedPod({ namespace, labelSelector: 'keelson.dev/cluster=orders' }))
+      .items;
+    const admin = new Admin({
+      clientId: 'test',
+      bootstrapBrokers: pods.map((p) => `${p.status?.podIP}:9092`),
+    });
+    try {
+      await admin.createTopics({ topics: ['scratch'], partitions: 3, replicas: 1 });
+      await admin.createTopics({ topics: ['pairs'], partitions: 3, replicas: 2 });
+    } finally {
+      await admin.close();
+    }
     assert.match((await keelson('roll', ref, '--reason=test')).stdout, /forced roll accepted/);
     const status = await eventually(
       'the forced roll to finish',
@@ -283,6 +303,11 @@ describe('cluster workflow', () => {
       before.map((n) => n + 1),
       'a forced roll restarts each node once',
     );
+    const warnings = (await clusterEvents(events, namespace, 'orders')).filter(
+      (e) => e.reason === 'PartitionsUnavailableDuringRestart',
+    );
+    assert.equal(warnings.length, 3, 'one warning for each restarted node, which holds some of them');
+    assert.ok(warnings.every((e) => e.type === 'Warning' && /scratch|pairs/.test(e.note)));
   });
 
   it('applies a dynamic broker config through the Admin API without restarting a broker', async () => {
@@ -423,6 +448,93 @@ describe('cluster workflow', () => {
       .getHandle(`roll/${namespace}/orders/g${windowed.metadata.generation}`)
       .result();
     assert.deepEqual(held, { restarted: [], superseded: true });
+  });
+
+  it('reports a backup schedule that never runs as InvalidSpec, changes nothing, and recovers when the spec is fixed', async () => {
+    const handle = client.workflow.getHandle(clusterWorkflowId(namespace, 'orders'));
+    const names = (
+      await core.listNamespacedPod({ namespace, labelSelector: 'keelson.dev/cluster=orders' })
+    ).items.map((p) => p.metadata?.name ?? '');
+    const starts = () => names.map((pod) => brokerStarts(namespace, pod));
+    const before = starts();
+    // Admission lets "0 0 31 2 *" through (CEL cannot parse cron); the workflow's check must not.
+    const invalid = (await custom.patchNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural,
+      name: 'orders',
+      body: [
+        {
+          op: 'add',
+          path: '/spec/backup',
+          value: { schedule: '0 0 31 2 *', target: { filesystem: { path: '/tmp/keelson-backups' } } },
+        },
+      ],
+    })) as { metadata: { generation: number } };
+    await handle.signal(specSignal, { uid, generation: invalid.metadata.generation });
+    const refused = await eventually('the InvalidSpec condition', async () => {
+      const current = await readStatus();
+      const condition = current?.conditions?.find((c) => c.type === 'InvalidSpec');
+      return current?.observedGeneration === invalid.metadata.generation && condition?.status === 'True'
+        ? condition
+        : undefined;
+    });
+    assert.match(refused.message, /backup\.schedule: "0 0 31 2 \*" never runs/);
+    await assert.rejects(
+      client.schedule.getHandle(backupScheduleId(namespace, 'orders')).describe(),
+      'no schedule was made',
+    );
+    await assert.rejects(
+      handle.executeUpdate(rollUpdate, { args: [{ reason: 'test' }] }),
+      /the spec is invalid/,
+    );
+
+    const fixed = (await custom.patchNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural,
+      name: 'orders',
+      body: [{ op: 'remove', path: '/spec/backup' }],
+    })) as { metadata: { generation: number } };
+    await handle.signal(specSignal, { uid, generation: fixed.metadata.generation });
+    const status = await readyStatus(fixed.metadata.generation);
+    assert.equal(status.conditions?.find((c) => c.type === 'InvalidSpec')?.status, 'False');
+    assert.deepEqual(starts(), before, 'no broker restarted');
+  });
+
+  it('drops forged or malformed signals, refuses malformed Updates, and still plans the next real change', async () => {
+    const handle = client.workflow.getHandle(clusterWorkflowId(namespace, 'orders'));
+    const planned = (await handle.query(stateQuery)).lastPlannedGeneration;
+    // A generation the API server never had: one extra pass, then later changes count again.
+    await handle.signal(specSignal, { uid, generation: 1_000_000_000_000 });
+    // Payloads of the wrong shape are ignored, whoever sends them.
+    await handle.signal(specSignal, { uid, generation: 'latest' } as never);
+    await handle.signal(specSignal, { uid: 'x'.repeat(10_000), generation: 2 });
+    await handle.signal(driftSignal, { reason: 'r'.repeat(2_000) });
+    await assert.rejects(
+      handle.executeUpdate(rollUpdate, { args: [{ reason: 'r'.repeat(2_000) }] }),
+      /invalid roll request: reason: Too big/,
+    );
+    await assert.rejects(handle.executeUpdate(rollUpdate, { args: [] as never }), /invalid roll request/);
+    await eventually('the forged generation to be let go', async () => {
+      const state = await handle.query(stateQuery);
+      return state.lastSeenGeneration === planned && state.driftReported === undefined ? state : undefined;
+    });
+    assert.equal((await handle.query(stateQuery)).forcedRoll, undefined);
+
+    const patched = (await custom.patchNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural,
+      name: 'orders',
+      body: [{ op: 'add', path: '/spec/config/log.retention.ms', value: 3_600_000 }],
+    })) as { metadata: { generation: number } };
+    await handle.signal(specSignal, { uid, generation: patched.metadata.generation });
+    const status = await readyStatus(patched.metadata.generation);
+    assert.equal(status.lastOperation?.type, 'configure');
   });
 
   it('replays the histories it recorded without non-determinism', async () => {

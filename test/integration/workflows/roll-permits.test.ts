@@ -8,7 +8,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from '../../../src/activities/index.ts';
-import { rollPermitsQuery, rollPermitsWorkflowId } from '../../../src/workflows/messages.ts';
+import {
+  requestRollPermitSignal,
+  rollPermitsQuery,
+  rollPermitsWorkflowId,
+} from '../../../src/workflows/messages.ts';
 import { finishSignal, grantedQuery } from '../../fixtures/workflows/permit-holder.ts';
 import { startInProcessWorker, type InProcessWorker } from '../../helpers/in-process-worker.ts';
 import { adminKubeConfig, eventually } from '../../helpers/cluster.ts';
@@ -79,6 +83,14 @@ describe('roll permits', () => {
     );
     await c.signal(finishSignal);
     await c.result();
+    assert.deepEqual(await permits.query(rollPermitsQuery), { limit: 1, holders: [], waiting: [] });
+  });
+
+  it('ignores a permit request without a valid limit, which would hold every roll for good', async () => {
+    const permits = client.workflow.getHandle(rollPermitsWorkflowId(taskQueue));
+    await permits.signal(requestRollPermitSignal, { holder: 'no-limit' } as never);
+    await permits.signal(requestRollPermitSignal, { holder: 'nan-limit', limit: Number.NaN });
+    await permits.signal(requestRollPermitSignal, { holder: 'zero-limit', limit: 0 });
     assert.deepEqual(await permits.query(rollPermitsQuery), { limit: 1, holders: [], waiting: [] });
   });
 });

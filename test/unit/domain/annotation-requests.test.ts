@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { pendingRequests } from '../../../src/domain/annotation-requests.ts';
+import { acknowledgement, pendingRequests } from '../../../src/domain/annotation-requests.ts';
 
 describe('pendingRequests', () => {
   it('reads roll, drill and pause requests', () => {
@@ -45,5 +45,24 @@ describe('pendingRequests', () => {
       { kind: 'invalid', annotation: 'pause', value: 'yes', message: 'must be "true" or "false"' },
     ]);
     assert.equal(pendingRequests({ 'keelson.dev/drill': 'a/b/c' })[0]?.kind, 'invalid');
+  });
+
+  it('refuses a value longer than 256 characters, and acknowledges it by a digest, not a copy', () => {
+    const huge = 'x'.repeat(90 * 1024);
+    assert.deepEqual(pendingRequests({ 'keelson.dev/roll': huge }), [
+      {
+        kind: 'invalid',
+        annotation: 'roll',
+        value: huge,
+        message: 'the value is 92160 characters long; at most 256 are taken',
+      },
+    ]);
+    const ack = acknowledgement(huge);
+    assert.ok(ack.length < 64, ack);
+    assert.deepEqual(pendingRequests({ 'keelson.dev/roll': huge, 'keelson.dev/roll-acknowledged': ack }), []);
+    assert.deepEqual(pendingRequests({ 'keelson.dev/roll': 'y'.repeat(256) }), [
+      { kind: 'roll', value: 'y'.repeat(256) },
+    ]);
+    assert.equal(acknowledgement('token'), 'token');
   });
 });
