@@ -346,10 +346,20 @@ export const KafkaClusterStatus = z.object({
       }),
     )
     .optional(),
-  /** The block of node ids each pool was given; kept for the pool's life. */
+  /**
+   * The block of node ids each pool was given and the zone of each of its
+   * nodes; kept for the pool's life, and after the pool is removed while any
+   * of its pods or claims is left.
+   */
   nodePools: z
-    .array(z.object({ name: z.string(), nodeIdBase: z.int().min(0) }))
-    .max(10)
+    .array(
+      z.object({
+        name: z.string(),
+        nodeIdBase: z.int().min(0),
+        nodeZones: z.array(z.string().max(63)).max(100).optional(),
+      }),
+    )
+    .max(64)
     .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] })
     .optional(),
   /** "ready/total" brokers, for the printer column. */

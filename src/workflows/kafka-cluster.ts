@@ -28,7 +28,7 @@ import { buildCondition, type ConditionType } from '../domain/conditions.ts';
 import type { ClusterRef } from '../domain/labels.ts';
 import { failureType, rootCause } from '../domain/failure-message.ts';
 import { bootstrapAddress, nodeConfigHash } from '../domain/manifests/index.ts';
-import { assignNodeIdBases, planNodes, type KafkaNode } from '../domain/nodes.ts';
+import { planNodes, planPoolLayouts, type KafkaNode } from '../domain/nodes.ts';
 import { readyBrokerAddresses, type ObservedNode } from '../domain/observed.ts';
 import { planOperations, type Operation } from '../domain/planner.ts';
 import {
@@ -565,11 +565,14 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
     const spec = parsed.data;
     lastSpec = spec;
     const cluster: ClusterRef = { namespace: input.namespace, name: input.name, uid: state.uid };
-    const knownBases = Object.fromEntries(
-      (snapshot.status?.nodePools ?? []).map((p) => [p.name, p.nodeIdBase]),
+    const knownLayouts = snapshot.status?.nodePools ?? [];
+    const layouts = planPoolLayouts(spec.nodePools, knownLayouts);
+    const nodes = planNodes(
+      cluster.name,
+      spec,
+      Object.fromEntries(layouts.map((p) => [p.name, p.nodeIdBase])),
+      Object.fromEntries(layouts.map((p) => [p.name, p.nodeZones ?? []])),
     );
-    const bases = assignNodeIdBases(spec.nodePools, knownBases);
-    const nodes = planNodes(cluster.name, spec, bases);
     const desired = nodes.map((node) => {
       const pool = spec.nodePools.find((p) => p.name === node.pool);
       return { ...node, configHash: pool ? nodeConfigHash(cluster, spec, nodes, node, pool) : '' };
@@ -578,7 +581,7 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
       observedGeneration: generation,
       kafkaVersion: spec.kafkaVersion,
       bootstrapAddress: bootstrapAddress(cluster, spec),
-      nodePools: Object.entries(bases).map(([name, nodeIdBase]) => ({ name, nodeIdBase })),
+      nodePools: layouts,
     };
 
     const desiredNames = new Set(desired.map((n) => n.podName));
@@ -591,6 +594,10 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
     let outcome: Outcome = { kind: 'ready' };
     for (let round = 0; round < maxOperationsPerGeneration; round++) {
       const observedNodes = await kube.observeNodes({ namespace: input.namespace, cluster: input.name });
+      // A removed pool's block and zones stay recorded while any of its pods or claims is left.
+      status.nodePools = planPoolLayouts(spec.nodePools, knownLayouts, (pool) =>
+        observedNodes.some((n) => n.pool === pool),
+      );
       const settings = await observeSettings(readyBrokerAddresses(observedNodes, clientPort(spec)));
       if (settings.metadataVersion) status.metadataVersion = settings.metadataVersion;
       // A zone with every pod unready comes before the plan: nothing else runs while it is out.
@@ -797,6 +804,9 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
       continue;
     }
     const observedNodes = await kube.observeNodes({ namespace: input.namespace, cluster: input.name });
+    status.nodePools = planPoolLayouts(spec.nodePools, knownLayouts, (pool) =>
+      observedNodes.some((n) => n.pool === pool),
+    );
     const brokers = observedNodes.filter((n) => n.roles.includes('broker') && desiredNames.has(n.podName));
     const specAccepted = wasInvalid
       ? [condition_('InvalidSpec', 'False', 'SpecAccepted', 'the spec is valid', generation)]

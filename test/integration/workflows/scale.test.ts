@@ -191,6 +191,11 @@ describe('scaling brokers', () => {
     const claims = (await core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector: selector }))
       .items;
     assert.ok(leaving.every((name) => claims.some((c) => c.metadata?.name === `data-${name}`)));
+    // While its claims are kept, the removed pool keeps its node ids and zones: no new pool gets them.
+    assert.deepEqual(status.nodePools, [
+      { name: 'combined', nodeIdBase: 0, nodeZones: ['zone-a', 'zone-b', 'zone-c'] },
+      { name: 'brokers', nodeIdBase: 100, nodeZones: ['zone-a', 'zone-b'] },
+    ]);
     assert.equal((await consumeKeys(await bootstrap(), 'ledger', messages)).size, messages);
   });
 });

@@ -8,7 +8,7 @@ import {
 import { annotationKeys } from '../../../src/domain/labels.ts';
 import { buildClusterManifests, clusterId, nodeConfigHash } from '../../../src/domain/manifests/index.ts';
 import { names } from '../../../src/domain/names.ts';
-import { assignNodeIdBases, planNodes, type KafkaNode } from '../../../src/domain/nodes.ts';
+import { assignNodeIdBases, planNodes, planPoolLayouts, type KafkaNode } from '../../../src/domain/nodes.ts';
 import { parseProperties } from '../../../tools/testenv/node-agent/kafka-config.ts';
 
 const cluster = { name: 'orders', namespace: 'team', uid: '0f8fad5b-d9cb-469f-a165-70867728950e' };
@@ -61,6 +61,59 @@ describe('planNodes', () => {
   it('keeps the node ids of existing pools when a pool is added before them', () => {
     const bases = assignNodeIdBases([{ name: 'new' }, { name: 'brokers' }], { brokers: 0 });
     assert.deepEqual(bases, { new: 100, brokers: 0 });
+  });
+});
+
+describe('planPoolLayouts', () => {
+  const pool = (name: string, replicas: number, zones: string[]) => ({ name, replicas, zones });
+  const first = planPoolLayouts([pool('brokers', 4, ['zone-a', 'zone-b'])], []);
+
+  it('places a new pool round-robin over its zones', () => {
+    assert.deepEqual(first, [
+      { name: 'brokers', nodeIdBase: 0, nodeZones: ['zone-a', 'zone-b', 'zone-a', 'zone-b'] },
+    ]);
+  });
+
+  it('keeps every existing node in its zone when a zone is added, and puts new nodes where fewest are', () => {
+    const [grown] = planPoolLayouts([pool('brokers', 6, ['zone-a', 'zone-b', 'zone-c'])], first);
+    // Round-robin over three zones would have moved nodes 2 and 3 (zone-c, zone-a).
+    assert.deepEqual(grown?.nodeZones, ['zone-a', 'zone-b', 'zone-a', 'zone-b', 'zone-c', 'zone-c']);
+  });
+
+  it('keeps a node in a zone removed from the pool, where its volume is', () => {
+    const [moved] = planPoolLayouts([pool('brokers', 4, ['zone-b', 'zone-c'])], first);
+    assert.deepEqual(moved?.nodeZones, ['zone-a', 'zone-b', 'zone-a', 'zone-b']);
+  });
+
+  it('gives a node index that comes back after a scale-down its old zone (its kept claim is there)', () => {
+    const [shrunk] = planPoolLayouts([pool('brokers', 2, ['zone-a', 'zone-b'])], first);
+    const [regrown] = planPoolLayouts([pool('brokers', 4, ['zone-b', 'zone-a'])], shrunk ? [shrunk] : []);
+    assert.deepEqual(regrown?.nodeZones, ['zone-a', 'zone-b', 'zone-a', 'zone-b']);
+  });
+
+  it("never gives a removed pool's node ids to a new pool while its nodes are left", () => {
+    const known = planPoolLayouts([pool('old', 3, ['zone-a']), pool('keep', 3, ['zone-a'])], []);
+    const swapped = planPoolLayouts(
+      [pool('keep', 3, ['zone-a']), pool('new', 3, ['zone-a'])],
+      known,
+      (p) => p === 'old',
+    );
+    assert.deepEqual(
+      swapped.map((p) => [p.name, p.nodeIdBase]),
+      [
+        ['keep', 100],
+        ['new', 200],
+        ['old', 0],
+      ],
+    );
+    // Once none of its pods or claims is left, its block is free again.
+    const freed = planPoolLayouts([pool('keep', 3, ['zone-a'])], swapped, () => false);
+    assert.deepEqual(
+      planPoolLayouts([pool('keep', 3, ['zone-a']), pool('later', 1, ['zone-a'])], freed).map(
+        (p) => p.nodeIdBase,
+      ),
+      [100, 0],
+    );
   });
 });
 
