@@ -159,6 +159,7 @@ export const drillRules: Rule<{ defaultHold: string; maxHold: string }>[] = [
 const ownedKeysCel = `[${operatorOwnedConfigKeys.map((k) => `'${k}'`).join(', ')}]`;
 
 const keyRegExp = new RegExp(configKeyPattern);
+const keyMessage = `config keys are at most ${maxConfigKeyLength} letters, digits, ".", "_" and "-", starting and ending with a letter or digit`;
 const forbiddenInValue = new RegExp(configValueForbidden);
 const badKey = (k: string): boolean => k.length > maxConfigKeyLength || !keyRegExp.test(k);
 // CEL string literals take the regular expressions with their backslashes doubled.
@@ -167,10 +168,10 @@ const celString = (text: string): string => `'${text.replaceAll('\\', '\\\\')}'`
 export const configRules: Rule<Record<string, unknown>>[] = [
   {
     cel: `self.all(k, size(k) <= ${maxConfigKeyLength} && k.matches(${celString(configKeyPattern)}))`,
-    message: `config keys are at most ${maxConfigKeyLength} letters, digits, ".", "_" and "-", starting and ending with a letter or digit`,
-    messageExpression: `'config key "' + self.filter(k, size(k) > ${maxConfigKeyLength} || !k.matches(${celString(configKeyPattern)}))[0] + '" is not a config key: use at most ${maxConfigKeyLength} letters, digits, ".", "_" and "-"'`,
-    messageFor: (config) =>
-      `config key "${Object.keys(config).find(badKey)}" is not a config key: use at most ${maxConfigKeyLength} letters, digits, ".", "_" and "-"`,
+    message: keyMessage,
+    // The API server falls back to `message` when the key itself holds a line break.
+    messageExpression: `'config key "' + self.filter(k, size(k) > ${maxConfigKeyLength} || !k.matches(${celString(configKeyPattern)}))[0] + '": ${keyMessage}'`,
+    messageFor: (config) => `config key "${Object.keys(config).find(badKey)}": ${keyMessage}`,
     holds: (config) => !Object.keys(config).some(badKey),
   },
   {

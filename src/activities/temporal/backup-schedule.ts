@@ -85,27 +85,21 @@ async function syncSchedule(input: BackupScheduleInput): Promise<{ scheduleId: s
 }
 
 /**
- * The Temporal server refuses a schedule it cannot parse with INVALID_ARGUMENT:
- * that comes from the spec, so no retry can cure it. It becomes a
- * non-retryable InvalidSpec failure, which the cluster workflow reports as the
- * InvalidSpec condition until the spec changes.
+ * The Temporal server refuses a schedule it cannot parse (INVALID_ARGUMENT,
+ * which the schedule client rethrows as a TypeError; and a TypeError is also
+ * what the client throws for a spec it cannot encode): that comes from the
+ * spec, so no retry can cure it. It becomes a non-retryable InvalidSpec
+ * failure, which the cluster workflow reports as the InvalidSpec condition
+ * until the spec changes.
  */
 async function refusedAsInvalidSpec<T>(schedule: string | undefined, action: () => Promise<T>): Promise<T> {
   try {
     return await action();
   } catch (err) {
-    if (!isInvalidArgument(err)) throw err;
+    if (!(err instanceof TypeError)) throw err;
     throw ApplicationFailure.nonRetryable(
       `the Temporal server refused the schedule "${schedule ?? ''}": ${rootCause(err)}`,
       'InvalidSpec',
     );
   }
-}
-
-const grpcInvalidArgument = 3;
-function isInvalidArgument(err: unknown): boolean {
-  for (let current: unknown = err; current instanceof Error; current = current.cause) {
-    if ((current as { code?: unknown }).code === grpcInvalidArgument) return true;
-  }
-  return false;
 }

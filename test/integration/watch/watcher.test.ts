@@ -15,6 +15,7 @@ import { group, plural, version } from '../../../src/crd/kafka-cluster.ts';
 import { workflowsPath } from '../../../src/cli/worker.ts';
 import { clusterWatchHandlers } from '../../../src/watch/handlers.ts';
 import { watchKafkaClusters } from '../../../src/watch/kafka-cluster-watch.ts';
+import { acknowledgement } from '../../../src/domain/annotation-requests.ts';
 import { clusterWorkflowId, stateQuery } from '../../../src/workflows/messages.ts';
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
 import { startInProcessWorker, type InProcessWorker } from '../../helpers/in-process-worker.ts';
@@ -231,18 +232,7 @@ describe('KafkaCluster watcher', () => {
       }),
       'keelson.dev/roll': huge,
     });
-    const result = await eventually('the oversized roll request to be answered', async () => {
-      const object = (await custom.getNamespacedCustomObject({
-        group,
-        version,
-        plural,
-        namespace,
-        name: 'a',
-      })) as {
-        metadata: { annotations?: Record<string, string> };
-      };
-      return object.metadata.annotations?.['keelson.dev/roll-result'];
-    });
+    const result = await acknowledged('roll', acknowledgement(huge));
     assert.equal(result, 'refused: the value is 92160 characters long; at most 256 are taken');
     assert.equal((await handle.query(stateQuery)).forcedRoll, undefined, 'no roll was asked for');
     await annotate({ 'kubectl.kubernetes.io/last-applied-configuration': null, 'keelson.dev/roll': null });
