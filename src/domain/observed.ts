@@ -18,7 +18,11 @@ export interface ObservedNode {
   configHash?: string;
   /** Why the pod cannot run, when Kubernetes says so (Unschedulable, ErrImagePull, CrashLoopBackOff, …). */
   failure?: { reason: string; message: string };
-  /** The broker is replaying its log after an unclean shutdown. */
+  /**
+   * The node's broker runs but is not serving yet: registered with the
+   * controllers and fenced while it recovers its log (after an unclean
+   * shutdown) or catches up on metadata. See markStartingBrokers.
+   */
   inLogRecovery?: boolean;
 }
 
@@ -31,6 +35,31 @@ export interface QuorumVoter {
 export interface QuorumState {
   leaderId: number;
   voters: QuorumVoter[];
+  /** Nodes (voters and observers) whose process fetched the metadata log just now: they run. */
+  fetching?: number[];
+}
+
+/**
+ * Marks the brokers that are starting up: their process runs (it fetches the
+ * metadata log, so the quorum leader lists it) but Kafka does not list the
+ * broker among the unfenced ones in its metadata. A KRaft broker stays
+ * fenced until it has recovered its log and caught up on metadata, and its
+ * pod may look Ready meanwhile (a TCP probe connects to the bound port), so
+ * neither readiness nor a missing registration tells it apart from a broker
+ * that is down. Restarting one would start its recovery over.
+ */
+export function markStartingBrokers(
+  nodes: readonly ObservedNode[],
+  unfencedBrokers: readonly number[],
+  quorum: QuorumState | undefined,
+): ObservedNode[] {
+  const fetching = new Set(quorum?.fetching ?? []);
+  const unfenced = new Set(unfencedBrokers);
+  return nodes.map((n) =>
+    n.roles.includes('broker') && n.podExists && fetching.has(n.nodeId) && !unfenced.has(n.nodeId)
+      ? { ...n, inLogRecovery: true }
+      : n,
+  );
 }
 
 export interface PartitionState {

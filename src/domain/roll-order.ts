@@ -143,7 +143,9 @@ export const describePartitions = (parts: readonly PartitionState[]): string => 
 /** Why `leaving` may not go down together now, or undefined if it may. */
 function riskOf(state: RollState, leaving: readonly ObservedNode[]): string | undefined {
   const recovering = leaving.find((n) => n.inLogRecovery);
-  if (recovering) return `${recovering.podName} is recovering its log`;
+  if (recovering) {
+    return `${recovering.podName} is starting up (its broker is fenced while it recovers its log or catches up on metadata); restarting it would start that over`;
+  }
   // Nodes already down cost nothing more when restarted.
   const up = leaving.filter((n) => n.ready);
   const quorum = quorumRisk(state.quorum, up);

@@ -26,7 +26,7 @@ import { annotationKeys, type ClusterRef } from '../domain/labels.ts';
 import { maintenanceWindowAt } from '../domain/maintenance-windows.ts';
 import { buildClusterManifests } from '../domain/manifests/index.ts';
 import type { KafkaNode } from '../domain/nodes.ts';
-import { readyBrokerAddresses, type ObservedNode } from '../domain/observed.ts';
+import { markStartingBrokers, readyBrokerAddresses, type ObservedNode } from '../domain/observed.ts';
 import { chooseNextRestart, describePartitions } from '../domain/roll-order.ts';
 import { supersededSignal } from './messages.ts';
 import { rollPermit } from './roll-permit.ts';
@@ -144,12 +144,17 @@ export async function rollWorkflow({
         continue;
       }
       const kafka = await kube.observeKafka({ bootstrap });
+      // Rolls recorded before brokers starting up were looked for replay as they ran.
+      if (patched('roll-waits-for-starting-brokers')) {
+        for (const node of markStartingBrokers(observed, kafka.brokers, kafka.quorum))
+          byName.set(node.podName, node);
+      }
       const pick = (names: Iterable<string>): ObservedNode[] =>
         [...names].map((n) => byName.get(n)).filter((n): n is ObservedNode => n !== undefined);
       const decision = chooseNextRestart({
         pending: pick(pending),
         restarted: pick(restarted),
-        nodes: observed,
+        nodes: [...byName.values()],
         quorum: kafka.quorum,
         partitions: kafka.partitions,
         zoneBatched: spec.rollout.zoneBatched,

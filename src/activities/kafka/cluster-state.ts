@@ -10,13 +10,14 @@ import {
   type Connection,
   describeQuorumV1,
   describeQuorumV2,
-  metadataV12,
 } from '@platformatic/kafka';
 import type { PartitionState, QuorumState } from '../../domain/observed.ts';
-import { clientId, withConnection } from './connection.ts';
+import { clientId, readMetadata, withConnection } from './connection.ts';
 
 /** A voter counts as caught up if it fetched the leader's end within this long of the most recent voter. */
 const caughtUpWithinMs = 2_000n;
+/** A replica fetching the metadata log at all fetches every half second or so; within this it runs. */
+const fetchedWithinMs = 5_000n;
 
 async function describeQuorum(connection: Connection): Promise<QuorumState> {
   const request = [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }];
@@ -30,12 +31,18 @@ async function describeQuorum(connection: Connection): Promise<QuorumState> {
     (max, v) => (v.lastCaughtUpTimestamp > max ? v.lastCaughtUpTimestamp : max),
     -1n,
   );
+  // The leader's clock, as near as the response tells it: its latest fetch timestamp of anyone.
+  const replicas = [...partition.currentVoters, ...partition.observers];
+  const now = replicas.reduce((max, r) => (r.lastFetchTimestamp > max ? r.lastFetchTimestamp : max), -1n);
   return {
     leaderId: partition.leaderId,
     voters: partition.currentVoters.map((v) => ({
       nodeId: v.replicaId,
       caughtUp: v.replicaId === partition.leaderId || newest - v.lastCaughtUpTimestamp <= caughtUpWithinMs,
     })),
+    fetching: replicas
+      .filter((r) => r.replicaId === partition.leaderId || now - r.lastFetchTimestamp <= fetchedWithinMs)
+      .map((r) => r.replicaId),
   };
 }
 
@@ -49,7 +56,7 @@ export function clusterStateActivities() {
       const admin = new Admin({ clientId, bootstrapBrokers: input.bootstrap });
       try {
         return await withConnection(input.bootstrap, async (connection) => {
-          const metadata = await metadataV12.api.async(connection, null, false, false);
+          const metadata = await readMetadata(connection);
           const failed = metadata.topics.find((t) => t.errorCode !== 0);
           if (failed)
             throw new Error(`metadata for topic ${failed.name} failed with error ${failed.errorCode}`);

@@ -2,7 +2,7 @@
 // does not offer (DescribeQuorum, ElectLeaders, ApiVersions features,
 // UpdateFeatures). Tries each address in turn, so one node being down
 // (the one just restarted) does not fail the call.
-import { Connection } from '@platformatic/kafka';
+import { Connection, metadataV12 } from '@platformatic/kafka';
 
 export const clientId = 'keelson-operator';
 
@@ -28,4 +28,22 @@ export async function withConnection<T>(
     }
   }
   throw lastError;
+}
+
+type Metadata = Awaited<ReturnType<typeof metadataV12.api.async>>;
+
+/**
+ * Metadata of every topic and the unfenced brokers. A partition with no
+ * leader (its only replica restarting, say) is a state to report, not a
+ * failed request: the client throws for any partition error, so the
+ * response is taken from the error when only partitions have errors.
+ */
+export async function readMetadata(connection: Connection): Promise<Metadata> {
+  try {
+    return await metadataV12.api.async(connection, null, false, false);
+  } catch (err) {
+    const response = (err as { response?: Metadata }).response;
+    if (response?.topics?.every((t) => t.errorCode === 0)) return response;
+    throw err;
+  }
 }

@@ -10,11 +10,10 @@ import {
   ConfigResourceTypes,
   IncrementalAlterConfigOperationTypes,
   listPartitionReassignmentsV0,
-  metadataV12,
   unregisterBrokerV0,
 } from '@platformatic/kafka';
 import { reassignmentProgress, type Moves } from '../../domain/reassignment.ts';
-import { clientId, withConnection } from './connection.ts';
+import { clientId, readMetadata, withConnection } from './connection.ts';
 
 export interface PartitionReplicas {
   topic: string;
@@ -28,7 +27,7 @@ export interface PartitionReplicas {
 export async function readPartitions(
   bootstrap: string[],
 ): Promise<{ brokers: number[]; partitions: PartitionReplicas[] }> {
-  const metadata = await withConnection(bootstrap, (c) => metadataV12.api.async(c, null, false, false));
+  const metadata = await withConnection(bootstrap, readMetadata);
   return {
     brokers: metadata.brokers.map((b) => b.nodeId).sort((a, b) => a - b),
     partitions: metadata.topics.flatMap((t) =>

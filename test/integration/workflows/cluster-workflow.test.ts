@@ -38,6 +38,12 @@ import {
   readyAtGeneration,
 } from '../../helpers/kafka-cluster.ts';
 
+/** An Update refused by its validator: the reason is the failure's cause. */
+const refusedWith = (reason: RegExp) => (err: { cause?: { message?: string } }) => {
+  assert.match(err.cause?.message ?? '', reason);
+  return true;
+};
+
 const mainScript = fileURLToPath(new URL('../../../src/main.ts', import.meta.url));
 const historiesDir = fileURLToPath(new URL('../../fixtures/histories/', import.meta.url));
 const workflowsPath = fileURLToPath(new URL('../../../src/workflows/index.ts', import.meta.url));
@@ -97,7 +103,9 @@ describe('cluster workflow', () => {
     assert.equal(status.currentOperation, undefined);
     assert.equal(status.lastOperation?.type, 'provision');
     assert.equal(status.lastOperation?.workflowId, `provision/${namespace}/orders/g1`);
-    assert.deepEqual(status.nodePools, [{ name: 'combined', nodeIdBase: 0 }]);
+    assert.deepEqual(status.nodePools, [
+      { name: 'combined', nodeIdBase: 0, nodeZones: ['zone-a', 'zone-b', 'zone-c'] },
+    ]);
 
     const pods = (await core.listNamespacedPod({ namespace, labelSelector: 'keelson.dev/cluster=orders' }))
       .items;
@@ -487,7 +495,7 @@ describe('cluster workflow', () => {
     );
     await assert.rejects(
       handle.executeUpdate(rollUpdate, { args: [{ reason: 'test' }] }),
-      /the spec is invalid/,
+      refusedWith(/the spec is invalid/),
     );
 
     const fixed = (await custom.patchNamespacedCustomObject({
@@ -515,9 +523,12 @@ describe('cluster workflow', () => {
     await handle.signal(driftSignal, { reason: 'r'.repeat(2_000) });
     await assert.rejects(
       handle.executeUpdate(rollUpdate, { args: [{ reason: 'r'.repeat(2_000) }] }),
-      /invalid roll request: reason: Too big/,
+      refusedWith(/invalid roll request: reason: Too big/),
     );
-    await assert.rejects(handle.executeUpdate(rollUpdate, { args: [] as never }), /invalid roll request/);
+    await assert.rejects(
+      handle.executeUpdate(rollUpdate, { args: [] as never }),
+      refusedWith(/invalid roll request/),
+    );
     await eventually('the forged generation to be let go', async () => {
       const state = await handle.query(stateQuery);
       return state.lastSeenGeneration === planned && state.driftReported === undefined ? state : undefined;

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ObservedNode, PartitionState, QuorumState } from '../../../src/domain/observed.ts';
+import {
+  markStartingBrokers,
+  type ObservedNode,
+  type PartitionState,
+  type QuorumState,
+} from '../../../src/domain/observed.ts';
 import {
   chooseNextRestart,
   partitionsAtRisk,
@@ -198,6 +203,17 @@ describe('chooseNextRestart', () => {
     assert.deepEqual(restarts(chooseNextRestart(state({ nodes, pending: nodes }))), ['kc-combined-1']);
   });
 
+  it('waits, saying why, when the only broker left to restart is starting up behind an unready pod', () => {
+    const brokers = [node(100, 'a', ['broker'], { ready: false }), node(101, 'b', ['broker'])];
+    const nodes = markStartingBrokers([...combined, ...brokers], [0, 1, 2, 101], {
+      ...quorum,
+      fetching: [0, 1, 2, 100, 101],
+    });
+    const decision = chooseNextRestart(state({ nodes, pending: nodes.filter((n) => n.nodeId === 100) }));
+    assert.equal(decision.kind, 'wait');
+    assert.match(decision.kind === 'wait' ? decision.reason : '', /kc-broker-100 is starting up/);
+  });
+
   it('keeps a majority of caught-up controllers', () => {
     const lagging: QuorumState = {
       leaderId: 2,
@@ -237,5 +253,28 @@ describe('quorumRisk and partitionsAtRisk', () => {
     assert.equal(quorumRisk(quorum, [combined[0]!]), undefined);
     assert.deepEqual(partitionsAtRisk(healthy, [combined[0]!]), []);
     assert.equal(partitionsAtRisk(healthy, [combined[0]!, combined[1]!]).length, 2);
+  });
+});
+
+describe('markStartingBrokers', () => {
+  const brokers = [
+    node(100, 'a', ['broker']),
+    node(101, 'b', ['broker']),
+    node(102, 'c', ['broker'], { ready: false }),
+  ];
+  it('marks a broker whose process fetches metadata but which Kafka lists as fenced, ready pod or not', () => {
+    const marked = markStartingBrokers(brokers, [101], { ...quorum, fetching: [0, 1, 2, 100, 101, 102] });
+    assert.deepEqual(
+      marked.map((n) => [n.nodeId, n.inLogRecovery === true]),
+      [
+        [100, true],
+        [101, false],
+        [102, true],
+      ],
+    );
+  });
+  it('does not mark a broker whose process is down (not fetching): restarting it costs nothing', () => {
+    const marked = markStartingBrokers(brokers, [101], { ...quorum, fetching: [0, 1, 2, 101] });
+    assert.ok(marked.every((n) => !n.inLogRecovery));
   });
 });
