@@ -11,6 +11,7 @@ export const failureTypes = [
   'BrokerNotRejoining',
   'PodCannotStart',
   'KubernetesRejected',
+  'OwnedByAnotherCluster',
 ] as const;
 export type FailureType = (typeof failureTypes)[number];
 

@@ -252,6 +252,16 @@ export const KafkaClusterSpec = withRules(
     rebalance: withDefaults(Rebalance),
     /** Stop acting on the cluster (no operations start) until unset. @default false */
     paused: z.boolean().default(false),
+    /**
+     * The Kafka cluster id (22 characters of base64url), set only to run a new
+     * KafkaCluster on the volume claims an earlier one of the same name kept:
+     * the id in their keelson.dev/kafka-cluster-id annotation. Fixed once set.
+     * @default derived from the KafkaCluster's uid
+     */
+    kafkaClusterId: z
+      .string()
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/, 'must be a Kafka cluster id: 22 characters of base64url')
+      .optional(),
     backup: Backup.optional(),
     drill: withDefaults(Drill),
     zoneFailover: withDefaults(ZoneFailover),

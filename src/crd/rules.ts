@@ -10,6 +10,11 @@ export interface Rule<T> {
   cel: string;
   /** Optional transition rule over `oldSelf`: checked on updates only, by the API server alone. */
   transition?: true;
+  /**
+   * Checked at admission only (ratcheted by the API server: an unchanged value
+   * that broke it before still passes), so a cluster made before the rule keeps working.
+   */
+  admissionOnly?: true;
   message: string;
   /** CEL building a more precise message at admission (e.g. naming the offending key). */
   messageExpression?: string;
@@ -38,7 +43,7 @@ export function withRules<S extends z.ZodType>(schema: S, rules: readonly Rule<z
   return schema
     .superRefine((value, ctx) => {
       for (const rule of rules) {
-        if (rule.transition || rule.holds(value)) continue;
+        if (rule.transition || rule.admissionOnly || rule.holds(value)) continue;
         ctx.addIssue({
           code: 'custom',
           message: rule.messageFor?.(value) ?? rule.message,

@@ -60,6 +60,13 @@ export const specRules: Rule<SpecShape>[] = [
     holds: (spec) => new Set(spec.listeners.map((l) => l.port)).size === spec.listeners.length,
   },
   {
+    cel: 'has(self.kafkaClusterId) == has(oldSelf.kafkaClusterId) && (!has(self.kafkaClusterId) || self.kafkaClusterId == oldSelf.kafkaClusterId)',
+    transition: true,
+    message: 'kafkaClusterId cannot change: the nodes formatted their logs with it',
+    path: ['kafkaClusterId'],
+    holds: () => true,
+  },
+  {
     cel: "int(self.kafkaVersion.split('.')[0]) >= int(oldSelf.kafkaVersion.split('.')[0])",
     transition: true,
     message:
@@ -86,7 +93,18 @@ export const storageRules: Rule<{ class?: string | undefined; size: string }>[] 
   },
 ];
 
-export const nodePoolRules: Rule<PoolShape & { zones: string[] }>[] = [];
+export const nodePoolRules: Rule<PoolShape & { name: string; zones: string[] }>[] = [
+  {
+    // Pod names are <cluster>-<pool>-<index>: with a "-" in pool names, cluster a-b
+    // with pool c and cluster a with pool b-c would both name a pod a-b-c-0.
+    cel: "!self.name.contains('-')",
+    admissionOnly: true,
+    message:
+      'nodePools: a pool name may not contain "-", so that no two clusters can give a pod the same name',
+    path: ['name'],
+    holds: (p) => !p.name.includes('-'),
+  },
+];
 
 export const listenerRules: Rule<{
   name: string;

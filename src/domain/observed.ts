@@ -41,26 +41,36 @@ export interface QuorumState {
 
 /**
  * Marks the brokers that are starting up: their process runs (it fetches the
- * metadata log, so the quorum leader lists it) but Kafka does not list the
- * broker among the unfenced ones in its metadata. A KRaft broker stays
- * fenced until it has recovered its log and caught up on metadata, and its
- * pod may look Ready meanwhile (a TCP probe connects to the bound port), so
- * neither readiness nor a missing registration tells it apart from a broker
- * that is down. Restarting one would start its recovery over.
+ * metadata log, so the quorum leader lists it) but the broker does not answer
+ * requests yet. A KRaft broker processes requests only once it has recovered
+ * its log, caught up on metadata and been unfenced; until then its pod may
+ * look Ready (a TCP probe connects to the port bound at start) and, after a
+ * crash, the registration of its previous run may still look alive, so
+ * neither readiness nor the registration tells it apart. Restarting one
+ * would start its recovery over.
  */
 export function markStartingBrokers(
   nodes: readonly ObservedNode[],
-  unfencedBrokers: readonly number[],
+  servingBrokers: readonly number[],
   quorum: QuorumState | undefined,
 ): ObservedNode[] {
   const fetching = new Set(quorum?.fetching ?? []);
-  const unfenced = new Set(unfencedBrokers);
+  const serving = new Set(servingBrokers);
   return nodes.map((n) =>
-    n.roles.includes('broker') && n.podExists && fetching.has(n.nodeId) && !unfenced.has(n.nodeId)
+    n.roles.includes('broker') && n.podExists && fetching.has(n.nodeId) && !serving.has(n.nodeId)
       ? { ...n, inLogRecovery: true }
       : n,
   );
 }
+
+/** Where each broker with a pod answers clients: what the roll probes to find brokers still starting up. */
+export const brokerClientAddresses = (
+  nodes: readonly ObservedNode[],
+  port: number,
+): { nodeId: number; address: string }[] =>
+  nodes
+    .filter((n) => n.roles.includes('broker') && n.podExists && n.address)
+    .map((n) => ({ nodeId: n.nodeId, address: `${n.address}:${port}` }));
 
 export interface PartitionState {
   topic: string;

@@ -144,7 +144,7 @@ export const describePartitions = (parts: readonly PartitionState[]): string => 
 function riskOf(state: RollState, leaving: readonly ObservedNode[]): string | undefined {
   const recovering = leaving.find((n) => n.inLogRecovery);
   if (recovering) {
-    return `${recovering.podName} is starting up (its broker is fenced while it recovers its log or catches up on metadata); restarting it would start that over`;
+    return `${recovering.podName} is starting up (its broker runs but serves no requests until it recovers its log or catches up on metadata); restarting it would start that over`;
   }
   // Nodes already down cost nothing more when restarted.
   const up = leaving.filter((n) => n.ready);

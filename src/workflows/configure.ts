@@ -37,7 +37,11 @@ export async function configureWorkflow({
 
   step('updating the shared config');
   await kube.applyObjects([buildClusterManifests(cluster, spec, nodes).configMap]);
-  const observed = await kube.observeNodes({ namespace: cluster.namespace, cluster: cluster.name });
+  const observed = await kube.observeNodes({
+    namespace: cluster.namespace,
+    cluster: cluster.name,
+    uid: cluster.uid,
+  });
   const bootstrap = readyBrokerAddresses(observed, spec.listeners[0]?.port ?? 9092);
   if (bootstrap.length === 0) {
     throw ApplicationFailure.create({

@@ -100,7 +100,11 @@ export async function drillWorkflow({
     return report;
   };
   const bootstrapOutside = async (): Promise<string[]> => {
-    const observed = await kube.observeNodes({ namespace: cluster.namespace, cluster: cluster.name });
+    const observed = await kube.observeNodes({
+      namespace: cluster.namespace,
+      cluster: cluster.name,
+      uid: cluster.uid,
+    });
     return readyBrokerAddresses(
       observed.filter((n) => n.zone !== zone),
       port,
@@ -109,7 +113,11 @@ export async function drillWorkflow({
 
   // 1. Pre-check: refused here, nothing has been touched.
   let done = await step('pre-check');
-  const observed = await kube.observeNodes({ namespace: cluster.namespace, cluster: cluster.name });
+  const observed = await kube.observeNodes({
+    namespace: cluster.namespace,
+    cluster: cluster.name,
+    uid: cluster.uid,
+  });
   const bootstrapAll = readyBrokerAddresses(observed, port);
   const kafka = await kube.observeKafka({ bootstrap: bootstrapAll });
   const check = drillPrecheck({ zone, nodes: observed, partitions: kafka.partitions, quorum: kafka.quorum });
@@ -179,7 +187,7 @@ export async function drillWorkflow({
       await waits.waitForPodsReady({ namespace: cluster.namespace, cluster: cluster.name, pods: zonePods });
     }
     const everything = readyBrokerAddresses(
-      await kube.observeNodes({ namespace: cluster.namespace, cluster: cluster.name }),
+      await kube.observeNodes({ namespace: cluster.namespace, cluster: cluster.name, uid: cluster.uid }),
       port,
     );
     await waitForReplicasInSync(everything, zoneIds, (text) => details(`fail back: ${text}`));

@@ -593,7 +593,11 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
     // after each: the plan is only ever trusted for the cluster as it is.
     let outcome: Outcome = { kind: 'ready' };
     for (let round = 0; round < maxOperationsPerGeneration; round++) {
-      const observedNodes = await kube.observeNodes({ namespace: input.namespace, cluster: input.name });
+      const observedNodes = await kube.observeNodes({
+        namespace: input.namespace,
+        cluster: input.name,
+        uid: state.uid,
+      });
       // A removed pool's block and zones stay recorded while any of its pods or claims is left.
       status.nodePools = planPoolLayouts(spec.nodePools, knownLayouts, (pool) =>
         observedNodes.some((n) => n.pool === pool),
@@ -803,7 +807,11 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
       state.lastPlannedGeneration = generation;
       continue;
     }
-    const observedNodes = await kube.observeNodes({ namespace: input.namespace, cluster: input.name });
+    const observedNodes = await kube.observeNodes({
+      namespace: input.namespace,
+      cluster: input.name,
+      uid: state.uid,
+    });
     status.nodePools = planPoolLayouts(spec.nodePools, knownLayouts, (pool) =>
       observedNodes.some((n) => n.pool === pool),
     );

@@ -26,7 +26,11 @@ export async function metadataVersionWorkflow({
   const step = (text: string): void =>
     setCurrentDetails(`**metadata.version** ${cluster.namespace}/${cluster.name} → ${to}: ${text}`);
   const port = spec.listeners[0]?.port ?? 9092;
-  const observed = await kube.observeNodes({ namespace: cluster.namespace, cluster: cluster.name });
+  const observed = await kube.observeNodes({
+    namespace: cluster.namespace,
+    cluster: cluster.name,
+    uid: cluster.uid,
+  });
   const bootstrap = readyBrokerAddresses(observed, port);
   if (bootstrap.length === 0) {
     throw ApplicationFailure.create({

@@ -26,7 +26,12 @@ import { annotationKeys, type ClusterRef } from '../domain/labels.ts';
 import { maintenanceWindowAt } from '../domain/maintenance-windows.ts';
 import { buildClusterManifests } from '../domain/manifests/index.ts';
 import type { KafkaNode } from '../domain/nodes.ts';
-import { markStartingBrokers, readyBrokerAddresses, type ObservedNode } from '../domain/observed.ts';
+import {
+  brokerClientAddresses,
+  markStartingBrokers,
+  readyBrokerAddresses,
+  type ObservedNode,
+} from '../domain/observed.ts';
 import { chooseNextRestart, describePartitions } from '../domain/roll-order.ts';
 import { supersededSignal } from './messages.ts';
 import { rollPermit } from './roll-permit.ts';
@@ -135,7 +140,11 @@ export async function rollWorkflow({
     let lastRestartAt: number | undefined;
     let leadersToRestore = false;
     for (;;) {
-      const observed = await kube.observeNodes({ namespace: cluster.namespace, cluster: cluster.name });
+      const observed = await kube.observeNodes({
+        namespace: cluster.namespace,
+        cluster: cluster.name,
+        uid: cluster.uid,
+      });
       const byName = new Map(observed.map((n) => [n.podName, n]));
       const bootstrap = readyBrokerAddresses(observed, spec.listeners[0]?.port ?? 9092);
       if (bootstrap.length === 0) {
@@ -143,11 +152,17 @@ export async function rollWorkflow({
         await sleep('5 seconds');
         continue;
       }
-      const kafka = await kube.observeKafka({ bootstrap });
       // Rolls recorded before brokers starting up were looked for replay as they ran.
-      if (patched('roll-waits-for-starting-brokers')) {
-        for (const node of markStartingBrokers(observed, kafka.brokers, kafka.quorum))
+      const lookForStarting = patched('roll-waits-for-starting-brokers');
+      const port = spec.listeners[0]?.port ?? 9092;
+      const kafka = await kube.observeKafka({
+        bootstrap,
+        ...(lookForStarting ? { probe: brokerClientAddresses(observed, port) } : {}),
+      });
+      if (lookForStarting) {
+        for (const node of markStartingBrokers(observed, kafka.serving ?? [], kafka.quorum)) {
           byName.set(node.podName, node);
+        }
       }
       const pick = (names: Iterable<string>): ObservedNode[] =>
         [...names].map((n) => byName.get(n)).filter((n): n is ObservedNode => n !== undefined);

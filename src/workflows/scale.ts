@@ -91,7 +91,11 @@ export async function scaleUpWorkflow({
     pods: added,
   });
   const port = spec.listeners[0]?.port ?? 9092;
-  const observed = await kube.observeNodes({ namespace: cluster.namespace, cluster: cluster.name });
+  const observed = await kube.observeNodes({
+    namespace: cluster.namespace,
+    cluster: cluster.name,
+    uid: cluster.uid,
+  });
   const bootstrap = readyBrokerAddresses(observed, port);
   await waits.waitForBrokersRegistered({
     bootstrap: [...bootstrap, ...Object.values(addresses).map((a) => `${a}:${port}`)],
@@ -142,7 +146,11 @@ export async function scaleDownWorkflow({
     );
   }
   const port = spec.listeners[0]?.port ?? 9092;
-  const observed = await kube.observeNodes({ namespace: cluster.namespace, cluster: cluster.name });
+  const observed = await kube.observeNodes({
+    namespace: cluster.namespace,
+    cluster: cluster.name,
+    uid: cluster.uid,
+  });
   const bootstrap = readyBrokerAddresses(observed, port);
   if (bootstrap.length === 0) throw refuse('no broker is ready');
 

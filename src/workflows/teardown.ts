@@ -25,7 +25,7 @@ export interface TeardownInput {
 
 export async function teardownWorkflow({ cluster, spec }: TeardownInput): Promise<{ keptClaims: string[] }> {
   const { namespace, name } = cluster;
-  const observed = await kube.observeNodes({ namespace, cluster: name });
+  const observed = await kube.observeNodes({ namespace, cluster: name, uid: cluster.uid });
   const running = observed.filter((n) => n.podExists);
   const brokersOnly = running.filter((n) => !n.roles.includes('controller')).map((n) => n.podName);
   const withController = running.filter((n) => n.roles.includes('controller')).map((n) => n.podName);

@@ -58,7 +58,8 @@ export async function zoneFailoverWorkflow(input: ZoneFailoverInput): Promise<Zo
     setCurrentDetails(`**Zone failover** ${cluster.namespace}/${cluster.name} ${zone}: ${text}`);
     await kube.patchStatus({ ...key, status: {}, progress: { step: `failover: ${text}` } });
   };
-  const observe = () => kube.observeNodes({ namespace: cluster.namespace, cluster: cluster.name });
+  const observe = () =>
+    kube.observeNodes({ namespace: cluster.namespace, cluster: cluster.name, uid: cluster.uid });
   const inZone = (nodes: ObservedNode[]) => nodes.filter((n) => n.zone === zone && n.podExists);
 
   let originalOrder = input.originalOrder;

@@ -6,8 +6,9 @@
 // and __consumer_offsets must not fall below its minimum either.
 import {
   Admin,
+  apiVersionsV3,
   ConfigResourceTypes,
-  type Connection,
+  Connection,
   describeQuorumV1,
   describeQuorumV2,
 } from '@platformatic/kafka';
@@ -46,13 +47,51 @@ async function describeQuorum(connection: Connection): Promise<QuorumState> {
   };
 }
 
+/** How long a broker may take to answer ApiVersions on its client port before it counts as not serving. */
+const servingProbeMs = 2_000;
+
+/**
+ * Whether the broker at `address` answers requests. A starting broker's port
+ * is bound long before it processes requests (after its log is recovered and
+ * it is unfenced), so a connection alone says nothing: the request must be answered.
+ */
+async function answersRequests(address: string): Promise<boolean> {
+  const separator = address.lastIndexOf(':');
+  const connection = new Connection(clientId, {
+    connectTimeout: servingProbeMs,
+    requestTimeout: servingProbeMs,
+  });
+  try {
+    await connection.connect(address.slice(0, separator), Number(address.slice(separator + 1)));
+    await apiVersionsV3.api.async(connection, clientId, '0.1.0');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
+}
+
 export function clusterStateActivities() {
   return {
-    async observeKafka(input: { bootstrap: string[] }): Promise<{
+    /**
+     * Partitions, quorum and registered brokers; with `probe`, also which of
+     * those brokers answer requests on their client port (`serving`).
+     */
+    async observeKafka(input: {
+      bootstrap: string[];
+      probe?: { nodeId: number; address: string }[];
+    }): Promise<{
       brokers: number[];
       partitions: PartitionState[];
       quorum: QuorumState;
+      serving?: number[];
     }> {
+      const serving = input.probe
+        ? Promise.all(
+            input.probe.map(async (b) => ((await answersRequests(b.address)) ? [b.nodeId] : [])),
+          ).then((ids) => ids.flat())
+        : undefined;
       const admin = new Admin({ clientId, bootstrapBrokers: input.bootstrap });
       try {
         return await withConnection(input.bootstrap, async (connection) => {
@@ -87,7 +126,12 @@ export function clusterStateActivities() {
             })),
           );
           const quorum = await describeQuorum(connection);
-          return { brokers: metadata.brokers.map((b) => b.nodeId).sort((a, b) => a - b), partitions, quorum };
+          return {
+            brokers: metadata.brokers.map((b) => b.nodeId).sort((a, b) => a - b),
+            partitions,
+            quorum,
+            ...(serving ? { serving: await serving } : {}),
+          };
         });
       } finally {
         await admin.close();

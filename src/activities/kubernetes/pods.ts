@@ -14,7 +14,7 @@ import {
 } from '@kubernetes/client-node';
 import { classified } from '../failures.ts';
 import { fieldManager } from './objects.ts';
-import { annotationKeys, labelKeys } from '../../domain/labels.ts';
+import { annotationKeys, belongsTo, labelKeys } from '../../domain/labels.ts';
 import type { ObservedNode } from '../../domain/observed.ts';
 import { names } from '../../domain/names.ts';
 import { zoneLabel } from '../../domain/manifests/pod.ts';
@@ -91,12 +91,20 @@ export function podActivities(kube: KubeConfig) {
     (await core.listNamespacedPod({ namespace, labelSelector: `${labelKeys.cluster}=${cluster}` })).items;
 
   return {
-    /** Every node pod and claim of the cluster, by the labels the manifests put on them. */
-    async observeNodes(key: { namespace: string; cluster: string }): Promise<ObservedNode[]> {
+    /**
+     * Every node pod and claim of the cluster, by the labels the manifests put
+     * on them; with `uid`, only those that belong to that KafkaCluster (not the
+     * kept claims of an earlier cluster of the same name).
+     */
+    async observeNodes(key: { namespace: string; cluster: string; uid?: string }): Promise<ObservedNode[]> {
       const selector = `${labelKeys.cluster}=${key.cluster}`;
+      const ours = <T extends { metadata?: Parameters<typeof belongsTo>[0] }>(items: T[]): T[] =>
+        key.uid === undefined ? items : items.filter((o) => belongsTo(o.metadata, key.uid as string));
       const [pods, claims] = await Promise.all([
-        listPods(key.namespace, key.cluster),
-        core.listNamespacedPersistentVolumeClaim({ namespace: key.namespace, labelSelector: selector }),
+        listPods(key.namespace, key.cluster).then(ours),
+        core
+          .listNamespacedPersistentVolumeClaim({ namespace: key.namespace, labelSelector: selector })
+          .then((list) => ({ items: ours(list.items) })),
       ]);
       const names = new Set([
         ...pods.map((p) => p.metadata?.name ?? ''),

@@ -122,6 +122,16 @@ function base64url(bytes: Uint8Array): string {
   return out;
 }
 
+/**
+ * The Kafka cluster id the nodes format their logs with: the spec's, when it
+ * names one (to run on the kept volumes of an earlier cluster of the same
+ * name), else the one derived from the KafkaCluster's uid.
+ */
+export const kafkaClusterIdOf = (
+  cluster: ClusterRef,
+  spec: Pick<KafkaClusterSpec, 'kafkaClusterId'>,
+): string => spec.kafkaClusterId ?? clusterId(cluster.uid);
+
 export function nodeEnv(cluster: ClusterRef, spec: KafkaClusterSpec, node: KafkaNode): V1EnvVar[] {
   const isBroker = node.roles.includes('broker');
   const isController = node.roles.includes('controller');
@@ -131,7 +141,7 @@ export function nodeEnv(cluster: ClusterRef, spec: KafkaClusterSpec, node: Kafka
   ];
   const env: V1EnvVar[] = [
     { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
-    { name: 'CLUSTER_ID', value: clusterId(cluster.uid) },
+    { name: 'CLUSTER_ID', value: kafkaClusterIdOf(cluster, spec) },
     { name: 'KAFKA_NODE_ID', value: String(node.nodeId) },
     { name: 'KAFKA_PROCESS_ROLES', value: node.roles.join(',') },
     { name: 'KAFKA_LISTENERS', value: listeners.join(',') },

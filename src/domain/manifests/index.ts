@@ -2,7 +2,7 @@
 import type { KafkaClusterSpec } from '../../crd/kafka-cluster.ts';
 import type { ClusterRef } from '../labels.ts';
 import type { KafkaNode } from '../nodes.ts';
-import { buildConfigMap } from './config.ts';
+import { buildConfigMap, kafkaClusterIdOf } from './config.ts';
 import { buildNodeClaim, buildNodePod } from './pod.ts';
 import { buildBootstrapService, buildDisruptionBudgets, buildHeadlessService } from './services.ts';
 
@@ -32,7 +32,7 @@ export function buildClusterManifests(
     disruptionBudgets,
     /** What every node relies on, applied before any node's own objects. */
     shared: [configMap, headlessService, bootstrapService, ...disruptionBudgets],
-    claims: nodes.map((node) => buildNodeClaim(cluster, poolOf(node), node)),
+    claims: nodes.map((node) => buildNodeClaim(cluster, poolOf(node), node, kafkaClusterIdOf(cluster, spec))),
     pods: nodes.map((node) => buildNodePod(cluster, spec, nodes, node)),
   };
 }

@@ -131,6 +131,7 @@ export function buildNodeClaim(
   cluster: ClusterRef,
   pool: NodePool,
   node: KafkaNode,
+  kafkaClusterId: string,
 ): V1PersistentVolumeClaim {
   return {
     apiVersion: 'v1',
@@ -139,6 +140,8 @@ export function buildNodeClaim(
       name: names.dataClaim(node.podName),
       namespace: cluster.namespace,
       labels: nodeLabels(cluster, node),
+      // What a KafkaCluster created later under the same name must name to run on this data.
+      annotations: { [annotationKeys.kafkaClusterId]: kafkaClusterId },
       ...(pool.storage.deleteClaim ? { ownerReferences: [ownerReference(cluster)] } : {}),
     },
     spec: {

@@ -223,6 +223,59 @@ describe('keelson operator processes', () => {
     assert.ok(tornDownIn < 300_000, `torn down in ${tornDownIn} ms`);
   });
 
+  it('refuses to run a cluster created again under the same name on the claims the earlier one kept, until asked', async () => {
+    const claimsBefore = (await core.listNamespacedPersistentVolumeClaim({ namespace })).items;
+    assert.equal(claimsBefore.length, 3);
+    const keptId = claimsBefore[0]?.metadata?.annotations?.['keelson.dev/kafka-cluster-id'];
+    assert.ok(keptId, 'each claim names the Kafka cluster id of its data');
+
+    const again = await createKafkaCluster(custom, namespace, 'orders', minimalSpec);
+    const refused = await eventually(
+      'the new cluster to report the kept claims',
+      async () => {
+        const status = await readClusterStatus(custom, namespace, 'orders');
+        return status?.conditions?.find((c) => c.type === 'Degraded' && c.status === 'True');
+      },
+      120_000,
+      1_000,
+    );
+    assert.match(refused.message, /data-orders-combined-0 was kept by an earlier KafkaCluster orders/);
+    assert.ok(refused.message.includes(`spec.kafkaClusterId: ${keptId}`), refused.message);
+    const claimsAfter = (await core.listNamespacedPersistentVolumeClaim({ namespace })).items;
+    assert.deepEqual(
+      claimsAfter.map((c) => [c.metadata?.name, c.metadata?.resourceVersion]),
+      claimsBefore.map((c) => [c.metadata?.name, c.metadata?.resourceVersion]),
+      'the kept claims are untouched',
+    );
+    assert.deepEqual((await core.listNamespacedPod({ namespace })).items, [], 'no pod was started on them');
+
+    // Asked for explicitly: a cluster with the kept data's Kafka cluster id runs on it.
+    await custom.deleteNamespacedCustomObject({ group, version, plural, namespace, name: 'orders' });
+    await eventually(
+      'the refused cluster to be gone',
+      async () =>
+        custom
+          .getNamespacedCustomObject({ group, version, plural, namespace, name: 'orders' })
+          .then(() => undefined)
+          .catch((err: { code?: number }) => (err.code === 404 ? true : undefined)),
+      120_000,
+      1_000,
+    );
+    const adopted = await createKafkaCluster(custom, namespace, 'orders', {
+      ...minimalSpec,
+      kafkaClusterId: keptId,
+    });
+    assert.notEqual(adopted, again);
+    await readyAtGeneration(custom, namespace, 'orders', 1, 300_000);
+    const claims = (await core.listNamespacedPersistentVolumeClaim({ namespace })).items;
+    assert.deepEqual(
+      claims.map((c) => c.metadata?.name).sort(),
+      claimsBefore.map((c) => c.metadata?.name).sort(),
+      'the same claims, no new ones',
+    );
+    assert.ok(claims.every((c) => c.metadata?.labels?.['keelson.dev/cluster-uid'] === adopted));
+  });
+
   it('stops cleanly on SIGTERM and gives the Lease up', async () => {
     const current = await holder();
     const leader = operators.find((o) => identityOf(o) === current);

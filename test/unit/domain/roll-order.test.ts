@@ -262,7 +262,7 @@ describe('markStartingBrokers', () => {
     node(101, 'b', ['broker']),
     node(102, 'c', ['broker'], { ready: false }),
   ];
-  it('marks a broker whose process fetches metadata but which Kafka lists as fenced, ready pod or not', () => {
+  it('marks a broker whose process fetches metadata but which does not answer requests, ready pod or not', () => {
     const marked = markStartingBrokers(brokers, [101], { ...quorum, fetching: [0, 1, 2, 100, 101, 102] });
     assert.deepEqual(
       marked.map((n) => [n.nodeId, n.inLogRecovery === true]),
