@@ -13,6 +13,8 @@ export const activityNames = [
   'restartNode',
   'removeNodes',
   'waitForPodsReady',
+  'classesWithoutExpansion',
+  'waitForClaimsResized',
   'waitForBrokersRegistered',
   'observeKafka',
   'readClusterDynamicConfig',

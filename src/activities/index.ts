@@ -13,6 +13,7 @@ import { clusterActivities } from './kubernetes/cluster.ts';
 import { eventActivities } from './kubernetes/events.ts';
 import { objectActivities } from './kubernetes/objects.ts';
 import { podActivities } from './kubernetes/pods.ts';
+import { volumeActivities } from './kubernetes/volumes.ts';
 import { rollPermitActivities } from './temporal/roll-permits.ts';
 import { backupScheduleActivities } from './temporal/backup-schedule.ts';
 import { backupActivities } from './backup/backup-activities.ts';
@@ -27,6 +28,7 @@ export function createActivities(deps: { kube: KubeConfig; maxConcurrentRolls?: 
     ...objectActivities(deps.kube),
     ...eventActivities(deps.kube),
     ...podActivities(deps.kube),
+    ...volumeActivities(deps.kube),
     ...metadataActivities(),
     ...clusterStateActivities(),
     ...brokerConfigActivities(),

@@ -323,6 +323,7 @@ const operationTypes = [
   'teardown',
   'repair',
   'failover',
+  'expand',
 ] as const;
 
 /** The last backup that ended, written by the backup workflow. */

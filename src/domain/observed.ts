@@ -18,6 +18,8 @@ export interface ObservedNode {
   configHash?: string;
   /** Why the pod cannot run, when Kubernetes says so (Unschedulable, ErrImagePull, CrashLoopBackOff, …). */
   failure?: { reason: string; message: string };
+  /** The claim's size: what it asks for, what its volume's file system holds, and its StorageClass. */
+  claim?: { requested: string; capacity?: string; resizePending: boolean; storageClass?: string };
   /**
    * The node's broker runs but is not serving yet: registered with the
    * controllers and fenced while it recovers its log (after an unclean

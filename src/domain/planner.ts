@@ -4,14 +4,16 @@
 // list only has to be right for the cluster as it is now.
 //
 // Order: nothing while paused; a cluster with no node at all is provisioned;
-// otherwise missing pods or claims are repaired first (drift), then new nodes
-// are added, dynamic broker configs applied, out-of-date pods rolled, the
-// metadata.version raised, and only last are nodes removed.
+// otherwise missing pods or claims are repaired first (drift), then claims
+// smaller than their pool's storage.size grown, new nodes added, dynamic
+// broker configs applied, out-of-date pods rolled, the metadata.version
+// raised, and only last are nodes removed.
 import type { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
 import { kafkaVersions, type KafkaVersion } from '../crd/kafka-versions.ts';
 import { isDynamicBrokerConfig } from './dynamic-config.ts';
 import type { KafkaNode } from './nodes.ts';
 import type { ObservedNode } from './observed.ts';
+import { quantityBytes } from './quantity.ts';
 
 /** A desired node with the config hash its pod must carry. */
 export interface DesiredNode extends KafkaNode {
@@ -29,6 +31,8 @@ export interface ObservedCluster {
 export type Operation =
   | { type: 'provision'; nodes: string[] }
   | { type: 'repair'; pods: string[]; claims: string[] }
+  /** Grow the claims of these nodes to their pool's storage.size. */
+  | { type: 'expand'; nodes: string[] }
   | { type: 'scale-up'; nodes: string[] }
   | { type: 'configure'; set: Record<string, string>; remove: string[] }
   | { type: 'roll'; nodes: string[]; reason: string }
@@ -87,6 +91,15 @@ export function planOperations(
   const pods = known.filter(({ seen }) => !seen.podExists).map(({ node }) => node.podName);
   const claims = known.filter(({ seen }) => !seen.claimExists).map(({ node }) => node.podName);
   if (pods.length > 0 || claims.length > 0) operations.push({ type: 'repair', pods, claims });
+
+  const size = (pool: string): number =>
+    quantityBytes(spec.nodePools.find((p) => p.name === pool)?.storage.size ?? '0');
+  const small = known
+    .filter(
+      ({ node, seen }) => seen.claim !== undefined && quantityBytes(seen.claim.requested) < size(node.pool),
+    )
+    .map(({ node }) => node.podName);
+  if (small.length > 0) operations.push({ type: 'expand', nodes: small });
 
   const added = desired.filter((n) => !existing.includes(n)).map((n) => n.podName);
   if (added.length > 0) operations.push({ type: 'scale-up', nodes: added });

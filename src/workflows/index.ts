@@ -5,6 +5,7 @@ export { rollWorkflow } from './roll.ts';
 export { configureWorkflow } from './configure.ts';
 export { metadataVersionWorkflow } from './metadata-version.ts';
 export { repairWorkflow } from './repair.ts';
+export { expandVolumesWorkflow } from './expand-volumes.ts';
 export { rollPermitsWorkflow } from './roll-permits.ts';
 export { scaleDownWorkflow, scaleUpWorkflow } from './scale.ts';
 export { drillWorkflow } from './drill.ts';

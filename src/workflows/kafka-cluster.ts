@@ -49,6 +49,7 @@ import { configureWorkflow } from './configure.ts';
 import { metadataVersionWorkflow } from './metadata-version.ts';
 import { provisionWorkflow } from './provision.ts';
 import { repairWorkflow } from './repair.ts';
+import { expandVolumesWorkflow } from './expand-volumes.ts';
 import { rollWorkflow, type RollResult } from './roll.ts';
 import { scaleDownWorkflow, scaleUpWorkflow } from './scale.ts';
 import { drillWorkflow } from './drill.ts';
@@ -65,7 +66,7 @@ const maxOperationsPerGeneration = 10;
 /** The operation as status names it. */
 const operationType = (
   type: Operation['type'] | 'drill' | 'zone-failover',
-): 'provision' | 'scale' | 'roll' | 'configure' | 'upgrade' | 'repair' | 'drill' | 'failover' =>
+): 'provision' | 'scale' | 'roll' | 'configure' | 'upgrade' | 'repair' | 'expand' | 'drill' | 'failover' =>
   type === 'scale-up' || type === 'scale-down'
     ? 'scale'
     : type === 'metadata-version'
@@ -138,6 +139,8 @@ function describeOperation(operation: AnyOperation): string {
       return `applying dynamic configs ${[...Object.keys(operation.set), ...operation.remove].join(', ')} without restart`;
     case 'metadata-version':
       return `raising metadata.version to ${operation.to}`;
+    case 'expand':
+      return `growing the volume claims of ${operation.nodes.join(', ')} to their pool's storage.size`;
     case 'repair':
       return `recreating missing ${[...operation.pods.map((p) => `pod ${p}`), ...operation.claims.map((c) => `claim of ${c}`)].join(', ')}`;
     default:
@@ -211,6 +214,16 @@ function childFor(
       return {
         workflow: repairWorkflow,
         input: { cluster, spec, nodes, pods: operation.pods, claims: operation.claims },
+      };
+    case 'expand':
+      return {
+        workflow: expandVolumesWorkflow,
+        input: {
+          cluster,
+          spec,
+          nodes,
+          growing: context.observed.filter((n) => operation.nodes.includes(n.podName)),
+        },
       };
   }
 }
@@ -411,6 +424,9 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
     },
   );
 
+  // A forced roll or drill that a pass could not start (a zone is out) waits for the
+  // next change, signal or deadline instead of waking the loop again at once.
+  let requestsHeld = false;
   for (;;) {
     // An unavailable zone not failed over yet: wake at the failover deadline even without a signal.
     const zoneDeadline =
@@ -422,14 +438,15 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
       pausedReported !== state.paused ||
       (!state.paused &&
         (state.lastSeenGeneration > state.lastPlannedGeneration ||
-          state.forcedRoll !== undefined ||
+          (!requestsHeld && state.forcedRoll !== undefined) ||
           state.driftReported !== undefined ||
           state.successor !== undefined ||
-          (state.drill !== undefined && !state.drill.running)));
+          (!requestsHeld && state.drill !== undefined && !state.drill.running)));
     const woken =
       zoneDeadline === undefined
         ? (await condition(wake), true)
         : await condition(wake, Math.max(1_000, zoneDeadline));
+    requestsHeld = false;
     if (!woken) state.driftReported = `zone ${state.zoneOutage?.zone} unavailable`;
     if (pausedReported !== state.paused && !state.deleting) {
       pausedReported = state.paused;
@@ -848,6 +865,7 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
       },
     });
     state.lastPlannedGeneration = generation;
+    requestsHeld = outcome.kind === 'zone-unavailable';
 
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);

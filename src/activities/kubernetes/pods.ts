@@ -81,6 +81,18 @@ function toObserved(
       ? { configHash: pod.metadata.annotations[annotationKeys.configHash] }
       : {}),
     ...(failure ? { failure } : {}),
+    ...(claim?.spec?.resources?.requests?.storage
+      ? {
+          claim: {
+            requested: claim.spec.resources.requests.storage,
+            ...(claim.status?.capacity?.storage ? { capacity: claim.status.capacity.storage } : {}),
+            resizePending: (claim.status?.conditions ?? []).some(
+              (c) => (c.type === 'Resizing' || c.type === 'FileSystemResizePending') && c.status === 'True',
+            ),
+            ...(claim.spec.storageClassName ? { storageClass: claim.spec.storageClassName } : {}),
+          },
+        }
+      : {}),
   };
 }
 

@@ -458,6 +458,103 @@ describe('cluster workflow', () => {
     assert.deepEqual(held, { restarted: [], superseded: true });
   });
 
+  it('grows every volume claim when storage.size grows, restarting no broker', async () => {
+    const names = (
+      await core.listNamespacedPod({ namespace, labelSelector: 'keelson.dev/cluster=orders' })
+    ).items.map((p) => p.metadata?.name ?? '');
+    const before = names.map((pod) => brokerStarts(namespace, pod));
+    const patched = (await custom.patchNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural,
+      name: 'orders',
+      body: [{ op: 'replace', path: '/spec/nodePools/0/storage/size', value: '2Gi' }],
+    })) as { metadata: { generation: number } };
+    await client.workflow
+      .getHandle(clusterWorkflowId(namespace, 'orders'))
+      .signal(specSignal, { uid, generation: patched.metadata.generation });
+    const status = await readyStatus(patched.metadata.generation);
+    assert.equal(status.lastOperation?.type, 'expand');
+    assert.equal(status.lastOperation?.result, 'Succeeded');
+    const claims = (
+      await core.listNamespacedPersistentVolumeClaim({
+        namespace,
+        labelSelector: 'keelson.dev/cluster=orders',
+      })
+    ).items;
+    assert.deepEqual(
+      claims.map((c) => [
+        c.metadata?.name,
+        c.spec?.resources?.requests?.storage,
+        c.status?.capacity?.storage,
+      ]),
+      names.sort().map((pod) => [`data-${pod}`, '2Gi', '2Gi']),
+    );
+    assert.deepEqual(
+      names.map((pod) => brokerStarts(namespace, pod)),
+      before,
+      'no broker restarted',
+    );
+  });
+
+  it('refuses to grow claims whose StorageClass cannot grow them, naming the class, and changes nothing', async () => {
+    const spec = {
+      kafkaVersion: '4.1.1',
+      nodePools: [
+        {
+          name: 'combined',
+          roles: ['controller', 'broker'],
+          replicas: 1,
+          zones: ['zone-a'],
+          storage: { size: '1Gi', class: 'keelson-local-fixed' },
+        },
+        {
+          name: 'brokers',
+          roles: ['broker'],
+          replicas: 1,
+          zones: ['zone-b'],
+          storage: { size: '1Gi', class: 'keelson-local-fixed' },
+        },
+      ],
+      replication: { defaultReplicationFactor: 2, minInSyncReplicas: 1 },
+    };
+    const fixedUid = await createKafkaCluster(custom, namespace, 'fixed', spec);
+    const handle = await client.workflow.signalWithStart('kafkaClusterWorkflow', {
+      workflowId: clusterWorkflowId(namespace, 'fixed'),
+      taskQueue,
+      args: [{ namespace, name: 'fixed', uid: fixedUid }],
+      signal: specSignal,
+      signalArgs: [{ uid: fixedUid, generation: 1 }],
+    });
+    try {
+      await readyAtGeneration(custom, namespace, 'fixed', 1, 300_000);
+      const patched = (await custom.patchNamespacedCustomObject({
+        group,
+        version,
+        namespace,
+        plural,
+        name: 'fixed',
+        body: [{ op: 'replace', path: '/spec/nodePools/0/storage/size', value: '2Gi' }],
+      })) as { metadata: { generation: number } };
+      await handle.signal(specSignal, { uid: fixedUid, generation: patched.metadata.generation });
+      const degraded = await eventually('the refusal', async () => {
+        const current = await readClusterStatus(custom, namespace, 'fixed');
+        return current?.observedGeneration === patched.metadata.generation
+          ? current.conditions?.find((c) => c.type === 'Degraded' && c.status === 'True')
+          : undefined;
+      });
+      assert.match(degraded.message, /StorageClass keelson-local-fixed does not allow volume expansion/);
+      const claim = await core.readNamespacedPersistentVolumeClaim({
+        namespace,
+        name: 'data-fixed-combined-0',
+      });
+      assert.equal(claim.spec?.resources?.requests?.storage, '1Gi');
+    } finally {
+      await handle.terminate('test finished').catch(() => undefined);
+    }
+  });
+
   it('reports a backup schedule that never runs as InvalidSpec, changes nothing, and recovers when the spec is fixed', async () => {
     const handle = client.workflow.getHandle(clusterWorkflowId(namespace, 'orders'));
     const names = (

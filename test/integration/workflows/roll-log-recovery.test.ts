@@ -17,8 +17,10 @@ import { brokerStarts, readClusterStatus } from '../../helpers/kafka-cluster.ts'
 import { fullIsr } from '../../helpers/kafka.ts';
 import { managedCluster, provisioned, type ManagedCluster } from '../../helpers/managed-cluster.ts';
 
+// All nodes in one zone: a zone with one unready pod left is not a zone outage (which holds every operation).
 const spec = {
   ...minimalSpec,
+  nodePools: minimalSpec.nodePools.map((p) => ({ ...p, zones: ['zone-a'] })),
   config: {
     'num.recovery.threads.per.data.dir': 1,
     // Recovery points stay at the start: after a hard kill the whole log is recovered.
@@ -26,7 +28,9 @@ const spec = {
     'log.segment.bytes': 1_048_576,
   },
 };
-const victim = 'orders-combined-0';
+// Not node 0: cluster-wide config reads go to broker 0 (a known limit of the Kafka client), and
+// the cluster workflow's own pass would wait for it to serve before starting the roll.
+const victim = 'orders-combined-1';
 const recoveryLog = /Recovering unflushed segment|Loading logs from log dirs/;
 
 /** SIGKILLs the broker process of a pod, as a crash would (the node agent then starts it again). */
@@ -117,7 +121,7 @@ describe('a roll and a broker recovering its log', () => {
       200,
     );
     assert.match(waiting, /recovers its log or catches up on metadata/);
-    assert.equal(starts()[0], (before[0] ?? 0) + 1, 'only the node agent restarted it so far');
+    assert.equal(starts()[1], (before[1] ?? 0) + 1, 'only the node agent restarted it so far');
 
     const status = await eventually(
       'the forced roll to finish',
@@ -135,7 +139,7 @@ describe('a roll and a broker recovering its log', () => {
     // The crash restarted the victim once; the roll restarted every node once.
     assert.deepEqual(
       starts(),
-      before.map((n, i) => n + (i === 0 ? 2 : 1)),
+      before.map((n, i) => n + (i === 1 ? 2 : 1)),
     );
   });
 });

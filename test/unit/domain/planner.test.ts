@@ -50,6 +50,23 @@ describe('planOperations', () => {
     assert.deepEqual(planOperations(paused, desired, cluster([])), []);
   });
 
+  it('grows the claims that ask for less than their pool storage.size, and only those', () => {
+    const grown = desiredFor({
+      ...minimalSpec,
+      nodePools: minimalSpec.nodePools.map((p) => ({ ...p, storage: { size: '2Gi' } })),
+    });
+    const nodes = running(grown.desired).map((n) => ({
+      ...n,
+      claim: { requested: n.podName === 'kc-combined-2' ? '2Gi' : '1Gi', resizePending: false },
+    }));
+    assert.deepEqual(planOperations(grown.spec, grown.desired, cluster(nodes)), [
+      { type: 'expand', nodes: ['kc-combined-0', 'kc-combined-1'] },
+    ]);
+    // 1024Mi is 1Gi: nothing to grow.
+    const same = nodes.map((n) => ({ ...n, claim: { requested: '2048Mi', resizePending: false } }));
+    assert.deepEqual(planOperations(grown.spec, grown.desired, cluster(same)), []);
+  });
+
   it('repairs a missing pod or claim before anything else', () => {
     const nodes = running(desired).map((n) =>
       n.podName === 'kc-combined-1'

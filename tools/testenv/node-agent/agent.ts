@@ -35,7 +35,7 @@ import { ensureStorageClass, hostIP, nodeInOutage, registerNodes, reportNodesRea
 import { PodConfigError, resolveEnv } from './pod-env.ts';
 import { buildPodStatus, sameStatus, type ContainerPhase } from './pod-status.ts';
 import { probeReady } from './probes.ts';
-import { provisionVolumes, reclaimVolumes } from './provisioner.ts';
+import { provisionVolumes, reclaimVolumes, resizeVolumes } from './provisioner.ts';
 import { chooseNode } from './scheduling.ts';
 import { configMapData, secretData, volumeHostDir } from './volumes.ts';
 
@@ -192,6 +192,7 @@ export class NodeAgent {
     }
     await provisionVolumes(this.core, claims.items, volumes.items, join(this.options.stateDir, 'volumes'));
     await reclaimVolumes(this.core, volumes.items);
+    await resizeVolumes(this.core, claims.items, volumes.items);
 
     const podsPerNode = new Map<string, number>();
     for (const pod of pods.items) {

@@ -116,19 +116,30 @@ export async function reportNodesReady(
   }
 }
 
+/** A class the agent provisions too, whose volumes cannot grow: for tests of a refused expansion. */
+export const fixedStorageClassName = 'keelson-local-fixed';
+export const agentStorageClasses = [storageClassName, fixedStorageClassName];
+
 export async function ensureStorageClass(storage: StorageV1Api): Promise<void> {
-  await ignoreConflict(() =>
-    storage.createStorageClass({
-      body: {
-        metadata: {
-          name: storageClassName,
-          annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' },
+  for (const [name, expandable] of [
+    [storageClassName, true],
+    [fixedStorageClassName, false],
+  ] as const) {
+    await ignoreConflict(() =>
+      storage.createStorageClass({
+        body: {
+          metadata: {
+            name,
+            ...(name === storageClassName
+              ? { annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }
+              : {}),
+          },
+          provisioner: provisionerName,
+          reclaimPolicy: 'Delete',
+          volumeBindingMode: 'Immediate',
+          allowVolumeExpansion: expandable,
         },
-        provisioner: provisionerName,
-        reclaimPolicy: 'Delete',
-        volumeBindingMode: 'Immediate',
-        allowVolumeExpansion: false,
-      },
-    }),
-  );
+      }),
+    );
+  }
 }
