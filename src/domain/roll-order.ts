@@ -114,13 +114,15 @@ export function partitionsAtRisk(
   partitions: readonly PartitionState[],
   leaving: readonly ObservedNode[],
   passUnprotectable = true,
+  /** Brokers Kafka may still list in an ISR but that serve nothing now (starting up): they count as out. */
+  down: ReadonlySet<number> = new Set(),
 ): PartitionState[] {
   const ids = new Set(leaving.filter(isBroker).map((n) => n.nodeId));
   if (ids.size === 0) return [];
   return partitions.filter((p) => {
     if (passUnprotectable && isUnprotectable(p)) return false;
     if (!p.isr.some((id) => ids.has(id))) return false;
-    return p.isr.filter((id) => !ids.has(id)).length < p.minIsr;
+    return p.isr.filter((id) => !ids.has(id) && !down.has(id)).length < p.minIsr;
   });
 }
 
@@ -150,7 +152,10 @@ function riskOf(state: RollState, leaving: readonly ObservedNode[]): string | un
   const up = leaving.filter((n) => n.ready);
   const quorum = quorumRisk(state.quorum, up);
   if (quorum) return quorum;
-  const atRisk = partitionsAtRisk(state.partitions, up, state.passUnprotectable ?? true);
+  // A broker starting up is still in the ISRs Kafka reports (until replica.lag.time.max.ms
+  // passes) but serves nothing: it does not count towards min.insync.replicas.
+  const starting = new Set(state.nodes.filter((n) => n.inLogRecovery).map((n) => n.nodeId));
+  const atRisk = partitionsAtRisk(state.partitions, up, state.passUnprotectable ?? true, starting);
   if (atRisk.length > 0)
     return `restarting would leave ${describePartitions(atRisk)} below min.insync.replicas`;
   return undefined;

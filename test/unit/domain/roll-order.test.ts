@@ -200,7 +200,10 @@ describe('chooseNextRestart', () => {
 
   it('never restarts a broker that is recovering its log', () => {
     const nodes = combined.map((n) => (n.nodeId === 0 ? { ...n, inLogRecovery: true } : n));
-    assert.deepEqual(restarts(chooseNextRestart(state({ nodes, pending: nodes }))), ['kc-combined-1']);
+    // No partition to protect here: only the recovering node itself is held back.
+    assert.deepEqual(restarts(chooseNextRestart(state({ nodes, pending: nodes, partitions: [] }))), [
+      'kc-combined-1',
+    ]);
   });
 
   it('waits, saying why, when the only broker left to restart is starting up behind an unready pod', () => {
@@ -212,6 +215,15 @@ describe('chooseNextRestart', () => {
     const decision = chooseNextRestart(state({ nodes, pending: nodes.filter((n) => n.nodeId === 100) }));
     assert.equal(decision.kind, 'wait');
     assert.match(decision.kind === 'wait' ? decision.reason : '', /kc-broker-100 is starting up/);
+  });
+
+  it('counts a broker that is starting up as out of every ISR, so no other broker restarts meanwhile', () => {
+    // Kafka still lists node 1 in every ISR (its lag is not noticed yet), but it serves nothing.
+    const nodes = combined.map((n) => (n.nodeId === 1 ? { ...n, inLogRecovery: true } : n));
+    const decision = chooseNextRestart(state({ nodes, pending: nodes }));
+    assert.equal(decision.kind, 'wait');
+    assert.match(decision.kind === 'wait' ? decision.reason : '', /kc-combined-1 is starting up/);
+    assert.match(decision.kind === 'wait' ? decision.reason : '', /kc-combined-0: restarting would leave/);
   });
 
   it('keeps a majority of caught-up controllers', () => {
