@@ -584,6 +584,9 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
     const cluster: ClusterRef = { namespace: input.namespace, name: input.name, uid: state.uid };
     const knownLayouts = snapshot.status?.nodePools ?? [];
     const layouts = planPoolLayouts(spec.nodePools, knownLayouts);
+    // A removed pool's block and zones stay recorded while any of its pods or claims is left.
+    const layoutsSeeing = (observed: readonly ObservedNode[]) =>
+      planPoolLayouts(spec.nodePools, knownLayouts, (pool) => observed.some((n) => n.pool === pool));
     const nodes = planNodes(
       cluster.name,
       spec,
@@ -615,10 +618,7 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
         cluster: input.name,
         uid: state.uid,
       });
-      // A removed pool's block and zones stay recorded while any of its pods or claims is left.
-      status.nodePools = planPoolLayouts(spec.nodePools, knownLayouts, (pool) =>
-        observedNodes.some((n) => n.pool === pool),
-      );
+      status.nodePools = layoutsSeeing(observedNodes);
       const settings = await observeSettings(readyBrokerAddresses(observedNodes, clientPort(spec)));
       if (settings.metadataVersion) status.metadataVersion = settings.metadataVersion;
       // A zone with every pod unready comes before the plan: nothing else runs while it is out.
@@ -829,9 +829,7 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
       cluster: input.name,
       uid: state.uid,
     });
-    status.nodePools = planPoolLayouts(spec.nodePools, knownLayouts, (pool) =>
-      observedNodes.some((n) => n.pool === pool),
-    );
+    status.nodePools = layoutsSeeing(observedNodes);
     const brokers = observedNodes.filter((n) => n.roles.includes('broker') && desiredNames.has(n.podName));
     const specAccepted = wasInvalid
       ? [condition_('InvalidSpec', 'False', 'SpecAccepted', 'the spec is valid', generation)]

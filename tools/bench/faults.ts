@@ -16,9 +16,9 @@
 // nothing running, and every broker runs with the changed value (described by
 // Kafka itself).
 import { Admin, ConfigResourceTypes } from '@platformatic/kafka';
-import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { clusterWorkflowId } from '../../src/workflows/messages.ts';
+import { killBrokerProcess } from '../testenv/src/kill-broker.ts';
 import { restartApiServer } from '../testenv/src/kube.ts';
 import {
   deleteClusters,
@@ -108,7 +108,7 @@ export async function measureFaults(bench: Bench): Promise<Figure[]> {
       // 3. A roll while another broker is killed.
       const underKill = await change('roll, a broker SIGKILLed', staticKey, `${3000 + round * 10 + 3}`);
       const restarting = await restartingBroker(bench);
-      killBroker(bench, otherBroker(restarting.node));
+      killBrokerProcess(bench.namespace, otherBroker(restarting.node));
       await settle(underKill);
     }
 
@@ -209,24 +209,6 @@ async function specSignalTime(bench: Bench, generation: number): Promise<number 
 /** Pod names of the cluster's three combined nodes. */
 const brokerPods = [0, 1, 2].map((id) => `${name}-combined-${id}`);
 const otherBroker = (pod: string): string => brokerPods.find((p) => p !== pod) ?? brokerPods[0]!;
-
-/** SIGKILLs the broker process of a pod (found by its pod directory on the command line). */
-function killBroker(bench: Bench, pod: string): void {
-  const marker = `/pods/${bench.namespace}/${pod}-`;
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    let commandLine: string;
-    try {
-      commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    if (commandLine.includes(marker) && commandLine.includes('kafka.Kafka')) {
-      process.kill(Number(pid), 'SIGKILL');
-      return;
-    }
-  }
-  throw new Error(`no broker process found for ${pod}`);
-}
 
 /**
  * Waits until the cluster is Ready at the newest attempt's generation with no

@@ -7,7 +7,7 @@
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { Admin, Producer, ProduceAcks, stringSerializers } from '@platformatic/kafka';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { clusterWorkflowId, rollUpdate } from '../../../src/workflows/messages.ts';
@@ -16,6 +16,7 @@ import { adminKubeConfig, env, eventually } from '../../helpers/cluster.ts';
 import { brokerStarts, readClusterStatus } from '../../helpers/kafka-cluster.ts';
 import { fullIsr } from '../../helpers/kafka.ts';
 import { managedCluster, provisioned, type ManagedCluster } from '../../helpers/managed-cluster.ts';
+import { killBrokerProcess } from '../../../tools/testenv/src/kill-broker.ts';
 
 // All nodes in one zone: a zone with one unready pod left is not a zone outage (which holds every operation).
 const spec = {
@@ -32,24 +33,6 @@ const spec = {
 // the cluster workflow's own pass would wait for it to serve before starting the roll.
 const victim = 'orders-combined-1';
 const recoveryLog = /Recovering unflushed segment|Loading logs from log dirs/;
-
-/** SIGKILLs the broker process of a pod, as a crash would (the node agent then starts it again). */
-function killBroker(namespace: string, pod: string): void {
-  const marker = `/pods/${namespace}/${pod}-`;
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    let commandLine = '';
-    try {
-      commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    if (commandLine.includes(marker) && commandLine.includes('kafka.Kafka')) {
-      process.kill(Number(pid), 'SIGKILL');
-      return;
-    }
-  }
-  throw new Error(`no broker process found for ${pod}`);
-}
 
 describe('a roll and a broker recovering its log', () => {
   const kubeconfig = adminKubeConfig();
@@ -99,7 +82,7 @@ describe('a roll and a broker recovering its log', () => {
     const logFile = join(env.nodeAgent.podLogs, `${namespace}_${victim}.log`);
     const logBefore = readFileSync(logFile, 'utf8').length;
 
-    killBroker(namespace, victim);
+    killBrokerProcess(namespace, victim);
     await eventually(
       `${victim} to be recovering its log`,
       async () => (recoveryLog.test(readFileSync(logFile, 'utf8').slice(logBefore)) ? true : undefined),

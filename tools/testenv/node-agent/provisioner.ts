@@ -108,9 +108,7 @@ export async function resizeVolumes(
           namespace,
           body: {
             status: {
-              conditions: [
-                { type: fileSystemResizePending, status: 'True', lastTransitionTime: new Date() },
-              ],
+              conditions: [{ type: fileSystemResizePending, status: 'True', lastTransitionTime: new Date() }],
             },
           },
         },
