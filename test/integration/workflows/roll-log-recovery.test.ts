@@ -104,7 +104,6 @@ describe('a roll and a broker recovering its log', () => {
       200,
     );
     assert.match(waiting, /recovers its log or catches up on metadata/);
-    assert.equal(starts()[1], (before[1] ?? 0) + 1, 'only the node agent restarted it so far');
 
     const status = await eventually(
       'the forced roll to finish',
@@ -119,7 +118,8 @@ describe('a roll and a broker recovering its log', () => {
       1_000,
     );
     assert.equal(status.lastOperation?.result, 'Succeeded');
-    // The crash restarted the victim once; the roll restarted every node once.
+    // The victim's start after the crash finished (had the roll restarted it while it
+    // recovered, that start would never have finished); then the roll restarted every node once.
     assert.deepEqual(
       starts(),
       before.map((n, i) => n + (i === 1 ? 2 : 1)),
