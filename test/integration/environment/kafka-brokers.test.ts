@@ -5,10 +5,11 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { Admin } from '@platformatic/kafka';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { clusterId } from '../../../src/domain/manifests/config.ts';
 import { adminKubeConfig, createNamespace, env, eventually, setZoneOutage } from '../../helpers/cluster.ts';
 import { consumeKeys, fullIsr, isReady, produce, readyPods } from '../../helpers/kafka.ts';
 import { kafkaClaim, kafkaConfigMap, kafkaPod, kafkaService } from '../../helpers/kafka-pods.ts';
@@ -20,7 +21,8 @@ const topic = 'acks-all';
 for (const version of env.kafkaVersions) {
   describe(`Kafka ${version} brokers on the node agent`, () => {
     const core = adminKubeConfig().makeApiClient(CoreV1Api);
-    const clusterId = randomBytes(16).toString('base64url');
+    // As the operator derives it: never starting with "-", which kafka-storage would read as an option.
+    const kafkaClusterId = clusterId(randomUUID());
     let namespace = '';
     let bootstrapBrokers: string[] = [];
     let admin: Admin;
@@ -31,7 +33,7 @@ for (const version of env.kafkaVersions) {
       await core.createNamespacedService({ namespace, body: kafkaService() });
       for (let id = 0; id < brokers; id++) {
         await core.createNamespacedPersistentVolumeClaim({ namespace, body: kafkaClaim(id) });
-        await core.createNamespacedPod({ namespace, body: kafkaPod(id, version, clusterId) });
+        await core.createNamespacedPod({ namespace, body: kafkaPod(id, version, kafkaClusterId) });
       }
       const pods = await readyPods(core, namespace, brokers);
       bootstrapBrokers = pods.map((pod) => `${pod.status?.podIP}:9092`);
@@ -90,7 +92,7 @@ for (const version of env.kafkaVersions) {
         'the broker stops on SIGTERM within its grace period',
       );
 
-      await core.createNamespacedPod({ namespace, body: kafkaPod(1, version, clusterId) });
+      await core.createNamespacedPod({ namespace, body: kafkaPod(1, version, kafkaClusterId) });
       await readyPods(core, namespace, brokers, 120_000);
       const startsAfter = readFileSync(podLog, 'utf8').split('Kafka Server started').length - 1;
       assert.equal(startsAfter, startsBefore + 1, 'a new broker process started');
