@@ -3,6 +3,8 @@
 // manifests come from src/domain). One pod per zone, each with its own PVC,
 // configured the apache/kafka image's way: a mounted server.properties plus
 // KAFKA_* environment variables.
+import { randomUUID } from 'node:crypto';
+import { clusterId } from '../../src/domain/manifests/config.ts';
 import type { V1ConfigMap, V1PersistentVolumeClaim, V1Pod, V1Service } from '@kubernetes/client-node';
 
 export const zones = ['zone-a', 'zone-b', 'zone-c'];
@@ -46,6 +48,9 @@ export function kafkaClaim(id: number): V1PersistentVolumeClaim {
     spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
   };
 }
+
+/** A Kafka cluster id as the operator derives one: never starting with "-", which kafka-storage reads as an option. */
+export const newKafkaClusterId = (): string => clusterId(randomUUID());
 
 export function kafkaPod(id: number, version: string, clusterId: string): V1Pod {
   return {

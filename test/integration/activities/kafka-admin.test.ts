@@ -12,12 +12,17 @@ import {
 } from '@platformatic/kafka';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createActivities } from '../../../src/activities/index.ts';
 import { adminKubeConfig, createNamespace, eventually } from '../../helpers/cluster.ts';
 import { fullIsr, readyPods } from '../../helpers/kafka.ts';
-import { kafkaClaim, kafkaConfigMap, kafkaPod, kafkaService } from '../../helpers/kafka-pods.ts';
+import {
+  kafkaClaim,
+  kafkaConfigMap,
+  kafkaPod,
+  kafkaService,
+  newKafkaClusterId,
+} from '../../helpers/kafka-pods.ts';
 
 const nodes = 3;
 const version = '3.9.1';
@@ -35,7 +40,7 @@ describe('Kafka admin activities', () => {
     namespace = await createNamespace(core, 'kafka-admin');
     await core.createNamespacedConfigMap({ namespace, body: kafkaConfigMap(namespace, nodes) });
     await core.createNamespacedService({ namespace, body: kafkaService() });
-    const clusterId = randomBytes(16).toString('base64url');
+    const clusterId = newKafkaClusterId();
     for (let id = 0; id < nodes; id++) {
       await core.createNamespacedPersistentVolumeClaim({ namespace, body: kafkaClaim(id) });
       await core.createNamespacedPod({ namespace, body: kafkaPod(id, version, clusterId) });

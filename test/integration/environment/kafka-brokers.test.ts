@@ -5,14 +5,18 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { Admin } from '@platformatic/kafka';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { clusterId } from '../../../src/domain/manifests/config.ts';
 import { adminKubeConfig, createNamespace, env, eventually, setZoneOutage } from '../../helpers/cluster.ts';
 import { consumeKeys, fullIsr, isReady, produce, readyPods } from '../../helpers/kafka.ts';
-import { kafkaClaim, kafkaConfigMap, kafkaPod, kafkaService } from '../../helpers/kafka-pods.ts';
+import {
+  kafkaClaim,
+  kafkaConfigMap,
+  kafkaPod,
+  kafkaService,
+  newKafkaClusterId,
+} from '../../helpers/kafka-pods.ts';
 
 const brokers = 3;
 const messages = 1_000;
@@ -21,8 +25,7 @@ const topic = 'acks-all';
 for (const version of env.kafkaVersions) {
   describe(`Kafka ${version} brokers on the node agent`, () => {
     const core = adminKubeConfig().makeApiClient(CoreV1Api);
-    // As the operator derives it: never starting with "-", which kafka-storage would read as an option.
-    const kafkaClusterId = clusterId(randomUUID());
+    const kafkaClusterId = newKafkaClusterId();
     let namespace = '';
     let bootstrapBrokers: string[] = [];
     let admin: Admin;
