@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { KafkaClusterStatus } from '../../../src/crd/kafka-cluster.ts';
 import { driftSender, watchOwnedObjects } from '../../../src/watch/owned-objects.ts';
+import { abortDrillUpdate, clusterWorkflowId, drillUpdate } from '../../../src/workflows/messages.ts';
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
 import { adminKubeConfig, eventually, setZoneOutage } from '../../helpers/cluster.ts';
 import { clusterEvents, readClusterStatus } from '../../helpers/kafka-cluster.ts';
@@ -85,6 +86,16 @@ describe('a real zone failure', () => {
       return condition(s, 'Degraded')?.reason === 'ZoneUnavailable' ? s : undefined;
     });
     assert.match(condition(waiting, 'Ready')?.message ?? '', /every pod of zone zone-a is unready/);
+
+    // A drill asked for while the zone is out waits for it without spinning the cluster loop.
+    const handle = cluster.client.workflow.getHandle(clusterWorkflowId(namespace, 'orders'));
+    await handle.executeUpdate(drillUpdate, { args: [{ zone: 'zone-b' }] });
+    const historyLength = async () => (await handle.fetchHistory()).events?.length ?? 0;
+    const lengthBefore = await historyLength();
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const added = (await historyLength()) - lengthBefore;
+    assert.ok(added < 60, `${added} history events in 5 s while the drill waits for the zone`);
+    assert.deepEqual(await handle.executeUpdate(abortDrillUpdate), { aborted: 'waiting' });
 
     const failedOver = await eventually(
       'the ZoneFailedOver event',
