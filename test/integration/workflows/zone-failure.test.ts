@@ -87,14 +87,15 @@ describe('a real zone failure', () => {
     });
     assert.match(condition(waiting, 'Ready')?.message ?? '', /every pod of zone zone-a is unready/);
 
-    // A drill asked for while the zone is out waits for it without spinning the cluster loop.
+    // A drill asked for while the zone is out waits for it without spinning the cluster loop
+    // (without the hold, each pass re-planned at once: over 20 events a pass, several passes a second).
     const handle = cluster.client.workflow.getHandle(clusterWorkflowId(namespace, 'orders'));
     await handle.executeUpdate(drillUpdate, { args: [{ zone: 'zone-b' }] });
     const historyLength = async () => (await handle.fetchHistory()).events?.length ?? 0;
     const lengthBefore = await historyLength();
     await new Promise((resolve) => setTimeout(resolve, 5_000));
     const added = (await historyLength()) - lengthBefore;
-    assert.ok(added < 60, `${added} history events in 5 s while the drill waits for the zone`);
+    assert.ok(added < 15, `${added} history events in 5 s while the drill waits for the zone`);
     assert.deepEqual(await handle.executeUpdate(abortDrillUpdate), { aborted: 'waiting' });
 
     const failedOver = await eventually(
