@@ -64,6 +64,22 @@ describe('cluster workflow', () => {
 
   const readStatus = () => readClusterStatus(custom, namespace, 'orders');
 
+  /** Patches the orders spec with JSON-patch operations and signals its workflow; returns the new generation. */
+  const changeSpec = async (operations: object[]): Promise<number> => {
+    const patched = (await custom.patchNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural,
+      name: 'orders',
+      body: operations,
+    })) as { metadata: { generation: number } };
+    await client.workflow
+      .getHandle(clusterWorkflowId(namespace, 'orders'))
+      .signal(specSignal, { uid, generation: patched.metadata.generation });
+    return patched.metadata.generation;
+  };
+
   before(async () => {
     await installCrd(kubeconfig);
     namespace = await createNamespace(core, 'provision');
@@ -463,18 +479,10 @@ describe('cluster workflow', () => {
       await core.listNamespacedPod({ namespace, labelSelector: 'keelson.dev/cluster=orders' })
     ).items.map((p) => p.metadata?.name ?? '');
     const before = names.map((pod) => brokerStarts(namespace, pod));
-    const patched = (await custom.patchNamespacedCustomObject({
-      group,
-      version,
-      namespace,
-      plural,
-      name: 'orders',
-      body: [{ op: 'replace', path: '/spec/nodePools/0/storage/size', value: '2Gi' }],
-    })) as { metadata: { generation: number } };
-    await client.workflow
-      .getHandle(clusterWorkflowId(namespace, 'orders'))
-      .signal(specSignal, { uid, generation: patched.metadata.generation });
-    const status = await readyStatus(patched.metadata.generation);
+    const generation = await changeSpec([
+      { op: 'replace', path: '/spec/nodePools/0/storage/size', value: '2Gi' },
+    ]);
+    const status = await readyStatus(generation);
     assert.equal(status.lastOperation?.type, 'expand');
     assert.equal(status.lastOperation?.result, 'Succeeded');
     const claims = (
@@ -563,27 +571,17 @@ describe('cluster workflow', () => {
     const starts = () => names.map((pod) => brokerStarts(namespace, pod));
     const before = starts();
     // Admission lets "0 0 31 2 *" through (CEL cannot parse cron); the workflow's check must not.
-    const invalid = (await custom.patchNamespacedCustomObject({
-      group,
-      version,
-      namespace,
-      plural,
-      name: 'orders',
-      body: [
-        {
-          op: 'add',
-          path: '/spec/backup',
-          value: { schedule: '0 0 31 2 *', target: { filesystem: { path: '/tmp/keelson-backups' } } },
-        },
-      ],
-    })) as { metadata: { generation: number } };
-    await handle.signal(specSignal, { uid, generation: invalid.metadata.generation });
+    const invalid = await changeSpec([
+      {
+        op: 'add',
+        path: '/spec/backup',
+        value: { schedule: '0 0 31 2 *', target: { filesystem: { path: '/tmp/keelson-backups' } } },
+      },
+    ]);
     const refused = await eventually('the InvalidSpec condition', async () => {
       const current = await readStatus();
       const condition = current?.conditions?.find((c) => c.type === 'InvalidSpec');
-      return current?.observedGeneration === invalid.metadata.generation && condition?.status === 'True'
-        ? condition
-        : undefined;
+      return current?.observedGeneration === invalid && condition?.status === 'True' ? condition : undefined;
     });
     assert.match(refused.message, /backup\.schedule: "0 0 31 2 \*" never runs/);
     await assert.rejects(
@@ -595,16 +593,8 @@ describe('cluster workflow', () => {
       refusedWith(/the spec is invalid/),
     );
 
-    const fixed = (await custom.patchNamespacedCustomObject({
-      group,
-      version,
-      namespace,
-      plural,
-      name: 'orders',
-      body: [{ op: 'remove', path: '/spec/backup' }],
-    })) as { metadata: { generation: number } };
-    await handle.signal(specSignal, { uid, generation: fixed.metadata.generation });
-    const status = await readyStatus(fixed.metadata.generation);
+    const fixed = await changeSpec([{ op: 'remove', path: '/spec/backup' }]);
+    const status = await readyStatus(fixed);
     assert.equal(status.conditions?.find((c) => c.type === 'InvalidSpec')?.status, 'False');
     assert.deepEqual(starts(), before, 'no broker restarted');
   });
@@ -632,16 +622,10 @@ describe('cluster workflow', () => {
     });
     assert.equal((await handle.query(stateQuery)).forcedRoll, undefined);
 
-    const patched = (await custom.patchNamespacedCustomObject({
-      group,
-      version,
-      namespace,
-      plural,
-      name: 'orders',
-      body: [{ op: 'add', path: '/spec/config/log.retention.ms', value: 3_600_000 }],
-    })) as { metadata: { generation: number } };
-    await handle.signal(specSignal, { uid, generation: patched.metadata.generation });
-    const status = await readyStatus(patched.metadata.generation);
+    const generation = await changeSpec([
+      { op: 'add', path: '/spec/config/log.retention.ms', value: 3_600_000 },
+    ]);
+    const status = await readyStatus(generation);
     assert.equal(status.lastOperation?.type, 'configure');
   });
 
