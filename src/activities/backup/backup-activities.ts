@@ -12,6 +12,7 @@ import {
   backupKeys,
   clusterPrefix,
   expiredBackups,
+  parseBackupId,
   selectRecordTopics,
   type BackupManifest,
   type PartitionRecords,
@@ -20,6 +21,7 @@ import {
 import { readClusterMetadata } from '../kafka/cluster-metadata.ts';
 import { partitionRanges, readPartition, type PartitionRange } from '../kafka/partition-records.ts';
 import { openBackupStore, readObject, type BackupStore, type BackupTarget } from './backup-store.ts';
+import { parseManifest } from './backup-manifest.ts';
 import { recordDigest } from './record-digest.ts';
 
 export interface BackupLocation {
@@ -217,40 +219,60 @@ export function backupActivities(kube: KubeConfig) {
      */
     async pruneBackups(
       input: BackupLocation & { keepLast: number; maxAgeMs?: number },
-    ): Promise<{ expired: string[]; abandoned: string[] }> {
+    ): Promise<{ expired: string[]; abandoned: string[]; untrusted: { id: string; problem: string }[] }> {
       return withStore(input, async (store) => {
-        const { dir, ids, manifests } = await readCatalog(store, input.source);
+        const { dir, ids, manifests, invalid } = await readCatalog(store, input.source);
         const expired = expiredBackups(
           manifests,
           { keepLast: input.keepLast, ...(input.maxAgeMs !== undefined ? { maxAgeMs: input.maxAgeMs } : {}) },
           new Date(),
         );
-        const abandoned = abandonedBackups(ids, new Set(manifests.map((m) => m.id)), input.id);
+        const kept = new Set([...manifests.map((m) => m.id), ...invalid.map((i) => i.id)]);
+        const abandoned = abandonedBackups(ids, kept, input.id);
+        // Each id is a directory listed under the cluster's prefix (a manifest's id must equal it).
         for (const id of [...expired, ...abandoned]) {
           const keys = backupKeys(dir, id);
           await store.delete([keys.manifest]);
           await store.delete(await store.list(keys.dir));
         }
-        return { expired, abandoned };
+        return { expired, abandoned, untrusted: invalid };
       });
     },
   };
 }
 
-/** A cluster's backup directories and the manifests of the complete ones, newest first. */
+/**
+ * A cluster's backup directories and the manifests of the complete ones,
+ * newest first. Only directories named like one of this cluster's backup ids
+ * count; a directory whose manifest cannot be trusted is `invalid`: neither
+ * complete nor abandoned, so nothing deletes it.
+ */
 async function readCatalog(
   store: BackupStore,
   source: { namespace: string; name: string },
-): Promise<{ dir: string; ids: string[]; manifests: BackupManifest[] }> {
+): Promise<{
+  dir: string;
+  ids: string[];
+  manifests: BackupManifest[];
+  invalid: { id: string; problem: string }[];
+}> {
   const dir = clusterPrefix(store.prefix, source.namespace, source.name);
-  const ids = await store.listDirs(dir);
+  const ids = (await store.listDirs(dir)).filter((id) => parseBackupId(id)?.cluster === source.name);
   const manifests: BackupManifest[] = [];
+  const invalid: { id: string; problem: string }[] = [];
   for (const id of ids) {
     const key = backupKeys(dir, id).manifest;
-    if (await store.exists(key))
-      manifests.push(JSON.parse((await readObject(store, key)).toString('utf8')) as BackupManifest);
+    if (!(await store.exists(key))) continue;
+    const read = parseManifest((await readObject(store, key)).toString('utf8'), dir, id);
+    if ('manifest' in read) manifests.push(read.manifest);
+    else invalid.push({ id, problem: read.problem });
   }
-  return { dir, ids, manifests: manifests.sort((a, b) => b.startedAt.localeCompare(a.startedAt)) };
+  return {
+    dir,
+    ids,
+    manifests: manifests.sort((a, b) => b.startedAt.localeCompare(a.startedAt)),
+    invalid,
+  };
 }
 
 /** The complete backups of a cluster, newest first (for `keelson backup list` and restore's messages). */

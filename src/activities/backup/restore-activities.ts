@@ -24,6 +24,7 @@ import {
 import { protocolErrorIds, readAcls, toAcl } from '../kafka/cluster-metadata.ts';
 import { clientId } from '../kafka/connection.ts';
 import { listBackups, storeOpener, type BackupLocation } from './backup-activities.ts';
+import { parseManifest } from './backup-manifest.ts';
 import { notFound, readObject, type BackupStore } from './backup-store.ts';
 import { recordDigest } from './record-digest.ts';
 
@@ -126,9 +127,18 @@ export function restoreActivities(kube: KubeConfig) {
             })`,
           );
         }
-        const manifest = JSON.parse(
+        const read = parseManifest(
           (await readObject(store, keys.manifest)).toString('utf8'),
-        ) as BackupManifest;
+          keys.dir.slice(0, keys.dir.length - input.id.length - 1),
+          input.id,
+        );
+        if ('problem' in read) {
+          throw ApplicationFailure.nonRetryable(
+            `backup ${input.id} cannot be restored: ${read.problem}`,
+            'BackupCorrupt',
+          );
+        }
+        const { manifest } = read;
         if (manifest.format !== backupFormat) {
           throw ApplicationFailure.nonRetryable(
             `backup ${input.id} has format ${manifest.format}; this Keelson reads format ${backupFormat}`,
