@@ -12,6 +12,8 @@ import {
   version,
   type KafkaClusterStatus,
 } from '../../src/crd/kafka-cluster.ts';
+import type { Client } from '@temporalio/client';
+import { clusterWorkflowId, specSignal } from '../../src/workflows/messages.ts';
 import { env, eventually } from './cluster.ts';
 
 export async function createKafkaCluster(
@@ -89,4 +91,28 @@ export async function clusterEvents(
       time: new Date(e.eventTime as unknown as string),
     }))
     .sort((a, b) => a.time.getTime() - b.time.getTime());
+}
+
+/**
+ * Patches a KafkaCluster's spec with JSON-patch operations and signals its
+ * workflow with the new generation, as the watcher would; returns the generation.
+ */
+export async function changeSpec(
+  custom: CustomObjectsApi,
+  client: Client,
+  cluster: { namespace: string; name: string; uid: string },
+  operations: object[],
+): Promise<number> {
+  const patched = (await custom.patchNamespacedCustomObject({
+    group,
+    version,
+    namespace: cluster.namespace,
+    plural,
+    name: cluster.name,
+    body: operations,
+  })) as { metadata: { generation: number } };
+  await client.workflow
+    .getHandle(clusterWorkflowId(cluster.namespace, cluster.name))
+    .signal(specSignal, { uid: cluster.uid, generation: patched.metadata.generation });
+  return patched.metadata.generation;
 }

@@ -32,6 +32,7 @@ import { join } from 'node:path';
 import { installCrd } from '../../helpers/crd.ts';
 import {
   brokerStarts,
+  changeSpec as changeClusterSpec,
   clusterEvents,
   createKafkaCluster,
   readClusterStatus,
@@ -64,21 +65,8 @@ describe('cluster workflow', () => {
 
   const readStatus = () => readClusterStatus(custom, namespace, 'orders');
 
-  /** Patches the orders spec with JSON-patch operations and signals its workflow; returns the new generation. */
-  const changeSpec = async (operations: object[]): Promise<number> => {
-    const patched = (await custom.patchNamespacedCustomObject({
-      group,
-      version,
-      namespace,
-      plural,
-      name: 'orders',
-      body: operations,
-    })) as { metadata: { generation: number } };
-    await client.workflow
-      .getHandle(clusterWorkflowId(namespace, 'orders'))
-      .signal(specSignal, { uid, generation: patched.metadata.generation });
-    return patched.metadata.generation;
-  };
+  const changeSpec = (operations: object[]): Promise<number> =>
+    changeClusterSpec(custom, client, { namespace, name: 'orders', uid }, operations);
 
   before(async () => {
     await installCrd(kubeconfig);

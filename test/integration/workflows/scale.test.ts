@@ -9,11 +9,10 @@ import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { Admin, ConfigResourceTypes, ConfigSources } from '@platformatic/kafka';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { group, plural, version } from '../../../src/crd/kafka-cluster.ts';
-import { clusterWorkflowId, driftSignal, specSignal } from '../../../src/workflows/messages.ts';
+import { clusterWorkflowId, driftSignal } from '../../../src/workflows/messages.ts';
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
 import { adminKubeConfig, eventually } from '../../helpers/cluster.ts';
-import { readClusterStatus, readyAtGeneration } from '../../helpers/kafka-cluster.ts';
+import { changeSpec, readClusterStatus, readyAtGeneration } from '../../helpers/kafka-cluster.ts';
 import { consumeKeys, fullIsr, replicatedTopicWithMessages } from '../../helpers/kafka.ts';
 import { managedCluster, provisioned, type ManagedCluster } from '../../helpers/managed-cluster.ts';
 
@@ -54,20 +53,10 @@ describe('scaling brokers', () => {
         for (const p of topic.partitions) for (const r of p.replicas) held.set(r, (held.get(r) ?? 0) + 1);
       return held;
     });
-  const setPools = async (pools: unknown[]): Promise<number> => {
-    const patched = (await custom.patchNamespacedCustomObject({
-      group,
-      version,
-      namespace,
-      plural,
-      name: 'orders',
-      body: [{ op: 'replace', path: '/spec/nodePools', value: pools }],
-    })) as { metadata: { generation: number } };
-    await cluster.client.workflow
-      .getHandle(clusterWorkflowId(namespace, 'orders'))
-      .signal(specSignal, { uid: cluster.uid, generation: patched.metadata.generation });
-    return patched.metadata.generation;
-  };
+  const setPools = (pools: unknown[]): Promise<number> =>
+    changeSpec(custom, cluster.client, { namespace, name: 'orders', uid: cluster.uid }, [
+      { op: 'replace', path: '/spec/nodePools', value: pools },
+    ]);
 
   before(async () => {
     cluster = await managedCluster(kubeconfig, 'scale', minimalSpec);
