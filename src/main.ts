@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 // Each command imports what it needs when it runs: start-up time and memory of the operator count.
 import { splitAddress } from './operator/health-server.ts';
 import { defaultMaxConcurrentRolls } from './domain/roll-limit.ts';
+import { policyProblems } from './domain/backup-policy.ts';
 
 const usage = `usage: keelson <command>
 
@@ -30,6 +31,11 @@ commands:
                                               default 100)
                     --health-address HOST:PORT  /healthz, /readyz, /metrics (env
                                               KEELSON_HEALTH_ADDRESS, default :8080; off to disable)
+                    --backup-endpoint URL     an S3 endpoint backups may use, repeatable (env
+                                              KEELSON_BACKUP_ENDPOINTS=a,b; default none: AWS only)
+                    --backup-root DIR         filesystem backup targets must lie under DIR, a volume
+                                              every replica mounts (env KEELSON_BACKUP_ROOT; default
+                                              none: filesystem targets are refused)
   operator        run the watcher and the worker in one process (the usual way)
   watch           run only the watcher: signal each KafkaCluster's workflow when it changes
                     (both take the worker's flags, and:)
@@ -116,6 +122,12 @@ switch (command) {
         },
         'max-cached-workflows': { type: 'string', default: env.KEELSON_MAX_CACHED_WORKFLOWS ?? '100' },
         'health-address': { type: 'string', default: env.KEELSON_HEALTH_ADDRESS ?? ':8080' },
+        'backup-endpoint': {
+          type: 'string',
+          multiple: true,
+          default: (env.KEELSON_BACKUP_ENDPOINTS ?? '').split(',').filter(Boolean),
+        },
+        'backup-root': { type: 'string', default: env.KEELSON_BACKUP_ROOT },
         'leader-elect': { type: 'boolean', default: env.KEELSON_LEADER_ELECT !== 'false' },
         'lease-namespace': {
           type: 'string',
@@ -151,6 +163,14 @@ switch (command) {
       console.error(`keelson ${command}: --temporal-tls-cert and --temporal-tls-key go together`);
       process.exit(2);
     }
+    const backupPolicy = {
+      endpoints: values['backup-endpoint'],
+      ...(values['backup-root'] ? { root: values['backup-root'] } : {}),
+    };
+    for (const problem of policyProblems(backupPolicy)) {
+      console.error(`keelson ${command}: ${problem}`);
+      process.exit(2);
+    }
     const healthAddress = values['health-address'] === 'off' ? undefined : values['health-address'];
     try {
       if (healthAddress) splitAddress(healthAddress);
@@ -169,6 +189,7 @@ switch (command) {
       namespaces: values.namespace,
       maxConcurrentRolls,
       maxCachedWorkflows,
+      backupPolicy,
       healthAddress,
       // A lone `keelson worker` does not watch, so it needs no Lease.
       leaderElection:

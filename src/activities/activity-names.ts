@@ -39,9 +39,9 @@ export const activityNames = [
   'planBackupRestore',
   'deleteTopicsForRestore',
   'createTopicsForRestore',
-  'restoreRecords',
+  'verifyBackupObjects',
+  'restoreRecordsAndOffsets',
   'restoreAcls',
-  'restoreGroupOffsets',
   'requestRollPermit',
 ] as const satisfies readonly (keyof Activities)[];
 

@@ -1,6 +1,7 @@
 // All of Keelson's activities, built from the clients they need, so the
 // worker and integration tests pass real clients pointed at any cluster.
 import { defaultMaxConcurrentRolls } from '../domain/roll-limit.ts';
+import { noBackupPolicy, type BackupPolicy } from '../domain/backup-policy.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { brokerConfigActivities } from './kafka/broker-config.ts';
 import { clusterStateActivities } from './kafka/cluster-state.ts';
@@ -22,7 +23,13 @@ import { restoreActivities } from './backup/restore-activities.ts';
 /** How many clusters may roll at once per operator (task queue), unless configured. */
 export { defaultMaxConcurrentRolls };
 
-export function createActivities(deps: { kube: KubeConfig; maxConcurrentRolls?: number }) {
+export function createActivities(deps: {
+  kube: KubeConfig;
+  maxConcurrentRolls?: number;
+  /** Where backups may go; none given: S3 on AWS's own endpoint only. */
+  backupPolicy?: BackupPolicy;
+}) {
+  const backupPolicy = deps.backupPolicy ?? noBackupPolicy;
   return {
     ...clusterActivities(deps.kube),
     ...objectActivities(deps.kube),
@@ -37,8 +44,8 @@ export function createActivities(deps: { kube: KubeConfig; maxConcurrentRolls?: 
     ...reassignmentActivities(),
     ...probeActivities(),
     ...backupScheduleActivities(),
-    ...backupActivities(deps.kube),
-    ...restoreActivities(deps.kube),
+    ...backupActivities(deps.kube, backupPolicy),
+    ...restoreActivities(deps.kube, backupPolicy),
     ...rollPermitActivities({ maxConcurrentRolls: deps.maxConcurrentRolls ?? defaultMaxConcurrentRolls }),
   };
 }

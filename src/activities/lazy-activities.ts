@@ -9,6 +9,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { activityNames } from './activity-names.ts';
 import type { Activities } from './index.ts';
+import type { BackupPolicy } from '../domain/backup-policy.ts';
 
 export interface LazyActivities {
   activities: Activities;
@@ -20,6 +21,7 @@ export interface LazyActivities {
 export function lazyActivities(deps: {
   kube: KubeConfig | Promise<KubeConfig>;
   maxConcurrentRolls?: number;
+  backupPolicy?: BackupPolicy;
 }): LazyActivities {
   let loading: Promise<Activities> | undefined;
   const load = (): Promise<Activities> =>

@@ -15,6 +15,7 @@ import {
 } from '@temporalio/client';
 import { listBackups } from '../activities/backup/backup-activities.ts';
 import { openBackupStore } from '../activities/backup/backup-store.ts';
+import { userPolicy } from '../domain/backup-policy.ts';
 import { group, KafkaClusterSpec, plural, version } from '../crd/kafka-cluster.ts';
 import { parseBackupId } from '../domain/backup.ts';
 import { rootCause } from '../domain/failure-message.ts';
@@ -90,7 +91,7 @@ export async function listClusterBackups(
     .getNamespacedCustomObject({ group, version, plural, namespace, name })) as { spec: unknown };
   const backup = KafkaClusterSpec.safeParse(object.spec).data?.backup;
   if (!backup) throw new Error(`${namespace}/${name} has no spec.backup`);
-  const store = await openBackupStore(kube, namespace, backup.target);
+  const store = await openBackupStore(kube, namespace, backup.target, userPolicy(backup.target));
   try {
     const backups = await listBackups(store, { namespace, name });
     if (backups.length === 0) return `no complete backups of ${namespace}/${name} in ${store.location}`;
@@ -159,7 +160,7 @@ export async function restore(
 export function formatReport(report: RestoreReport, target: { namespace: string; name: string }): string {
   const lines = [
     `restored ${report.backupId} into ${target.namespace}/${target.name}:`,
-    `  topics created:  ${report.topicsCreated.join(', ') || 'none'}`,
+    `  topics created:  ${report.topicsCreated}`,
     ...(report.topicsReplaced.length > 0 ? [`  topics replaced: ${report.topicsReplaced.join(', ')}`] : []),
     `  records:         ${report.records}`,
     `  ACLs:            ${report.acls}`,

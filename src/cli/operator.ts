@@ -3,6 +3,7 @@
 // scale workers out). Serves /healthz, /readyz and /metrics, and on SIGTERM
 // or SIGINT stops cleanly: the watcher stops and gives up its Lease, the
 // worker finishes or hands back what it runs, connections close.
+import type { BackupPolicy } from '../domain/backup-policy.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -23,6 +24,8 @@ export interface ProcessOptions {
   namespaces: string[];
   maxConcurrentRolls: number;
   maxCachedWorkflows: number;
+  /** Where backups may be kept: S3 endpoints and a filesystem root the operator was configured with. */
+  backupPolicy: BackupPolicy;
   /** host:port for /healthz, /readyz and /metrics; none when undefined. */
   healthAddress: string | undefined;
   /** Lease for the watcher; none when undefined (a single watcher). */

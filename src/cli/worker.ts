@@ -5,6 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { lazyActivities } from '../activities/lazy-activities.ts';
+import type { BackupPolicy } from '../domain/backup-policy.ts';
 import { workflowBundle } from './workflow-bundle.ts';
 
 export interface WorkerOptions {
@@ -14,6 +15,8 @@ export interface WorkerOptions {
   maxConcurrentRolls?: number;
   /** Workflows kept in memory between their tasks (others are replayed from history when woken). */
   maxCachedWorkflows?: number;
+  /** Where backups may be kept (--backup-root, --backup-endpoint). */
+  backupPolicy?: BackupPolicy;
 }
 
 export { workflowsPath } from './workflow-bundle.ts';
@@ -31,7 +34,11 @@ export async function runWorker(
   log: Logger,
   stop: AbortSignal,
 ): Promise<void> {
-  const { activities, load } = lazyActivities({ kube, maxConcurrentRolls: options.maxConcurrentRolls });
+  const { activities, load } = lazyActivities({
+    kube,
+    maxConcurrentRolls: options.maxConcurrentRolls,
+    backupPolicy: options.backupPolicy,
+  });
   const worker = await Worker.create({
     connection,
     namespace: options.temporalNamespace,

@@ -301,7 +301,15 @@ export const DrillReport = z.object({
     .optional(),
 });
 
-export const conditionTypes = ['Ready', 'Reconciling', 'Degraded', 'Paused', 'InvalidSpec'] as const;
+export const conditionTypes = [
+  'Ready',
+  'Reconciling',
+  'Degraded',
+  'Paused',
+  'InvalidSpec',
+  // False while the operator refuses the backup target (an endpoint or directory it may not use, a Secret not opted in).
+  'BackupTargetReady',
+] as const;
 
 export const Condition = z.object({
   type: z.enum(conditionTypes),

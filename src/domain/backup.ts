@@ -108,11 +108,23 @@ export function clusterPrefix(prefix: string | undefined, namespace: string, clu
 }
 
 export const backupKeys = (clusterDir: string, id: string) => ({
+  clusterDir,
   dir: `${clusterDir}${id}/`,
   manifest: `${clusterDir}${id}/manifest.json`,
   metadata: `${clusterDir}${id}/metadata.json`,
   records: (topic: string, partition: number) => `${clusterDir}${id}/records/${topic}/${partition}.ndjson.gz`,
+  /**
+   * A backup's working lists while it runs (the partitions to copy, those
+   * copied so far): kept in the store, not in Temporal, whose payloads are
+   * bounded; deleted when the manifest is written.
+   */
+  work: `${clusterDir}${id}/work/`,
+  ranges: `${clusterDir}${id}/work/ranges.json`,
+  copied: (chunk: number) => `${clusterDir}${id}/work/copied-${String(chunk).padStart(6, '0')}.json`,
 });
+
+/** How many copied partitions one progress object of a running backup holds at most. */
+export const copiedChunkSize = 100;
 
 /**
  * Which complete backups retention deletes: all but the newest `keepLast`,

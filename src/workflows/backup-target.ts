@@ -19,6 +19,8 @@ export async function clusterWithBackupTarget(
   spec: KafkaClusterSpec;
   backup: NonNullable<KafkaClusterSpec['backup']>;
   bootstrap: string[];
+  /** The generation of the spec read (for conditions). */
+  generation: number;
 }> {
   const name = `KafkaCluster ${key.namespace}/${key.name}`;
   const snapshot = await kube.readCluster(key);
@@ -32,7 +34,13 @@ export async function clusterWithBackupTarget(
   const bootstrap = readyBrokerAddresses(observed, parsed.data.listeners[0]?.port ?? 9092);
   if (bootstrap.length === 0)
     throw ApplicationFailure.nonRetryable(`no broker of ${name} is ready`, 'NoBrokerReady');
-  return { cluster: { ...key, uid: snapshot.uid }, spec: parsed.data, backup, bootstrap };
+  return {
+    cluster: { ...key, uid: snapshot.uid },
+    spec: parsed.data,
+    backup,
+    bootstrap,
+    generation: snapshot.generation,
+  };
 }
 
 export const noBrokerReady = (key: { namespace: string; name: string }): ApplicationFailure =>

@@ -12,10 +12,11 @@
 import { proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { parseDurationMs } from '../crd/duration.ts';
-import { backupFormat, backupId, quantityBytes, type BackupManifest } from '../domain/backup.ts';
+import { backupId, quantityBytes } from '../domain/backup.ts';
 import { clusterWithBackupTarget, noBrokerReady } from './backup-target.ts';
 import { bulkTransfer, quickCall, storeCall } from './activity-options.ts';
-import { rootCause } from '../domain/failure-message.ts';
+import { failureType, rootCause } from '../domain/failure-message.ts';
+import { buildCondition } from '../domain/conditions.ts';
 
 const kube = proxyActivities<Activities>(quickCall);
 const store = proxyActivities<Activities>(storeCall);
@@ -41,15 +42,34 @@ export async function backupWorkflow(input: BackupInput): Promise<BackupResult> 
   const step = (text: string): void =>
     setCurrentDetails(`**Backup** ${input.namespace}/${input.name} \`${id}\`: ${text}`);
 
-  const { cluster, spec, backup, bootstrap } = await clusterWithBackupTarget(key, 'has no spec.backup');
+  const { cluster, spec, backup, bootstrap, generation } = await clusterWithBackupTarget(
+    key,
+    'has no spec.backup',
+  );
   const location = { namespace: input.namespace, target: backup.target, source: key, id };
   const finish = async (
     outcome: 'Succeeded' | 'Failed',
     details: { sizeBytes?: number; records?: number; message?: string },
+    targetRefused = false,
   ) => {
+    // The target condition changes only when the store was reached or refused, not on other failures.
+    const targetCondition =
+      outcome === 'Succeeded' || targetRefused
+        ? [
+            buildCondition(
+              'BackupTargetReady',
+              targetRefused ? 'False' : 'True',
+              targetRefused ? 'TargetRefused' : 'BackupSucceeded',
+              targetRefused ? (details.message ?? '') : `backup ${id} was written to the target`,
+              generation,
+              new Date(),
+            ),
+          ]
+        : [];
     await kube.patchStatus({
       ...key,
       status: {
+        ...(targetCondition.length > 0 ? { conditions: targetCondition } : {}),
         lastBackup: {
           id,
           workflowId: info.workflowId,
@@ -64,7 +84,8 @@ export async function backupWorkflow(input: BackupInput): Promise<BackupResult> 
       cluster,
       key: `${info.workflowId}/${outcome}`,
       type: outcome === 'Succeeded' ? 'Normal' : 'Warning',
-      reason: outcome === 'Succeeded' ? 'BackupSucceeded' : 'BackupFailed',
+      reason:
+        outcome === 'Succeeded' ? 'BackupSucceeded' : targetRefused ? 'BackupTargetRefused' : 'BackupFailed',
       action: 'Backup',
       note:
         outcome === 'Succeeded'
@@ -81,38 +102,27 @@ export async function backupWorkflow(input: BackupInput): Promise<BackupResult> 
       bootstrap,
       recordTopics: backup.records?.topics ?? [],
     });
-    let copied: { partitions: BackupManifest['partitions']; objects: BackupManifest['objects'] } = {
-      partitions: [],
-      objects: [],
-    };
-    if (captured.ranges.length > 0 && backup.records) {
-      step(`copying the records of ${captured.recordTopics.join(', ')}`);
-      copied = await copy.copyBackupRecords({
+    if (captured.partitions > 0 && backup.records) {
+      step(`copying the records of ${captured.partitions} partitions of ${captured.recordTopics} topics`);
+      await copy.copyBackupRecords({
         ...location,
         bootstrap,
-        ranges: captured.ranges,
         maxBytes: quantityBytes(backup.records.maxBytes),
         maxBytesText: backup.records.maxBytes,
       });
     }
     step('writing the manifest');
-    const objects = [captured.metadata, ...copied.objects];
-    const sizeBytes = objects.reduce((n, o) => n + o.bytes, 0);
-    const records = copied.partitions.reduce((n, p) => n + p.records, 0);
-    const manifest: BackupManifest = {
-      format: backupFormat,
-      id,
-      cluster: { namespace: input.namespace, name: input.name, uid: cluster.uid },
-      kafkaVersion: spec.kafkaVersion,
-      workflowId: info.workflowId,
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      contents: { ...captured.counts, recordTopics: captured.recordTopics, records },
-      objects,
-      partitions: copied.partitions,
-      sizeBytes,
-    };
-    await store.commitBackup({ ...location, manifest });
+    const { records, sizeBytes } = await store.commitBackup({
+      ...location,
+      metadata: captured.metadata,
+      manifest: {
+        cluster: { namespace: input.namespace, name: input.name, uid: cluster.uid },
+        kafkaVersion: spec.kafkaVersion,
+        workflowId: info.workflowId,
+        startedAt: startedAt.toISOString(),
+      },
+      counts: captured.counts,
+    });
     // Complete from here on: a failing retention step is reported, the backup stands.
     step('applying retention');
     let expired: string[] = [];
@@ -134,7 +144,11 @@ export async function backupWorkflow(input: BackupInput): Promise<BackupResult> 
   } catch (err) {
     step(`failed: ${rootCause(err)}`);
     await store.discardBackup(location).catch(() => undefined); // a later backup's retention deletes it then
-    await finish('Failed', { message: rootCause(err).slice(0, 1000) });
+    await finish(
+      'Failed',
+      { message: rootCause(err).slice(0, 1000) },
+      failureType(err) === 'BackupTargetRefused',
+    );
     throw err;
   }
 }

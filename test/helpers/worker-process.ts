@@ -64,7 +64,13 @@ export function keelsonProcess(command: 'worker' | 'operator' | 'watch', args: s
 }
 
 export function workerProcess(taskQueue: string): KeelsonProcess {
-  return keelsonProcess('worker', [`--task-queue=${taskQueue}`, `--kubeconfig=${env.kubeconfig}`]);
+  return keelsonProcess('worker', [
+    `--task-queue=${taskQueue}`,
+    `--kubeconfig=${env.kubeconfig}`,
+    // The environment's store, and a port where nothing listens (for "unreachable store" tests).
+    `--backup-endpoint=${env.objectStore.endpoint}`,
+    '--backup-endpoint=http://127.0.0.1:9',
+  ]);
 }
 
 /** Runs a `keelson` CLI command against the environment's Temporal; never throws. */

@@ -21,3 +21,29 @@ export async function clusterHistory(
       .filter((id): id is string => Boolean(id)),
   };
 }
+
+/** The largest payload (input, result, signal, failure details…) in a workflow's history, and the event it is in. */
+export async function largestPayload(
+  client: Client,
+  workflowId: string,
+): Promise<{ bytes: number; where: string }> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  let largest = { bytes: 0, where: 'nowhere' };
+  const visit = (value: unknown, where: string): void => {
+    if (value === null || typeof value !== 'object') return;
+    if (value instanceof Uint8Array) return;
+    const data = (value as { data?: unknown }).data;
+    if (data instanceof Uint8Array && 'metadata' in value) {
+      if (data.length > largest.bytes) largest = { bytes: data.length, where };
+      return;
+    }
+    for (const child of Object.values(value)) visit(child, where);
+  };
+  for (const event of history.events ?? []) {
+    const attributes = Object.keys(event).find(
+      (k) => k.endsWith('Attributes') && event[k as keyof typeof event],
+    );
+    visit(event, `event ${String(event.eventId)} ${attributes ?? ''}`);
+  }
+  return largest;
+}

@@ -1,15 +1,20 @@
 // The steps of a backup, each an activity of the backup workflow: capture the
 // metadata, copy the records, commit the manifest (the catalog entry; written
 // last, so a backup cut short never looks complete), prune, or discard what a
-// failed backup wrote. Record copies heartbeat the partitions they finished,
-// so a copy taken over by another worker starts at the partition it was on.
+// failed backup wrote. Lists that grow with the partitions (which to copy,
+// which are copied) are kept in the store, never in an activity's input,
+// result or heartbeat: Temporal bounds its payloads (2 MB), a backup's
+// partitions are not bounded. A copy taken over by another worker starts
+// after the partitions recorded as copied.
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { activityInfo, ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import {
   abandonedBackups,
+  backupFormat,
   backupKeys,
+  copiedChunkSize,
   clusterPrefix,
   expiredBackups,
   parseBackupId,
@@ -18,6 +23,7 @@ import {
   type PartitionRecords,
   type StoredObject,
 } from '../../domain/backup.ts';
+import type { BackupPolicy } from '../../domain/backup-policy.ts';
 import { readClusterMetadata } from '../kafka/cluster-metadata.ts';
 import { partitionRanges, readPartition, type PartitionRange } from '../kafka/partition-records.ts';
 import { openBackupStore, readObject, type BackupStore, type BackupTarget } from './backup-store.ts';
@@ -34,12 +40,12 @@ export interface BackupLocation {
 }
 
 /** Opens the store a location names, runs `action` with it and the backup's keys, and closes it. */
-export function storeOpener(kube: KubeConfig) {
+export function storeOpener(kube: KubeConfig, policy: BackupPolicy) {
   return async <T>(
     location: BackupLocation,
     action: (store: BackupStore, keys: ReturnType<typeof backupKeys>) => Promise<T>,
   ): Promise<T> => {
-    const store = await openBackupStore(kube, location.namespace, location.target);
+    const store = await openBackupStore(kube, location.namespace, location.target, policy);
     try {
       const dir = clusterPrefix(store.prefix, location.source.namespace, location.source.name);
       return await action(store, backupKeys(dir, location.id));
@@ -49,6 +55,36 @@ export function storeOpener(kube: KubeConfig) {
   };
 }
 
+interface CopiedPartition {
+  partition: PartitionRecords;
+  object: StoredObject;
+}
+
+/** The partitions a running backup copies; written by this Keelson a moment ago, so trusted. */
+async function readRanges(
+  store: BackupStore,
+  key: string,
+): Promise<{ recordTopics: string[]; ranges: PartitionRange[] }> {
+  return JSON.parse((await readObject(store, key)).toString('utf8')) as {
+    recordTopics: string[];
+    ranges: PartitionRange[];
+  };
+}
+
+/** The partitions copied so far, in the order of work/ranges.json, and the number of objects they are in. */
+async function readCopied(
+  store: BackupStore,
+  keys: ReturnType<typeof backupKeys>,
+): Promise<{ copied: CopiedPartition[]; chunks: number }> {
+  const copied: CopiedPartition[] = [];
+  let chunks = 0;
+  for (; await store.exists(keys.copied(chunks)); chunks++) {
+    const text = (await readObject(store, keys.copied(chunks))).toString('utf8');
+    copied.push(...(JSON.parse(text) as CopiedPartition[]));
+  }
+  return { copied, chunks };
+}
+
 async function copyPartition(
   store: BackupStore,
   key: string,
@@ -56,7 +92,7 @@ async function copyPartition(
   range: PartitionRange,
   budget: { remaining: number; limit: string },
   progress: () => void,
-): Promise<{ partition: PartitionRecords; object: StoredObject }> {
+): Promise<CopiedPartition> {
   const gzip = createGzip();
   const upload = store.put(key, gzip);
   const digest = recordDigest();
@@ -101,21 +137,23 @@ async function copyPartition(
   };
 }
 
-export function backupActivities(kube: KubeConfig) {
-  const withStore = storeOpener(kube);
+export function backupActivities(kube: KubeConfig, policy: BackupPolicy) {
+  const withStore = storeOpener(kube, policy);
   return {
     /**
      * Reads topics, configs, ACLs, group offsets and broker configs, and the
      * offsets up to which records are copied (the last stable offset now, so
      * the records and the group offsets are of the same moment), and writes
-     * metadata.json. Refuses an id that already has a manifest.
+     * metadata.json and the list of partitions to copy (work/ranges.json).
+     * Refuses an id that already has a manifest. Returns counts only: the
+     * lists stay in the store, whatever the number of partitions.
      */
     async captureBackupMetadata(
       input: BackupLocation & { bootstrap: string[]; recordTopics: string[] },
     ): Promise<{
       metadata: StoredObject;
-      ranges: PartitionRange[];
-      recordTopics: string[];
+      partitions: number;
+      recordTopics: number;
       counts: { topics: number; acls: number | null; groups: number; brokerConfigs: number };
     }> {
       return withStore(input, async (store, keys) => {
@@ -138,10 +176,11 @@ export function backupActivities(kube: KubeConfig) {
         }
         const ranges = await partitionRanges(input.bootstrap, topics);
         const object = await store.put(keys.metadata, Buffer.from(JSON.stringify(metadata)));
+        await store.put(keys.ranges, Buffer.from(JSON.stringify({ recordTopics: topics, ranges })));
         return {
           metadata: object,
-          ranges,
-          recordTopics: topics,
+          partitions: ranges.length,
+          recordTopics: topics.length,
           counts: {
             topics: metadata.topics.length,
             acls: metadata.acls === null ? null : metadata.acls.length,
@@ -152,49 +191,111 @@ export function backupActivities(kube: KubeConfig) {
       });
     },
 
-    /** Copies each partition's records into its own object; resumes after the partitions a previous attempt finished. */
+    /**
+     * Copies each partition of work/ranges.json into its own object. Progress
+     * is kept in the store, a work/copied-N.json per 100 partitions copied, so
+     * an attempt after a dead worker starts after the last of those, and the
+     * heartbeats carry counts only.
+     */
     async copyBackupRecords(
-      input: BackupLocation & {
-        bootstrap: string[];
-        ranges: PartitionRange[];
-        maxBytes: number;
-        maxBytesText: string;
-      },
-    ): Promise<{ partitions: PartitionRecords[]; objects: StoredObject[] }> {
-      const previous = (activityInfo().heartbeatDetails as
-        { done: { partition: PartitionRecords; object: StoredObject }[] } | undefined) ?? { done: [] };
-      const done = [...previous.done];
+      input: BackupLocation & { bootstrap: string[]; maxBytes: number; maxBytesText: string },
+    ): Promise<{ partitions: number; records: number }> {
       return withStore(input, async (store, keys) => {
+        const { ranges } = await readRanges(store, keys.ranges);
+        const done = await readCopied(store, keys);
         const budget = {
-          remaining: input.maxBytes - done.reduce((n, d) => n + d.partition.recordBytes, 0),
+          remaining: input.maxBytes - done.copied.reduce((n, d) => n + d.partition.recordBytes, 0),
           limit: input.maxBytesText,
         };
-        for (const range of input.ranges) {
-          if (
-            done.some((d) => d.partition.topic === range.topic && d.partition.partition === range.partition)
-          )
-            continue;
+        let chunks = done.chunks;
+        let chunk: CopiedPartition[] = [];
+        let savedAt = Date.now();
+        const save = async () => {
+          await store.put(keys.copied(chunks++), Buffer.from(JSON.stringify(chunk)));
+          done.copied.push(...chunk);
+          chunk = [];
+          savedAt = Date.now();
+        };
+        for (const range of ranges.slice(done.copied.length)) {
           const current = `${range.topic}-${range.partition}`;
-          heartbeat({ done, current });
-          const copied = await copyPartition(
-            store,
-            keys.records(range.topic, range.partition),
-            input.bootstrap,
-            range,
-            budget,
-            () => heartbeat({ done, current }),
+          const progress = () =>
+            heartbeat({ copied: done.copied.length + chunk.length, of: ranges.length, current });
+          progress();
+          chunk.push(
+            await copyPartition(
+              store,
+              keys.records(range.topic, range.partition),
+              input.bootstrap,
+              range,
+              budget,
+              progress,
+            ),
           );
-          done.push(copied);
-          heartbeat({ done });
+          // Saved every 100 partitions, or sooner when partitions are large: what a new attempt need not copy again.
+          if (chunk.length === copiedChunkSize || Date.now() - savedAt > 30_000) await save();
         }
-        return { partitions: done.map((d) => d.partition), objects: done.map((d) => d.object) };
+        if (chunk.length > 0) await save();
+        heartbeat({ copied: done.copied.length, of: ranges.length });
+        return {
+          partitions: done.copied.length,
+          records: done.copied.reduce((n, d) => n + d.partition.records, 0),
+        };
       });
     },
 
-    /** Writes the manifest, the backup's catalog entry; from here on the backup is listed as complete. */
-    async commitBackup(input: BackupLocation & { manifest: BackupManifest }): Promise<void> {
-      await withStore(input, async (store, keys) => {
-        await store.put(keys.manifest, Buffer.from(JSON.stringify(input.manifest, null, 2)));
+    /**
+     * Writes the manifest, the backup's catalog entry, from what the earlier
+     * steps left in the store; from here on the backup is listed as complete.
+     * Its working lists are deleted afterwards. Safe to repeat.
+     */
+    async commitBackup(
+      input: BackupLocation & {
+        metadata: StoredObject;
+        manifest: Pick<BackupManifest, 'cluster' | 'kafkaVersion' | 'workflowId' | 'startedAt'>;
+        counts: Omit<BackupManifest['contents'], 'recordTopics' | 'records'>;
+      },
+    ): Promise<{ records: number; sizeBytes: number }> {
+      return withStore(input, async (store, keys) => {
+        if (await store.exists(keys.manifest)) {
+          const read = parseManifest(
+            (await readObject(store, keys.manifest)).toString('utf8'),
+            keys.clusterDir,
+            input.id,
+          );
+          if ('manifest' in read && read.manifest.workflowId === input.manifest.workflowId) {
+            await store.delete(await store.list(keys.work));
+            return { records: read.manifest.contents.records, sizeBytes: read.manifest.sizeBytes };
+          }
+          throw ApplicationFailure.nonRetryable(
+            `backup ${input.id} already exists in ${store.location}`,
+            'BackupExists',
+          );
+        }
+        const { recordTopics, ranges } = (await store.exists(keys.ranges))
+          ? await readRanges(store, keys.ranges)
+          : { recordTopics: [], ranges: [] };
+        const { copied } = await readCopied(store, keys);
+        if (copied.length !== ranges.length) {
+          throw new Error(
+            `${copied.length} of ${ranges.length} partitions were copied; the manifest waits for all`,
+          );
+        }
+        const objects = [input.metadata, ...copied.map((c) => c.object)];
+        const sizeBytes = objects.reduce((n, o) => n + o.bytes, 0);
+        const records = copied.reduce((n, c) => n + c.partition.records, 0);
+        const manifest: BackupManifest = {
+          format: backupFormat,
+          id: input.id,
+          ...input.manifest,
+          finishedAt: new Date().toISOString(),
+          contents: { ...input.counts, recordTopics, records },
+          objects,
+          partitions: copied.map((c) => c.partition),
+          sizeBytes,
+        };
+        await store.put(keys.manifest, Buffer.from(JSON.stringify(manifest, null, 2)));
+        await store.delete(await store.list(keys.work));
+        return { records, sizeBytes };
       });
     },
 

@@ -4,7 +4,7 @@
 // directory (no "..", nothing absolute). A manifest that fails is reported and
 // its backup is neither listed as complete, restored, nor deleted.
 import { z } from 'zod';
-import { backupKeys, type BackupManifest } from '../../domain/backup.ts';
+import { backupKeys, type BackupManifest, type ClusterMetadataBackup } from '../../domain/backup.ts';
 
 const keyWithin = (dir: string) =>
   z
@@ -75,4 +75,60 @@ export function parseManifest(
     return { problem: `its manifest names the id "${parsed.data.id.slice(0, 100)}", not its directory's` };
   }
   return { manifest: parsed.data };
+}
+
+const metadataSchema = z.object({
+  topics: z.array(
+    z.object({
+      name: z.string().min(1).max(249),
+      partitions: z.int().min(1),
+      replicationFactor: z.int().min(1),
+      configs: z.record(z.string(), z.string()),
+    }),
+  ),
+  acls: z
+    .array(
+      z.object({
+        resourceType: z.int(),
+        resourceName: z.string(),
+        patternType: z.int(),
+        principal: z.string(),
+        host: z.string(),
+        operation: z.int(),
+        permissionType: z.int(),
+      }),
+    )
+    .nullable(),
+  groups: z.array(
+    z.object({
+      groupId: z.string(),
+      offsets: z.array(
+        z.object({
+          topic: z.string(),
+          partition: z.int().min(0),
+          offset: z.string().regex(/^\d{1,19}$/),
+          metadata: z.string().nullable(),
+        }),
+      ),
+    }),
+  ),
+  brokerConfigs: z.record(z.string(), z.string()),
+}) satisfies z.ZodType<ClusterMetadataBackup>;
+
+/** A backup's metadata.json, or why it cannot be trusted. */
+export function parseMetadata(text: string): { metadata: ClusterMetadataBackup } | { problem: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { problem: 'its metadata.json is not JSON' };
+  }
+  const parsed = metadataSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      problem: `its metadata.json is malformed at ${issue?.path.join('.') || 'the top'}: ${issue?.message ?? ''}`,
+    };
+  }
+  return { metadata: parsed.data };
 }

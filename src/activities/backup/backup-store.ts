@@ -6,13 +6,14 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { KafkaClusterSpec } from '../../crd/kafka-cluster.ts';
 import type { StoredObject } from '../../domain/backup.ts';
+import { credentialsLabel, targetRefusal, type BackupPolicy } from '../../domain/backup-policy.ts';
 
 export type BackupTarget = NonNullable<KafkaClusterSpec['backup']>['target'];
 
@@ -237,7 +238,15 @@ async function readCredentials(
   const core = kube.makeApiClient(CoreV1Api);
   let data: Record<string, string> | undefined;
   try {
-    data = (await core.readNamespacedSecret({ namespace, name: secretName })).data;
+    const secret = await core.readNamespacedSecret({ namespace, name: secretName });
+    // Opt-in: without the label, the Secret is not backup credentials, whatever a KafkaCluster names.
+    if (secret.metadata?.labels?.[credentialsLabel] !== 'true') {
+      throw ApplicationFailure.nonRetryable(
+        `the Secret ${namespace}/${secretName} is not labelled ${credentialsLabel}=true; the operator uses only Secrets labelled so as backup credentials`,
+        'BackupTargetRefused',
+      );
+    }
+    data = secret.data;
   } catch (err) {
     if ((err as { code?: number }).code === 404) {
       throw ApplicationFailure.nonRetryable(
@@ -265,8 +274,11 @@ export async function openBackupStore(
   kube: KubeConfig,
   namespace: string,
   target: BackupTarget,
+  policy: BackupPolicy,
 ): Promise<BackupStore> {
-  if (target.filesystem) return filesystemStore(target.filesystem.path);
+  const refusal = targetRefusal(target, policy);
+  if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'BackupTargetRefused');
+  if (target.filesystem) return filesystemStore(posix.normalize(target.filesystem.path));
   if (target.s3)
     return s3Store(target.s3, await readCredentials(kube, namespace, target.s3.credentialsSecret));
   throw ApplicationFailure.nonRetryable('backup.target names no store', 'InvalidSpec');

@@ -3,15 +3,14 @@
 // protocol connection (no consumer group, nothing committed), read_committed:
 // control records are skipped and so are records of aborted transactions,
 // as a read_committed consumer would.
-import { Admin, Connection, fetchV17, type RecordsBatch } from '@platformatic/kafka';
+import { Admin, Connection, fetchV17 } from '@platformatic/kafka';
 import type { StoredRecord } from '../../domain/backup.ts';
+import { readCommittedFilter } from '../../domain/read-committed.ts';
 import { clientId } from './connection.ts';
 
 /** Backup fetches use their own client id, so a Kafka client quota (consumer_byte_rate) can cap them alone. */
 export const backupClientId = 'keelson-backup';
 const readCommitted = 1;
-const controlBatch = 0x20;
-const transactionalBatch = 0x10;
 const logAppendTime = 0x08;
 
 export interface PartitionRange {
@@ -74,23 +73,6 @@ async function leaderOf(
   }
 }
 
-/** Which records of a fetched batch a read_committed reader returns, given the aborted transactions. */
-function committedRecords(
-  batch: RecordsBatch,
-  aborted: { producerId: bigint; firstOffset: bigint }[],
-  abortedOpen: Set<bigint>,
-): boolean {
-  for (const txn of aborted) {
-    if (txn.firstOffset <= batch.firstOffset + BigInt(batch.lastOffsetDelta)) abortedOpen.add(txn.producerId);
-  }
-  if (batch.attributes & controlBatch) {
-    // The marker ends the producer's transaction, committed or aborted.
-    abortedOpen.delete(batch.producerId);
-    return false;
-  }
-  return !(batch.attributes & transactionalBatch && abortedOpen.has(batch.producerId));
-}
-
 /**
  * Reads `range` in order and hands each record to `emit` (awaited, so a slow
  * store slows the reading, not the memory). Returns when the end is reached.
@@ -107,7 +89,6 @@ export async function readPartition(
   if (next >= end) return;
   const leader = await leaderOf(bootstrap, range.topic, range.partition);
   const connection = new Connection(backupClientId);
-  const abortedOpen = new Set<bigint>();
   try {
     await connection.connect(leader.host, leader.port);
     while (next < end) {
@@ -144,10 +125,11 @@ export async function readPartition(
           `${range.topic}-${range.partition} ends at ${fetched.lastStableOffset}, before the ${end} seen at backup start`,
         );
       }
+      // Each response lists the aborted transactions overlapping it, again for one still open at its start.
+      const committed = readCommittedFilter(fetched.abortedTransactions ?? []);
       for (const batch of batches) {
         const batchEnd = batch.firstOffset + BigInt(batch.lastOffsetDelta) + 1n;
-        const keep = committedRecords(batch, fetched.abortedTransactions ?? [], abortedOpen);
-        if (keep) {
+        if (committed(batch)) {
           for (const record of batch.records) {
             const offset = batch.firstOffset + BigInt(record.offsetDelta);
             if (offset < next || offset >= end) continue;

@@ -60,7 +60,10 @@ describe('backup retention', () => {
   });
 
   it('deletes only complete backups past keepLast, by their own directory, and keeps what it cannot trust', async () => {
-    const { pruneBackups } = createActivities({ kube: adminKubeConfig() });
+    const { pruneBackups } = createActivities({
+      kube: adminKubeConfig(),
+      backupPolicy: { root: workdir, endpoints: [] },
+    });
     const result: Awaited<ReturnType<typeof pruneBackups>> = await new MockActivityEnvironment().run(
       pruneBackups,
       {

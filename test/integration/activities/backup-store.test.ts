@@ -4,6 +4,9 @@
 // and sha256 reported, listing sees keys and "directories", a write whose
 // source fails leaves no object, and each way the store can be wrong (keys,
 // bucket, Secret, endpoint) fails with its own type and a clear message.
+// The operator's policy: a Secret without the opt-in label, an endpoint it
+// was not configured with and a directory outside its backup root are
+// refused before any request is made.
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,6 +22,7 @@ import {
   type BackupStore,
   type BackupTarget,
 } from '../../../src/activities/backup/backup-store.ts';
+import { credentialsLabel, type BackupPolicy } from '../../../src/domain/backup-policy.ts';
 import { adminKubeConfig, createNamespace, env } from '../../helpers/cluster.ts';
 
 const kubeconfig = adminKubeConfig();
@@ -26,6 +30,12 @@ const core = kubeconfig.makeApiClient(CoreV1Api);
 const bucket = `store-${Date.now().toString(36)}`;
 let namespace = '';
 let directory = '';
+
+/** What the operator was configured with: the environment's store, a port nothing listens on, and a root. */
+const policy = (): BackupPolicy => ({
+  root: directory,
+  endpoints: [env.objectStore.endpoint, 'http://127.0.0.1:9'],
+});
 
 const s3Target = (changes: Partial<NonNullable<BackupTarget['s3']>> = {}): BackupTarget => ({
   s3: {
@@ -50,13 +60,17 @@ before(async () => {
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   s3.destroy();
   namespace = await createNamespace(core, 'backup-store');
-  for (const [name, secretAccessKey] of [
-    ['store-keys', env.objectStore.secretAccessKey],
-    ['wrong-keys', 'not-the-key'],
+  for (const [name, secretAccessKey, labels] of [
+    ['store-keys', env.objectStore.secretAccessKey, { [credentialsLabel]: 'true' }],
+    ['wrong-keys', 'not-the-key', { [credentialsLabel]: 'true' }],
+    ['app-keys', env.objectStore.secretAccessKey, {}],
   ] as const) {
     await core.createNamespacedSecret({
       namespace,
-      body: { metadata: { name }, stringData: { accessKeyId: env.objectStore.accessKeyId, secretAccessKey } },
+      body: {
+        metadata: { name, labels },
+        stringData: { accessKeyId: env.objectStore.accessKeyId, secretAccessKey },
+      },
     });
   }
   directory = await mkdtemp(join(tmpdir(), 'keelson-store-'));
@@ -76,7 +90,8 @@ for (const kind of ['filesystem', 's3'] as const) {
       store = await openBackupStore(
         kubeconfig,
         namespace,
-        kind === 's3' ? s3Target() : { filesystem: { path: directory } },
+        kind === 's3' ? s3Target() : { filesystem: { path: join(directory, 'cluster-backups') } },
+        policy(),
       );
     });
     after(() => store?.close());
@@ -118,7 +133,9 @@ for (const kind of ['filesystem', 's3'] as const) {
       assert.equal(await store.exists(key), false);
       assert.deepEqual(await store.list(`${store.prefix}ns/orders/b2/`), []);
       if (kind === 'filesystem') {
-        const left = await readdir(join(directory, 'ns/orders/b2/records/t')).catch(() => []);
+        const left = await readdir(join(directory, 'cluster-backups', 'ns/orders/b2/records/t')).catch(
+          () => [],
+        );
         assert.deepEqual(left, [], 'no partial file either');
       }
     });
@@ -141,7 +158,7 @@ describe('a misconfigured S3 target', () => {
     target: BackupTarget,
   ): Promise<{ type?: string; message: string; nonRetryable?: boolean }> => {
     try {
-      const store = await openBackupStore(kubeconfig, namespace, target);
+      const store = await openBackupStore(kubeconfig, namespace, target, policy());
       try {
         await store.list(`${store.prefix}x/`);
       } finally {
@@ -180,5 +197,50 @@ describe('a misconfigured S3 target', () => {
     assert.equal(err.type, 'BackupStoreUnreachable');
     assert.notEqual(err.nonRetryable, true);
     assert.match(err.message, /cannot reach the store \(ECONNREFUSED\)/);
+  });
+});
+
+describe("the operator's backup policy", () => {
+  const refusal = async (target: BackupTarget, settings: BackupPolicy = policy()) => {
+    const err = (await openBackupStore(kubeconfig, namespace, target, settings).then(
+      (store) => {
+        store.close();
+        throw new Error('no refusal');
+      },
+      (e: unknown) => e,
+    )) as { type?: string; message: string; nonRetryable?: boolean };
+    assert.equal(err.type, 'BackupTargetRefused', err.message);
+    assert.equal(err.nonRetryable, true);
+    return err.message;
+  };
+
+  it('uses no Secret without the opt-in label, even one holding good keys', async () => {
+    assert.match(
+      await refusal(s3Target({ credentialsSecret: 'app-keys' })),
+      new RegExp(`Secret ${namespace}/app-keys is not labelled keelson.dev/backup-credentials=true`),
+    );
+  });
+
+  it('sends nothing to an endpoint it was not configured with', async () => {
+    assert.match(
+      await refusal(s3Target({ endpoint: 'http://127.0.0.1:18334' })),
+      /endpoint "http:\/\/127.0.0.1:18334" is not one the operator may use/,
+    );
+    assert.match(
+      await refusal(s3Target({ endpoint: `${env.objectStore.endpoint}@evil.example` })),
+      /is not one the operator may use/,
+    );
+  });
+
+  it('writes to no directory outside its backup root, and to none without one', async () => {
+    assert.match(
+      await refusal({ filesystem: { path: join(directory, '..', 'elsewhere') } }),
+      /is not under the operator's backup root/,
+    );
+    assert.match(await refusal({ filesystem: { path: '/etc' } }), /is not under the operator's backup root/);
+    assert.match(
+      await refusal({ filesystem: { path: directory } }, { endpoints: [] }),
+      /filesystem backup targets are off/,
+    );
   });
 });

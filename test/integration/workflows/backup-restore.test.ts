@@ -46,6 +46,7 @@ import {
 import { keelsonCli } from '../../helpers/worker-process.ts';
 import { AnnotationHandler } from '../../../src/watch/annotation-handler.ts';
 import { anyAclFilter } from '../../../src/activities/kafka/cluster-metadata.ts';
+import { credentialsLabel } from '../../../src/domain/backup-policy.ts';
 
 /** Records each topic keeps after the gap made at the start of orders-events partition 0. */
 const keptRecords = { 'orders-events': 3000 - 5, payments: 500 };
@@ -222,7 +223,7 @@ describe('backups and restore', { timeout: 1_200_000 }, () => {
       namespace: cluster.namespace,
       name: 'backup-store',
       body: {
-        metadata: { name: 'backup-store' },
+        metadata: { name: 'backup-store', labels: { [credentialsLabel]: 'true' } },
         stringData: { accessKeyId: env.objectStore.accessKeyId, secretAccessKey },
       },
     });
@@ -234,7 +235,7 @@ describe('backups and restore', { timeout: 1_200_000 }, () => {
     await core.createNamespacedSecret({
       namespace: cluster.namespace,
       body: {
-        metadata: { name: 'backup-store' },
+        metadata: { name: 'backup-store', labels: { [credentialsLabel]: 'true' } },
         stringData: {
           accessKeyId: env.objectStore.accessKeyId,
           secretAccessKey: env.objectStore.secretAccessKey,
@@ -523,10 +524,51 @@ describe('backups and restore', { timeout: 1_200_000 }, () => {
     const failed = await lastBackup();
     assert.equal(failed?.outcome, 'Failed');
     assert.match(failed?.message ?? '', /cannot reach the store/);
+
+    // An endpoint the operator was not configured with: refused before any request, and shown as a condition.
+    await patchSpec([
+      { op: 'replace', path: '/spec/backup/target/s3/endpoint', value: 'http://127.0.0.1:18334' },
+    ]);
+    const elsewhere = await keelsonCli('backup', 'now', ref, '--wait');
+    assert.equal(elsewhere.status, 1);
+    assert.match(elsewhere.stderr, /endpoint "http:\/\/127.0.0.1:18334" is not one the operator may use/);
+    const refusedTarget = (await readClusterStatus(custom, cluster.namespace, clusterName))?.conditions?.find(
+      (c) => c.type === 'BackupTargetReady',
+    );
+    assert.equal(refusedTarget?.status, 'False');
+    assert.equal(refusedTarget?.reason, 'TargetRefused');
+    assert.match(refusedTarget?.message ?? '', /is not one the operator may use/);
+    const reasons = (
+      await clusterEvents(kubeconfig.makeApiClient(EventsV1Api), cluster.namespace, clusterName)
+    ).map((e) => e.reason);
+    assert.ok(reasons.includes('BackupTargetRefused'), reasons.join(', '));
+
+    // A Secret without the opt-in label is not read as credentials.
     await patchSpec([
       { op: 'replace', path: '/spec/backup/target/s3/endpoint', value: env.objectStore.endpoint },
     ]);
-    assert.deepEqual(await catalog(cluster.namespace), catalogBefore);
+    await core.patchNamespacedSecret({
+      namespace: cluster.namespace,
+      name: 'backup-store',
+      body: [{ op: 'remove', path: '/metadata/labels' }],
+    });
+    const unlabelled = await keelsonCli('backup', 'now', ref, '--wait');
+    assert.equal(unlabelled.status, 1);
+    assert.match(unlabelled.stderr, /is not labelled keelson.dev\/backup-credentials=true/);
+    await setSecret(env.objectStore.secretAccessKey);
+    const accepted = await keelsonCli('backup', 'now', ref, '--wait');
+    assert.equal(accepted.status, 0, accepted.stderr);
+    assert.equal(
+      (await readClusterStatus(custom, cluster.namespace, clusterName))?.conditions?.find(
+        (c) => c.type === 'BackupTargetReady',
+      )?.status,
+      'True',
+    );
+    const acceptedId = /backup (\S+) complete/.exec(accepted.stdout)?.[1] ?? '';
+    assert.deepEqual(
+      (await catalog(cluster.namespace)).filter((k) => !k.includes(`/${acceptedId}/`)),
+      catalogBefore,
+    );
   });
 
   it('completes a backup once when its worker is killed while copying records', async () => {
