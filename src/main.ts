@@ -66,6 +66,11 @@ commands:
                   --wait waits for it and prints its id and size
   backup list NS/NAME [--kubeconfig FILE]
                   the complete backups in the store of spec.backup.target, newest first
+  backup drill NS/NAME [--wait]
+                  restore drill (needs spec.backup.restoreDrill): restore the newest backup into a
+                  scratch KafkaCluster, compare every partition's records and offsets and the group
+                  offsets with the backup, delete the scratch cluster; the cluster itself is not
+                  touched; --wait waits and prints what was compared
   restore BACKUP_ID --to NS/NAME [--from NS/NAME] [--overwrite-topics]
                   restore topics and their configs, records where the backup has them, ACLs and
                   consumer group offsets into a KafkaCluster, read from the target's
@@ -73,7 +78,7 @@ commands:
                   the cluster named in the id, in the target's namespace); existing topics are
                   refused unless --overwrite-topics (they are deleted and recreated); waits and
                   prints what it did
-                  (status, pause, resume, roll, drill, backup now and restore take
+                  (status, pause, resume, roll, drill, backup now|drill and restore take
                   --temporal-address and --temporal-namespace)
   help            show this text`;
 
@@ -284,7 +289,7 @@ switch (command) {
       },
     });
     const action = command === 'restore' ? 'restore' : `backup ${positionals[0] ?? ''}`;
-    if (values.help || !['restore', 'backup now', 'backup list'].includes(action)) {
+    if (values.help || !['restore', 'backup now', 'backup list', 'backup drill'].includes(action)) {
       if (!values.help) process.exitCode = 2;
       console.log(usage);
       break;
@@ -298,14 +303,16 @@ switch (command) {
       console.log(
         action === 'backup now'
           ? await commands.backupNow(positionals[1], { ...temporal, wait: values.wait })
-          : action === 'backup list'
-            ? await commands.listClusterBackups(positionals[1], values.kubeconfig)
-            : await commands.restore(positionals[0], {
-                ...temporal,
-                to: values.to,
-                from: values.from,
-                overwriteTopics: values['overwrite-topics'],
-              }),
+          : action === 'backup drill'
+            ? await commands.restoreDrillNow(positionals[1], { ...temporal, wait: values.wait })
+            : action === 'backup list'
+              ? await commands.listClusterBackups(positionals[1], values.kubeconfig)
+              : await commands.restore(positionals[0], {
+                  ...temporal,
+                  to: values.to,
+                  from: values.from,
+                  overwriteTopics: values['overwrite-topics'],
+                }),
       );
     } catch (err) {
       console.error(`keelson ${action}: ${err instanceof Error ? err.message : String(err)}`);

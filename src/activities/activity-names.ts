@@ -42,6 +42,11 @@ export const activityNames = [
   'verifyBackupObjects',
   'restoreRecordsAndOffsets',
   'restoreAcls',
+  'newestBackup',
+  'verifyRestoredBackup',
+  'createScratchCluster',
+  'waitForClusterReady',
+  'deleteScratchCluster',
   'requestRollPermit',
 ] as const satisfies readonly (keyof Activities)[];
 

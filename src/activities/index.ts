@@ -19,6 +19,8 @@ import { rollPermitActivities } from './temporal/roll-permits.ts';
 import { backupScheduleActivities } from './temporal/backup-schedule.ts';
 import { backupActivities } from './backup/backup-activities.ts';
 import { restoreActivities } from './backup/restore-activities.ts';
+import { restoreDrillActivities } from './backup/restore-drill-activities.ts';
+import { scratchClusterActivities } from './kubernetes/scratch-cluster.ts';
 
 /** How many clusters may roll at once per operator (task queue), unless configured. */
 export { defaultMaxConcurrentRolls };
@@ -46,6 +48,8 @@ export function createActivities(deps: {
     ...backupScheduleActivities(),
     ...backupActivities(deps.kube, backupPolicy),
     ...restoreActivities(deps.kube, backupPolicy),
+    ...restoreDrillActivities(deps.kube, backupPolicy),
+    ...scratchClusterActivities(deps.kube),
     ...rollPermitActivities({ maxConcurrentRolls: deps.maxConcurrentRolls ?? defaultMaxConcurrentRolls }),
   };
 }

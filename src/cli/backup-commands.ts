@@ -1,4 +1,4 @@
-// `keelson backup now|list` and `keelson restore`. A backup on demand is the
+// `keelson backup now|list|drill` and `keelson restore`. A backup on demand is the
 // cluster workflow's backup Update (the same as the keelson.dev/backup
 // annotation), which triggers the cluster's backup schedule; --wait then
 // follows the backup workflow the schedule started. `backup list` reads the
@@ -9,6 +9,8 @@ import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import {
   Client,
   Connection,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowUpdateFailedError,
@@ -20,7 +22,13 @@ import { group, KafkaClusterSpec, plural, version } from '../crd/kafka-cluster.t
 import { parseBackupId } from '../domain/backup.ts';
 import { rootCause } from '../domain/failure-message.ts';
 import type { BackupResult } from '../workflows/backup.ts';
-import { backupUpdate, clusterWorkflowId, restoreWorkflowId } from '../workflows/messages.ts';
+import {
+  backupUpdate,
+  clusterWorkflowId,
+  restoreDrillScheduleId,
+  restoreWorkflowId,
+} from '../workflows/messages.ts';
+import type { RestoreDrillResult } from '../workflows/restore-drill.ts';
 import type { RestoreInput, RestoreReport } from '../workflows/restore.ts';
 import { parseClusterRef, type TemporalOptions } from './cluster-commands.ts';
 
@@ -33,7 +41,7 @@ async function withClient<T>(options: TemporalOptions, action: (client: Client) 
   }
 }
 
-/** The backup workflow the schedule started for a request made at `requestedAt`. */
+/** The backup (or restore drill) workflow the schedule started for a request made at `requestedAt`. */
 async function startedBackup(client: Client, scheduleId: string, requestedAt: string): Promise<string> {
   const since = Date.parse(requestedAt) - 1_000;
   for (let attempt = 0; attempt < 600; attempt++) {
@@ -73,6 +81,45 @@ export async function backupNow(
     } catch (err) {
       if (err instanceof WorkflowFailedError)
         throw new Error(`backup failed: ${rootCause(err)}`, { cause: err });
+      throw err;
+    }
+  });
+}
+
+/**
+ * `keelson backup drill`: triggers the cluster's restore-drill schedule (one
+ * drill at a time: a request while one runs starts when it ends); --wait
+ * follows the drill and prints what it compared.
+ */
+export async function restoreDrillNow(
+  ref: string | undefined,
+  options: TemporalOptions & { wait: boolean },
+): Promise<string> {
+  const { namespace, name } = parseClusterRef(ref);
+  const scheduleId = restoreDrillScheduleId(namespace, name);
+  return withClient(options, async (client) => {
+    const requestedAt = new Date().toISOString();
+    try {
+      await client.schedule.getHandle(scheduleId).trigger(ScheduleOverlapPolicy.BUFFER_ONE);
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) {
+        throw new Error(
+          `${namespace}/${name} has no restore drills: set spec.backup.restoreDrill (its schedule is optional)`,
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+    if (!options.wait) {
+      return `${namespace}/${name}: restore drill requested; follow it with kubectl get kafkacluster ${name} -n ${namespace} -o jsonpath='{.status.lastRestoreDrill}' or in the Temporal UI`;
+    }
+    const workflowId = await startedBackup(client, scheduleId, requestedAt);
+    try {
+      const result = (await client.workflow.getHandle(workflowId).result()) as RestoreDrillResult;
+      return `${namespace}/${name}: backup ${result.backupId} restores: ${result.partitions} partitions, ${result.records} records and ${result.offsets} group offsets match the backup (restored into ${namespace}/${result.scratchCluster}, now deleted)`;
+    } catch (err) {
+      if (err instanceof WorkflowFailedError)
+        throw new Error(`restore drill failed: ${rootCause(err)}`, { cause: err });
       throw err;
     }
   });

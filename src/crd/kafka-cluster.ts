@@ -9,6 +9,7 @@ import { intervalMessage, scheduleMessage, schedulePattern, scheduleProblem } fr
 import { withRules } from './rules.ts';
 import {
   backupRules,
+  restoreDrillRules,
   drillRules,
   listenerRules,
   metadataVersionRules,
@@ -139,21 +140,41 @@ export const Rollout = z.object({
     .default([]),
 });
 
+/** A 5-field cron expression (UTC) or "@every <duration>", as the Temporal server takes it. */
+const scheduleField = z
+  .string()
+  .max(256)
+  .regex(new RegExp(schedulePattern), scheduleMessage)
+  .superRefine((schedule, ctx) => {
+    const problem = scheduleProblem(schedule);
+    // The pattern and the interval rule (backupRules) report their own; add what neither sees.
+    if (problem && problem !== scheduleMessage && problem !== intervalMessage) {
+      ctx.addIssue({ code: 'custom', message: problem });
+    }
+  });
+
+/**
+ * Checking that the newest backup restores, without touching this cluster:
+ * it is restored into a scratch KafkaCluster made for the drill (same Kafka
+ * version and config), every partition's records and offsets are compared
+ * with the backup, and the scratch cluster is deleted.
+ */
+export const RestoreDrill = withRules(
+  z.object({
+    /** When drills run (cron in UTC, or "@every <duration>"); without one, only on demand (`keelson backup drill`). */
+    schedule: scheduleField.optional(),
+    /** Nodes of the scratch cluster (each a controller and a broker): at least the backup's largest replication factor, and 2. @default 3 */
+    brokers: z.int().min(2).max(9).default(3),
+    /** Storage of each scratch node. @default the size of the cluster's first node pool */
+    storageSize: quantity.optional(),
+  }),
+  restoreDrillRules,
+);
+
 export const Backup = withRules(
   z.object({
     /** When automatic backups run: a 5-field cron expression (UTC), or "@every <duration>". */
-    schedule: z
-      .string()
-      .max(256)
-      .regex(new RegExp(schedulePattern), scheduleMessage)
-      .superRefine((schedule, ctx) => {
-        const problem = scheduleProblem(schedule);
-        // The pattern and the interval rule (backupRules) report their own; add what neither sees.
-        if (problem && problem !== scheduleMessage && problem !== intervalMessage) {
-          ctx.addIssue({ code: 'custom', message: problem });
-        }
-      })
-      .optional(),
+    schedule: scheduleField.optional(),
     target: z.object({
       s3: z
         .object({
@@ -192,6 +213,7 @@ export const Backup = withRules(
         maxBytes: quantity,
       })
       .optional(),
+    restoreDrill: RestoreDrill.optional(),
   }),
   backupRules,
 );
@@ -346,6 +368,18 @@ export const LastBackup = z.object({
   message: z.string().max(1000).optional(),
 });
 
+export const LastRestoreDrill = z.object({
+  backupId: z.string(),
+  workflowId: z.string(),
+  outcome: z.enum(['Succeeded', 'Failed']),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  /** Partitions whose records and offsets were compared with the backup, and their records. */
+  partitions: z.int().min(0).optional(),
+  records: z.int().min(0).optional(),
+  message: z.string().max(1000).optional(),
+});
+
 export const KafkaClusterStatus = z.object({
   observedGeneration: z.int().min(0).optional(),
   conditions: z
@@ -405,6 +439,7 @@ export const KafkaClusterStatus = z.object({
     .optional(),
   lastDrill: DrillReport.optional(),
   lastBackup: LastBackup.optional(),
+  lastRestoreDrill: LastRestoreDrill.optional(),
   kafkaVersion: z.string().optional(),
   metadataVersion: z.string().optional(),
   bootstrapAddress: z.string().optional(),

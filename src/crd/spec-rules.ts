@@ -165,6 +165,15 @@ export const backupRules: Rule<{
   },
 ];
 
+export const restoreDrillRules: Rule<{ schedule?: string | undefined }>[] = [
+  {
+    cel: intervalCel,
+    message: intervalMessage.replace('backup.schedule', 'backup.restoreDrill.schedule'),
+    path: ['schedule'],
+    holds: (d) => d.schedule === undefined || scheduleProblem(d.schedule) !== intervalMessage,
+  },
+];
+
 export const drillRules: Rule<{ defaultHold: string; maxHold: string }>[] = [
   {
     cel: 'duration(self.defaultHold) <= duration(self.maxHold)',

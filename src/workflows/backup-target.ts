@@ -14,6 +14,8 @@ export async function clusterWithBackupTarget(
   key: { namespace: string; name: string },
   /** What to tell the user when the spec has no backup section. */
   noBackup: string,
+  /** Whether the cluster's ready brokers are needed (a restore drill only reads the source's spec). */
+  { brokers }: { brokers: boolean } = { brokers: true },
 ): Promise<{
   cluster: ClusterRef;
   spec: KafkaClusterSpec;
@@ -30,9 +32,13 @@ export async function clusterWithBackupTarget(
   if (!parsed.success) throw ApplicationFailure.nonRetryable(`${name} has an invalid spec`, 'InvalidSpec');
   const backup = parsed.data.backup;
   if (!backup) throw ApplicationFailure.nonRetryable(`${name} ${noBackup}`, 'InvalidSpec');
-  const observed = await kube.observeNodes({ namespace: key.namespace, cluster: key.name });
-  const bootstrap = readyBrokerAddresses(observed, parsed.data.listeners[0]?.port ?? 9092);
-  if (bootstrap.length === 0)
+  const bootstrap = brokers
+    ? readyBrokerAddresses(
+        await kube.observeNodes({ namespace: key.namespace, cluster: key.name }),
+        parsed.data.listeners[0]?.port ?? 9092,
+      )
+    : [];
+  if (brokers && bootstrap.length === 0)
     throw ApplicationFailure.nonRetryable(`no broker of ${name} is ready`, 'NoBrokerReady');
   return {
     cluster: { ...key, uid: snapshot.uid },

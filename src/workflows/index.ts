@@ -13,3 +13,4 @@ export { zoneFailoverWorkflow } from './zone-failover.ts';
 export { teardownWorkflow } from './teardown.ts';
 export { backupWorkflow } from './backup.ts';
 export { restoreWorkflow } from './restore.ts';
+export { restoreDrillWorkflow } from './restore-drill.ts';

@@ -243,9 +243,22 @@ export interface ClusterWorkflowInput {
 
 type BackupSpec = KafkaClusterSpec['backup'];
 /** The part of spec.backup the schedule holds; a change of it updates the schedule. */
-const backupScheduleKey = (backup: BackupSpec): string => (backup ? `cron:${backup.schedule ?? ''}` : 'none');
+const backupScheduleKey = (backup: BackupSpec): string =>
+  backup
+    ? // Without a restore drill the key is what it was before drills existed: histories replay the same.
+      `cron:${backup.schedule ?? ''}${backup.restoreDrill ? `|drill:${backup.restoreDrill.schedule ?? ''}` : ''}`
+    : 'none';
 const scheduleInput = (backup: BackupSpec) =>
-  backup ? { ...(backup.schedule ? { schedule: backup.schedule } : {}) } : undefined;
+  backup
+    ? {
+        ...(backup.schedule ? { schedule: backup.schedule } : {}),
+        ...(backup.restoreDrill
+          ? {
+              restoreDrill: backup.restoreDrill.schedule ? { schedule: backup.restoreDrill.schedule } : {},
+            }
+          : {}),
+      }
+    : undefined;
 // Workflows that started before backups existed replay without the schedule steps.
 const backupPatch = 'backup-schedule';
 

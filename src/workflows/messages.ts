@@ -84,6 +84,10 @@ export const backupScheduleId = (namespace: string, name: string): string => `ba
 export const backupWorkflowIdPrefix = (namespace: string, name: string): string =>
   `backup/${namespace}/${name}`;
 /** Start a backup now through the cluster's schedule. Refused when the spec has no backup target. */
+/** The schedule of a cluster's restore drills, and the prefix of their workflow ids. */
+export const restoreDrillScheduleId = (namespace: string, name: string): string =>
+  `restore-drill/${namespace}/${name}`;
+
 export const backupUpdate = defineUpdate<{ scheduleId: string; requestedAt: string }, []>('backup');
 export const restoreWorkflowId = (namespace: string, name: string, backupId: string): string =>
   `restore/${namespace}/${name}/${backupId}`;

@@ -62,7 +62,7 @@ interface VerifiedBackup {
  * both parsed with zod, the format known, metadata.json listed in the manifest
  * and matching its checksum, every partition's records object listed.
  */
-async function readVerifiedBackup(
+export async function readVerifiedBackup(
   store: BackupStore,
   keys: ReturnType<typeof backupKeys>,
   id: string,

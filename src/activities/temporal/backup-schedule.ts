@@ -13,13 +13,17 @@ import {
 } from '@temporalio/client';
 import { parseDurationMs } from '../../crd/duration.ts';
 import { rootCause } from '../../domain/failure-message.ts';
-import { backupScheduleId, backupWorkflowIdPrefix } from '../../workflows/messages.ts';
+import {
+  backupScheduleId,
+  backupWorkflowIdPrefix,
+  restoreDrillScheduleId,
+} from '../../workflows/messages.ts';
 
 export interface BackupScheduleInput {
   namespace: string;
   name: string;
   /** undefined: the cluster has no spec.backup, so no schedule. */
-  backup: { schedule?: string } | undefined;
+  backup: { schedule?: string; restoreDrill?: { schedule?: string } } | undefined;
   /** Start a backup now (after making sure the schedule exists). */
   trigger?: boolean;
 }
@@ -49,6 +53,7 @@ async function syncSchedule(input: BackupScheduleInput): Promise<{ scheduleId: s
     await handle.delete().catch((err: unknown) => {
       if (!(err instanceof ScheduleNotFoundError)) throw err;
     });
+    await syncRestoreDrillSchedule(input);
     return { scheduleId, exists: false };
   }
   const spec = scheduleSpec(input.backup.schedule);
@@ -79,9 +84,51 @@ async function syncSchedule(input: BackupScheduleInput): Promise<{ scheduleId: s
       state: { note },
     });
   }
+  await syncRestoreDrillSchedule(input);
   // A backup asked for while one runs starts when it ends (one at a time per cluster).
   if (input.trigger) await handle.trigger(ScheduleOverlapPolicy.BUFFER_ONE);
   return { scheduleId, exists: true };
+}
+
+/**
+ * The cluster's restore drills have a schedule of their own, while
+ * spec.backup.restoreDrill is set: at its cron times, and triggered by
+ * `keelson backup drill`. One drill at a time (they share a scratch cluster).
+ */
+async function syncRestoreDrillSchedule(input: BackupScheduleInput): Promise<void> {
+  const context = Context.current();
+  const client = context.client.schedule;
+  const handle = client.getHandle(restoreDrillScheduleId(input.namespace, input.name));
+  const drill = input.backup?.restoreDrill;
+  if (!drill) {
+    await handle.delete().catch((err: unknown) => {
+      if (!(err instanceof ScheduleNotFoundError)) throw err;
+    });
+    return;
+  }
+  const spec = scheduleSpec(drill.schedule);
+  const action: ScheduleOptionsAction = {
+    type: 'startWorkflow',
+    workflowType: 'restoreDrillWorkflow',
+    workflowId: restoreDrillScheduleId(input.namespace, input.name),
+    taskQueue: context.info.taskQueue,
+    args: [{ namespace: input.namespace, name: input.name }],
+  };
+  const note = drill.schedule
+    ? `restore drills of KafkaCluster ${input.namespace}/${input.name} at "${drill.schedule}" (UTC)`
+    : `on-demand restore drills of KafkaCluster ${input.namespace}/${input.name}`;
+  try {
+    await handle.update((previous) => ({ ...previous, spec, action, state: { ...previous.state, note } }));
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+    await client.create({
+      scheduleId: restoreDrillScheduleId(input.namespace, input.name),
+      spec,
+      action,
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10 minutes' },
+      state: { note },
+    });
+  }
 }
 
 /**

@@ -92,6 +92,21 @@ describe('the shipped operator RBAC', () => {
       name: 'orders',
       body: [{ op: 'remove', path: '/metadata/finalizers' }],
     });
+    // A restore drill's scratch cluster: created and deleted by the operator.
+    await opCustom.createNamespacedCustomObject({
+      group,
+      version,
+      namespace: managed,
+      plural,
+      body: { apiVersion, kind, metadata: { name: 'orders-restore-drill' }, spec: minimalSpec },
+    });
+    await opCustom.deleteNamespacedCustomObject({
+      group,
+      version,
+      namespace: managed,
+      plural,
+      name: 'orders-restore-drill',
+    });
     await opCore.listNode();
     await opCore.createNamespacedConfigMap({
       namespace: managed,
@@ -146,6 +161,16 @@ describe('the shipped operator RBAC', () => {
     await assert.rejects(opCore.listNamespacedSecret({ namespace: managed }), forbidden);
     await assert.rejects(opCore.listSecretForAllNamespaces(), forbidden);
     await assert.rejects(
+      asOperator.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
+        group,
+        version,
+        namespace: other,
+        plural,
+        body: { apiVersion, kind, metadata: { name: 'elsewhere' }, spec: minimalSpec },
+      }),
+      forbidden,
+    );
+    await assert.rejects(
       opCore.createNamespacedPod({
         namespace: other,
         body: {
@@ -164,16 +189,6 @@ describe('the shipped operator RBAC', () => {
           roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
           subjects: [{ kind: 'ServiceAccount', name: 'keelson-operator', namespace: 'keelson-system' }],
         },
-      }),
-      forbidden,
-    );
-    await assert.rejects(
-      asOperator.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
-        group,
-        version,
-        namespace: managed,
-        plural,
-        body: { apiVersion, kind, metadata: { name: 'made-by-operator' }, spec: minimalSpec },
       }),
       forbidden,
     );

@@ -12,10 +12,14 @@
 //   after the restore;
 // - `restore --overwrite-topics` from a backup with a missing object, an
 //   object that does not match its checksum, or a manifest that does not list
-//   metadata.json is refused, and the target's topics are untouched.
+//   metadata.json is refused, and the target's topics are untouched;
+// - a restore drill restores the newest backup into a scratch KafkaCluster,
+//   compares it, reports in status and as an Event, deletes the scratch
+//   cluster and leaves the cluster itself alone; a drill of a broken backup
+//   fails and says why.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, EventsV1Api } from '@kubernetes/client-node';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -25,7 +29,13 @@ import {
 } from '@aws-sdk/client-s3';
 import { Admin, Producer, ProduceAcks } from '@platformatic/kafka';
 import type { BackupManifest } from '../../../src/domain/backup.ts';
-import { backupScheduleId, restoreWorkflowId } from '../../../src/workflows/messages.ts';
+import { group, plural, version } from '../../../src/crd/kafka-cluster.ts';
+import {
+  backupScheduleId,
+  restoreDrillScheduleId,
+  restoreWorkflowId,
+} from '../../../src/workflows/messages.ts';
+import { changeSpec, clusterEvents, readClusterStatus } from '../../helpers/kafka-cluster.ts';
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
 import { adminKubeConfig, env, eventually } from '../../helpers/cluster.ts';
 import { fullIsr, readTopic, type ConsumedRecord } from '../../helpers/kafka.ts';
@@ -117,10 +127,11 @@ describe('backup round trip', { timeout: 1_500_000 }, () => {
 
   after(async () => {
     await admin?.close();
-    await cluster?.client.schedule
-      .getHandle(backupScheduleId(cluster.namespace, clusterName))
-      .delete()
-      .catch(() => undefined);
+    for (const id of [backupScheduleId, restoreDrillScheduleId])
+      await cluster?.client.schedule
+        .getHandle(id(cluster.namespace, clusterName))
+        .delete()
+        .catch(() => undefined);
     await cluster?.close();
     s3.destroy();
   });
@@ -449,5 +460,109 @@ describe('backup round trip', { timeout: 1_500_000 }, () => {
         assert.deepEqual(after_ && content(after_), before_ && content(before_), `${groupId} ${name}`);
       }
     }
+  });
+
+  it('checks with a restore drill that the newest backup restores, without touching the cluster', async () => {
+    const custom = kubeconfig.makeApiClient(CustomObjectsApi);
+    const scratchName = `${clusterName}-restore-drill`;
+    await changeSpec(
+      custom,
+      cluster.client,
+      { namespace: cluster.namespace, name: clusterName, uid: cluster.uid },
+      [{ op: 'add', path: '/spec/backup/restoreDrill', value: { brokers: 3 } }],
+    );
+    await eventually('the restore-drill schedule', async () =>
+      cluster.client.schedule
+        .getHandle(restoreDrillScheduleId(cluster.namespace, clusterName))
+        .describe()
+        .then(
+          () => true,
+          () => undefined,
+        ),
+    );
+    const ids = await topicIds();
+    const ends = async () =>
+      (
+        await admin.listOffsets({
+          topics: [
+            {
+              name: 'ledger',
+              partitions: [0, 1, 2, 3, 4, 5].map((partitionIndex) => ({ partitionIndex, timestamp: -1n })),
+            },
+          ],
+        })
+      )[0]?.partitions.map((p) => p.offset);
+    const endsBefore = await ends();
+    const scratchGone = () =>
+      eventually(
+        'the scratch cluster and its pods to be gone',
+        async () => {
+          const left = await core.listNamespacedPod({
+            namespace: cluster.namespace,
+            labelSelector: `keelson.dev/cluster=${scratchName}`,
+          });
+          const object = await custom
+            .getNamespacedCustomObject({
+              group,
+              version,
+              plural,
+              namespace: cluster.namespace,
+              name: scratchName,
+            })
+            .then(
+              () => true,
+              () => false,
+            );
+          return left.items.length === 0 && !object ? true : undefined;
+        },
+        300_000,
+        2_000,
+      );
+
+    const drilled = await keelsonCli('backup', 'drill', ref, '--wait');
+    assert.equal(drilled.status, 0, drilled.stderr);
+    const records = [...expected.values()]
+      .flatMap((partitions) => [...partitions.values()])
+      .reduce((n, list) => n + list.length, 0);
+    assert.match(
+      drilled.stdout,
+      new RegExp(
+        `backup ${backupId} restores: ${ledgerPartitions + 3 + widePartitions} partitions, ${records} records and \\d+ group offsets match`,
+      ),
+    );
+    const status = (await readClusterStatus(custom, cluster.namespace, clusterName))?.lastRestoreDrill;
+    assert.equal(status?.outcome, 'Succeeded');
+    assert.equal(status?.backupId, backupId);
+    assert.equal(status?.records, records);
+    await scratchGone();
+    assert.deepEqual(await topicIds(), ids, 'the cluster kept its topics');
+    assert.deepEqual(await ends(), endsBefore, 'and its records');
+
+    // A backup that no longer restores: the drill says so, and still cleans up.
+    const manifest = JSON.parse((await objectBytes(manifestKey)).toString('utf8')) as BackupManifest;
+    const victim = manifest.partitions.find((p) => p.topic === 'accounts')?.key ?? '';
+    const original = await objectBytes(victim);
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: victim }));
+    try {
+      const failed = await keelsonCli('backup', 'drill', ref, '--wait');
+      assert.equal(failed.status, 1);
+      assert.match(
+        failed.stderr,
+        /restore drill failed: .*records\/accounts\/\d\.ndjson\.gz is missing from the store/,
+      );
+      const report = (await readClusterStatus(custom, cluster.namespace, clusterName))?.lastRestoreDrill;
+      assert.equal(report?.outcome, 'Failed');
+      assert.match(report?.message ?? '', /is missing from the store/);
+      await scratchGone();
+    } finally {
+      await putObject(victim, original);
+    }
+    const reasons = (
+      await clusterEvents(kubeconfig.makeApiClient(EventsV1Api), cluster.namespace, clusterName)
+    ).map((e) => e.reason);
+    assert.ok(
+      reasons.includes('RestoreDrillSucceeded') && reasons.includes('RestoreDrillFailed'),
+      reasons.join(', '),
+    );
   });
 });
