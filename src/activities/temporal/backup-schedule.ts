@@ -45,84 +45,77 @@ export function backupScheduleActivities() {
 }
 
 async function syncSchedule(input: BackupScheduleInput): Promise<{ scheduleId: string; exists: boolean }> {
-  const context = Context.current();
-  const client = context.client.schedule;
   const scheduleId = backupScheduleId(input.namespace, input.name);
-  const handle = client.getHandle(scheduleId);
-  if (!input.backup) {
-    await handle.delete().catch((err: unknown) => {
-      if (!(err instanceof ScheduleNotFoundError)) throw err;
-    });
-    await syncRestoreDrillSchedule(input);
-    return { scheduleId, exists: false };
-  }
-  const spec = scheduleSpec(input.backup.schedule);
-  const action: ScheduleOptionsAction = {
-    type: 'startWorkflow',
-    workflowType: 'backupWorkflow',
-    workflowId: backupWorkflowIdPrefix(input.namespace, input.name),
-    taskQueue: context.info.taskQueue,
-    args: [{ namespace: input.namespace, name: input.name }],
-  };
-  const note = input.backup.schedule
-    ? `backups of KafkaCluster ${input.namespace}/${input.name} at "${input.backup.schedule}" (UTC)`
-    : `on-demand backups of KafkaCluster ${input.namespace}/${input.name}`;
-  try {
-    await handle.update((previous) => ({
-      ...previous,
-      spec,
-      action,
-      state: { ...previous.state, note },
-    }));
-  } catch (err) {
-    if (!(err instanceof ScheduleNotFoundError)) throw err;
-    await client.create({
-      scheduleId,
-      spec,
-      action,
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10 minutes' },
-      state: { note },
-    });
-  }
-  await syncRestoreDrillSchedule(input);
+  const cluster = `KafkaCluster ${input.namespace}/${input.name}`;
+  await applySchedule(
+    scheduleId,
+    input.backup && {
+      workflowType: 'backupWorkflow',
+      workflowId: backupWorkflowIdPrefix(input.namespace, input.name),
+      args: [{ namespace: input.namespace, name: input.name }],
+      schedule: input.backup.schedule,
+      what: `backups of ${cluster}`,
+    },
+  );
+  // Restore drills have a schedule of their own while spec.backup.restoreDrill is set: at its
+  // times, and triggered by `keelson backup drill`. One at a time (they share a scratch cluster).
+  const drill = input.backup?.restoreDrill;
+  await applySchedule(
+    restoreDrillScheduleId(input.namespace, input.name),
+    drill && {
+      workflowType: 'restoreDrillWorkflow',
+      workflowId: restoreDrillScheduleId(input.namespace, input.name),
+      args: [{ namespace: input.namespace, name: input.name }],
+      schedule: drill.schedule,
+      what: `restore drills of ${cluster}`,
+    },
+  );
   // A backup asked for while one runs starts when it ends (one at a time per cluster).
-  if (input.trigger) await handle.trigger(ScheduleOverlapPolicy.BUFFER_ONE);
-  return { scheduleId, exists: true };
+  if (input.backup && input.trigger)
+    await Context.current().client.schedule.getHandle(scheduleId).trigger(ScheduleOverlapPolicy.BUFFER_ONE);
+  return { scheduleId, exists: input.backup !== undefined };
 }
 
 /**
- * The cluster's restore drills have a schedule of their own, while
- * spec.backup.restoreDrill is set: at its cron times, and triggered by
- * `keelson backup drill`. One drill at a time (they share a scratch cluster).
+ * Creates or updates a schedule that starts one workflow at a time at the
+ * given times (none: only when triggered), or deletes it when not wanted.
  */
-async function syncRestoreDrillSchedule(input: BackupScheduleInput): Promise<void> {
+async function applySchedule(
+  scheduleId: string,
+  wanted:
+    | {
+        workflowType: string;
+        workflowId: string;
+        args: unknown[];
+        schedule: string | undefined;
+        what: string;
+      }
+    | undefined,
+): Promise<void> {
   const context = Context.current();
   const client = context.client.schedule;
-  const handle = client.getHandle(restoreDrillScheduleId(input.namespace, input.name));
-  const drill = input.backup?.restoreDrill;
-  if (!drill) {
+  const handle = client.getHandle(scheduleId);
+  if (!wanted) {
     await handle.delete().catch((err: unknown) => {
       if (!(err instanceof ScheduleNotFoundError)) throw err;
     });
     return;
   }
-  const spec = scheduleSpec(drill.schedule);
+  const spec = scheduleSpec(wanted.schedule);
   const action: ScheduleOptionsAction = {
     type: 'startWorkflow',
-    workflowType: 'restoreDrillWorkflow',
-    workflowId: restoreDrillScheduleId(input.namespace, input.name),
+    workflowType: wanted.workflowType,
+    workflowId: wanted.workflowId,
     taskQueue: context.info.taskQueue,
-    args: [{ namespace: input.namespace, name: input.name }],
+    args: wanted.args,
   };
-  const note = drill.schedule
-    ? `restore drills of KafkaCluster ${input.namespace}/${input.name} at "${drill.schedule}" (UTC)`
-    : `on-demand restore drills of KafkaCluster ${input.namespace}/${input.name}`;
+  const note = wanted.schedule ? `${wanted.what} at "${wanted.schedule}" (UTC)` : `on-demand ${wanted.what}`;
   try {
     await handle.update((previous) => ({ ...previous, spec, action, state: { ...previous.state, note } }));
   } catch (err) {
     if (!(err instanceof ScheduleNotFoundError)) throw err;
     await client.create({
-      scheduleId: restoreDrillScheduleId(input.namespace, input.name),
+      scheduleId,
       spec,
       action,
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10 minutes' },

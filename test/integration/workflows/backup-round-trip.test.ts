@@ -403,6 +403,14 @@ describe('backup round trip', { timeout: 1_500_000 }, () => {
         },
         /does not list metadata\.json/,
       ],
+      [
+        'a manifest without its partitions',
+        async () => {
+          const { partitions: _, ...edited } = manifest;
+          await putObject(manifestKey, Buffer.from(JSON.stringify(edited)));
+        },
+        /its manifest is malformed at partitions/,
+      ],
     ];
     for (const [what, damage, message] of cases) {
       await damage();
