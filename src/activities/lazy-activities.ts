@@ -1,7 +1,7 @@
 // The worker registers every activity when it starts, but loading their
 // modules (the Kafka client, which compiles its schemas as it loads, the AWS
 // SDK's loader, our own) takes about half a second, which would delay the
-// moment the worker polls (issue 8: ready ≤ 1 s). So the worker registers
+// moment the worker polls (the README promises ready within 1 s). So the worker registers
 // stand-ins that load the real activities on first use, and starts loading
 // them in the background as soon as it polls; each stand-in then calls the
 // real one in the same activity context (heartbeats, cancellation and logging

@@ -5,6 +5,6 @@
 // Node 24 lets each V8 heap's young generation grow to 64 MB, in the main
 // thread and again in the worker thread that runs the workflows. An operator
 // allocates little and is never short of CPU for collecting it, so 4 MB is
-// plenty: idle resident memory 313 → 224 MB (issue 8). It must be a command-
+// plenty: idle resident memory 313 → 224 MB. It must be a command-
 // line flag: V8 sizes the young generation when the heap is created.
 export const nodeFlags = ['--max-semi-space-size=2'] as const;

@@ -1,7 +1,8 @@
 // What a backup holds and the decisions around it: backup ids, where each
 // object lives in the store, which backups retention removes, which topics'
-// records are copied, and how a restore maps committed offsets onto the
-// records it wrote. Pure; the activities in src/activities/backup do the I/O.
+// records are copied, and what a restore checks before it changes anything
+// (planRestore). How a restore maps committed offsets onto the records it
+// wrote is offset-translation.ts. Pure; src/activities/backup does the I/O.
 /** Bumped when the layout of the objects below changes; restore refuses formats it does not know. */
 export const backupFormat = 1;
 

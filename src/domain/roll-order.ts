@@ -64,7 +64,7 @@ const isController = (n: ObservedNode): boolean => n.roles.includes('controller'
 const isBroker = (n: ObservedNode): boolean => n.roles.includes('broker');
 const shortWaitMs = 5_000;
 // A restarted broker is usually back and in sync within seconds; a 5 s poll
-// added about 2.5 s per broker to every roll (issue 8's roll overhead). So the
+// added about 2.5 s per broker to every roll (see the roll overhead benchmark). So the
 // first minute after a restart is watched every second, and a slow catch-up
 // after that every 5 s, which keeps the roll's history small.
 const rejoinPollMs = 1_000;

@@ -2,7 +2,7 @@
 // local environment (started for the run if it is not up) and writes
 // bench/results/<timestamp>.json, printing a table of each figure with the
 // anchor it is compared to (the published Go and .NET operator figures,
-// issue 8). The parts, each in its own file here: startup, change-to-action
+// see the README). The parts, each in its own file here: startup, change-to-action
 // latency, memory, roll overhead (full mode), operations under faults and
 // recovery (full mode). Apart from the rolls and the fault run, the
 // KafkaClusters are paused (no broker runs): those figures are the

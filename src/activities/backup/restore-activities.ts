@@ -8,27 +8,17 @@
 // same values. Each step reads the manifest and metadata from the store
 // (checked against the manifest's checksum taken by the plan): the lists in
 // them grow with the backup, and Temporal's payloads are bounded.
-import { Transform } from 'node:stream';
-import { createGunzip } from 'node:zlib';
-import { createHash } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { Admin, Producer, ProduceAcks } from '@platformatic/kafka';
+import { Admin } from '@platformatic/kafka';
 import { ApplicationFailure, heartbeat, sleep } from '@temporalio/activity';
-import {
-  backupFormat,
-  planRestore,
-  type backupKeys,
-  type BackupManifest,
-  type ClusterMetadataBackup,
-  type StoredRecord,
-} from '../../domain/backup.ts';
+import { planRestore } from '../../domain/backup.ts';
 import type { BackupPolicy } from '../../domain/backup-policy.ts';
-import { protocolErrorIds, readAcls, toAcl } from '../kafka/cluster-metadata.ts';
+import { readAcls, toAcl } from '../kafka/cluster-metadata.ts';
 import { clientId } from '../kafka/connection.ts';
 import { listBackups, storeOpener, type BackupLocation } from './backup-activities.ts';
-import { parseManifest, parseMetadata } from './backup-manifest.ts';
-import { notFound, readObject, type BackupStore } from './backup-store.ts';
-import { recordDigest } from './record-digest.ts';
+import { notFound, readObject } from './backup-store.ts';
+import { restoreRecords, type RestoredRecords } from './restore-records.ts';
+import { corrupt, readRecordObject, readVerifiedBackup, sha256 } from './verified-backup.ts';
 
 const activeGroupStates = new Set([
   'STABLE',
@@ -38,120 +28,11 @@ const activeGroupStates = new Set([
   'RECONCILING',
 ]);
 
-const corrupt = (id: string, problem: string): ApplicationFailure =>
-  ApplicationFailure.nonRetryable(`backup ${id} cannot be restored: ${problem}`, 'BackupCorrupt');
-
-const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
-
 /** At most `limit` names, then how many more: for messages and results that must stay small. */
 export function someOf(names: readonly string[], limit = 50): string[] {
   return names.length <= limit
     ? [...names]
     : [...names.slice(0, limit), `… and ${names.length - limit} more`];
-}
-
-interface VerifiedBackup {
-  manifest: BackupManifest;
-  metadata: ClusterMetadataBackup;
-  /** The manifest's own checksum: later steps of a restore check they read the manifest the plan read. */
-  manifestSha256: string;
-}
-
-/**
- * A backup's manifest and metadata, read from the store as untrusted input:
- * both parsed with zod, the format known, metadata.json listed in the manifest
- * and matching its checksum, every partition's records object listed.
- */
-export async function readVerifiedBackup(
-  store: BackupStore,
-  keys: ReturnType<typeof backupKeys>,
-  id: string,
-  expectedManifestSha256?: string,
-): Promise<VerifiedBackup> {
-  const manifestBytes = await readObject(store, keys.manifest);
-  const manifestSha256 = sha256(manifestBytes);
-  if (expectedManifestSha256 !== undefined && manifestSha256 !== expectedManifestSha256)
-    throw corrupt(id, 'its manifest changed while it was being restored');
-  const read = parseManifest(manifestBytes.toString('utf8'), keys.clusterDir, id);
-  if ('problem' in read) throw corrupt(id, read.problem);
-  const { manifest } = read;
-  if (manifest.format !== backupFormat) {
-    throw ApplicationFailure.nonRetryable(
-      `backup ${id} has format ${manifest.format}; this Keelson reads format ${backupFormat}`,
-      'BackupCorrupt',
-    );
-  }
-  const listed = new Map(manifest.objects.map((o) => [o.key, o]));
-  const metadataObject = listed.get(keys.metadata);
-  if (!metadataObject) throw corrupt(id, 'its manifest does not list metadata.json with a checksum');
-  const unlisted = manifest.partitions.filter((p) => !listed.has(p.key));
-  if (unlisted.length > 0)
-    throw corrupt(
-      id,
-      `its manifest does not list the object of ${unlisted[0]?.topic}-${unlisted[0]?.partition}`,
-    );
-  const metadataBytes = await readObject(store, keys.metadata).catch((err: unknown) => {
-    throw err instanceof ApplicationFailure && err.type === 'BackupNotFound'
-      ? corrupt(id, 'metadata.json is missing')
-      : err;
-  });
-  if (sha256(metadataBytes) !== metadataObject.sha256 || metadataBytes.length !== metadataObject.bytes)
-    throw corrupt(id, `${keys.metadata} does not match its checksum in the manifest`);
-  const parsed = parseMetadata(metadataBytes.toString('utf8'));
-  if ('problem' in parsed) throw corrupt(id, parsed.problem);
-  return { manifest, metadata: parsed.metadata, manifestSha256 };
-}
-
-async function topicPartitionEnds(
-  admin: Admin,
-  topic: string,
-  partitions: number[],
-): Promise<Map<number, bigint>> {
-  const [listed] = await admin.listOffsets({
-    topics: [
-      { name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex, timestamp: -1n })) },
-    ],
-  });
-  return new Map((listed?.partitions ?? []).map((p) => [p.partitionIndex, p.offset]));
-}
-
-/** Reads a records object line by line; returns its sha256, record count and record digest. */
-async function readRecordObject(
-  store: BackupStore,
-  key: string,
-  onRecord: (record: StoredRecord, index: number) => void | Promise<void>,
-): Promise<{ sha256: string; bytes: number; count: number; digest: string }> {
-  const objectHash = createHash('sha256');
-  let bytes = 0;
-  const hashing = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      objectHash.update(chunk);
-      bytes += chunk.length;
-      done(null, chunk);
-    },
-  });
-  const digest = recordDigest();
-  const source = await store.get(key);
-  const gunzip = createGunzip();
-  // pipe() does not pass errors on; a failed read must end the loop below.
-  source.on('error', (err) => hashing.destroy(err));
-  hashing.on('error', (err) => gunzip.destroy(err));
-  source.pipe(hashing).pipe(gunzip);
-  let count = 0;
-  let rest = '';
-  const take = async (line: string) => {
-    if (!line) return;
-    const record = JSON.parse(line) as StoredRecord;
-    digest.add(record);
-    await onRecord(record, count++);
-  };
-  for await (const chunk of gunzip) {
-    const lines = (rest + (chunk as Buffer).toString('utf8')).split('\n');
-    rest = lines.pop() ?? '';
-    for (const line of lines) await take(line);
-  }
-  await take(rest);
-  return { sha256: objectHash.digest('hex'), bytes, count, digest: digest.hex() };
 }
 
 export function restoreActivities(kube: KubeConfig, policy: BackupPolicy) {
@@ -328,156 +209,12 @@ export function restoreActivities(kube: KubeConfig, policy: BackupPolicy) {
     },
 
     /**
-     * Produces each partition's records, in order, into the same partition
-     * (acks=all, idempotent), keeping keys, values, headers and timestamps,
-     * and checks every record against the backup's digest. A partition that
-     * already holds records (an earlier attempt) resumes after them. Then
-     * sets each group's committed offsets on those partitions, translated
-     * onto the restored records (a group must have no active members,
-     * checked by the plan).
+     * Produces each partition's records into the same partition, then sets
+     * the groups' committed offsets translated onto them (see restore-records.ts).
      */
-    async restoreRecordsAndOffsets(input: Planned): Promise<{
-      records: number;
-      groups: number;
-      offsets: number;
-      /** Committed offsets not restored: their topic's records are not in the backup, so they would point past its end. */
-      offsetsSkipped: { group: string; topic: string; partitions: number }[];
-    }> {
+    async restoreRecordsAndOffsets(input: Planned): Promise<RestoredRecords> {
       const { manifest, metadata } = await readPlanned(input);
-      const withRecords = new Set(manifest.partitions.map((p) => `${p.topic}/${p.partition}`));
-      const committed = new Map<string, bigint[]>();
-      for (const group of metadata.groups)
-        for (const o of group.offsets)
-          if (withRecords.has(`${o.topic}/${o.partition}`))
-            committed.set(`${o.topic}/${o.partition}`, [
-              ...(committed.get(`${o.topic}/${o.partition}`) ?? []),
-              BigInt(o.offset),
-            ]);
-      const objects = new Map(manifest.objects.map((o) => [o.key, o.sha256]));
-      const producer = new Producer({
-        clientId,
-        bootstrapBrokers: input.bootstrap,
-        idempotent: true,
-        acks: ProduceAcks.ALL,
-        retries: 10,
-      });
-      const admin = new Admin({ clientId, bootstrapBrokers: input.bootstrap });
-      let produced = 0;
-      const translated = new Map<string, Map<bigint, number>>();
-      try {
-        await withStore(input, async (store) => {
-          for (const [index, part] of manifest.partitions.entries()) {
-            const name = `${part.topic}/${part.partition}`;
-            const at = { partition: index, of: manifest.partitions.length };
-            const restoredAlready = Number(
-              (await topicPartitionEnds(admin, part.topic, [part.partition])).get(part.partition) ?? 0n,
-            );
-            const wanted = [...(committed.get(name) ?? [])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-            // First pass: the object must match the manifest before anything of it is written
-            // (it did when the restore began; this catches a change since).
-            // Restored records get new offsets (a new topic starts at 0; compaction, aborted
-            // transactions and retention leave gaps in the originals). A committed offset names
-            // the next record to read, so it maps to the number of records whose original offset is below it.
-            const mapping = new Map<bigint, number>();
-            const checked = await readRecordObject(store, part.key, (record, i) => {
-              // Reading a large object takes longer than the heartbeat timeout.
-              if (i % 1000 === 0) heartbeat({ ...at, verified: i });
-              const original = BigInt(record.offset);
-              while (wanted.length > 0 && (wanted[0] as bigint) <= original)
-                mapping.set(wanted.shift() as bigint, i);
-            });
-            for (const offset of wanted) mapping.set(offset, checked.count);
-            if (
-              checked.sha256 !== objects.get(part.key) ||
-              checked.count !== part.records ||
-              checked.digest !== part.contentSha256
-            ) {
-              throw corrupt(
-                input.id,
-                `${part.key} does not match the manifest (checksum, ${part.records} records or their digest)`,
-              );
-            }
-            // Second pass: produce what the partition does not hold yet.
-            let batch: StoredRecord[] = [];
-            const flush = async () => {
-              if (batch.length === 0) return;
-              await producer.send({
-                acks: ProduceAcks.ALL,
-                messages: batch.map((r) => ({
-                  topic: part.topic,
-                  partition: part.partition,
-                  timestamp: BigInt(r.timestamp),
-                  ...(r.key === null ? {} : { key: Buffer.from(r.key, 'base64') }),
-                  ...(r.value === null ? {} : { value: Buffer.from(r.value, 'base64') }),
-                  headers: new Map(
-                    r.headers.map(([k, v]) => [
-                      Buffer.from(k, 'base64'),
-                      v === null ? Buffer.alloc(0) : Buffer.from(v, 'base64'),
-                    ]),
-                  ),
-                })),
-              });
-              produced += batch.length;
-              batch = [];
-              heartbeat({ ...at, produced });
-            };
-            await readRecordObject(store, part.key, async (record, i) => {
-              if (i < restoredAlready) {
-                if (i % 1000 === 0) heartbeat({ ...at, skipped: i });
-                return;
-              }
-              batch.push(record);
-              if (batch.length >= 500) await flush();
-            });
-            await flush();
-            translated.set(name, mapping);
-          }
-        });
-      } finally {
-        await producer.close();
-        await admin.close();
-      }
-      const offsetsSkipped: { group: string; topic: string; partitions: number }[] = [];
-      let groups = 0;
-      let offsets = 0;
-      for (const group of metadata.groups) {
-        const byTopic = new Map<string, { partition: number; offset: bigint }[]>();
-        const skipped = new Map<string, number>();
-        for (const o of group.offsets) {
-          const mapped = translated.get(`${o.topic}/${o.partition}`)?.get(BigInt(o.offset));
-          if (mapped === undefined) {
-            skipped.set(o.topic, (skipped.get(o.topic) ?? 0) + 1);
-            continue;
-          }
-          byTopic.set(o.topic, [
-            ...(byTopic.get(o.topic) ?? []),
-            { partition: o.partition, offset: BigInt(mapped) },
-          ]);
-        }
-        for (const [topic, partitions] of skipped)
-          if (offsetsSkipped.length < 50) offsetsSkipped.push({ group: group.groupId, topic, partitions });
-        if (byTopic.size === 0) continue;
-        heartbeat({ group: groups });
-        await withAdmin(input.bootstrap, async (groupAdmin) => {
-          try {
-            await groupAdmin.alterConsumerGroupOffsets({
-              groupId: group.groupId,
-              topics: [...byTopic].map(([name, partitionOffsets]) => ({ name, partitionOffsets })),
-            });
-          } catch (err) {
-            if (protocolErrorIds(err).includes('UNKNOWN_MEMBER_ID')) {
-              throw ApplicationFailure.nonRetryable(
-                `consumer group ${group.groupId} became active in the target during the restore; its offsets were not set`,
-                'RestoreRefused',
-              );
-            }
-            throw err;
-          }
-        });
-        groups++;
-        offsets += [...byTopic.values()].reduce((n, list) => n + list.length, 0);
-      }
-      return { records: produced, groups, offsets, offsetsSkipped };
+      return withStore(input, (store) => restoreRecords(store, input, manifest, metadata));
     },
 
     async restoreAcls(input: Planned): Promise<number> {

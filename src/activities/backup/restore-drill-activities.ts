@@ -11,7 +11,7 @@ import { clientId } from '../kafka/connection.ts';
 import { readPartition } from '../kafka/partition-records.ts';
 import { listBackups, storeOpener, type BackupLocation } from './backup-activities.ts';
 import { recordDigest } from './record-digest.ts';
-import { readVerifiedBackup } from './restore-activities.ts';
+import { readVerifiedBackup } from './verified-backup.ts';
 
 /** At most this many problems are reported (the first ones); the count says how many there were. */
 const reportedProblems = 20;
