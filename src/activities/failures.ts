@@ -1,19 +1,8 @@
-// The failure taxonomy of Keelson's activities, decided once: which errors a
-// retry can cure (Kubernetes 409/429/5xx, network errors, Kafka errors Kafka
-// marks retriable) and which it cannot (validation and other 4xx), turned into
-// non-retryable ApplicationFailures with a clear message. Workflows catch by
-// `type`, never by message.
-import { ApplicationFailure } from '@temporalio/activity';
-
-export const failureTypes = [
-  'InvalidSpec',
-  'UnsafeToRoll',
-  'BrokerNotRejoining',
-  'PodCannotStart',
-  'KubernetesRejected',
-  'OwnedByAnotherCluster',
-] as const;
-export type FailureType = (typeof failureTypes)[number];
+// Kubernetes API errors sorted into those a retry can cure (409, 429, 5xx,
+// network errors: rethrown as they are, for the activity's retry policy) and
+// those it cannot (validation and other 4xx: KubernetesRejected, from the
+// vocabulary in src/domain/failures.ts, with the API server's message).
+import { failure } from '../domain/failures.ts';
 
 const retryableStatus = (code: number): boolean => code === 409 || code === 429 || code >= 500;
 
@@ -28,7 +17,7 @@ export function toFailure(err: unknown, what: string): unknown {
     } catch {
       // not a Kubernetes Status body
     }
-    return ApplicationFailure.nonRetryable(`${what}: ${message}`, 'KubernetesRejected');
+    return failure('KubernetesRejected', `${what}: ${message}`);
   }
   return err;
 }

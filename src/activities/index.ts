@@ -10,7 +10,7 @@ import { leaderActivities } from './kafka/leaders.ts';
 import { probeActivities } from './kafka/probe.ts';
 import { reassignmentActivities } from './kafka/reassignment.ts';
 import { metadataActivities } from './kafka/metadata.ts';
-import { clusterActivities } from './kubernetes/cluster.ts';
+import { clusterActivities, type FinishedOperation } from './kubernetes/cluster.ts';
 import { eventActivities } from './kubernetes/events.ts';
 import { objectActivities } from './kubernetes/objects.ts';
 import { podActivities } from './kubernetes/pods.ts';
@@ -30,10 +30,12 @@ export function createActivities(deps: {
   maxConcurrentRolls?: number;
   /** Where backups may go; none given: S3 on AWS's own endpoint only. */
   backupPolicy?: BackupPolicy;
+  /** Told of each operation the cluster workflows report finished (for the operator's metrics). */
+  onOperationFinished?: (operation: FinishedOperation) => void;
 }) {
   const backupPolicy = deps.backupPolicy ?? noBackupPolicy;
   return {
-    ...clusterActivities(deps.kube),
+    ...clusterActivities(deps.kube, deps.onOperationFinished),
     ...objectActivities(deps.kube),
     ...eventActivities(deps.kube),
     ...podActivities(deps.kube),

@@ -10,6 +10,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { activityNames } from './activity-names.ts';
 import type { Activities } from './index.ts';
 import type { BackupPolicy } from '../domain/backup-policy.ts';
+import type { FinishedOperation } from './kubernetes/cluster.ts';
 
 export interface LazyActivities {
   activities: Activities;
@@ -22,6 +23,7 @@ export function lazyActivities(deps: {
   kube: KubeConfig | Promise<KubeConfig>;
   maxConcurrentRolls?: number;
   backupPolicy?: BackupPolicy;
+  onOperationFinished?: (operation: FinishedOperation) => void;
 }): LazyActivities {
   let loading: Promise<Activities> | undefined;
   const load = (): Promise<Activities> =>

@@ -5,6 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { lazyActivities } from '../activities/lazy-activities.ts';
+import { countOperation } from '../operator/metrics.ts';
 import type { BackupPolicy } from '../domain/backup-policy.ts';
 import { workflowBundle } from './workflow-bundle.ts';
 
@@ -38,6 +39,7 @@ export async function runWorker(
     kube,
     maxConcurrentRolls: options.maxConcurrentRolls,
     backupPolicy: options.backupPolicy,
+    onOperationFinished: countOperation,
   });
   const worker = await Worker.create({
     connection,

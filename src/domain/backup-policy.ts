@@ -5,7 +5,6 @@
 // target must lie under the operator's backup root, a volume every replica
 // mounts (a path of the pod's own would lose backups when the pod goes).
 // Credentials come only from Secrets labelled for it.
-import { posix } from 'node:path';
 
 export interface BackupPolicy {
   /** Filesystem targets must lie under this absolute directory; none: filesystem targets are refused. */
@@ -35,6 +34,17 @@ function origin(url: string): string | undefined {
   }
 }
 
+/** The segments of an absolute path with "." and ".." resolved (as the kernel would), or undefined for a relative one. */
+function absoluteSegments(path: string): string[] | undefined {
+  if (!path.startsWith('/')) return undefined;
+  const segments: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '..') segments.pop();
+    else if (part !== '' && part !== '.') segments.push(part);
+  }
+  return segments;
+}
+
 /** Why the operator will not use `target` (undefined: it will). */
 export function targetRefusal(target: Target, policy: BackupPolicy): string | undefined {
   if (target.filesystem) {
@@ -42,13 +52,9 @@ export function targetRefusal(target: Target, policy: BackupPolicy): string | un
     if (!policy.root) {
       return `filesystem backup targets are off: the operator has no backup root (--backup-root, a volume every replica mounts); use an S3 target`;
     }
-    const relative = posix.relative(policy.root, posix.normalize(path));
-    if (
-      !posix.isAbsolute(path) ||
-      relative.startsWith('..') ||
-      posix.isAbsolute(relative) ||
-      path.includes('\0')
-    ) {
+    const inside = absoluteSegments(path);
+    const root = absoluteSegments(policy.root) ?? [];
+    if (!inside || root.some((segment, i) => inside[i] !== segment) || path.includes('\0')) {
       return `backup.target.filesystem.path ${JSON.stringify(path.slice(0, 200))} is not under the operator's backup root ${policy.root}`;
     }
     return undefined;
@@ -75,7 +81,7 @@ export function policyProblems(policy: BackupPolicy): string[] {
   const problems: string[] = [];
   if (
     policy.root !== undefined &&
-    (!posix.isAbsolute(policy.root) || posix.normalize(policy.root) !== policy.root.replace(/(.)\/$/, '$1'))
+    `/${absoluteSegments(policy.root)?.join('/') ?? ''}` !== policy.root.replace(/(.)\/$/, '$1')
   )
     problems.push(`--backup-root must be an absolute, normalized path, not "${policy.root}"`);
   for (const endpoint of policy.endpoints)

@@ -7,13 +7,3 @@ export function rootCause(err: unknown): string {
   while (current instanceof Error && current.cause instanceof Error) current = current.cause;
   return current instanceof Error ? current.message : String(current);
 }
-
-/** The type of the innermost typed failure of a chain (an ApplicationFailure's `type`), if any. */
-export function failureType(err: unknown): string | undefined {
-  let type: string | undefined;
-  for (let current: unknown = err; current instanceof Error; current = current.cause) {
-    const own = (current as { type?: unknown }).type;
-    if (typeof own === 'string') type = own;
-  }
-  return type;
-}

@@ -1,12 +1,14 @@
 // What a backup and a restore both start from: the KafkaCluster as it is now,
 // its spec.backup (the store to write to or read from) and its ready brokers
 // (none ready is for the caller to report).
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { ApplicationFailure } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
 import type { ClusterRef } from '../domain/labels.ts';
 import { readyBrokerAddresses } from '../domain/observed.ts';
 import { quickCall } from './activity-options.ts';
+import { failure } from '../domain/failures.ts';
 
 const kube = proxyActivities<Activities>(quickCall);
 
@@ -26,20 +28,18 @@ export async function clusterWithBackupTarget(
 }> {
   const name = `KafkaCluster ${key.namespace}/${key.name}`;
   const snapshot = await kube.readCluster(key);
-  if (!snapshot || snapshot.deleting)
-    throw ApplicationFailure.nonRetryable(`${name} does not exist`, 'ClusterGone');
+  if (!snapshot || snapshot.deleting) throw failure('ClusterGone', `${name} does not exist`);
   const parsed = KafkaClusterSpec.safeParse(snapshot.spec);
-  if (!parsed.success) throw ApplicationFailure.nonRetryable(`${name} has an invalid spec`, 'InvalidSpec');
+  if (!parsed.success) throw failure('InvalidSpec', `${name} has an invalid spec`);
   const backup = parsed.data.backup;
-  if (!backup) throw ApplicationFailure.nonRetryable(`${name} ${noBackup}`, 'InvalidSpec');
+  if (!backup) throw failure('InvalidSpec', `${name} ${noBackup}`);
   const bootstrap = brokers
     ? readyBrokerAddresses(
         await kube.observeNodes({ namespace: key.namespace, cluster: key.name }),
         parsed.data.listeners[0]?.port ?? 9092,
       )
     : [];
-  if (brokers && bootstrap.length === 0)
-    throw ApplicationFailure.nonRetryable(`no broker of ${name} is ready`, 'NoBrokerReady');
+  if (brokers && bootstrap.length === 0) throw failure('NoBrokerReady', `no broker of ${name} is ready`);
   return {
     cluster: { ...key, uid: snapshot.uid },
     spec: parsed.data,
@@ -50,7 +50,4 @@ export async function clusterWithBackupTarget(
 }
 
 export const noBrokerReady = (key: { namespace: string; name: string }): ApplicationFailure =>
-  ApplicationFailure.nonRetryable(
-    `no broker of KafkaCluster ${key.namespace}/${key.name} is ready`,
-    'NoBrokerReady',
-  );
+  failure('NoBrokerReady', `no broker of KafkaCluster ${key.namespace}/${key.name} is ready`);

@@ -15,7 +15,8 @@ import { parseDurationMs } from '../crd/duration.ts';
 import { backupId, quantityBytes } from '../domain/backup.ts';
 import { clusterWithBackupTarget, noBrokerReady } from './backup-target.ts';
 import { bulkTransfer, quickCall, storeCall } from './activity-options.ts';
-import { failureType, rootCause } from '../domain/failure-message.ts';
+import { rootCause } from '../domain/failure-message.ts';
+import { failureType } from '../domain/failures.ts';
 import { buildCondition } from '../domain/conditions.ts';
 
 const kube = proxyActivities<Activities>(quickCall);

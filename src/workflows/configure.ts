@@ -1,7 +1,7 @@
 // Applying cluster-wide dynamic broker configs, as a child of the cluster
 // workflow: no broker restarts. The shared ConfigMap is updated first so a
 // node started later reads the same values from its server.properties.
-import { ApplicationFailure, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { longWait, quickCall } from './activity-options.ts';
 import type { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
@@ -9,6 +9,7 @@ import type { ClusterRef } from '../domain/labels.ts';
 import { buildClusterManifests } from '../domain/manifests/index.ts';
 import type { KafkaNode } from '../domain/nodes.ts';
 import { readyBrokerAddresses } from '../domain/observed.ts';
+import { failure } from '../domain/failures.ts';
 
 const kube = proxyActivities<Activities>(quickCall);
 const waits = proxyActivities<Activities>(longWait);
@@ -44,11 +45,7 @@ export async function configureWorkflow({
   });
   const bootstrap = readyBrokerAddresses(observed, spec.listeners[0]?.port ?? 9092);
   if (bootstrap.length === 0) {
-    throw ApplicationFailure.create({
-      nonRetryable: true,
-      type: 'NoBrokerReady',
-      message: 'no broker is ready to take the dynamic config',
-    });
+    throw failure('NoBrokerReady', 'no broker is ready to take the dynamic config');
   }
   step('applying through the Admin API (no restart)');
   const applied = await waits.applyClusterDynamicConfig({ bootstrap, set, remove });

@@ -4,7 +4,7 @@
 // condition names the class); otherwise each claim asks for the new size and
 // the operation waits until Kubernetes reports the volume and its file system
 // grown. No broker restarts: the file system grows under the running broker.
-import { ApplicationFailure, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
+import { proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { longWait, quickCall } from './activity-options.ts';
 import type { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
@@ -13,6 +13,7 @@ import { buildClusterManifests } from '../domain/manifests/index.ts';
 import { names } from '../domain/names.ts';
 import type { KafkaNode } from '../domain/nodes.ts';
 import type { ObservedNode } from '../domain/observed.ts';
+import { failure } from '../domain/failures.ts';
 
 const kube = proxyActivities<Activities>(quickCall);
 const waits = proxyActivities<Activities>(longWait);
@@ -38,11 +39,10 @@ export async function expandVolumesWorkflow({
   const fixed = await kube.classesWithoutExpansion({ classes: classes.filter((c) => c !== '') });
   const unknown = classes.includes('') ? ['(none: the claims have no StorageClass)'] : [];
   if (fixed.length > 0 || unknown.length > 0) {
-    throw ApplicationFailure.create({
-      nonRetryable: true,
-      type: 'ExpansionRefused',
-      message: `storage.size grew, but StorageClass ${[...fixed, ...unknown].join(', ')} does not allow volume expansion (allowVolumeExpansion); the claims keep their size. Use a class that allows it for a new pool, or set storage.size back`,
-    });
+    throw failure(
+      'ExpansionRefused',
+      `storage.size grew, but StorageClass ${[...fixed, ...unknown].join(', ')} does not allow volume expansion (allowVolumeExpansion); the claims keep their size. Use a class that allows it for a new pool, or set storage.size back`,
+    );
   }
   const pods = new Set(growing.map((n) => n.podName));
   const claims = buildClusterManifests(cluster, spec, nodes).claims.filter((c) =>

@@ -6,7 +6,6 @@
 // new when the SDK suggests it, after its handlers finished.
 import {
   allHandlersFinished,
-  ApplicationFailure,
   condition,
   continueAsNew,
   executeChild,
@@ -26,7 +25,7 @@ import { KafkaClusterSpec, type KafkaClusterStatus } from '../crd/kafka-cluster.
 import { parseDurationMs } from '../crd/duration.ts';
 import { buildCondition, type ConditionType } from '../domain/conditions.ts';
 import type { ClusterRef } from '../domain/labels.ts';
-import { failureType, rootCause } from '../domain/failure-message.ts';
+import { rootCause } from '../domain/failure-message.ts';
 import { bootstrapAddress, nodeConfigHash } from '../domain/manifests/index.ts';
 import { planNodes, planPoolLayouts, type KafkaNode } from '../domain/nodes.ts';
 import { readyBrokerAddresses, type ObservedNode } from '../domain/observed.ts';
@@ -59,6 +58,7 @@ import { assessZones, type ZoneOutage } from '../domain/zone-outage.ts';
 import type { Moves } from '../domain/reassignment.ts';
 import { payloads, requireValidUpdate, validSignal } from './message-payloads.ts';
 import { searchAttributes } from './search-attributes.ts';
+import { failure, failureOutcome, failureType, operationEnded, outcomeReason } from '../domain/failures.ts';
 
 /** A bound on operations per generation, so a plan that never converges cannot loop forever. */
 const maxOperationsPerGeneration = 10;
@@ -366,9 +366,9 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
       const parsed = KafkaClusterSpec.safeParse(current?.spec);
       const backup = parsed.success ? parsed.data.backup : undefined;
       if (!backup) {
-        throw ApplicationFailure.nonRetryable(
-          `${input.namespace}/${input.name} has no spec.backup: set a backup target first`,
+        throw failure(
           'InvalidSpec',
+          `${input.namespace}/${input.name} has no spec.backup: set a backup target first`,
         );
       }
       const requestedAt = new Date().toISOString();
@@ -808,16 +808,18 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
           message,
           finishedAt: new Date().toISOString(),
         };
+        // Blocked (stopped to stay safe), refused or failed: each its own reason (src/domain/failures.ts).
+        const ended = failureOutcome(err);
         outcome = {
           kind: 'failed',
-          reason: 'OperationFailed',
-          message: `${operation.type} failed: ${message}`,
+          reason: outcomeReason[ended],
+          message: operationEnded(operation.type, ended, message),
         };
         await kube.recordEvent({
           cluster,
           key: `${workflowId}/failed`,
           type: 'Warning',
-          reason: 'OperationFailed',
+          reason: outcome.reason,
           action: operationType(operation.type),
           note: outcome.message,
         });

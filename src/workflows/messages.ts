@@ -3,6 +3,16 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { KafkaClusterStatus } from '../crd/kafka-cluster.ts';
 import type { ZoneOutage } from '../domain/zone-outage.ts';
+import { signalNames } from '../domain/workflow-ids.ts';
+
+export {
+  backupScheduleId,
+  backupWorkflowIdPrefix,
+  clusterWorkflowId,
+  restoreDrillScheduleId,
+  restoreWorkflowId,
+  rollPermitsWorkflowId,
+} from '../domain/workflow-ids.ts';
 
 type DrillReport = NonNullable<KafkaClusterStatus['lastDrill']>;
 
@@ -36,12 +46,12 @@ export interface ClusterWorkflowState {
   lastDrill?: DrillReport;
 }
 
-export const specSignal = defineSignal<[SpecChange]>('spec');
+export const specSignal = defineSignal<[SpecChange]>(signalNames.spec);
 /**
  * An owned pod or claim was deleted or changed: observe and plan again at the
  * current generation. `deleting`: the KafkaCluster itself is being deleted (tear down).
  */
-export const driftSignal = defineSignal<[{ reason: string; deleting?: boolean }]>('drift');
+export const driftSignal = defineSignal<[{ reason: string; deleting?: boolean }]>(signalNames.drift);
 export const stateQuery = defineQuery<ClusterWorkflowState>('state');
 
 /** Stop starting operations (one running finishes). Refused when already paused. */
@@ -51,14 +61,13 @@ export const resumeUpdate = defineUpdate<{ paused: false }, []>('resume');
 /** Restart every node, safely, even if none is out of date. Refused while paused or with an invalid spec. */
 export const rollUpdate = defineUpdate<{ accepted: true }, [{ reason: string }]>('roll');
 
-export const clusterWorkflowId = (namespace: string, name: string): string =>
-  `kafkacluster/${namespace}/${name}`;
-
 /** Sent by the cluster workflow to its running roll when a newer generation arrives: stop at the next safe point. */
 export const supersededSignal = defineSignal('superseded');
 
 /** Roll permits: the operator-wide limit on clusters rolling at once (one permits workflow per task queue). */
-export const requestRollPermitSignal = defineSignal<[{ holder: string; limit: number }]>('requestRollPermit');
+export const requestRollPermitSignal = defineSignal<[{ holder: string; limit: number }]>(
+  signalNames.requestRollPermit,
+);
 export const releaseRollPermitSignal = defineSignal<[{ holder: string }]>('releaseRollPermit');
 export const rollPermitGrantedSignal = defineSignal('rollPermitGranted');
 /** Sent to holders now and then; failing to deliver it means the holder is gone and its permit is free. */
@@ -66,7 +75,6 @@ export const permitCheckSignal = defineSignal('permitCheck');
 export const rollPermitsQuery = defineQuery<{ limit: number; holders: string[]; waiting: string[] }>(
   'rollPermits',
 );
-export const rollPermitsWorkflowId = (taskQueue: string): string => `keelson/roll-permits/${taskQueue}`;
 
 /** Start a failover drill of one zone. Refused while paused, with an invalid spec, or while another drill waits or runs. */
 export const drillUpdate = defineUpdate<
@@ -78,16 +86,5 @@ export const abortDrillUpdate = defineUpdate<{ aborted: 'waiting' | 'running' },
 /** Sent by the cluster workflow to its running drill. */
 export const abortDrillSignal = defineSignal('abortDrill');
 
-/** The Temporal Schedule that starts a cluster's backups (spec.backup.schedule, and on demand). */
-export const backupScheduleId = (namespace: string, name: string): string => `backup/${namespace}/${name}`;
-/** Backup workflows' ids start with this; the schedule appends the time it starts each. */
-export const backupWorkflowIdPrefix = (namespace: string, name: string): string =>
-  `backup/${namespace}/${name}`;
 /** Start a backup now through the cluster's schedule. Refused when the spec has no backup target. */
-/** The schedule of a cluster's restore drills, and the prefix of their workflow ids. */
-export const restoreDrillScheduleId = (namespace: string, name: string): string =>
-  `restore-drill/${namespace}/${name}`;
-
 export const backupUpdate = defineUpdate<{ scheduleId: string; requestedAt: string }, []>('backup');
-export const restoreWorkflowId = (namespace: string, name: string, backupId: string): string =>
-  `restore/${namespace}/${name}/${backupId}`;

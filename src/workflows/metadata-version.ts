@@ -2,13 +2,14 @@
 // workflow. The activity checks that every node supports the target and no
 // stale broker is registered; a refusal stops here with its reason, since
 // Kafka cannot lower metadata.version again.
-import { ApplicationFailure, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { quickCall } from './activity-options.ts';
 import type { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
 import type { ClusterRef } from '../domain/labels.ts';
 import { ports } from '../domain/manifests/config.ts';
 import { nodeProtocolAddresses, readyBrokerAddresses } from '../domain/observed.ts';
+import { failure } from '../domain/failures.ts';
 
 const kube = proxyActivities<Activities>(quickCall);
 
@@ -33,11 +34,7 @@ export async function metadataVersionWorkflow({
   });
   const bootstrap = readyBrokerAddresses(observed, port);
   if (bootstrap.length === 0) {
-    throw ApplicationFailure.create({
-      nonRetryable: true,
-      type: 'NoBrokerReady',
-      message: 'no broker is ready',
-    });
+    throw failure('NoBrokerReady', 'no broker is ready');
   }
   step(`checking that all ${observed.length} nodes support it`);
   const result = await kube.raiseMetadataVersion({

@@ -9,7 +9,6 @@
 // restarts a node twice. A newer spec stops the roll between two restarts
 // (a safe point) so the cluster workflow plans again from the new spec.
 import {
-  ApplicationFailure,
   condition,
   patched,
   proxyActivities,
@@ -35,6 +34,7 @@ import {
 import { chooseNextRestart, describePartitions } from '../domain/roll-order.ts';
 import { supersededSignal } from './messages.ts';
 import { rollPermit } from './roll-permit.ts';
+import { failure } from '../domain/failures.ts';
 
 const kube = proxyActivities<Activities>(quickCall);
 const waits = proxyActivities<Activities>(longWait);
@@ -210,11 +210,7 @@ export async function rollWorkflow({
             action: 'Roll',
             note: decision.message,
           });
-          throw ApplicationFailure.create({
-            nonRetryable: true,
-            type: 'RollBlocked',
-            message: decision.message,
-          });
+          throw failure('RollBlocked', decision.message);
         case 'wait':
           details(decision.reason);
           await progress('waiting before the next restart', { blockedReason: decision.reason });
@@ -233,11 +229,7 @@ export async function rollWorkflow({
           }
           for (const node of decision.nodes) {
             const pod = desiredPod.get(node.podName);
-            if (!pod)
-              throw ApplicationFailure.create({
-                nonRetryable: true,
-                message: `no manifest for ${node.podName}`,
-              });
+            if (!pod) throw failure('InternalError', `no manifest for ${node.podName}`);
             details(
               `restarting ${node.podName} (node ${node.nodeId}, zone ${node.zone}): ${decision.reason}`,
             );

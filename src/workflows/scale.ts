@@ -12,7 +12,8 @@
 // none left on them are their pods (and, with deleteClaim, claims) deleted,
 // and then their registrations removed. Each step's result is in the
 // workflow history, so a worker killed at any step resumes at that step.
-import { ApplicationFailure, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import type { ApplicationFailure } from '@temporalio/workflow';
+import { proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { longWait, quickCall } from './activity-options.ts';
 import type { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
@@ -22,6 +23,7 @@ import type { KafkaNode } from '../domain/nodes.ts';
 import { readyBrokerAddresses, type ObservedNode } from '../domain/observed.ts';
 import { planDrain, planSpread, replicasHeldBy, type Broker } from '../domain/reassignment.ts';
 import { moveReplicas } from './move-replicas.ts';
+import { failure } from '../domain/failures.ts';
 
 const kube = proxyActivities<Activities>(quickCall);
 const waits = proxyActivities<Activities>(longWait);
@@ -43,8 +45,7 @@ export interface ScaleDownInput {
   leaving: ObservedNode[];
 }
 
-const refuse = (message: string): ApplicationFailure =>
-  ApplicationFailure.create({ nonRetryable: true, type: 'ScaleRefused', message });
+const refuse = (message: string): ApplicationFailure => failure('ScaleRefused', message);
 
 function progressReporter(cluster: ClusterRef, what: string, details: (text: string) => void) {
   let last = '';
@@ -178,11 +179,10 @@ export async function scaleDownWorkflow({
   const after = await kube.readAssignment({ bootstrap });
   const held = replicasHeldBy(after.partitions, leavingIds);
   if (held.size > 0) {
-    throw ApplicationFailure.create({
-      nonRetryable: true,
-      type: 'DrainIncomplete',
-      message: `brokers still hold replicas after the drain (${[...held].map(([id, n]) => `${id}: ${n}`).join(', ')}); nothing was removed`,
-    });
+    throw failure(
+      'DrainIncomplete',
+      `brokers still hold replicas after the drain (${[...held].map(([id, n]) => `${id}: ${n}`).join(', ')}); nothing was removed`,
+    );
   }
 
   // Remove, then unregister.

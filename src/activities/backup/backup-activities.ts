@@ -9,7 +9,7 @@
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { heartbeat } from '@temporalio/activity';
 import {
   abandonedBackups,
   backupFormat,
@@ -29,6 +29,7 @@ import { partitionRanges, readPartition, type PartitionRange } from '../kafka/pa
 import { openBackupStore, readObject, type BackupStore, type BackupTarget } from './backup-store.ts';
 import { parseManifest } from './backup-manifest.ts';
 import { recordDigest } from './record-digest.ts';
+import { failure } from '../../domain/failures.ts';
 
 export interface BackupLocation {
   /** The namespace of the cluster whose spec names the target (its Secret holds the credentials). */
@@ -103,9 +104,9 @@ async function copyPartition(
     await readPartition(bootstrap, range, async (record, bytes) => {
       recordBytes += bytes;
       if (recordBytes > budget.remaining) {
-        throw ApplicationFailure.nonRetryable(
-          `the records to back up exceed spec.backup.records.maxBytes (${budget.limit}) at ${range.topic}-${range.partition}; raise the limit or back up fewer topics`,
+        throw failure(
           'BackupTooLarge',
+          `the records to back up exceed spec.backup.records.maxBytes (${budget.limit}) at ${range.topic}-${range.partition}; raise the limit or back up fewer topics`,
         );
       }
       firstOffset ??= record.offset;
@@ -158,10 +159,7 @@ export function backupActivities(kube: KubeConfig, policy: BackupPolicy) {
     }> {
       return withStore(input, async (store, keys) => {
         if (await store.exists(keys.manifest)) {
-          throw ApplicationFailure.nonRetryable(
-            `backup ${input.id} already exists in ${store.location}`,
-            'BackupExists',
-          );
+          throw failure('BackupExists', `backup ${input.id} already exists in ${store.location}`);
         }
         const metadata = await readClusterMetadata(input.bootstrap);
         const { topics, missing } = selectRecordTopics(
@@ -169,9 +167,9 @@ export function backupActivities(kube: KubeConfig, policy: BackupPolicy) {
           metadata.topics.map((t) => t.name),
         );
         if (missing.length > 0) {
-          throw ApplicationFailure.nonRetryable(
-            `spec.backup.records.topics names topics the cluster does not have: ${missing.join(', ')}`,
+          throw failure(
             'InvalidSpec',
+            `spec.backup.records.topics names topics the cluster does not have: ${missing.join(', ')}`,
           );
         }
         const ranges = await partitionRanges(input.bootstrap, topics);
@@ -266,10 +264,7 @@ export function backupActivities(kube: KubeConfig, policy: BackupPolicy) {
             await store.delete(await store.list(keys.work));
             return { records: read.manifest.contents.records, sizeBytes: read.manifest.sizeBytes };
           }
-          throw ApplicationFailure.nonRetryable(
-            `backup ${input.id} already exists in ${store.location}`,
-            'BackupExists',
-          );
+          throw failure('BackupExists', `backup ${input.id} already exists in ${store.location}`);
         }
         const { recordTopics, ranges } = (await store.exists(keys.ranges))
           ? await readRanges(store, keys.ranges)

@@ -10,10 +10,11 @@ import { dirname, join, posix } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { ApplicationFailure } from '@temporalio/activity';
+import type { ApplicationFailure } from '@temporalio/activity';
 import type { KafkaClusterSpec } from '../../crd/kafka-cluster.ts';
 import type { StoredObject } from '../../domain/backup.ts';
 import { credentialsLabel, targetRefusal, type BackupPolicy } from '../../domain/backup-policy.ts';
+import { failure } from '../../domain/failures.ts';
 
 export type BackupTarget = NonNullable<KafkaClusterSpec['backup']>['target'];
 
@@ -48,8 +49,7 @@ function measuring(): { stream: Transform; result: () => { bytes: number; sha256
   return { stream, result: () => ({ bytes, sha256: hash.digest('hex') }) };
 }
 
-export const notFound = (what: string): ApplicationFailure =>
-  ApplicationFailure.nonRetryable(what, 'BackupNotFound');
+export const notFound = (what: string): ApplicationFailure => failure('BackupNotFound', what);
 
 function filesystemStore(root: string): BackupStore {
   const path = (key: string) => join(root, key);
@@ -114,20 +114,17 @@ function s3Failure(err: unknown, location: string, what: string): unknown {
   const name = (err as { name?: string; Code?: string }).name ?? '';
   const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   if (credentialCodes.has(name) || status === 403) {
-    return ApplicationFailure.nonRetryable(
-      `${location}: the store refused the credentials (${name || status}) while ${what}`,
+    return failure(
       'BackupStoreRejected',
+      `${location}: the store refused the credentials (${name || status}) while ${what}`,
     );
   }
   if (name === 'NoSuchBucket') {
-    return ApplicationFailure.nonRetryable(`${location}: the bucket does not exist`, 'BackupStoreRejected');
+    return failure('BackupStoreRejected', `${location}: the bucket does not exist`);
   }
   const code = (err as { code?: string }).code;
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH') {
-    return ApplicationFailure.retryable(
-      `${location}: cannot reach the store (${code}) while ${what}`,
-      'BackupStoreUnreachable',
-    );
+    return failure('BackupStoreUnreachable', `${location}: cannot reach the store (${code}) while ${what}`);
   }
   return err;
 }
@@ -241,17 +238,17 @@ async function readCredentials(
     const secret = await core.readNamespacedSecret({ namespace, name: secretName });
     // Opt-in: without the label, the Secret is not backup credentials, whatever a KafkaCluster names.
     if (secret.metadata?.labels?.[credentialsLabel] !== 'true') {
-      throw ApplicationFailure.nonRetryable(
-        `the Secret ${namespace}/${secretName} is not labelled ${credentialsLabel}=true; the operator uses only Secrets labelled so as backup credentials`,
+      throw failure(
         'BackupTargetRefused',
+        `the Secret ${namespace}/${secretName} is not labelled ${credentialsLabel}=true; the operator uses only Secrets labelled so as backup credentials`,
       );
     }
     data = secret.data;
   } catch (err) {
     if ((err as { code?: number }).code === 404) {
-      throw ApplicationFailure.nonRetryable(
-        `the backup credentials Secret ${namespace}/${secretName} does not exist`,
+      throw failure(
         'BackupStoreRejected',
+        `the backup credentials Secret ${namespace}/${secretName} does not exist`,
       );
     }
     throw err;
@@ -259,9 +256,9 @@ async function readCredentials(
   const value = (key: string): string => {
     const encoded = data?.[key];
     if (!encoded) {
-      throw ApplicationFailure.nonRetryable(
-        `the backup credentials Secret ${namespace}/${secretName} has no key ${key}`,
+      throw failure(
         'BackupStoreRejected',
+        `the backup credentials Secret ${namespace}/${secretName} has no key ${key}`,
       );
     }
     return Buffer.from(encoded, 'base64').toString('utf8').trim();
@@ -277,11 +274,11 @@ export async function openBackupStore(
   policy: BackupPolicy,
 ): Promise<BackupStore> {
   const refusal = targetRefusal(target, policy);
-  if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'BackupTargetRefused');
+  if (refusal) throw failure('BackupTargetRefused', refusal);
   if (target.filesystem) return filesystemStore(posix.normalize(target.filesystem.path));
   if (target.s3)
     return s3Store(target.s3, await readCredentials(kube, namespace, target.s3.credentialsSecret));
-  throw ApplicationFailure.nonRetryable('backup.target names no store', 'InvalidSpec');
+  throw failure('InvalidSpec', 'backup.target names no store');
 }
 
 /** Reads a whole (small) object. */

@@ -19,6 +19,7 @@ import { listBackups, storeOpener, type BackupLocation } from './backup-activiti
 import { notFound, readObject } from './backup-store.ts';
 import { restoreRecords, type RestoredRecords } from './restore-records.ts';
 import { corrupt, readRecordObject, readVerifiedBackup, sha256 } from './verified-backup.ts';
+import { failure, failureType } from '../../domain/failures.ts';
 
 const activeGroupStates = new Set([
   'STABLE',
@@ -96,9 +97,9 @@ export function restoreActivities(kube: KubeConfig, policy: BackupPolicy) {
       });
       const plan = planRestore(metadata, target, { overwriteTopics: input.overwriteTopics });
       if (plan.problems.length > 0) {
-        throw ApplicationFailure.nonRetryable(
-          `restore of ${input.id} refused, nothing changed: ${plan.problems.join('; ')}`.slice(0, 4000),
+        throw failure(
           'RestoreRefused',
+          `restore of ${input.id} refused, nothing changed: ${plan.problems.join('; ')}`.slice(0, 4000),
         );
       }
       return {
@@ -138,7 +139,7 @@ export function restoreActivities(kube: KubeConfig, policy: BackupPolicy) {
                 if (i % 10_000 === 0) heartbeat({ verified: index, of: manifest.objects.length, records: i });
               });
             } catch (err) {
-              if (err instanceof ApplicationFailure && err.type === 'BackupNotFound')
+              if (failureType(err) === 'BackupNotFound')
                 throw corrupt(input.id, `${object.key} is missing from the store`);
               if (err instanceof ApplicationFailure) throw err;
               throw corrupt(input.id, `${object.key} cannot be read: ${(err as Error).message}`);

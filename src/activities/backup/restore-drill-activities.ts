@@ -5,13 +5,14 @@
 // partitions is there and inside the partition. Reads only.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Admin } from '@platformatic/kafka';
-import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { heartbeat } from '@temporalio/activity';
 import type { BackupPolicy } from '../../domain/backup-policy.ts';
 import { clientId } from '../kafka/connection.ts';
 import { readPartition } from '../kafka/partition-records.ts';
 import { listBackups, storeOpener, type BackupLocation } from './backup-activities.ts';
 import { recordDigest } from './record-digest.ts';
 import { readVerifiedBackup } from './verified-backup.ts';
+import { failure } from '../../domain/failures.ts';
 
 /** At most this many problems are reported (the first ones); the count says how many there were. */
 const reportedProblems = 20;
@@ -24,9 +25,9 @@ export function restoreDrillActivities(kube: KubeConfig, policy: BackupPolicy) {
       return withStore({ ...input, id: '' }, async (store) => {
         const [newest] = await listBackups(store, input.source);
         if (!newest) {
-          throw ApplicationFailure.nonRetryable(
-            `there is no complete backup of ${input.source.namespace}/${input.source.name} in ${store.location} to drill`,
+          throw failure(
             'BackupNotFound',
+            `there is no complete backup of ${input.source.namespace}/${input.source.name} in ${store.location} to drill`,
           );
         }
         return newest.id;
@@ -116,9 +117,9 @@ export function restoreDrillActivities(kube: KubeConfig, policy: BackupPolicy) {
         await admin.close();
       }
       if (problems.length > 0) {
-        throw ApplicationFailure.nonRetryable(
-          `the restored backup ${input.id} differs from it in ${problems.length} place(s): ${problems.slice(0, reportedProblems).join('; ')}`,
+        throw failure(
           'RestoreDrillMismatch',
+          `the restored backup ${input.id} differs from it in ${problems.length} place(s): ${problems.slice(0, reportedProblems).join('; ')}`,
         );
       }
       return { partitions: manifest.partitions.length, records, offsets };

@@ -9,7 +9,7 @@
 // fails the step (BackupCorrupt) on the topic this restore created. Then each
 // group's offsets are set, translated onto the restored records.
 import { Admin, Producer, ProduceAcks } from '@platformatic/kafka';
-import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { heartbeat } from '@temporalio/activity';
 import type {
   BackupManifest,
   ClusterMetadataBackup,
@@ -21,6 +21,7 @@ import { protocolErrorIds } from '../kafka/cluster-metadata.ts';
 import { clientId } from '../kafka/connection.ts';
 import type { BackupStore } from './backup-store.ts';
 import { corrupt, readRecordObject } from './verified-backup.ts';
+import { failure } from '../../domain/failures.ts';
 
 export interface RestoredRecords {
   records: number;
@@ -172,9 +173,9 @@ async function restoreGroupOffsets(
         });
       } catch (err) {
         if (protocolErrorIds(err).includes('UNKNOWN_MEMBER_ID')) {
-          throw ApplicationFailure.nonRetryable(
-            `consumer group ${group.groupId} became active in the target during the restore; its offsets were not set`,
+          throw failure(
             'RestoreRefused',
+            `consumer group ${group.groupId} became active in the target during the restore; its offsets were not set`,
           );
         }
         throw err;

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { ApplicationFailure } from '@temporalio/activity';
+import type { ApplicationFailure } from '@temporalio/activity';
 import {
   backupFormat,
   type backupKeys,
@@ -15,9 +15,10 @@ import {
 import { parseManifest, parseMetadata } from './backup-manifest.ts';
 import { readObject, type BackupStore } from './backup-store.ts';
 import { recordDigest } from './record-digest.ts';
+import { failure, failureType } from '../../domain/failures.ts';
 
 export const corrupt = (id: string, problem: string): ApplicationFailure =>
-  ApplicationFailure.nonRetryable(`backup ${id} cannot be restored: ${problem}`, 'BackupCorrupt');
+  failure('BackupCorrupt', `backup ${id} cannot be restored: ${problem}`);
 
 export const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
@@ -47,9 +48,9 @@ export async function readVerifiedBackup(
   if ('problem' in read) throw corrupt(id, read.problem);
   const { manifest } = read;
   if (manifest.format !== backupFormat) {
-    throw ApplicationFailure.nonRetryable(
-      `backup ${id} has format ${manifest.format}; this Keelson reads format ${backupFormat}`,
+    throw failure(
       'BackupCorrupt',
+      `backup ${id} has format ${manifest.format}; this Keelson reads format ${backupFormat}`,
     );
   }
   const listed = new Map(manifest.objects.map((o) => [o.key, o]));
@@ -62,9 +63,7 @@ export async function readVerifiedBackup(
       `its manifest does not list the object of ${unlisted[0]?.topic}-${unlisted[0]?.partition}`,
     );
   const metadataBytes = await readObject(store, keys.metadata).catch((err: unknown) => {
-    throw err instanceof ApplicationFailure && err.type === 'BackupNotFound'
-      ? corrupt(id, 'metadata.json is missing')
-      : err;
+    throw failureType(err) === 'BackupNotFound' ? corrupt(id, 'metadata.json is missing') : err;
   });
   if (sha256(metadataBytes) !== metadataObject.sha256 || metadataBytes.length !== metadataObject.bytes)
     throw corrupt(id, `${keys.metadata} does not match its checksum in the manifest`);

@@ -2,11 +2,11 @@
 // each node's supported range) and raised with UpdateFeatures, which brokers
 // forward to the active controller. Raising is idempotent: a cluster already
 // at or above the target is left alone.
-import { ApplicationFailure } from '@temporalio/activity';
 import { apiVersionsV3, FeatureUpgradeTypes, metadataV12, updateFeaturesV1 } from '@platformatic/kafka';
 import { metadataVersionOfLevel } from '../../crd/kafka-versions.ts';
 import { planMetadataVersionRaise, type NodeFeatureSupport } from '../../domain/metadata-version.ts';
 import { clientId, withConnection } from './connection.ts';
+import { failure } from '../../domain/failures.ts';
 
 const feature = 'metadata.version';
 
@@ -60,8 +60,7 @@ export function featureActivities() {
         nodes: reports,
         registeredBrokerIds: metadata.brokers.map((b) => b.nodeId),
       });
-      if (step.kind === 'refused')
-        throw ApplicationFailure.nonRetryable(step.message, 'MetadataVersionRefused');
+      if (step.kind === 'refused') throw failure('MetadataVersionRefused', step.message);
       if (step.kind === 'done') return { from: step.finalized, to: step.finalized };
       await withConnection(input.bootstrap, (c) =>
         updateFeaturesV1.api.async(

@@ -1,6 +1,5 @@
 // Reading a KafkaCluster and writing its status: the one place status is
 // written (a merge patch on the status subresource), at step boundaries.
-import { countOperation } from '../../operator/metrics.ts';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { group, plural, version, type KafkaClusterStatus } from '../../crd/kafka-cluster.ts';
 import { mergeConditions, type Condition } from '../../domain/conditions.ts';
@@ -21,7 +20,20 @@ export interface ClusterSnapshot {
   status: KafkaClusterStatus | undefined;
 }
 
-export function clusterActivities(kube: KubeConfig) {
+/** A finished operation, as the cluster workflow reports it in status.lastOperation. */
+export interface FinishedOperation {
+  type: string;
+  workflowId: string;
+  result: string;
+  startedAt?: string | undefined;
+  finishedAt: string;
+}
+
+/** `onOperationFinished`: told of each lastOperation written (the operator counts them in its metrics). */
+export function clusterActivities(
+  kube: KubeConfig,
+  onOperationFinished: (operation: FinishedOperation) => void = () => undefined,
+) {
   const custom = kube.makeApiClient(CustomObjectsApi);
   return {
     /** The KafkaCluster as it is now, or null when it no longer exists. */
@@ -132,7 +144,7 @@ export function clusterActivities(kube: KubeConfig) {
           setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
         ),
       );
-      if (key.status.lastOperation) countOperation(key.status.lastOperation);
+      if (key.status.lastOperation) onOperationFinished(key.status.lastOperation);
     },
   };
 }

@@ -11,9 +11,9 @@ import {
   type KubeConfig,
   type KubernetesObject,
 } from '@kubernetes/client-node';
-import { ApplicationFailure } from '@temporalio/activity';
 import { annotationKeys, belongsTo, labelKeys, ownerUidOf } from '../../domain/labels.ts';
 import { classified } from '../failures.ts';
+import { failure } from '../../domain/failures.ts';
 
 export const fieldManager = 'keelson';
 
@@ -66,7 +66,7 @@ export function objectActivities(kube: KubeConfig) {
         if (conflict) conflicts.push(conflict);
       }
       if (conflicts.length > 0) {
-        throw ApplicationFailure.nonRetryable(conflicts.join('; '), 'OwnedByAnotherCluster');
+        throw failure('OwnedByAnotherCluster', conflicts.join('; '));
       }
       for (const manifest of manifests) {
         const what = `applying ${manifest.kind} ${manifest.metadata?.namespace}/${manifest.metadata?.name}`;

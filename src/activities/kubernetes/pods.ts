@@ -3,7 +3,7 @@
 // dies mid-wait is noticed within the heartbeat timeout and the wait resumes
 // elsewhere; a pod that cannot be scheduled or started ends the wait with a
 // non-retryable failure naming the pod and Kubernetes' reason.
-import { heartbeat, sleep, ApplicationFailure } from '@temporalio/activity';
+import { heartbeat, sleep } from '@temporalio/activity';
 import {
   CoreV1Api,
   KubernetesObjectApi,
@@ -18,6 +18,7 @@ import { annotationKeys, belongsTo, labelKeys } from '../../domain/labels.ts';
 import type { ObservedNode } from '../../domain/observed.ts';
 import { names } from '../../domain/names.ts';
 import { zoneLabel } from '../../domain/manifests/pod.ts';
+import { failure } from '../../domain/failures.ts';
 
 /** How long a pod may show a failure before a wait gives up on it. */
 const failureGraceMs = 30_000;
@@ -226,18 +227,18 @@ export function podActivities(kube: KubeConfig) {
           key.pods.includes(p.metadata?.name ?? ''),
         );
         for (const pod of pods) {
-          const failure = podFailure(pod);
-          const id = `${pod.metadata?.name}/${failure?.reason}`;
-          if (!failure) {
+          const problem = podFailure(pod);
+          const id = `${pod.metadata?.name}/${problem?.reason}`;
+          if (!problem) {
             for (const k of failingSince.keys())
               if (k.startsWith(`${pod.metadata?.name}/`)) failingSince.delete(k);
             continue;
           }
           if (!failingSince.has(id)) failingSince.set(id, Date.now());
           if (Date.now() - (failingSince.get(id) ?? 0) >= failureGraceMs) {
-            throw ApplicationFailure.nonRetryable(
-              `pod ${pod.metadata?.name} cannot run: ${failure.reason}: ${failure.message}`,
+            throw failure(
               'PodCannotStart',
+              `pod ${pod.metadata?.name} cannot run: ${problem.reason}: ${problem.message}`,
             );
           }
         }

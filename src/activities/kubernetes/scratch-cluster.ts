@@ -3,7 +3,7 @@
 // it checks (deleted with it), its workflow started as the watcher would
 // start it; waited for until Ready; deleted when the drill ends. A
 // KafkaCluster of that name that is not this cluster's drill is never touched.
-import { ApplicationFailure, Context, heartbeat, sleep } from '@temporalio/activity';
+import { Context, heartbeat, sleep } from '@temporalio/activity';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import {
   apiVersion,
@@ -15,7 +15,8 @@ import {
 } from '../../crd/kafka-cluster.ts';
 import { teardownFinalizer } from '../../domain/labels.ts';
 import { restoreDrillOfLabel } from '../../domain/restore-drill.ts';
-import { clusterWorkflowId, driftSignal, specSignal } from '../../workflows/messages.ts';
+import { clusterWorkflowId, signalNames } from '../../domain/workflow-ids.ts';
+import { failure } from '../../domain/failures.ts';
 
 interface ScratchObject {
   metadata: {
@@ -79,9 +80,9 @@ export function scratchClusterActivities(kube: KubeConfig) {
           existing.metadata.labels?.[restoreDrillOfLabel] === source.name &&
           (existing.metadata.ownerReferences ?? []).some((o) => o.uid === source.uid);
         if (!ours) {
-          throw ApplicationFailure.nonRetryable(
-            `KafkaCluster ${namespace}/${name} exists and is not the scratch cluster of ${source.name}'s restore drills; the drill leaves it alone (rename it to let drills run)`,
+          throw failure(
             'OwnedByAnotherCluster',
+            `KafkaCluster ${namespace}/${name} exists and is not the scratch cluster of ${source.name}'s restore drills; the drill leaves it alone (rename it to let drills run)`,
           );
         }
         // An earlier drill's scratch cluster still being torn down: tried again until it is gone.
@@ -97,7 +98,7 @@ export function scratchClusterActivities(kube: KubeConfig) {
         workflowId: clusterWorkflowId(namespace, name),
         taskQueue: Context.current().info.taskQueue,
         args: [{ namespace, name, uid }],
-        signal: specSignal,
+        signal: signalNames.spec,
         signalArgs: [{ uid, generation: object.metadata.generation }],
       });
       return { uid };
@@ -114,10 +115,7 @@ export function scratchClusterActivities(kube: KubeConfig) {
       for (;;) {
         const object = await read(input.namespace, input.name);
         if (!object || object.metadata.uid !== input.uid) {
-          throw ApplicationFailure.nonRetryable(
-            `the scratch cluster ${input.namespace}/${input.name} was deleted`,
-            'ClusterGone',
-          );
+          throw failure('ClusterGone', `the scratch cluster ${input.namespace}/${input.name} was deleted`);
         }
         const ready = object.status?.conditions?.find((c) => c.type === 'Ready');
         if (
@@ -127,9 +125,9 @@ export function scratchClusterActivities(kube: KubeConfig) {
           return;
         heartbeat({ ready: ready?.reason ?? 'no condition yet' });
         if (Date.now() > deadline) {
-          throw ApplicationFailure.nonRetryable(
-            `the scratch cluster ${input.namespace}/${input.name} was not Ready within ${Math.round(input.timeoutMs / 60_000)} minutes (${ready?.message ?? 'no Ready condition'})`,
+          throw failure(
             'ScratchClusterNotReady',
+            `the scratch cluster ${input.namespace}/${input.name} was not Ready within ${Math.round(input.timeoutMs / 60_000)} minutes (${ready?.message ?? 'no Ready condition'})`,
           );
         }
         await sleep(2_000);
@@ -154,7 +152,7 @@ export function scratchClusterActivities(kube: KubeConfig) {
         });
       await Context.current()
         .client.workflow.getHandle(clusterWorkflowId(input.namespace, input.name))
-        .signal(driftSignal, { reason: 'restore drill finished', deleting: true })
+        .signal(signalNames.drift, { reason: 'restore drill finished', deleting: true })
         .catch(() => undefined); // not running: nothing to tear down
     },
   };

@@ -4,7 +4,7 @@
 // triggers the same schedule. Every backup of a cluster going through one
 // schedule whose overlap policy keeps one running is what lets a backup
 // treat any other unfinished backup directory as abandoned.
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import {
   ScheduleNotFoundError,
   ScheduleOverlapPolicy,
@@ -17,7 +17,8 @@ import {
   backupScheduleId,
   backupWorkflowIdPrefix,
   restoreDrillScheduleId,
-} from '../../workflows/messages.ts';
+} from '../../domain/workflow-ids.ts';
+import { failure } from '../../domain/failures.ts';
 
 export interface BackupScheduleInput {
   namespace: string;
@@ -137,9 +138,9 @@ async function refusedAsInvalidSpec<T>(schedule: string | undefined, action: () 
     return await action();
   } catch (err) {
     if (!(err instanceof TypeError)) throw err;
-    throw ApplicationFailure.nonRetryable(
-      `the Temporal server refused the schedule "${schedule ?? ''}": ${rootCause(err)}`,
+    throw failure(
       'InvalidSpec',
+      `the Temporal server refused the schedule "${schedule ?? ''}": ${rootCause(err)}`,
     );
   }
 }

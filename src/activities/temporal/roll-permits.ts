@@ -3,7 +3,7 @@
 // lives on the task queue of the asking worker, so one operator deployment
 // (one task queue) shares one limit.
 import { Context } from '@temporalio/activity';
-import { requestRollPermitSignal, rollPermitsWorkflowId } from '../../workflows/messages.ts';
+import { rollPermitsWorkflowId, signalNames } from '../../domain/workflow-ids.ts';
 
 export function rollPermitActivities(config: { maxConcurrentRolls: number }) {
   return {
@@ -15,7 +15,7 @@ export function rollPermitActivities(config: { maxConcurrentRolls: number }) {
         workflowId: rollPermitsWorkflowId(taskQueue),
         taskQueue,
         args: [{ limit }],
-        signal: requestRollPermitSignal,
+        signal: signalNames.requestRollPermit,
         signalArgs: [{ holder: input.holder, limit }],
       });
       return { limit };

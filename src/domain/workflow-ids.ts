@@ -1,0 +1,36 @@
+// How Keelson's workflows, schedules and signals are found: workflow and
+// schedule ids, and the names of the signals other processes send to the
+// workflows. Shared by the workflows (which define their signals with these
+// names, src/workflows/messages.ts), the activities, the watcher and the CLI,
+// so that none of them imports workflow code to find a workflow.
+
+/** The entity workflow of one KafkaCluster. */
+export const clusterWorkflowId = (namespace: string, name: string): string =>
+  `kafkacluster/${namespace}/${name}`;
+
+/** The operator-wide roll permits workflow of one task queue. */
+export const rollPermitsWorkflowId = (taskQueue: string): string => `keelson/roll-permits/${taskQueue}`;
+
+/** The Temporal Schedule that starts a cluster's backups (spec.backup.schedule, and on demand). */
+export const backupScheduleId = (namespace: string, name: string): string => `backup/${namespace}/${name}`;
+
+/** Backup workflows' ids start with this; the schedule appends the time it starts each. */
+export const backupWorkflowIdPrefix = (namespace: string, name: string): string =>
+  `backup/${namespace}/${name}`;
+
+/** The schedule of a cluster's restore drills, and the prefix of their workflow ids. */
+export const restoreDrillScheduleId = (namespace: string, name: string): string =>
+  `restore-drill/${namespace}/${name}`;
+
+export const restoreWorkflowId = (namespace: string, name: string, backupId: string): string =>
+  `restore/${namespace}/${name}/${backupId}`;
+
+/** Names of the signals sent from outside a workflow (the watcher, activities, the CLI). */
+export const signalNames = {
+  /** A new generation of the KafkaCluster: { uid, generation }. */
+  spec: 'spec',
+  /** An owned object changed or went missing, or the KafkaCluster is being deleted: { reason, deleting? }. */
+  drift: 'drift',
+  /** A roll asks the permits workflow for a permit: { holder, limit }. */
+  requestRollPermit: 'requestRollPermit',
+} as const;
