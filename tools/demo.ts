@@ -10,7 +10,7 @@ import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTestEnv } from './testenv/src/env.ts';
 import { stateDir } from './testenv/src/paths.ts';
-import { nodeFlags } from '../src/cli/node-flags.ts';
+import { nodeFlags } from '../src/operator/node-flags.ts';
 
 const repo = join(import.meta.dirname, '..');
 const cli = join(import.meta.dirname, 'testenv', 'cli.ts');

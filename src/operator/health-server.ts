@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { registry } from './metrics.ts';
+import { splitAddress } from './address.ts';
 
 export interface HealthChecks {
   /** Problems that make the process unhealthy (restart it); empty when live. */
@@ -50,13 +51,3 @@ export const boundAddress = (server: Server): string => {
   const { address, port } = server.address() as AddressInfo;
   return `${address}:${port}`;
 };
-
-/** "host:port" or ":port" (all interfaces); rejects anything else with the reason. */
-export function splitAddress(address: string): [string, number] {
-  const match = /^(.*):(\d+)$/.exec(address);
-  const port = Number(match?.[2]);
-  if (!match || !Number.isInteger(port) || port > 65535) {
-    throw new Error(`"${address}" is not an address such as 0.0.0.0:8080 or :8080`);
-  }
-  return [match[1] || '0.0.0.0', port];
-}

@@ -5,7 +5,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { env, eventually } from './cluster.ts';
-import { nodeFlags } from '../../src/cli/node-flags.ts';
+import { nodeFlags } from '../../src/operator/node-flags.ts';
 
 const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { apiVersion, group, kind, plural, version } from '../../src/crd/kafka-cluster.ts';
-import { nodeFlags } from '../../src/cli/node-flags.ts';
+import { nodeFlags } from '../../src/operator/node-flags.ts';
 import { readTestEnv, type TestEnv } from '../testenv/src/env.ts';
 
 export const repo = join(import.meta.dirname, '..', '..');

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createActivities } from '../../../src/activities/index.ts';
 import { group, plural, version } from '../../../src/crd/kafka-cluster.ts';
-import { workflowsPath } from '../../../src/cli/worker.ts';
+import { workflowsPath } from '../../../src/operator/worker.ts';
 import { clusterWatchHandlers } from '../../../src/watch/handlers.ts';
 import { watchKafkaClusters } from '../../../src/watch/kafka-cluster-watch.ts';
 import { acknowledgement } from '../../../src/domain/annotation-requests.ts';

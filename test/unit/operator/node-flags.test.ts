@@ -1,10 +1,10 @@
 // The image runs the operator with the same Node.js flags as the demo, the
-// benchmark and the tests do (src/cli/node-flags.ts).
+// benchmark and the tests do (src/operator/node-flags.ts).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { nodeFlags } from '../../../src/cli/node-flags.ts';
+import { nodeFlags } from '../../../src/operator/node-flags.ts';
 
 const dockerfile = fileURLToPath(new URL('../../../deploy/Dockerfile', import.meta.url));
 

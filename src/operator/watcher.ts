@@ -5,8 +5,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
-import { LeaderElector } from '../operator/leader-election.ts';
-import { leader, signalsSent, watchEvents } from '../operator/metrics.ts';
+import { LeaderElector } from './leader-election.ts';
+import { leader, signalsSent, watchEvents } from './metrics.ts';
 import { clusterWatchHandlers } from '../watch/handlers.ts';
 import { watchKafkaClusters } from '../watch/kafka-cluster-watch.ts';
 import type { WatchEventKind } from '../watch/list-watch.ts';

@@ -5,7 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { lazyActivities } from '../activities/lazy-activities.ts';
-import { countOperation } from '../operator/metrics.ts';
+import { countOperation } from './metrics.ts';
 import type { BackupPolicy } from '../domain/backup-policy.ts';
 import { workflowBundle } from './workflow-bundle.ts';
 

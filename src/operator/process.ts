@@ -8,8 +8,8 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { pino } from 'pino';
-import { boundAddress, startHealthServer } from '../operator/health-server.ts';
-import type { WatcherStatus } from './watch.ts';
+import { boundAddress, startHealthServer } from './health-server.ts';
+import type { WatcherStatus } from './watcher.ts';
 
 export type ProcessMode = 'operator' | 'watch' | 'worker';
 
@@ -94,7 +94,7 @@ export async function runProcess(options: ProcessOptions): Promise<void> {
   // the client and the watcher's modules load here.
   let kube: Promise<KubeConfig> | undefined;
   const loadKube = (): Promise<KubeConfig> =>
-    (kube ??= import('../operator/pooled-kube-config.ts').then(({ PooledKubeConfig }) => {
+    (kube ??= import('./pooled-kube-config.ts').then(({ PooledKubeConfig }) => {
       const config = new PooledKubeConfig();
       if (options.kubeconfig) config.loadFromFile(options.kubeconfig);
       else config.loadFromDefault();
@@ -115,7 +115,7 @@ export async function runProcess(options: ProcessOptions): Promise<void> {
     }
   };
   const watcherHalf = async (): Promise<void> => {
-    const watcher = await import('./watch.ts');
+    const watcher = await import('./watcher.ts');
     const config = await loadKube();
     const connection = await watcher.Connection.connect({
       address: options.temporalAddress,

@@ -1,0 +1,296 @@
+// The `keelson` command line as one table: each command with its arguments,
+// options, help and handler (commander generates `keelson help` and
+// `keelson <command> --help` from it). Handlers load what they need when
+// they run: the operator's start-up time counts, and `keelson crd` should not
+// load a Kafka client.
+import { writeFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import type { ProcessMode } from '../operator/process.ts';
+import { processOptions, type ProcessFlags } from './process-options.ts';
+
+const env = process.env;
+
+/** Runs a command's work, printing its result, or `keelson <command>: <why>` and exit code 1. */
+async function report(command: string, work: () => Promise<string>): Promise<void> {
+  try {
+    console.log(await work());
+  } catch (err) {
+    console.error(`keelson ${command}: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  }
+}
+
+const repeatable = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+interface TemporalFlags {
+  temporalAddress: string;
+  temporalNamespace: string;
+}
+
+/** --temporal-address and --temporal-namespace, for the commands that talk to the Temporal server. */
+function withTemporal(command: Command): Command {
+  return command
+    .option(
+      '--temporal-address <host:port>',
+      'Temporal frontend (env KEELSON_TEMPORAL_ADDRESS)',
+      env.KEELSON_TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+    )
+    .option(
+      '--temporal-namespace <ns>',
+      'Temporal namespace (env KEELSON_TEMPORAL_NAMESPACE)',
+      env.KEELSON_TEMPORAL_NAMESPACE ?? 'default',
+    );
+}
+
+const temporal = (flags: TemporalFlags) => ({
+  temporalAddress: flags.temporalAddress,
+  temporalNamespace: flags.temporalNamespace,
+});
+
+function processCommand(program: Command, mode: ProcessMode, summary: string): void {
+  const command = program
+    .command(mode)
+    .summary(summary)
+    .description(
+      `${summary}. Flags win over their environment variables. SIGTERM or SIGINT stops cleanly: the Lease is given up, running activities get 10 s to finish (else they retry on another worker).`,
+    )
+    .option(
+      '--temporal-address <host:port>',
+      'Temporal frontend (env KEELSON_TEMPORAL_ADDRESS, default 127.0.0.1:7233)',
+    )
+    .option(
+      '--temporal-namespace <ns>',
+      'Temporal namespace (env KEELSON_TEMPORAL_NAMESPACE, default default)',
+    )
+    .option('--temporal-tls-cert <file>', 'client certificate for mTLS (env KEELSON_TEMPORAL_TLS_CERT)')
+    .option('--temporal-tls-key <file>', 'its key (env KEELSON_TEMPORAL_TLS_KEY)')
+    .option(
+      '--temporal-tls-ca <file>',
+      'CA of the Temporal frontend; TLS is on when any is given (env KEELSON_TEMPORAL_TLS_CA)',
+    )
+    .option(
+      '--temporal-tls-server-name <name>',
+      'server name to verify (env KEELSON_TEMPORAL_TLS_SERVER_NAME)',
+    )
+    .option('--task-queue <name>', 'task queue (env KEELSON_TASK_QUEUE, default keelson)')
+    .option('--kubeconfig <file>', 'kubeconfig (env KUBECONFIG; in a pod, the in-cluster config)')
+    .option(
+      '--max-concurrent-rolls <n>',
+      'clusters of this task queue that may roll at once (env KEELSON_MAX_CONCURRENT_ROLLS, default 1)',
+    )
+    .option(
+      '--max-cached-workflows <n>',
+      'workflows kept in memory between tasks; the others are replayed when woken (env KEELSON_MAX_CACHED_WORKFLOWS, default 100)',
+    )
+    .option(
+      '--health-address <host:port>',
+      '/healthz, /readyz, /metrics; off to disable (env KEELSON_HEALTH_ADDRESS, default :8080)',
+    )
+    .option(
+      '--backup-endpoint <url>',
+      'an S3 endpoint backups may use, repeatable (env KEELSON_BACKUP_ENDPOINTS=a,b; default none: AWS only)',
+      repeatable,
+    )
+    .option(
+      '--backup-root <dir>',
+      'filesystem backup targets must lie under this directory, a volume every replica mounts (env KEELSON_BACKUP_ROOT; default none: refused)',
+    );
+  if (mode !== 'worker') {
+    command
+      .option(
+        '--namespace <ns>',
+        'watch only this namespace, repeatable (env KEELSON_NAMESPACES=a,b; default all)',
+        repeatable,
+      )
+      .addOption(
+        new Option(
+          '--leader-elect',
+          'watch only while holding the Lease (default; env KEELSON_LEADER_ELECT)',
+        ),
+      )
+      .option('--no-leader-elect', 'watch without the Lease (env KEELSON_LEADER_ELECT=false)')
+      .option(
+        '--lease-namespace <ns>',
+        'env KEELSON_LEASE_NAMESPACE or POD_NAMESPACE, default keelson-system',
+      )
+      .option('--lease-name <name>', 'env KEELSON_LEASE_NAME, default keelson-operator')
+      .option(
+        '--lease-duration <seconds>',
+        "a dead leader's watch moves on after this long (env KEELSON_LEASE_DURATION, default 15)",
+      );
+  }
+  command.action(async (flags: ProcessFlags) => {
+    const parsed = processOptions(mode, flags, env);
+    if ('problems' in parsed) {
+      for (const problem of parsed.problems) console.error(`keelson ${mode}: ${problem}`);
+      process.exit(2);
+    }
+    const { runProcess } = await import('../operator/process.ts');
+    await runProcess(parsed.options);
+  });
+}
+
+/** The whole command line. `exitOverride`: usage errors throw instead of exiting, for the caller to map. */
+export function buildProgram(): Command {
+  const program = new Command('keelson')
+    .description('Keelson: a Kubernetes operator for Apache Kafka on Temporal')
+    .exitOverride()
+    .showHelpAfterError('(keelson help shows every command)');
+
+  program
+    .command('crd')
+    .description('print the KafkaCluster CustomResourceDefinition generated from the schema')
+    .option('--write', 'update deploy/crds/040-crd-kafkacluster.yaml instead')
+    .action(async (flags: { write?: boolean }) => {
+      const { crdFile, renderCrd } = await import('./crd.ts');
+      if (flags.write) writeFileSync(crdFile, renderCrd());
+      else process.stdout.write(renderCrd());
+    });
+
+  program
+    .command('bundle')
+    .description(
+      'build the workflow bundle into dist/ (workers otherwise build it at their first start after a source change, which takes seconds)',
+    )
+    .action(async () => {
+      await (await import('../operator/workflow-bundle.ts')).buildWorkflowBundle();
+      console.error('keelson bundle: wrote dist/workflow-bundle.js');
+    });
+
+  processCommand(program, 'operator', 'run the watcher and the worker in one process (the usual way)');
+  processCommand(program, 'worker', 'run the workflows and activities until SIGTERM or SIGINT');
+  processCommand(
+    program,
+    'watch',
+    "run only the watcher: signal each KafkaCluster's workflow when it changes",
+  );
+
+  const clusterCommand = (name: 'status' | 'pause' | 'resume', description: string) =>
+    withTemporal(
+      program.command(name).argument('<ns/name>', 'the KafkaCluster').description(description),
+    ).action(async (ref: string, flags: TemporalFlags) =>
+      report(name, async () =>
+        (await import('./cluster-commands.ts')).runClusterCommand(name, ref, temporal(flags)),
+      ),
+    );
+  clusterCommand('status', "show what the cluster's workflow is doing");
+  clusterCommand('pause', 'start no new operation until resumed (a running one finishes)');
+  clusterCommand('resume', 'start operations again');
+  withTemporal(
+    program
+      .command('roll')
+      .argument('<ns/name>', 'the KafkaCluster')
+      .description('restart every node safely, one at a time, even if none is out of date')
+      .option('--reason <text>', 'why (shown in status and Events)'),
+  ).action(async (ref: string, flags: TemporalFlags & { reason?: string }) =>
+    report('roll', async () =>
+      (await import('./cluster-commands.ts')).runClusterCommand('roll', ref, {
+        ...temporal(flags),
+        ...(flags.reason ? { reason: flags.reason } : {}),
+      }),
+    ),
+  );
+
+  const drill = program.command('drill').description('failover drills of one zone');
+  withTemporal(
+    drill
+      .command('start')
+      .argument('<ns/name>', 'the KafkaCluster')
+      .description(
+        'move leadership out of the zone, take its nodes down, hold while checking produce/consume, fail back',
+      )
+      .requiredOption('--zone <zone>', 'the zone to take down')
+      .option('--hold <duration>', 'how long (default spec.drill.defaultHold)'),
+  ).action(async (ref: string, flags: TemporalFlags & { zone: string; hold?: string }) =>
+    report('drill', async () =>
+      (await import('./cluster-commands.ts')).runClusterCommand('drill start', ref, {
+        ...temporal(flags),
+        zone: flags.zone,
+        ...(flags.hold ? { hold: flags.hold } : {}),
+      }),
+    ),
+  );
+  for (const [action, description] of [
+    ['abort', 'stop the waiting or running drill (a running one fails back at once)'],
+    ['status', 'the running drill and the report of the last one'],
+  ] as const) {
+    withTemporal(
+      drill.command(action).argument('<ns/name>', 'the KafkaCluster').description(description),
+    ).action(async (ref: string, flags: TemporalFlags) =>
+      report('drill', async () =>
+        (await import('./cluster-commands.ts')).runClusterCommand(`drill ${action}`, ref, temporal(flags)),
+      ),
+    );
+  }
+
+  const backup = program.command('backup').description('backups and restore drills of a KafkaCluster');
+  withTemporal(
+    backup
+      .command('now')
+      .argument('<ns/name>', 'the KafkaCluster')
+      .description("take a backup now (through the cluster's backup schedule; one runs at a time)")
+      .option('--wait', 'wait for it and print its id and size'),
+  ).action(async (ref: string, flags: TemporalFlags & { wait?: boolean }) =>
+    report('backup now', async () =>
+      (await import('./backup-commands.ts')).backupNow(ref, {
+        ...temporal(flags),
+        wait: flags.wait ?? false,
+      }),
+    ),
+  );
+  backup
+    .command('list')
+    .argument('<ns/name>', 'the KafkaCluster')
+    .description('the complete backups in the store of spec.backup.target, newest first')
+    .option('--kubeconfig <file>', 'kubeconfig (env KUBECONFIG)', env.KUBECONFIG)
+    .action(async (ref: string, flags: { kubeconfig?: string }) =>
+      report('backup list', async () =>
+        (await import('./backup-commands.ts')).listClusterBackups(ref, flags.kubeconfig),
+      ),
+    );
+  withTemporal(
+    backup
+      .command('drill')
+      .argument('<ns/name>', 'the KafkaCluster (needs spec.backup.restoreDrill)')
+      .description(
+        'restore drill: restore the newest backup into a scratch KafkaCluster, compare every partition and the group offsets with the backup, delete the scratch cluster; the cluster itself is not touched',
+      )
+      .option('--wait', 'wait and print what was compared'),
+  ).action(async (ref: string, flags: TemporalFlags & { wait?: boolean }) =>
+    report('backup drill', async () =>
+      (await import('./backup-commands.ts')).restoreDrillNow(ref, {
+        ...temporal(flags),
+        wait: flags.wait ?? false,
+      }),
+    ),
+  );
+
+  withTemporal(
+    program
+      .command('restore')
+      .argument('<backup-id>', 'the backup, e.g. orders-20261126-030000 (see keelson backup list)')
+      .description(
+        "restore topics and their configs, records where the backup has them, ACLs and consumer group offsets into a KafkaCluster, read from the target's spec.backup.target; waits and prints what it did",
+      )
+      .requiredOption('--to <ns/name>', 'the KafkaCluster to restore into')
+      .option(
+        '--from <ns/name>',
+        "the cluster the backup was taken of (default: the cluster named in the id, in the target's namespace)",
+      )
+      .option('--overwrite-topics', 'delete and recreate topics the target already has (refused otherwise)'),
+  ).action(
+    async (
+      backupId: string,
+      flags: TemporalFlags & { to: string; from?: string; overwriteTopics?: boolean },
+    ) =>
+      report('restore', async () =>
+        (await import('./backup-commands.ts')).restore(backupId, {
+          ...temporal(flags),
+          to: flags.to,
+          from: flags.from,
+          overwriteTopics: flags.overwriteTopics ?? false,
+        }),
+      ),
+  );
+  return program;
+}
