@@ -22,11 +22,19 @@ export interface SpecChange {
   generation: number;
 }
 
-export interface ClusterWorkflowState {
+/**
+ * What `keelson status` and the state query show of a cluster workflow: a
+ * stable view, documented field by field (the workflow's own bookkeeping
+ * stays inside it).
+ */
+export interface ClusterView {
   uid: string;
+  /** The newest generation signalled, and the one the last pass planned for. */
   lastSeenGeneration: number;
   lastPlannedGeneration: number;
+  /** The operation running now, if any. */
   operation: { type: string; step: string; workflowId: string } | undefined;
+  /** Why the spec is invalid, while it is. */
   invalidSpec: string | undefined;
   /** Paused by `keelson pause` (spec.paused is reported in status separately). */
   paused: boolean;
@@ -36,8 +44,6 @@ export interface ClusterWorkflowState {
   driftReported: string | undefined;
   /** A drill asked for with `keelson drill start`: waiting for its turn, or running. */
   drill: { zone: string; holdMs: number; running: boolean } | undefined;
-  /** A signal for another incarnation of the name (deleted and created again), to check. */
-  successor: SpecChange | undefined;
   /** The KafkaCluster is being deleted: tear down at the next safe point, even when paused. */
   deleting?: boolean;
   /** A zone whose pods are all unready: since when, and the replica orders to restore once leadership moved out. */
@@ -52,7 +58,7 @@ export const specSignal = defineSignal<[SpecChange]>(signalNames.spec);
  * current generation. `deleting`: the KafkaCluster itself is being deleted (tear down).
  */
 export const driftSignal = defineSignal<[{ reason: string; deleting?: boolean }]>(signalNames.drift);
-export const stateQuery = defineQuery<ClusterWorkflowState>('state');
+export const stateQuery = defineQuery<ClusterView>('state');
 
 /** Stop starting operations (one running finishes). Refused when already paused. */
 export const pauseUpdate = defineUpdate<{ paused: true }, []>('pause');

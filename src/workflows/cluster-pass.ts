@@ -1,0 +1,382 @@
+// The steps of one pass of the cluster workflow, each a function the
+// workflow's loop calls in order: accept the spec (or report it invalid),
+// converge (run operations one at a time until the plan is empty), report
+// the pass in status. The order of their activity calls and child workflows
+// is the workflow's history: changing it needs a patch (see the replay test).
+import { condition, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+import { parseDurationMs } from '../crd/duration.ts';
+import { KafkaClusterSpec, type KafkaClusterStatus } from '../crd/kafka-cluster.ts';
+import { backupScheduleInput, backupScheduleKey } from '../domain/backup-schedule-key.ts';
+import {
+  conditionsAfterPass,
+  conditionsWhileRunning,
+  invalidSpecCondition,
+  type PassOutcome,
+} from '../domain/cluster-conditions.ts';
+import {
+  chooseOperation,
+  describeOperation,
+  operationName,
+  operationWorkflowId,
+  type ZoneFailoverOperation,
+} from '../domain/cluster-operations.ts';
+import { rootCause } from '../domain/failure-message.ts';
+import { failureOutcome, failureType, operationEnded, outcomeReason } from '../domain/failures.ts';
+import type { ClusterRef } from '../domain/labels.ts';
+import { bootstrapAddress, nodeConfigHash } from '../domain/manifests/index.ts';
+import { planNodes, planPoolLayouts } from '../domain/nodes.ts';
+import { readyBrokerAddresses, type ObservedNode } from '../domain/observed.ts';
+import { planOperations } from '../domain/planner.ts';
+import { assessZones } from '../domain/zone-outage.ts';
+import { bestEffortRead, quickCall } from './activity-options.ts';
+import type { ClusterState } from './cluster-state.ts';
+import { supersededSignal } from './messages.ts';
+import { startOperation } from './operation-children.ts';
+import { searchAttributes } from './search-attributes.ts';
+
+const kubernetes = proxyActivities<Activities>(quickCall);
+const kafka = proxyActivities<Activities>(bestEffortRead);
+
+/** A bound on operations per generation, so a plan that never converges cannot loop forever. */
+const maxOperationsPerGeneration = 10;
+// Workflows that started before backups existed replay without the schedule steps.
+export const backupPatch = 'backup-schedule';
+
+export type ClusterKey = { namespace: string; name: string };
+export type Snapshot = NonNullable<Awaited<ReturnType<Activities['readCluster']>>>;
+export type SearchAttributes = Record<string, string[]>;
+
+/** Kafka's view for the planner; unknown (nothing planned from it) when no broker answers. */
+async function observeSettings(
+  bootstrap: string[],
+): Promise<{ dynamicConfig: Record<string, string> | undefined; metadataVersion: string | undefined }> {
+  if (bootstrap.length === 0) return { dynamicConfig: undefined, metadataVersion: undefined };
+  try {
+    const [dynamicConfig, metadataVersion] = await Promise.all([
+      kafka.readClusterDynamicConfig({ bootstrap }),
+      kafka.readMetadataVersion({ bootstrap }),
+    ]);
+    return { dynamicConfig, metadataVersion };
+  } catch {
+    return { dynamicConfig: undefined, metadataVersion: undefined };
+  }
+}
+
+/**
+ * The spec of this snapshot, with the backup schedules made to match it; or,
+ * when zod or the Temporal server (a schedule) refuses it, undefined after
+ * reporting the InvalidSpec condition.
+ */
+export async function acceptSpec(
+  state: ClusterState,
+  key: ClusterKey,
+  snapshot: Snapshot,
+): Promise<KafkaClusterSpec | undefined> {
+  const generation = snapshot.generation;
+  const parsed = KafkaClusterSpec.safeParse(snapshot.spec);
+  const refusedBy =
+    parsed.success && patched(backupPatch) && backupScheduleKey(parsed.data.backup) !== state.backupSchedule
+      ? await kubernetes.syncBackupSchedule({ ...key, backup: backupScheduleInput(parsed.data.backup) }).then(
+          () => ((state.backupSchedule = backupScheduleKey(parsed.data.backup)), undefined),
+          (err: unknown) => {
+            if (failureType(err) !== 'InvalidSpec') throw err;
+            return `backup.schedule: ${rootCause(err)}`;
+          },
+        )
+      : undefined;
+  if (parsed.success && !refusedBy) return parsed.data;
+  state.invalidSpec = (
+    refusedBy ??
+    parsed.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') ??
+    ''
+  ).slice(0, 4000);
+  await kubernetes.patchStatus({
+    ...key,
+    status: {
+      observedGeneration: generation,
+      conditions: [invalidSpecCondition(state.invalidSpec, generation, new Date())],
+    },
+  });
+  state.lastPlannedGeneration = generation;
+  return undefined;
+}
+
+/** What a pass plans from: the accepted spec and the nodes it asks for. */
+export interface PassPlan {
+  key: ClusterKey;
+  cluster: ClusterRef;
+  spec: KafkaClusterSpec;
+  generation: number;
+  /** The status written as the pass goes (node pools, versions, the last operation). */
+  status: Partial<KafkaClusterStatus>;
+  nodes: ReturnType<typeof planNodes>;
+  desired: (ReturnType<typeof planNodes>[number] & { configHash: string })[];
+  desiredNames: Set<string>;
+  /** The node pools as status records them, given what is observed (a removed pool stays while anything of it is left). */
+  layoutsSeeing: (observed: readonly ObservedNode[]) => ReturnType<typeof planPoolLayouts>;
+  /** The pass began with drift to look at, not a new generation. */
+  drift: boolean;
+  clusterAttributes: SearchAttributes;
+}
+
+export function planPass(
+  state: ClusterState,
+  key: ClusterKey,
+  snapshot: Snapshot,
+  spec: KafkaClusterSpec,
+  clusterAttributes: SearchAttributes,
+): PassPlan {
+  const generation = snapshot.generation;
+  const cluster: ClusterRef = { ...key, uid: state.uid };
+  const knownLayouts = snapshot.status?.nodePools ?? [];
+  const layouts = planPoolLayouts(spec.nodePools, knownLayouts);
+  const nodes = planNodes(
+    cluster.name,
+    spec,
+    Object.fromEntries(layouts.map((p) => [p.name, p.nodeIdBase])),
+    Object.fromEntries(layouts.map((p) => [p.name, p.nodeZones ?? []])),
+  );
+  const desired = nodes.map((node) => {
+    const pool = spec.nodePools.find((p) => p.name === node.pool);
+    return { ...node, configHash: pool ? nodeConfigHash(cluster, spec, nodes, node, pool) : '' };
+  });
+  const drift = state.driftReported !== undefined && generation <= state.lastPlannedGeneration;
+  state.driftReported = undefined;
+  return {
+    key,
+    cluster,
+    spec,
+    generation,
+    status: {
+      observedGeneration: generation,
+      kafkaVersion: spec.kafkaVersion,
+      bootstrapAddress: bootstrapAddress(cluster, spec),
+      nodePools: layouts,
+    },
+    nodes,
+    desired,
+    desiredNames: new Set(desired.map((n) => n.podName)),
+    layoutsSeeing: (observed) =>
+      planPoolLayouts(spec.nodePools, knownLayouts, (pool) => observed.some((n) => n.pool === pool)),
+    drift,
+    clusterAttributes,
+  };
+}
+
+/**
+ * Runs operations one at a time until the plan is empty, re-observing after
+ * each: the plan is only ever trusted for the cluster as it is.
+ */
+export async function converge(state: ClusterState, plan: PassPlan): Promise<PassOutcome> {
+  const { key, cluster, spec, generation, status } = plan;
+  const pass = workflowInfo().historyLength;
+  for (let round = 0; round < maxOperationsPerGeneration; round++) {
+    const observedNodes = await kubernetes.observeNodes({
+      namespace: key.namespace,
+      cluster: key.name,
+      uid: state.uid,
+    });
+    status.nodePools = plan.layoutsSeeing(observedNodes);
+    const settings = await observeSettings(
+      readyBrokerAddresses(observedNodes, spec.listeners[0]?.port ?? 9092),
+    );
+    if (settings.metadataVersion) status.metadataVersion = settings.metadataVersion;
+    // A zone with every pod unready comes before the plan: nothing else runs while it is out.
+    const zone = assessZones({
+      nodes: observedNodes.filter((n) => plan.desiredNames.has(n.podName)),
+      tracked: state.zoneOutage,
+      nowMs: Date.now(),
+      failoverAfterMs: parseDurationMs(spec.zoneFailover.after),
+    });
+    const zoneFailover: ZoneFailoverOperation | undefined =
+      zone.kind === 'failback' || (zone.kind === 'failover' && spec.zoneFailover.enabled)
+        ? {
+            type: 'zone-failover',
+            zone: zone.outage.zone,
+            ...(zone.outage.originalOrder ? { originalOrder: zone.outage.originalOrder } : {}),
+          }
+        : undefined;
+    state.zoneOutage =
+      zone.kind === 'available' || (!spec.zoneFailover.enabled && zone.kind !== 'failback')
+        ? undefined
+        : zone.outage;
+    if (zone.kind === 'waiting' && spec.zoneFailover.enabled) {
+      return {
+        kind: 'zone-unavailable',
+        message: `every pod of zone ${zone.outage.zone} is unready (since ${new Date(zone.outage.unreadySince).toISOString()}); leadership moves out of it at ${new Date(zone.failoverAtMs).toISOString()} unless it returns, and no other operation starts meanwhile`,
+      };
+    }
+    const choice = chooseOperation({
+      zoneFailover,
+      planned: zoneFailover
+        ? undefined
+        : planOperations(spec, plan.desired, { nodes: observedNodes, ...settings })[0],
+      forcedRoll: state.forcedRoll,
+      drill: state.drill,
+      round,
+      observed: observedNodes,
+    });
+    if (!choice) return { kind: 'ready' };
+    const { operation } = choice;
+    const workflowId = operationWorkflowId({
+      operation,
+      namespace: key.namespace,
+      name: key.name,
+      generation,
+      round,
+      choice,
+      drift: plan.drift,
+      pass,
+    });
+    if (choice.forced) state.forcedRoll = undefined;
+    state.operation = { type: operation.type, step: 'running', workflowId };
+    const startedAt = new Date().toISOString();
+    // Written before the child starts: the child adds its progress to it.
+    await kubernetes.patchStatus({
+      ...key,
+      status: {
+        ...status,
+        currentOperation: {
+          type: operationName(operation.type),
+          workflowId,
+          step: operation.type,
+          startedAt,
+        },
+        conditions: conditionsWhileRunning(
+          operation,
+          workflowId,
+          generation,
+          spec.zoneFailover.after,
+          new Date(),
+        ),
+      },
+    });
+    await kubernetes.recordEvent({
+      cluster,
+      key: `${workflowId}/started`,
+      type: 'Normal',
+      reason: 'OperationStarted',
+      action: operationName(operation.type),
+      note: `${describeOperation(operation)} (workflow ${workflowId})`,
+    });
+    const lastOperation = { type: operationName(operation.type), workflowId, startedAt };
+    try {
+      const child = await startOperation(
+        operation,
+        { cluster, spec, nodes: plan.nodes, observed: observedNodes, workflowId, forced: choice.forced },
+        {
+          workflowId,
+          searchAttributes: {
+            ...plan.clusterAttributes,
+            [searchAttributes.operation.name]: [operationName(operation.type)],
+          },
+        },
+      );
+      if (choice.drill && state.drill) {
+        state.drill.running = true;
+        state.runningDrill = child.handle;
+      }
+      // A newer generation stops a roll or a zone failover at its next safe point.
+      let finished = false;
+      if (operation.type === 'roll' || operation.type === 'zone-failover') {
+        void condition(
+          () => finished || state.lastSeenGeneration > generation || state.deleting === true,
+        ).then(() => (finished ? undefined : child.handle.signal(supersededSignal)));
+      }
+      const result = await child.result().finally(() => (finished = true));
+      if (operation.type === 'zone-failover') {
+        state.zoneOutage =
+          result.superseded && state.zoneOutage
+            ? {
+                ...state.zoneOutage,
+                ...(result.originalOrder ? { originalOrder: result.originalOrder } : {}),
+              }
+            : undefined;
+      }
+      if (result.superseded) {
+        status.lastOperation = {
+          ...lastOperation,
+          result: 'Cancelled',
+          message:
+            operation.type === 'roll'
+              ? `stopped for generation ${state.lastSeenGeneration} after restarting ${result.restarted?.length ?? 0} node(s)`
+              : (result.message ?? `stopped for generation ${state.lastSeenGeneration}`),
+          finishedAt: new Date().toISOString(),
+        };
+        return { kind: 'superseded' };
+      }
+      if (result.metadataVersion) status.metadataVersion = result.metadataVersion;
+      if (choice.drill && result.drillReport) state.lastDrill = result.drillReport;
+      const drillOutcome = result.drillReport?.outcome;
+      status.lastOperation = {
+        ...lastOperation,
+        result:
+          drillOutcome === undefined || drillOutcome === 'Succeeded'
+            ? 'Succeeded'
+            : drillOutcome === 'Aborted'
+              ? 'Cancelled'
+              : 'Failed',
+        ...(result.message ? { message: result.message } : {}),
+        finishedAt: new Date().toISOString(),
+      };
+    } catch (err) {
+      const message = rootCause(err);
+      status.lastOperation = {
+        ...lastOperation,
+        result: 'Failed',
+        message,
+        finishedAt: new Date().toISOString(),
+      };
+      // Blocked (stopped to stay safe), refused or failed: each its own reason (src/domain/failures.ts).
+      const ended = failureOutcome(err);
+      const outcome = {
+        kind: 'failed',
+        reason: outcomeReason[ended],
+        message: operationEnded(operation.type, ended, message),
+      } as const;
+      await kubernetes.recordEvent({
+        cluster,
+        key: `${workflowId}/failed`,
+        type: 'Warning',
+        reason: outcome.reason,
+        action: operationName(operation.type),
+        note: outcome.message,
+      });
+      return outcome;
+    } finally {
+      state.operation = undefined;
+      if (choice.drill) {
+        state.drill = undefined;
+        state.runningDrill = undefined;
+      }
+    }
+  }
+  return { kind: 'ready' };
+}
+
+/** Writes what the pass ended with: node pools, brokers ready, the conditions. */
+export async function reportPass(
+  state: ClusterState,
+  plan: PassPlan,
+  outcome: Exclude<PassOutcome, { kind: 'superseded' }>,
+  specWasInvalid: boolean,
+): Promise<void> {
+  const { key, status, generation } = plan;
+  const observedNodes = await kubernetes.observeNodes({
+    namespace: key.namespace,
+    cluster: key.name,
+    uid: state.uid,
+  });
+  status.nodePools = plan.layoutsSeeing(observedNodes);
+  const brokers = observedNodes.filter((n) => n.roles.includes('broker') && plan.desiredNames.has(n.podName));
+  await kubernetes.patchStatus({
+    ...key,
+    clear: ['currentOperation'],
+    status: {
+      ...status,
+      brokersReady: `${brokers.filter((n) => n.ready).length}/${brokers.length}`,
+      conditions: conditionsAfterPass(outcome, generation, specWasInvalid, new Date()),
+    },
+  });
+}
