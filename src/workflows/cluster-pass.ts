@@ -16,6 +16,7 @@ import {
 } from '../domain/cluster-conditions.ts';
 import {
   chooseOperation,
+  type OperationChoice,
   describeOperation,
   operationName,
   operationWorkflowId,
@@ -169,7 +170,7 @@ export function planPass(
  * each: the plan is only ever trusted for the cluster as it is.
  */
 export async function converge(state: ClusterState, plan: PassPlan): Promise<PassOutcome> {
-  const { key, cluster, spec, generation, status } = plan;
+  const { key, spec, status } = plan;
   const pass = workflowInfo().historyLength;
   for (let round = 0; round < maxOperationsPerGeneration; round++) {
     const observedNodes = await kubernetes.observeNodes({
@@ -218,141 +219,157 @@ export async function converge(state: ClusterState, plan: PassPlan): Promise<Pas
       observed: observedNodes,
     });
     if (!choice) return { kind: 'ready' };
-    const { operation } = choice;
-    const workflowId = operationWorkflowId({
-      operation,
-      namespace: key.namespace,
-      name: key.name,
-      generation,
-      round,
-      choice,
-      drift: plan.drift,
-      pass,
-    });
-    if (choice.forced) state.forcedRoll = undefined;
-    state.operation = { type: operation.type, step: 'running', workflowId };
-    const startedAt = new Date().toISOString();
-    // Written before the child starts: the child adds its progress to it.
-    await kubernetes.patchStatus({
-      ...key,
-      status: {
-        ...status,
-        currentOperation: {
-          type: operationName(operation.type),
-          workflowId,
-          step: operation.type,
-          startedAt,
-        },
-        conditions: conditionsWhileRunning(
-          operation,
-          workflowId,
-          generation,
-          spec.zoneFailover.after,
-          new Date(),
-        ),
-      },
-    });
-    await kubernetes.recordEvent({
-      cluster,
-      key: `${workflowId}/started`,
-      type: 'Normal',
-      reason: 'OperationStarted',
-      action: operationName(operation.type),
-      note: `${describeOperation(operation)} (workflow ${workflowId})`,
-    });
-    const lastOperation = { type: operationName(operation.type), workflowId, startedAt };
-    try {
-      const child = await startOperation(
-        operation,
-        { cluster, spec, nodes: plan.nodes, observed: observedNodes, workflowId, forced: choice.forced },
-        {
-          workflowId,
-          searchAttributes: {
-            ...plan.clusterAttributes,
-            [searchAttributes.operation.name]: [operationName(operation.type)],
-          },
-        },
-      );
-      if (choice.drill && state.drill) {
-        state.drill.running = true;
-        state.runningDrill = child.handle;
-      }
-      // A newer generation stops a roll or a zone failover at its next safe point.
-      let finished = false;
-      if (operation.type === 'roll' || operation.type === 'zone-failover') {
-        void condition(
-          () => finished || state.lastSeenGeneration > generation || state.deleting === true,
-        ).then(() => (finished ? undefined : child.handle.signal(supersededSignal)));
-      }
-      const result = await child.result().finally(() => (finished = true));
-      if (operation.type === 'zone-failover') {
-        state.zoneOutage =
-          result.superseded && state.zoneOutage
-            ? {
-                ...state.zoneOutage,
-                ...(result.originalOrder ? { originalOrder: result.originalOrder } : {}),
-              }
-            : undefined;
-      }
-      if (result.superseded) {
-        status.lastOperation = {
-          ...lastOperation,
-          result: 'Cancelled',
-          message:
-            operation.type === 'roll'
-              ? `stopped for generation ${state.lastSeenGeneration} after restarting ${result.restarted?.length ?? 0} node(s)`
-              : (result.message ?? `stopped for generation ${state.lastSeenGeneration}`),
-          finishedAt: new Date().toISOString(),
-        };
-        return { kind: 'superseded' };
-      }
-      if (result.metadataVersion) status.metadataVersion = result.metadataVersion;
-      if (choice.drill && result.drillReport) state.lastDrill = result.drillReport;
-      const drillOutcome = result.drillReport?.outcome;
-      status.lastOperation = {
-        ...lastOperation,
-        result:
-          drillOutcome === undefined || drillOutcome === 'Succeeded'
-            ? 'Succeeded'
-            : drillOutcome === 'Aborted'
-              ? 'Cancelled'
-              : 'Failed',
-        ...(result.message ? { message: result.message } : {}),
-        finishedAt: new Date().toISOString(),
-      };
-    } catch (err) {
-      const message = rootCause(err);
-      status.lastOperation = {
-        ...lastOperation,
-        result: 'Failed',
-        message,
-        finishedAt: new Date().toISOString(),
-      };
-      // Blocked (stopped to stay safe), refused or failed: each its own reason (src/domain/failures.ts).
-      const ended = failureOutcome(err);
-      const outcome = {
-        kind: 'failed',
-        reason: outcomeReason[ended],
-        message: operationEnded(operation.type, ended, message),
-      } as const;
-      await kubernetes.recordEvent({
-        cluster,
-        key: `${workflowId}/failed`,
-        type: 'Warning',
-        reason: outcome.reason,
-        action: operationName(operation.type),
-        note: outcome.message,
-      });
-      return outcome;
-    } finally {
-      state.operation = undefined;
-      if (choice.drill) {
-        state.drill = undefined;
-        state.runningDrill = undefined;
-      }
-    }
+    const ended = await runOperation(state, plan, choice, { observed: observedNodes, round, pass });
+    if (ended) return ended;
   }
   return { kind: 'ready' };
+}
+
+/**
+ * Runs one operation as a child workflow and records how it ended in status;
+ * returns the pass's outcome when the pass ends with it (superseded, failed).
+ */
+async function runOperation(
+  state: ClusterState,
+  plan: PassPlan,
+  choice: OperationChoice,
+  at: { observed: ObservedNode[]; round: number; pass: number },
+): Promise<PassOutcome | undefined> {
+  const { key, cluster, spec, generation, status } = plan;
+  const { operation } = choice;
+  const workflowId = operationWorkflowId({
+    operation,
+    namespace: key.namespace,
+    name: key.name,
+    generation,
+    round: at.round,
+    choice,
+    drift: plan.drift,
+    pass: at.pass,
+  });
+  if (choice.forced) state.forcedRoll = undefined;
+  state.operation = { type: operation.type, step: 'running', workflowId };
+  const startedAt = new Date().toISOString();
+  // Written before the child starts: the child adds its progress to it.
+  await kubernetes.patchStatus({
+    ...key,
+    status: {
+      ...status,
+      currentOperation: {
+        type: operationName(operation.type),
+        workflowId,
+        step: operation.type,
+        startedAt,
+      },
+      conditions: conditionsWhileRunning(
+        operation,
+        workflowId,
+        generation,
+        spec.zoneFailover.after,
+        new Date(),
+      ),
+    },
+  });
+  await kubernetes.recordEvent({
+    cluster,
+    key: `${workflowId}/started`,
+    type: 'Normal',
+    reason: 'OperationStarted',
+    action: operationName(operation.type),
+    note: `${describeOperation(operation)} (workflow ${workflowId})`,
+  });
+  const lastOperation = { type: operationName(operation.type), workflowId, startedAt };
+  try {
+    const child = await startOperation(
+      operation,
+      { cluster, spec, nodes: plan.nodes, observed: at.observed, workflowId, forced: choice.forced },
+      {
+        workflowId,
+        searchAttributes: {
+          ...plan.clusterAttributes,
+          [searchAttributes.operation.name]: [operationName(operation.type)],
+        },
+      },
+    );
+    if (choice.drill && state.drill) {
+      state.drill.running = true;
+      state.runningDrill = child.handle;
+    }
+    // A newer generation stops a roll or a zone failover at its next safe point.
+    let finished = false;
+    if (operation.type === 'roll' || operation.type === 'zone-failover') {
+      void condition(() => finished || state.lastSeenGeneration > generation || state.deleting === true).then(
+        () => (finished ? undefined : child.handle.signal(supersededSignal)),
+      );
+    }
+    const result = await child.result().finally(() => (finished = true));
+    if (operation.type === 'zone-failover') {
+      state.zoneOutage =
+        result.superseded && state.zoneOutage
+          ? {
+              ...state.zoneOutage,
+              ...(result.originalOrder ? { originalOrder: result.originalOrder } : {}),
+            }
+          : undefined;
+    }
+    if (result.superseded) {
+      status.lastOperation = {
+        ...lastOperation,
+        result: 'Cancelled',
+        message:
+          operation.type === 'roll'
+            ? `stopped for generation ${state.lastSeenGeneration} after restarting ${result.restarted?.length ?? 0} node(s)`
+            : (result.message ?? `stopped for generation ${state.lastSeenGeneration}`),
+        finishedAt: new Date().toISOString(),
+      };
+      return { kind: 'superseded' };
+    }
+    if (result.metadataVersion) status.metadataVersion = result.metadataVersion;
+    if (choice.drill && result.drillReport) state.lastDrill = result.drillReport;
+    const drillOutcome = result.drillReport?.outcome;
+    status.lastOperation = {
+      ...lastOperation,
+      result:
+        drillOutcome === undefined || drillOutcome === 'Succeeded'
+          ? 'Succeeded'
+          : drillOutcome === 'Aborted'
+            ? 'Cancelled'
+            : 'Failed',
+      ...(result.message ? { message: result.message } : {}),
+      finishedAt: new Date().toISOString(),
+    };
+  } catch (err) {
+    const message = rootCause(err);
+    status.lastOperation = {
+      ...lastOperation,
+      result: 'Failed',
+      message,
+      finishedAt: new Date().toISOString(),
+    };
+    // Blocked (stopped to stay safe), refused or failed: each its own reason (src/domain/failures.ts).
+    const ended = failureOutcome(err);
+    const outcome = {
+      kind: 'failed',
+      reason: outcomeReason[ended],
+      message: operationEnded(operation.type, ended, message),
+    } as const;
+    await kubernetes.recordEvent({
+      cluster,
+      key: `${workflowId}/failed`,
+      type: 'Warning',
+      reason: outcome.reason,
+      action: operationName(operation.type),
+      note: outcome.message,
+    });
+    return outcome;
+  } finally {
+    state.operation = undefined;
+    if (choice.drill) {
+      state.drill = undefined;
+      state.runningDrill = undefined;
+    }
+  }
+  return undefined;
 }
 
 /** Writes what the pass ended with: node pools, brokers ready, the conditions. */
