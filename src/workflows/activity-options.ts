@@ -1,7 +1,9 @@
 // Activity options shared by the workflows: quick Kubernetes and Kafka calls,
 // and long waits that must heartbeat (so a dead worker is noticed within
 // seconds and the wait resumes on another) and may take as long as a slow
-// broker needs.
+// broker needs. Workflows name their activity proxies after these kinds of
+// call (quick, waits, reads, …), not after a system: one option set serves
+// Kubernetes, Kafka and Temporal activities alike.
 import type { ActivityOptions } from '@temporalio/workflow';
 
 export const quickCall: ActivityOptions = {

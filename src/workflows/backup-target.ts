@@ -10,7 +10,7 @@ import { readyBrokerAddresses } from '../domain/observed.ts';
 import { quickCall } from './activity-options.ts';
 import { failure } from '../domain/failures.ts';
 
-const kube = proxyActivities<Activities>(quickCall);
+const quick = proxyActivities<Activities>(quickCall);
 
 export async function clusterWithBackupTarget(
   key: { namespace: string; name: string },
@@ -27,7 +27,7 @@ export async function clusterWithBackupTarget(
   generation: number;
 }> {
   const name = `KafkaCluster ${key.namespace}/${key.name}`;
-  const snapshot = await kube.readCluster(key);
+  const snapshot = await quick.readCluster(key);
   if (!snapshot || snapshot.deleting) throw failure('ClusterGone', `${name} does not exist`);
   const parsed = KafkaClusterSpec.safeParse(snapshot.spec);
   if (!parsed.success) throw failure('InvalidSpec', `${name} has an invalid spec`);
@@ -35,7 +35,7 @@ export async function clusterWithBackupTarget(
   if (!backup) throw failure('InvalidSpec', `${name} ${noBackup}`);
   const bootstrap = brokers
     ? readyBrokerAddresses(
-        await kube.observeNodes({ namespace: key.namespace, cluster: key.name }),
+        await quick.observeNodes({ namespace: key.namespace, cluster: key.name }),
         parsed.data.listeners[0]?.port ?? 9092,
       )
     : [];

@@ -19,7 +19,7 @@ import { rootCause } from '../domain/failure-message.ts';
 import { failureType } from '../domain/failures.ts';
 import { buildCondition } from '../domain/conditions.ts';
 
-const kube = proxyActivities<Activities>(quickCall);
+const quick = proxyActivities<Activities>(quickCall);
 const store = proxyActivities<Activities>(storeCall);
 const copy = proxyActivities<Activities>(bulkTransfer);
 
@@ -67,7 +67,7 @@ export async function backupWorkflow(input: BackupInput): Promise<BackupResult> 
             ),
           ]
         : [];
-    await kube.patchStatus({
+    await quick.patchStatus({
       ...key,
       status: {
         ...(targetCondition.length > 0 ? { conditions: targetCondition } : {}),
@@ -81,7 +81,7 @@ export async function backupWorkflow(input: BackupInput): Promise<BackupResult> 
         },
       },
     });
-    await kube.recordEvent({
+    await quick.recordEvent({
       cluster,
       key: `${info.workflowId}/${outcome}`,
       type: outcome === 'Succeeded' ? 'Normal' : 'Warning',

@@ -25,7 +25,7 @@ import {
   stateQuery,
 } from './messages.ts';
 
-const kubernetes = proxyActivities<Activities>(quickCall);
+const quick = proxyActivities<Activities>(quickCall);
 
 export function installHandlers(state: ClusterState, key: { namespace: string; name: string }): void {
   setHandler(specSignal, (payload) => {
@@ -91,7 +91,7 @@ export function installHandlers(state: ClusterState, key: { namespace: string; n
     backupUpdate,
     async () => {
       // The spec as it is now: a backup target added a moment ago counts before the next plan.
-      const current = await kubernetes.readCluster(key);
+      const current = await quick.readCluster(key);
       const parsed = KafkaClusterSpec.safeParse(current?.spec);
       const backup = parsed.success ? parsed.data.backup : undefined;
       if (!backup) {
@@ -101,7 +101,7 @@ export function installHandlers(state: ClusterState, key: { namespace: string; n
         );
       }
       const requestedAt = new Date().toISOString();
-      const { scheduleId } = await kubernetes.syncBackupSchedule({
+      const { scheduleId } = await quick.syncBackupSchedule({
         ...key,
         backup: backupScheduleInput(backup),
         trigger: true,

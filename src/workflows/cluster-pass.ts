@@ -36,8 +36,8 @@ import { supersededSignal } from './messages.ts';
 import { startOperation } from './operation-children.ts';
 import { searchAttributes } from './search-attributes.ts';
 
-const kubernetes = proxyActivities<Activities>(quickCall);
-const kafka = proxyActivities<Activities>(bestEffortRead);
+const quick = proxyActivities<Activities>(quickCall);
+const reads = proxyActivities<Activities>(bestEffortRead);
 
 /** A bound on operations per generation, so a plan that never converges cannot loop forever. */
 const maxOperationsPerGeneration = 10;
@@ -55,8 +55,8 @@ async function observeSettings(
   if (bootstrap.length === 0) return { dynamicConfig: undefined, metadataVersion: undefined };
   try {
     const [dynamicConfig, metadataVersion] = await Promise.all([
-      kafka.readClusterDynamicConfig({ bootstrap }),
-      kafka.readMetadataVersion({ bootstrap }),
+      reads.readClusterDynamicConfig({ bootstrap }),
+      reads.readMetadataVersion({ bootstrap }),
     ]);
     return { dynamicConfig, metadataVersion };
   } catch {
@@ -78,7 +78,7 @@ export async function acceptSpec(
   const parsed = KafkaClusterSpec.safeParse(snapshot.spec);
   const refusedBy =
     parsed.success && patched(backupPatch) && backupScheduleKey(parsed.data.backup) !== state.backupSchedule
-      ? await kubernetes.syncBackupSchedule({ ...key, backup: backupScheduleInput(parsed.data.backup) }).then(
+      ? await quick.syncBackupSchedule({ ...key, backup: backupScheduleInput(parsed.data.backup) }).then(
           () => ((state.backupSchedule = backupScheduleKey(parsed.data.backup)), undefined),
           (err: unknown) => {
             if (failureType(err) !== 'InvalidSpec') throw err;
@@ -92,7 +92,7 @@ export async function acceptSpec(
     parsed.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') ??
     ''
   ).slice(0, 4000);
-  await kubernetes.patchStatus({
+  await quick.patchStatus({
     ...key,
     status: {
       observedGeneration: generation,
@@ -173,7 +173,7 @@ export async function converge(state: ClusterState, plan: PassPlan): Promise<Pas
   const { key, spec, status } = plan;
   const pass = workflowInfo().historyLength;
   for (let round = 0; round < maxOperationsPerGeneration; round++) {
-    const observedNodes = await kubernetes.observeNodes({
+    const observedNodes = await quick.observeNodes({
       namespace: key.namespace,
       cluster: key.name,
       uid: state.uid,
@@ -251,7 +251,7 @@ async function runOperation(
   state.operation = { type: operation.type, step: 'running', workflowId };
   const startedAt = new Date().toISOString();
   // Written before the child starts: the child adds its progress to it.
-  await kubernetes.patchStatus({
+  await quick.patchStatus({
     ...key,
     status: {
       ...status,
@@ -270,7 +270,7 @@ async function runOperation(
       ),
     },
   });
-  await kubernetes.recordEvent({
+  await quick.recordEvent({
     cluster,
     key: `${workflowId}/started`,
     type: 'Normal',
@@ -353,7 +353,7 @@ async function runOperation(
       reason: outcomeReason[ended],
       message: operationEnded(operation.type, ended, message),
     } as const;
-    await kubernetes.recordEvent({
+    await quick.recordEvent({
       cluster,
       key: `${workflowId}/failed`,
       type: 'Warning',
@@ -380,14 +380,14 @@ export async function reportPass(
   specWasInvalid: boolean,
 ): Promise<void> {
   const { key, status, generation } = plan;
-  const observedNodes = await kubernetes.observeNodes({
+  const observedNodes = await quick.observeNodes({
     namespace: key.namespace,
     cluster: key.name,
     uid: state.uid,
   });
   status.nodePools = plan.layoutsSeeing(observedNodes);
   const brokers = observedNodes.filter((n) => n.roles.includes('broker') && plan.desiredNames.has(n.podName));
-  await kubernetes.patchStatus({
+  await quick.patchStatus({
     ...key,
     clear: ['currentOperation'],
     status: {

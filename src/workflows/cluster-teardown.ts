@@ -13,7 +13,7 @@ import type { ClusterState } from './cluster-state.ts';
 import { searchAttributes } from './search-attributes.ts';
 import { teardownWorkflow } from './teardown.ts';
 
-const kubernetes = proxyActivities<Activities>(quickCall);
+const quick = proxyActivities<Activities>(quickCall);
 
 export async function tearDown(
   state: ClusterState,
@@ -24,7 +24,7 @@ export async function tearDown(
   const cluster: ClusterRef = { ...key, uid: state.uid };
   const workflowId = teardownWorkflowId(key.namespace, key.name, state.uid);
   state.operation = { type: 'teardown', step: 'running', workflowId };
-  await kubernetes.patchStatus({
+  await quick.patchStatus({
     ...key,
     status: {
       currentOperation: {
@@ -38,7 +38,7 @@ export async function tearDown(
   });
   // Backups already taken stay in the store; only the schedules go.
   if (patched(backupPatch) && state.backupSchedule !== 'none') {
-    await kubernetes.syncBackupSchedule({ ...key, backup: undefined });
+    await quick.syncBackupSchedule({ ...key, backup: undefined });
   }
   const parsedSpec = KafkaClusterSpec.safeParse(snapshot.spec);
   await executeChild(teardownWorkflow, {
@@ -46,5 +46,5 @@ export async function tearDown(
     args: [{ cluster, spec: parsedSpec.success ? parsedSpec.data : undefined }],
     searchAttributes: { ...clusterAttributes, [searchAttributes.operation.name]: ['teardown'] },
   });
-  await kubernetes.removeTeardownFinalizer({ ...key, uid: state.uid });
+  await quick.removeTeardownFinalizer({ ...key, uid: state.uid });
 }

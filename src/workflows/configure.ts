@@ -11,7 +11,7 @@ import type { KafkaNode } from '../domain/nodes.ts';
 import { readyBrokerAddresses } from '../domain/observed.ts';
 import { failure } from '../domain/failures.ts';
 
-const kube = proxyActivities<Activities>(quickCall);
+const quick = proxyActivities<Activities>(quickCall);
 const waits = proxyActivities<Activities>(longWait);
 
 export interface ConfigureInput {
@@ -37,8 +37,8 @@ export async function configureWorkflow({
     setCurrentDetails(`**Configure** ${cluster.namespace}/${cluster.name} (${summary}): ${text}`);
 
   step('updating the shared config');
-  await kube.applyObjects([buildClusterManifests(cluster, spec, nodes).configMap]);
-  const observed = await kube.observeNodes({
+  await quick.applyObjects([buildClusterManifests(cluster, spec, nodes).configMap]);
+  const observed = await quick.observeNodes({
     namespace: cluster.namespace,
     cluster: cluster.name,
     uid: cluster.uid,
@@ -49,7 +49,7 @@ export async function configureWorkflow({
   }
   step('applying through the Admin API (no restart)');
   const applied = await waits.applyClusterDynamicConfig({ bootstrap, set, remove });
-  await kube.recordEvent({
+  await quick.recordEvent({
     cluster,
     key: `${workflowInfo().workflowId}/applied`,
     type: 'Normal',

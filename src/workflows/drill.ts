@@ -27,7 +27,7 @@ import { readyBrokerAddresses } from '../domain/observed.ts';
 import type { Moves } from '../domain/reassignment.ts';
 import { abortDrillSignal } from './messages.ts';
 
-const kube = proxyActivities<Activities>(quickCall);
+const quick = proxyActivities<Activities>(quickCall);
 const waits = proxyActivities<Activities>(longWait);
 const probes = proxyActivities<Activities>(probeCall);
 
@@ -71,7 +71,7 @@ export async function drillWorkflow({
     details(name);
     const entry = { name, startedAt: iso(Date.now()) } as DrillReport['steps'][number];
     report.steps.push(entry);
-    await kube.patchStatus({
+    await quick.patchStatus({
       namespace: cluster.namespace,
       name: cluster.name,
       status: {},
@@ -83,12 +83,12 @@ export async function drillWorkflow({
     report.outcome = outcome;
     if (message) report.message = message;
     report.finishedAt = iso(Date.now());
-    await kube.patchStatus({
+    await quick.patchStatus({
       namespace: cluster.namespace,
       name: cluster.name,
       status: { lastDrill: report },
     });
-    await kube.recordEvent({
+    await quick.recordEvent({
       cluster,
       key: `${workflowId}/report`,
       type: outcome === 'Succeeded' ? 'Normal' : 'Warning',
@@ -100,7 +100,7 @@ export async function drillWorkflow({
     return report;
   };
   const bootstrapOutside = async (): Promise<string[]> => {
-    const observed = await kube.observeNodes({
+    const observed = await quick.observeNodes({
       namespace: cluster.namespace,
       cluster: cluster.name,
       uid: cluster.uid,
@@ -113,20 +113,20 @@ export async function drillWorkflow({
 
   // 1. Pre-check: refused here, nothing has been touched.
   let done = await step('pre-check');
-  const observed = await kube.observeNodes({
+  const observed = await quick.observeNodes({
     namespace: cluster.namespace,
     cluster: cluster.name,
     uid: cluster.uid,
   });
   const bootstrapAll = readyBrokerAddresses(observed, port);
-  const kafka = await kube.observeKafka({ bootstrap: bootstrapAll });
+  const kafka = await quick.observeKafka({ bootstrap: bootstrapAll });
   const check = drillPrecheck({ zone, nodes: observed, partitions: kafka.partitions, quorum: kafka.quorum });
   done();
   if (!check.ok) return finish('Refused', check.message);
   const zonePods = check.zoneNodes.map((n) => n.podName);
   const zoneIds = check.zoneNodes.map((n) => n.nodeId);
   const bootstrap = bootstrapAll.filter((a) => !check.zoneNodes.some((n) => a === `${n.address}:${port}`));
-  await kube.ensureProbeTopic({ bootstrap: bootstrapAll, replicas: Math.min(3, bootstrapAll.length) });
+  await quick.ensureProbeTopic({ bootstrap: bootstrapAll, replicas: Math.min(3, bootstrapAll.length) });
 
   let originalOrder: Moves = [];
   let failure: string | undefined;
@@ -183,11 +183,11 @@ export async function drillWorkflow({
     const recoveryStart = Date.now();
     if (zoneDown) {
       const manifests = buildClusterManifests(cluster, spec, nodes);
-      await kube.applyObjects(manifests.pods.filter((p) => zonePods.includes(p.metadata?.name ?? '')));
+      await quick.applyObjects(manifests.pods.filter((p) => zonePods.includes(p.metadata?.name ?? '')));
       await waits.waitForPodsReady({ namespace: cluster.namespace, cluster: cluster.name, pods: zonePods });
     }
     const everything = readyBrokerAddresses(
-      await kube.observeNodes({ namespace: cluster.namespace, cluster: cluster.name, uid: cluster.uid }),
+      await quick.observeNodes({ namespace: cluster.namespace, cluster: cluster.name, uid: cluster.uid }),
       port,
     );
     await waitForReplicasInSync(everything, zoneIds, (text) => details(`fail back: ${text}`));

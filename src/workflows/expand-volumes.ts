@@ -15,7 +15,7 @@ import type { KafkaNode } from '../domain/nodes.ts';
 import type { ObservedNode } from '../domain/observed.ts';
 import { failure } from '../domain/failures.ts';
 
-const kube = proxyActivities<Activities>(quickCall);
+const quick = proxyActivities<Activities>(quickCall);
 const waits = proxyActivities<Activities>(longWait);
 
 export interface ExpandVolumesInput {
@@ -36,7 +36,7 @@ export async function expandVolumesWorkflow({
     setCurrentDetails(`**Expand volumes** ${cluster.namespace}/${cluster.name}: ${text}`);
   const classes = [...new Set(growing.map((n) => n.claim?.storageClass ?? ''))];
   details(`checking that ${classes.join(', ')} let volumes grow`);
-  const fixed = await kube.classesWithoutExpansion({ classes: classes.filter((c) => c !== '') });
+  const fixed = await quick.classesWithoutExpansion({ classes: classes.filter((c) => c !== '') });
   const unknown = classes.includes('') ? ['(none: the claims have no StorageClass)'] : [];
   if (fixed.length > 0 || unknown.length > 0) {
     throw failure(
@@ -49,7 +49,7 @@ export async function expandVolumesWorkflow({
     pods.has((c.metadata?.name ?? '').replace(/^data-/, '')),
   );
   details(`asking ${claims.length} claim(s) for their new size`);
-  await kube.applyObjects(claims);
+  await quick.applyObjects(claims);
   details(`waiting for ${claims.length} volume(s) and their file systems to grow`);
   await waits.waitForClaimsResized({
     namespace: cluster.namespace,

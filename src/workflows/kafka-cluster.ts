@@ -32,7 +32,7 @@ import { searchAttributes } from './search-attributes.ts';
 
 export type { ClusterWorkflowInput } from './cluster-state.ts';
 
-const kubernetes = proxyActivities<Activities>(quickCall);
+const quick = proxyActivities<Activities>(quickCall);
 
 export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise<void> {
   const key = { namespace: input.namespace, name: input.name };
@@ -49,14 +49,14 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
     await waitForWork(state);
     if (state.pausedReported !== state.paused && !state.deleting) {
       state.pausedReported = state.paused;
-      await kubernetes.patchStatus({
+      await quick.patchStatus({
         ...key,
         status: { conditions: [pausedCondition(state.paused, state.lastPlannedGeneration, new Date())] },
       });
       continue;
     }
     const signalsBeforeRead = state.specSignals;
-    const snapshot = await kubernetes.readCluster(key);
+    const snapshot = await quick.readCluster(key);
     if (snapshot === null) return; // deleted
     // The API server is the truth: a generation signalled before this read that
     // it does not have (a forged or corrupt signal) must not hide later changes.
@@ -103,7 +103,7 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
     const outcome = await converge(state, plan);
     if (outcome.kind === 'superseded') {
       // Plan again at once from the newer spec; status follows from that plan.
-      await kubernetes.patchStatus({ ...key, clear: ['currentOperation'], status: plan.status });
+      await quick.patchStatus({ ...key, clear: ['currentOperation'], status: plan.status });
       state.lastPlannedGeneration = plan.generation;
       continue;
     }

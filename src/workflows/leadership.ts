@@ -9,14 +9,14 @@ import { longWait, quickCall } from './activity-options.ts';
 import { leaderEvacuationMoves, ordersApplied } from '../domain/drill.ts';
 import type { Moves } from '../domain/reassignment.ts';
 
-const kube = proxyActivities<Activities>(quickCall);
+const quick = proxyActivities<Activities>(quickCall);
 const waits = proxyActivities<Activities>(longWait);
 
 /** Asks for new replica orders and waits until Kafka shows them. */
 export async function reorderReplicas(bootstrap: string[], moves: Moves): Promise<void> {
   if (moves.length === 0) return;
-  await kube.startMoves({ bootstrap, moves });
-  while (!ordersApplied(moves, (await kube.readAssignment({ bootstrap })).partitions))
+  await quick.startMoves({ bootstrap, moves });
+  while (!ordersApplied(moves, (await quick.readAssignment({ bootstrap })).partitions))
     await sleep('1 second');
 }
 
@@ -26,7 +26,7 @@ export async function reorderReplicas(bootstrap: string[], moves: Moves): Promis
  * such a partition (or attempts run out). Returns the orders it replaced.
  */
 export async function evacuateLeaders(bootstrap: string[], brokerIds: readonly number[]): Promise<Moves> {
-  const before = await kube.readAssignment({ bootstrap });
+  const before = await quick.readAssignment({ bootstrap });
   const moves = leaderEvacuationMoves(before.partitions, brokerIds);
   const originalOrder = moves.map((m) => ({
     topic: m.topic,
@@ -38,7 +38,7 @@ export async function evacuateLeaders(bootstrap: string[], brokerIds: readonly n
   await reorderReplicas(bootstrap, moves);
   for (let attempt = 0; ; attempt++) {
     await waits.electPreferredLeaders({ bootstrap, attempts: 1 });
-    const now = await kube.readAssignment({ bootstrap });
+    const now = await quick.readAssignment({ bootstrap });
     const stillLed = now.partitions.filter(
       (p) =>
         brokerIds.includes(p.leader) && moves.some((m) => m.topic === p.topic && m.partition === p.partition),
@@ -56,7 +56,7 @@ export async function waitForReplicasInSync(
   progress: (text: string) => void,
 ): Promise<void> {
   for (;;) {
-    const { partitions } = await kube.readAssignment({ bootstrap });
+    const { partitions } = await quick.readAssignment({ bootstrap });
     const behind = partitions.filter((p) =>
       p.replicas.some((r) => brokerIds.includes(r) && !p.isr.includes(r)),
     ).length;

@@ -11,7 +11,7 @@ import { ports } from '../domain/manifests/config.ts';
 import { nodeProtocolAddresses, readyBrokerAddresses } from '../domain/observed.ts';
 import { failure } from '../domain/failures.ts';
 
-const kube = proxyActivities<Activities>(quickCall);
+const quick = proxyActivities<Activities>(quickCall);
 
 export interface MetadataVersionInput {
   cluster: ClusterRef;
@@ -27,7 +27,7 @@ export async function metadataVersionWorkflow({
   const step = (text: string): void =>
     setCurrentDetails(`**metadata.version** ${cluster.namespace}/${cluster.name} → ${to}: ${text}`);
   const port = spec.listeners[0]?.port ?? 9092;
-  const observed = await kube.observeNodes({
+  const observed = await quick.observeNodes({
     namespace: cluster.namespace,
     cluster: cluster.name,
     uid: cluster.uid,
@@ -37,13 +37,13 @@ export async function metadataVersionWorkflow({
     throw failure('NoBrokerReady', 'no broker is ready');
   }
   step(`checking that all ${observed.length} nodes support it`);
-  const result = await kube.raiseMetadataVersion({
+  const result = await quick.raiseMetadataVersion({
     nodes: nodeProtocolAddresses(observed, port, ports.controller),
     bootstrap,
     to,
   });
   if (result.from !== result.to) {
-    await kube.recordEvent({
+    await quick.recordEvent({
       cluster,
       key: `${workflowInfo().workflowId}/raised`,
       type: 'Normal',

@@ -10,7 +10,7 @@ import type { ClusterRef } from '../domain/labels.ts';
 import { buildClusterManifests } from '../domain/manifests/index.ts';
 import type { KafkaNode } from '../domain/nodes.ts';
 
-const kube = proxyActivities<Activities>(quickCall);
+const quick = proxyActivities<Activities>(quickCall);
 const waits = proxyActivities<Activities>(longWait);
 
 export interface ProvisionInput {
@@ -29,11 +29,11 @@ export async function provisionWorkflow({
     setCurrentDetails(`**Provision** ${cluster.namespace}/${cluster.name}: ${text}`);
 
   step('config and services');
-  await kube.applyObjects(manifests.shared);
+  await quick.applyObjects(manifests.shared);
   step(`${manifests.claims.length} volumes`);
-  await kube.applyObjects(manifests.claims);
+  await quick.applyObjects(manifests.claims);
   step(`${manifests.pods.length} node pods`);
-  await kube.applyObjects(manifests.pods);
+  await quick.applyObjects(manifests.pods);
 
   step(`waiting for ${nodes.length} pods to be Ready`);
   const addresses = await waits.waitForPodsReady({
@@ -48,7 +48,7 @@ export async function provisionWorkflow({
   await waits.waitForBrokersRegistered({ bootstrap, brokerIds: brokers.map((n) => n.nodeId) });
   const controllers = nodes.filter((n) => n.roles.includes('controller')).map((n) => n.nodeId);
   for (;;) {
-    const { quorum } = await kube.observeKafka({ bootstrap });
+    const { quorum } = await quick.observeKafka({ bootstrap });
     const caughtUp = quorum.voters.filter((v) => v.caughtUp).map((v) => v.nodeId);
     if (quorum.leaderId >= 0 && controllers.every((id) => caughtUp.includes(id))) break;
     step(`waiting for the controller quorum: ${caughtUp.length} of ${controllers.length} voters caught up`);

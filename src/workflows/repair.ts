@@ -12,7 +12,7 @@ import { buildClusterManifests } from '../domain/manifests/index.ts';
 import { names } from '../domain/names.ts';
 import type { KafkaNode } from '../domain/nodes.ts';
 
-const kube = proxyActivities<Activities>(quickCall);
+const quick = proxyActivities<Activities>(quickCall);
 const waits = proxyActivities<Activities>(longWait);
 
 export interface RepairInput {
@@ -33,18 +33,18 @@ export async function repairWorkflow({ cluster, spec, nodes, pods, claims }: Rep
   const claimOf = (pod: string) => manifests.claims.filter((c) => c.metadata?.name === names.dataClaim(pod));
 
   step('config and services');
-  await kube.applyObjects(manifests.shared);
+  await quick.applyObjects(manifests.shared);
   for (const pod of affected) {
     const missingClaim = claims.includes(pod);
     if (missingClaim) {
       step(`creating the volume claim of ${pod}`);
-      await kube.applyObjects(claimOf(pod));
+      await quick.applyObjects(claimOf(pod));
     }
     if (pods.includes(pod)) {
       step(`creating pod ${pod}`);
-      await kube.applyObjects(manifests.pods.filter((p) => p.metadata?.name === pod));
+      await quick.applyObjects(manifests.pods.filter((p) => p.metadata?.name === pod));
     }
-    await kube.recordEvent({
+    await quick.recordEvent({
       cluster,
       key: `${workflowInfo().workflowId}/${pod}`,
       type: 'Warning',

@@ -21,7 +21,7 @@ import { clusterWithBackupTarget } from './backup-target.ts';
 import { bulkTransfer, longWait, quickCall, storeCall } from './activity-options.ts';
 import { restoreWorkflow } from './restore.ts';
 
-const kube = proxyActivities<Activities>(quickCall);
+const quick = proxyActivities<Activities>(quickCall);
 const store = proxyActivities<Activities>(storeCall);
 const waits = proxyActivities<Activities>(longWait);
 const reads = proxyActivities<Activities>(bulkTransfer);
@@ -60,7 +60,7 @@ export async function restoreDrillWorkflow(input: RestoreDrillInput): Promise<Re
     outcome: 'Succeeded' | 'Failed',
     details: { partitions?: number; records?: number; message?: string },
   ) => {
-    await kube.patchStatus({
+    await quick.patchStatus({
       ...key,
       status: {
         lastRestoreDrill: {
@@ -73,7 +73,7 @@ export async function restoreDrillWorkflow(input: RestoreDrillInput): Promise<Re
         },
       },
     });
-    await kube.recordEvent({
+    await quick.recordEvent({
       cluster,
       key: `${info.workflowId}/${outcome}`,
       type: outcome === 'Succeeded' ? 'Normal' : 'Warning',
@@ -92,7 +92,7 @@ export async function restoreDrillWorkflow(input: RestoreDrillInput): Promise<Re
     backupId = await store.newestBackup({ namespace: input.namespace, target: backup.target, source: key });
     step(`creating the scratch cluster ${scratchKey.name}`);
     scratchUid = (
-      await kube.createScratchCluster({
+      await quick.createScratchCluster({
         ...scratchKey,
         source: { name: input.name, uid: cluster.uid },
         spec: scratchClusterSpec(spec),
@@ -126,6 +126,6 @@ export async function restoreDrillWorkflow(input: RestoreDrillInput): Promise<Re
   } finally {
     const uid = scratchUid;
     // Also when the drill is cancelled: a scratch cluster left behind would hold brokers and disks.
-    if (uid) await CancellationScope.nonCancellable(() => kube.deleteScratchCluster({ ...scratchKey, uid }));
+    if (uid) await CancellationScope.nonCancellable(() => quick.deleteScratchCluster({ ...scratchKey, uid }));
   }
 }

@@ -10,7 +10,7 @@ import type { Activities } from '../activities/index.ts';
 import { clusterWithBackupTarget, noBrokerReady } from './backup-target.ts';
 import { bulkTransfer, quickCall, storeCall } from './activity-options.ts';
 
-const kube = proxyActivities<Activities>(quickCall);
+const quick = proxyActivities<Activities>(quickCall);
 const checks = proxyActivities<Activities>(storeCall);
 const writes = proxyActivities<Activities>(bulkTransfer);
 
@@ -68,7 +68,7 @@ export async function restoreWorkflow(input: RestoreInput): Promise<RestoreRepor
   step(`verifying the ${plan.partitions + 1} objects of the backup`);
   const planned = { ...location, bootstrap, manifestSha256: plan.manifestSha256 };
   await writes.verifyBackupObjects(planned);
-  await kube.recordEvent({
+  await quick.recordEvent({
     cluster,
     key: `${info.workflowId}/started`,
     type: 'Normal',
@@ -109,7 +109,7 @@ export async function restoreWorkflow(input: RestoreInput): Promise<RestoreRepor
     offsetsSkipped: restored.offsetsSkipped,
     brokerConfigsNotApplied,
   };
-  await kube.recordEvent({
+  await quick.recordEvent({
     cluster,
     key: `${info.workflowId}/restored`,
     type: 'Normal',

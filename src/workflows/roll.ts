@@ -36,7 +36,7 @@ import { supersededSignal } from './messages.ts';
 import { rollPermit } from './roll-permit.ts';
 import { failure } from '../domain/failures.ts';
 
-const kube = proxyActivities<Activities>(quickCall);
+const quick = proxyActivities<Activities>(quickCall);
 const waits = proxyActivities<Activities>(longWait);
 
 export interface RollInput {
@@ -89,7 +89,7 @@ export async function rollWorkflow({
     const next = { step, blockedReason: null, ...extra };
     if (JSON.stringify(next) === lastProgress) return;
     lastProgress = JSON.stringify(next);
-    await kube.patchStatus({ ...key, status: {}, progress: next });
+    await quick.patchStatus({ ...key, status: {}, progress: next });
   };
 
   let superseded = false;
@@ -131,7 +131,7 @@ export async function rollWorkflow({
     // Restarted pods read the shared config at start: it must be current first.
     details('updating the shared config');
     await progress('updating the shared config');
-    await kube.applyObjects([manifests.configMap]);
+    await quick.applyObjects([manifests.configMap]);
 
     // Rolls recorded before partitions with RF ≤ min.insync.replicas stopped holding them up replay as they ran.
     const passUnprotectable = patched('roll-passes-unprotectable-partitions');
@@ -140,7 +140,7 @@ export async function rollWorkflow({
     let lastRestartAt: number | undefined;
     let leadersToRestore = false;
     for (;;) {
-      const observed = await kube.observeNodes({
+      const observed = await quick.observeNodes({
         namespace: cluster.namespace,
         cluster: cluster.name,
         uid: cluster.uid,
@@ -155,7 +155,7 @@ export async function rollWorkflow({
       // Rolls recorded before brokers starting up were looked for replay as they ran.
       const lookForStarting = patched('roll-waits-for-starting-brokers');
       const port = spec.listeners[0]?.port ?? 9092;
-      const kafka = await kube.observeKafka({
+      const kafka = await quick.observeKafka({
         bootstrap,
         ...(lookForStarting ? { probe: brokerClientAddresses(observed, port) } : {}),
       });
@@ -202,7 +202,7 @@ export async function rollWorkflow({
           details(`done: restarted ${restarted.join(', ')}`);
           return { restarted, superseded };
         case 'blocked':
-          await kube.recordEvent({
+          await quick.recordEvent({
             cluster,
             key: `${workflowId}/blocked`,
             type: 'Warning',
@@ -218,7 +218,7 @@ export async function rollWorkflow({
           break;
         case 'restart':
           if (decision.unprotectable.length > 0) {
-            await kube.recordEvent({
+            await quick.recordEvent({
               cluster,
               key: `${workflowId}/unprotectable/${decision.nodes.map((n) => n.podName).join(',')}`,
               type: 'Warning',
@@ -238,7 +238,7 @@ export async function rollWorkflow({
               { ...longWait, summary: `restart ${node.podName} (node ${node.nodeId}, zone ${node.zone})` },
               [{ pod }],
             );
-            await kube.recordEvent({
+            await quick.recordEvent({
               cluster,
               key: `${workflowId}/${node.podName}`,
               type: 'Normal',

@@ -25,7 +25,7 @@ import { planDrain, planSpread, replicasHeldBy, type Broker } from '../domain/re
 import { moveReplicas } from './move-replicas.ts';
 import { failure } from '../domain/failures.ts';
 
-const kube = proxyActivities<Activities>(quickCall);
+const quick = proxyActivities<Activities>(quickCall);
 const waits = proxyActivities<Activities>(longWait);
 
 export interface ScaleUpInput {
@@ -54,7 +54,7 @@ function progressReporter(cluster: ClusterRef, what: string, details: (text: str
     details(step);
     if (step === last) return;
     last = step;
-    await kube.patchStatus({
+    await quick.patchStatus({
       namespace: cluster.namespace,
       name: cluster.name,
       status: {},
@@ -79,12 +79,12 @@ export async function scaleUpWorkflow({
   }
   const manifests = buildClusterManifests(cluster, spec, nodes);
   details('config, services and volumes');
-  await kube.applyObjects(manifests.shared);
-  await kube.applyObjects(
+  await quick.applyObjects(manifests.shared);
+  await quick.applyObjects(
     manifests.claims.filter((c) => added.some((pod) => c.metadata?.name === `data-${pod}`)),
   );
   details(`creating ${added.length} node(s)`);
-  await kube.applyObjects(manifests.pods.filter((p) => added.includes(p.metadata?.name ?? '')));
+  await quick.applyObjects(manifests.pods.filter((p) => added.includes(p.metadata?.name ?? '')));
   details('waiting for the new nodes to be Ready');
   const addresses = await waits.waitForPodsReady({
     namespace: cluster.namespace,
@@ -92,7 +92,7 @@ export async function scaleUpWorkflow({
     pods: added,
   });
   const port = spec.listeners[0]?.port ?? 9092;
-  const observed = await kube.observeNodes({
+  const observed = await quick.observeNodes({
     namespace: cluster.namespace,
     cluster: cluster.name,
     uid: cluster.uid,
@@ -106,7 +106,7 @@ export async function scaleUpWorkflow({
   const brokers: Broker[] = nodes
     .filter((n) => n.roles.includes('broker'))
     .map((n) => ({ id: n.nodeId, zone: n.zone }));
-  const { partitions } = await kube.readAssignment({ bootstrap });
+  const { partitions } = await quick.readAssignment({ bootstrap });
   const moves = planSpread(
     partitions,
     brokers,
@@ -119,7 +119,7 @@ export async function scaleUpWorkflow({
     bytesPerSecond: spec.rebalance.throttleBytesPerSecond,
     report: progressReporter(cluster, 'spreading replicas onto new brokers', details),
   });
-  await kube.recordEvent({
+  await quick.recordEvent({
     cluster,
     key: `${workflowInfo().workflowId}/done`,
     type: 'Normal',
@@ -147,7 +147,7 @@ export async function scaleDownWorkflow({
     );
   }
   const port = spec.listeners[0]?.port ?? 9092;
-  const observed = await kube.observeNodes({
+  const observed = await quick.observeNodes({
     namespace: cluster.namespace,
     cluster: cluster.name,
     uid: cluster.uid,
@@ -162,7 +162,7 @@ export async function scaleDownWorkflow({
     ...leaving.filter((n) => n.roles.includes('broker')).map((n) => ({ id: n.nodeId, zone: n.zone })),
   ];
   const leavingIds = leaving.map((n) => n.nodeId);
-  const { partitions } = await kube.readAssignment({ bootstrap });
+  const { partitions } = await quick.readAssignment({ bootstrap });
   const plan = planDrain(partitions, brokers, leavingIds);
   if (plan.kind === 'refused') throw refuse(`scale-down refused, nothing changed: ${plan.message}`);
 
@@ -176,7 +176,7 @@ export async function scaleDownWorkflow({
   });
 
   // Verify empty: a partial or failed drain is never treated as done.
-  const after = await kube.readAssignment({ bootstrap });
+  const after = await quick.readAssignment({ bootstrap });
   const held = replicasHeldBy(after.partitions, leavingIds);
   if (held.size > 0) {
     throw failure(
@@ -196,11 +196,11 @@ export async function scaleDownWorkflow({
       .filter((n) => pools.get(n.pool)?.storage.deleteClaim === true)
       .map((n) => n.podName),
   });
-  await kube.unregisterBrokers({
+  await quick.unregisterBrokers({
     bootstrap: drainBootstrap.length > 0 ? drainBootstrap : bootstrap,
     ids: leavingIds,
   });
-  await kube.recordEvent({
+  await quick.recordEvent({
     cluster,
     key: `${workflowInfo().workflowId}/done`,
     type: 'Normal',

@@ -14,7 +14,7 @@ import type { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
 import type { ClusterRef } from '../domain/labels.ts';
 import { names } from '../domain/names.ts';
 
-const kube = proxyActivities<Activities>(quickCall);
+const quick = proxyActivities<Activities>(quickCall);
 const waits = proxyActivities<Activities>(longWait);
 
 export interface TeardownInput {
@@ -25,7 +25,7 @@ export interface TeardownInput {
 
 export async function teardownWorkflow({ cluster, spec }: TeardownInput): Promise<{ keptClaims: string[] }> {
   const { namespace, name } = cluster;
-  const observed = await kube.observeNodes({ namespace, cluster: name, uid: cluster.uid });
+  const observed = await quick.observeNodes({ namespace, cluster: name, uid: cluster.uid });
   const running = observed.filter((n) => n.podExists);
   const brokersOnly = running.filter((n) => !n.roles.includes('controller')).map((n) => n.podName);
   const withController = running.filter((n) => n.roles.includes('controller')).map((n) => n.podName);
@@ -42,7 +42,7 @@ export async function teardownWorkflow({ cluster, spec }: TeardownInput): Promis
     `**Teardown** ${namespace}/${name}: stopping ${withController.length} controller node(s)`,
   );
   await waits.removeNodes({ namespace, pods: withController, deleteClaims: claimsToDelete, together: true });
-  await kube.recordEvent({
+  await quick.recordEvent({
     cluster,
     key: 'teardown',
     type: 'Normal',

@@ -25,7 +25,7 @@ import type { Moves } from '../domain/reassignment.ts';
 import { evacuateLeaders, restoreLeaders, waitForReplicasInSync } from './leadership.ts';
 import { supersededSignal } from './messages.ts';
 
-const kube = proxyActivities<Activities>(quickCall);
+const quick = proxyActivities<Activities>(quickCall);
 
 /** How often the wait re-reads the zone's pods. */
 const zoneCheckIntervalMs = 15_000;
@@ -56,10 +56,10 @@ export async function zoneFailoverWorkflow(input: ZoneFailoverInput): Promise<Zo
   const port = spec.listeners[0]?.port ?? 9092;
   const step = async (text: string): Promise<void> => {
     setCurrentDetails(`**Zone failover** ${cluster.namespace}/${cluster.name} ${zone}: ${text}`);
-    await kube.patchStatus({ ...key, status: {}, progress: { step: `failover: ${text}` } });
+    await quick.patchStatus({ ...key, status: {}, progress: { step: `failover: ${text}` } });
   };
   const observe = () =>
-    kube.observeNodes({ namespace: cluster.namespace, cluster: cluster.name, uid: cluster.uid });
+    quick.observeNodes({ namespace: cluster.namespace, cluster: cluster.name, uid: cluster.uid });
   const inZone = (nodes: ObservedNode[]) => nodes.filter((n) => n.zone === zone && n.podExists);
 
   let originalOrder = input.originalOrder;
@@ -72,7 +72,7 @@ export async function zoneFailoverWorkflow(input: ZoneFailoverInput): Promise<Zo
       port,
     );
     originalOrder = await evacuateLeaders(outside, zoneIds);
-    await kube.recordEvent({
+    await quick.recordEvent({
       cluster,
       key: `${workflowId}/failed-over`,
       type: 'Warning',
@@ -108,7 +108,7 @@ export async function zoneFailoverWorkflow(input: ZoneFailoverInput): Promise<Zo
   await step('putting preferred leaders back');
   await restoreLeaders(everything, originalOrder);
   const message = `${zone} returned; preferred leadership of ${originalOrder.length} partition(s) moved back`;
-  await kube.recordEvent({
+  await quick.recordEvent({
     cluster,
     key: `${workflowId}/recovered`,
     type: 'Normal',
