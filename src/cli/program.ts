@@ -4,7 +4,7 @@
 // they run: the operator's start-up time counts, and `keelson crd` should not
 // load a Kafka client.
 import { writeFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import type { ProcessMode } from '../operator/process.ts';
 import { processOptions, type ProcessFlags } from './process-options.ts';
 
@@ -95,30 +95,21 @@ function processCommand(program: Command, mode: ProcessMode, summary: string): v
       '--backup-root <dir>',
       'filesystem backup targets must lie under this directory, a volume every replica mounts (env KEELSON_BACKUP_ROOT; default none: refused)',
     );
-  if (mode !== 'worker') {
-    command
-      .option(
-        '--namespace <ns>',
-        'watch only this namespace, repeatable (env KEELSON_NAMESPACES=a,b; default all)',
-        repeatable,
-      )
-      .addOption(
-        new Option(
-          '--leader-elect',
-          'watch only while holding the Lease (default; env KEELSON_LEADER_ELECT)',
-        ),
-      )
-      .option('--no-leader-elect', 'watch without the Lease (env KEELSON_LEADER_ELECT=false)')
-      .option(
-        '--lease-namespace <ns>',
-        'env KEELSON_LEASE_NAMESPACE or POD_NAMESPACE, default keelson-system',
-      )
-      .option('--lease-name <name>', 'env KEELSON_LEASE_NAME, default keelson-operator')
-      .option(
-        '--lease-duration <seconds>',
-        "a dead leader's watch moves on after this long (env KEELSON_LEASE_DURATION, default 15)",
-      );
-  }
+  // The watcher's flags: `keelson worker` takes them too (and ignores them), so one set of flags starts any mode.
+  command
+    .option(
+      '--namespace <ns>',
+      'watch only this namespace, repeatable (env KEELSON_NAMESPACES=a,b; default all)',
+      repeatable,
+    )
+    .option('--leader-elect', 'watch only while holding the Lease (default; env KEELSON_LEADER_ELECT)')
+    .option('--no-leader-elect', 'watch without the Lease (env KEELSON_LEADER_ELECT=false)')
+    .option('--lease-namespace <ns>', 'env KEELSON_LEASE_NAMESPACE or POD_NAMESPACE, default keelson-system')
+    .option('--lease-name <name>', 'env KEELSON_LEASE_NAME, default keelson-operator')
+    .option(
+      '--lease-duration <seconds>',
+      "a dead leader's watch moves on after this long (env KEELSON_LEASE_DURATION, default 15)",
+    );
   command.action(async (flags: ProcessFlags) => {
     const parsed = processOptions(mode, flags, env);
     if ('problems' in parsed) {
@@ -238,16 +229,18 @@ export function buildProgram(): Command {
       }),
     ),
   );
-  backup
-    .command('list')
-    .argument('<ns/name>', 'the KafkaCluster')
-    .description('the complete backups in the store of spec.backup.target, newest first')
-    .option('--kubeconfig <file>', 'kubeconfig (env KUBECONFIG)', env.KUBECONFIG)
-    .action(async (ref: string, flags: { kubeconfig?: string }) =>
-      report('backup list', async () =>
-        (await import('./backup-commands.ts')).listClusterBackups(ref, flags.kubeconfig),
-      ),
-    );
+  // Reads the store itself; takes the Temporal flags too (and ignores them), as every client command does.
+  withTemporal(
+    backup
+      .command('list')
+      .argument('<ns/name>', 'the KafkaCluster')
+      .description('the complete backups in the store of spec.backup.target, newest first')
+      .option('--kubeconfig <file>', 'kubeconfig (env KUBECONFIG)', env.KUBECONFIG),
+  ).action(async (ref: string, flags: { kubeconfig?: string }) =>
+    report('backup list', async () =>
+      (await import('./backup-commands.ts')).listClusterBackups(ref, flags.kubeconfig),
+    ),
+  );
   withTemporal(
     backup
       .command('drill')
