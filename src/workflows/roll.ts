@@ -122,138 +122,181 @@ export async function rollWorkflow({
   );
   try {
     if (!granted || superseded) return { restarted: [], superseded };
-    return await restartNodes();
+    return await restartNodes({
+      cluster,
+      spec,
+      pods,
+      reason,
+      configMap: manifests.configMap,
+      desiredPod,
+      workflowId,
+      details,
+      progress,
+      superseded: () => superseded,
+    });
   } finally {
     await permit.release();
   }
+}
 
-  async function restartNodes(): Promise<RollResult> {
-    // Restarted pods read the shared config at start: it must be current first.
-    details('updating the shared config');
-    await progress('updating the shared config');
-    await quick.applyObjects([manifests.configMap]);
+/** What restartNodes works with: the roll's input, its manifests, and how it reports. */
+interface RollContext {
+  cluster: ClusterRef;
+  spec: KafkaClusterSpec;
+  pods: string[];
+  reason: string;
+  configMap: ReturnType<typeof buildClusterManifests>['configMap'];
+  desiredPod: Map<string, ReturnType<typeof buildClusterManifests>['pods'][number]>;
+  workflowId: string;
+  details: (text: string) => void;
+  progress: (step: string, extra?: { node?: string | null; blockedReason?: string | null }) => Promise<void>;
+  /** A newer generation asked the roll to stop at its next safe point. */
+  superseded: () => boolean;
+}
 
-    // Rolls recorded before partitions with RF ≤ min.insync.replicas stopped holding them up replay as they ran.
-    const passUnprotectable = patched('roll-passes-unprotectable-partitions');
-    const pending = new Set(pods);
-    const restarted: string[] = [];
-    let lastRestartAt: number | undefined;
-    let leadersToRestore = false;
-    for (;;) {
-      const observed = await quick.observeNodes({
-        namespace: cluster.namespace,
-        cluster: cluster.name,
-        uid: cluster.uid,
-      });
-      const byName = new Map(observed.map((n) => [n.podName, n]));
-      const bootstrap = readyBrokerAddresses(observed, spec.listeners[0]?.port ?? 9092);
-      if (bootstrap.length === 0) {
-        details('no broker is ready; waiting');
-        await sleep('5 seconds');
-        continue;
-      }
-      // Rolls recorded before brokers starting up were looked for replay as they ran.
-      const lookForStarting = patched('roll-waits-for-starting-brokers');
-      const port = spec.listeners[0]?.port ?? 9092;
-      const kafka = await quick.observeKafka({
-        bootstrap,
-        ...(lookForStarting ? { probe: brokerClientAddresses(observed, port) } : {}),
-      });
-      if (lookForStarting) {
-        for (const node of markStartingBrokers(observed, kafka.serving ?? [], kafka.quorum)) {
-          byName.set(node.podName, node);
-        }
-      }
-      const pick = (names: Iterable<string>): ObservedNode[] =>
-        [...names].map((n) => byName.get(n)).filter((n): n is ObservedNode => n !== undefined);
-      const decision = chooseNextRestart({
-        pending: pick(pending),
-        restarted: pick(restarted),
-        nodes: [...byName.values()],
-        quorum: kafka.quorum,
-        partitions: kafka.partitions,
-        zoneBatched: spec.rollout.zoneBatched,
-        delayBetweenRestartsMs: parseDurationMs(spec.rollout.delayBetweenRestarts),
-        lastRestartAt,
-        now: Date.now(),
-        passUnprotectable,
-      });
-      // The cluster has caught up with the last restart: give leadership back.
-      if (leadersToRestore && (decision.kind === 'restart' || decision.kind === 'done')) {
-        details('preferred leader election');
-        const election = await waits.electPreferredLeaders.executeWithOptions(
-          { ...longWait, summary: `preferred leader election after restarting ${restarted.at(-1) ?? ''}` },
-          [{ bootstrap }],
-        );
-        leadersToRestore = false;
-        if (election.notElected.length > 0) {
-          details(
-            `${election.notElected.length} partition(s) kept their leader: ${election.notElected[0]?.reason}`,
-          );
-        }
-      }
-      // A safe point: nothing is restarting and the cluster has caught up.
-      if (superseded && decision.kind !== 'wait') {
-        details(`stopped for a newer spec after restarting ${restarted.join(', ') || 'nothing'}`);
-        return { restarted, superseded };
-      }
-      switch (decision.kind) {
-        case 'done':
-          details(`done: restarted ${restarted.join(', ')}`);
-          return { restarted, superseded };
-        case 'blocked':
-          await quick.recordEvent({
-            cluster,
-            key: `${workflowId}/blocked`,
-            type: 'Warning',
-            reason: 'RollBlocked',
-            action: 'Roll',
-            note: decision.message,
-          });
-          throw failure('RollBlocked', decision.message);
-        case 'wait':
-          details(decision.reason);
-          await progress('waiting before the next restart', { blockedReason: decision.reason });
-          await sleep(decision.retryAfterMs);
-          break;
-        case 'restart':
-          if (decision.unprotectable.length > 0) {
-            await quick.recordEvent({
-              cluster,
-              key: `${workflowId}/unprotectable/${decision.nodes.map((n) => n.podName).join(',')}`,
-              type: 'Warning',
-              reason: 'PartitionsUnavailableDuringRestart',
-              action: 'Roll',
-              note: `restarting ${decision.nodes.map((n) => n.podName).join(', ')} leaves ${describePartitions(decision.unprotectable)} unavailable until it is back: a replication factor not above min.insync.replicas cannot stay available through any restart; raise the replication factor to avoid this`,
-            });
-          }
-          for (const node of decision.nodes) {
-            const pod = desiredPod.get(node.podName);
-            if (!pod) throw failure('InternalError', `no manifest for ${node.podName}`);
-            details(
-              `restarting ${node.podName} (node ${node.nodeId}, zone ${node.zone}): ${decision.reason}`,
-            );
-            await progress(`restarting node ${node.nodeId}`, { node: node.podName });
-            await waits.restartNode.executeWithOptions(
-              { ...longWait, summary: `restart ${node.podName} (node ${node.nodeId}, zone ${node.zone})` },
-              [{ pod }],
-            );
-            await quick.recordEvent({
-              cluster,
-              key: `${workflowId}/${node.podName}`,
-              type: 'Normal',
-              reason: 'NodeRestarted',
-              action: 'Roll',
-              pod: node.podName,
-              note: `restarted node ${node.nodeId} (zone ${node.zone}) for ${reason}: ${decision.reason}`,
-            });
-            pending.delete(node.podName);
-            restarted.push(node.podName);
-          }
-          lastRestartAt = Date.now();
-          leadersToRestore = true;
-          break;
+/**
+ * Restarts the roll's nodes in the order chooseNextRestart decides, each only
+ * when the cluster can take it, until all are done, one is blocked, or a
+ * newer spec stops the roll at a safe point.
+ */
+async function restartNodes(roll: RollContext): Promise<RollResult> {
+  const { cluster, spec, workflowId, details, progress } = roll;
+  // Restarted pods read the shared config at start: it must be current first.
+  details('updating the shared config');
+  await progress('updating the shared config');
+  await quick.applyObjects([roll.configMap]);
+
+  // Rolls recorded before partitions with RF ≤ min.insync.replicas stopped holding them up replay as they ran.
+  const passUnprotectable = patched('roll-passes-unprotectable-partitions');
+  const pending = new Set(roll.pods);
+  const restarted: string[] = [];
+  let lastRestartAt: number | undefined;
+  let leadersToRestore = false;
+  for (;;) {
+    const observed = await quick.observeNodes({
+      namespace: cluster.namespace,
+      cluster: cluster.name,
+      uid: cluster.uid,
+    });
+    const byName = new Map(observed.map((n) => [n.podName, n]));
+    const bootstrap = readyBrokerAddresses(observed, spec.listeners[0]?.port ?? 9092);
+    if (bootstrap.length === 0) {
+      details('no broker is ready; waiting');
+      await sleep('5 seconds');
+      continue;
+    }
+    // Rolls recorded before brokers starting up were looked for replay as they ran.
+    const lookForStarting = patched('roll-waits-for-starting-brokers');
+    const port = spec.listeners[0]?.port ?? 9092;
+    const kafka = await quick.observeKafka({
+      bootstrap,
+      ...(lookForStarting ? { probe: brokerClientAddresses(observed, port) } : {}),
+    });
+    if (lookForStarting) {
+      for (const node of markStartingBrokers(observed, kafka.serving ?? [], kafka.quorum)) {
+        byName.set(node.podName, node);
       }
     }
+    const pick = (names: Iterable<string>): ObservedNode[] =>
+      [...names].map((n) => byName.get(n)).filter((n): n is ObservedNode => n !== undefined);
+    const decision = chooseNextRestart({
+      pending: pick(pending),
+      restarted: pick(restarted),
+      nodes: [...byName.values()],
+      quorum: kafka.quorum,
+      partitions: kafka.partitions,
+      zoneBatched: spec.rollout.zoneBatched,
+      delayBetweenRestartsMs: parseDurationMs(spec.rollout.delayBetweenRestarts),
+      lastRestartAt,
+      now: Date.now(),
+      passUnprotectable,
+    });
+    // The cluster has caught up with the last restart: give leadership back.
+    if (leadersToRestore && (decision.kind === 'restart' || decision.kind === 'done')) {
+      details('preferred leader election');
+      const election = await waits.electPreferredLeaders.executeWithOptions(
+        { ...longWait, summary: `preferred leader election after restarting ${restarted.at(-1) ?? ''}` },
+        [{ bootstrap }],
+      );
+      leadersToRestore = false;
+      if (election.notElected.length > 0) {
+        details(
+          `${election.notElected.length} partition(s) kept their leader: ${election.notElected[0]?.reason}`,
+        );
+      }
+    }
+    // A safe point: nothing is restarting and the cluster has caught up.
+    if (roll.superseded() && decision.kind !== 'wait') {
+      details(`stopped for a newer spec after restarting ${restarted.join(', ') || 'nothing'}`);
+      return { restarted, superseded: true };
+    }
+    switch (decision.kind) {
+      case 'done':
+        details(`done: restarted ${restarted.join(', ')}`);
+        return { restarted, superseded: roll.superseded() };
+      case 'blocked':
+        await quick.recordEvent({
+          cluster,
+          key: `${workflowId}/blocked`,
+          type: 'Warning',
+          reason: 'RollBlocked',
+          action: 'Roll',
+          note: decision.message,
+        });
+        throw failure('RollBlocked', decision.message);
+      case 'wait':
+        details(decision.reason);
+        await progress('waiting before the next restart', { blockedReason: decision.reason });
+        await sleep(decision.retryAfterMs);
+        break;
+      case 'restart':
+        for (const name of await restartBatch(roll, decision)) {
+          pending.delete(name);
+          restarted.push(name);
+        }
+        lastRestartAt = Date.now();
+        leadersToRestore = true;
+        break;
+    }
   }
+}
+
+/** Restarts the nodes of one decision (one node, or a zone's brokers at once), in order; returns their pod names. */
+async function restartBatch(
+  roll: RollContext,
+  decision: Extract<ReturnType<typeof chooseNextRestart>, { kind: 'restart' }>,
+): Promise<string[]> {
+  const { cluster, workflowId, details, progress } = roll;
+  if (decision.unprotectable.length > 0) {
+    await quick.recordEvent({
+      cluster,
+      key: `${workflowId}/unprotectable/${decision.nodes.map((n) => n.podName).join(',')}`,
+      type: 'Warning',
+      reason: 'PartitionsUnavailableDuringRestart',
+      action: 'Roll',
+      note: `restarting ${decision.nodes.map((n) => n.podName).join(', ')} leaves ${describePartitions(decision.unprotectable)} unavailable until it is back: a replication factor not above min.insync.replicas cannot stay available through any restart; raise the replication factor to avoid this`,
+    });
+  }
+  const done: string[] = [];
+  for (const node of decision.nodes) {
+    const pod = roll.desiredPod.get(node.podName);
+    if (!pod) throw failure('InternalError', `no manifest for ${node.podName}`);
+    details(`restarting ${node.podName} (node ${node.nodeId}, zone ${node.zone}): ${decision.reason}`);
+    await progress(`restarting node ${node.nodeId}`, { node: node.podName });
+    await waits.restartNode.executeWithOptions(
+      { ...longWait, summary: `restart ${node.podName} (node ${node.nodeId}, zone ${node.zone})` },
+      [{ pod }],
+    );
+    await quick.recordEvent({
+      cluster,
+      key: `${workflowId}/${node.podName}`,
+      type: 'Normal',
+      reason: 'NodeRestarted',
+      action: 'Roll',
+      pod: node.podName,
+      note: `restarted node ${node.nodeId} (zone ${node.zone}) for ${roll.reason}: ${decision.reason}`,
+    });
+    done.push(node.podName);
+  }
+  return done;
 }
