@@ -33,7 +33,7 @@ import { assessZones } from '../domain/zone-outage.ts';
 import { bestEffortRead, quickCall } from './activity-options.ts';
 import type { ClusterState } from './cluster-state.ts';
 import { supersededSignal } from './messages.ts';
-import { startOperation } from './operation-children.ts';
+import { startOperation, type OperationResult } from './operation-children.ts';
 import { searchAttributes } from './search-attributes.ts';
 
 const quick = proxyActivities<Activities>(quickCall);
@@ -303,41 +303,7 @@ async function runOperation(
       );
     }
     const result = await child.result().finally(() => (finished = true));
-    if (operation.type === 'zone-failover') {
-      state.zoneOutage =
-        result.superseded && state.zoneOutage
-          ? {
-              ...state.zoneOutage,
-              ...(result.originalOrder ? { originalOrder: result.originalOrder } : {}),
-            }
-          : undefined;
-    }
-    if (result.superseded) {
-      status.lastOperation = {
-        ...lastOperation,
-        result: 'Cancelled',
-        message:
-          operation.type === 'roll'
-            ? `stopped for generation ${state.lastSeenGeneration} after restarting ${result.restarted?.length ?? 0} node(s)`
-            : (result.message ?? `stopped for generation ${state.lastSeenGeneration}`),
-        finishedAt: new Date().toISOString(),
-      };
-      return { kind: 'superseded' };
-    }
-    if (result.metadataVersion) status.metadataVersion = result.metadataVersion;
-    if (choice.drill && result.drillReport) state.lastDrill = result.drillReport;
-    const drillOutcome = result.drillReport?.outcome;
-    status.lastOperation = {
-      ...lastOperation,
-      result:
-        drillOutcome === undefined || drillOutcome === 'Succeeded'
-          ? 'Succeeded'
-          : drillOutcome === 'Aborted'
-            ? 'Cancelled'
-            : 'Failed',
-      ...(result.message ? { message: result.message } : {}),
-      finishedAt: new Date().toISOString(),
-    };
+    return recordResult(state, plan, choice, result, lastOperation);
   } catch (err) {
     const message = rootCause(err);
     status.lastOperation = {
@@ -396,4 +362,52 @@ export async function reportPass(
       conditions: conditionsAfterPass(outcome, generation, specWasInvalid, new Date()),
     },
   });
+}
+
+/** Records a finished operation in state and status; the pass ends here when a newer spec stopped it. */
+function recordResult(
+  state: ClusterState,
+  plan: PassPlan,
+  choice: OperationChoice,
+  result: OperationResult,
+  lastOperation: { type: ReturnType<typeof operationName>; workflowId: string; startedAt: string },
+): PassOutcome | undefined {
+  const { operation } = choice;
+  const { status } = plan;
+  if (operation.type === 'zone-failover') {
+    state.zoneOutage =
+      result.superseded && state.zoneOutage
+        ? {
+            ...state.zoneOutage,
+            ...(result.originalOrder ? { originalOrder: result.originalOrder } : {}),
+          }
+        : undefined;
+  }
+  if (result.superseded) {
+    status.lastOperation = {
+      ...lastOperation,
+      result: 'Cancelled',
+      message:
+        operation.type === 'roll'
+          ? `stopped for generation ${state.lastSeenGeneration} after restarting ${result.restarted?.length ?? 0} node(s)`
+          : (result.message ?? `stopped for generation ${state.lastSeenGeneration}`),
+      finishedAt: new Date().toISOString(),
+    };
+    return { kind: 'superseded' };
+  }
+  if (result.metadataVersion) status.metadataVersion = result.metadataVersion;
+  if (choice.drill && result.drillReport) state.lastDrill = result.drillReport;
+  const drillOutcome = result.drillReport?.outcome;
+  status.lastOperation = {
+    ...lastOperation,
+    result:
+      drillOutcome === undefined || drillOutcome === 'Succeeded'
+        ? 'Succeeded'
+        : drillOutcome === 'Aborted'
+          ? 'Cancelled'
+          : 'Failed',
+    ...(result.message ? { message: result.message } : {}),
+    finishedAt: new Date().toISOString(),
+  };
+  return undefined;
 }

@@ -154,25 +154,14 @@ export async function drillWorkflow({
     // 4. Hold, probing.
     if (!aborted) {
       done = await step(`hold for ${Math.round(holdMs / 1000)} s`);
-      const until = Date.now() + holdMs;
-      while (!aborted && Date.now() < until) {
-        const key = `${workflowId}/${checks.probes}-${Date.now()}`;
-        const probe = await probes
-          .probeCluster({ bootstrap: await bootstrapOutside(), key })
-          .catch(() => undefined);
-        if (probe) {
-          checks.probes++;
-          if (!probe.produced || !probe.consumed) checks.failedProbes++;
-          checks.maxOfflinePartitions = Math.max(checks.maxOfflinePartitions, probe.offlinePartitions);
-          details(
-            `holding: ${checks.probes} probes, ${checks.failedProbes} failed, ${probe.offlinePartitions} partitions offline`,
-          );
-        } else {
-          // The probe itself did not finish (its worker died, or it timed out): not a verdict on the cluster.
-          details(`holding: a probe did not finish; ${checks.probes} probes so far`);
-        }
-        await condition(() => aborted, Math.max(0, Math.min(probeIntervalMs, until - Date.now())));
-      }
+      await holdWhileProbing({
+        until: Date.now() + holdMs,
+        workflowId,
+        checks,
+        bootstrap: bootstrapOutside,
+        details,
+        aborted: () => aborted,
+      });
       done();
     }
   } catch (err) {
@@ -196,4 +185,38 @@ export async function drillWorkflow({
     done();
   }
   return failure ? finish('Failed', failure) : finish(aborted ? 'Aborted' : 'Succeeded');
+}
+
+/**
+ * Holds the zone down until `until` (or an abort), producing and consuming a
+ * probe record through the brokers outside the zone every 10 s and counting
+ * what failed and how many partitions were offline.
+ */
+async function holdWhileProbing(hold: {
+  until: number;
+  workflowId: string;
+  checks: { probes: number; failedProbes: number; maxOfflinePartitions: number };
+  bootstrap: () => Promise<string[]>;
+  details: (text: string) => void;
+  aborted: () => boolean;
+}): Promise<void> {
+  const { checks, details } = hold;
+  while (!hold.aborted() && Date.now() < hold.until) {
+    const key = `${hold.workflowId}/${checks.probes}-${Date.now()}`;
+    const probe = await probes
+      .probeCluster({ bootstrap: await hold.bootstrap(), key })
+      .catch(() => undefined);
+    if (probe) {
+      checks.probes++;
+      if (!probe.produced || !probe.consumed) checks.failedProbes++;
+      checks.maxOfflinePartitions = Math.max(checks.maxOfflinePartitions, probe.offlinePartitions);
+      details(
+        `holding: ${checks.probes} probes, ${checks.failedProbes} failed, ${probe.offlinePartitions} partitions offline`,
+      );
+    } else {
+      // The probe itself did not finish (its worker died, or it timed out): not a verdict on the cluster.
+      details(`holding: a probe did not finish; ${checks.probes} probes so far`);
+    }
+    await condition(() => hold.aborted(), Math.max(0, Math.min(probeIntervalMs, hold.until - Date.now())));
+  }
 }
