@@ -1,29 +1,18 @@
 // The steps of one pass of the cluster workflow, each a function the
 // workflow's loop calls in order: accept the spec (or report it invalid),
-// converge (run operations one at a time until the plan is empty), report
+// converge (run operations one at a time until the plan is empty; each one
+// through cluster-operation.ts), report
 // the pass in status. The order of their activity calls and child workflows
 // is the workflow's history: changing it needs a patch (see the replay test).
-import { condition, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { parseDurationMs } from '../crd/duration.ts';
 import { KafkaClusterSpec, type KafkaClusterStatus } from '../crd/kafka-cluster.ts';
 import { backupScheduleInput, backupScheduleKey } from '../domain/backup-schedule-key.ts';
-import {
-  conditionsAfterPass,
-  conditionsWhileRunning,
-  invalidSpecCondition,
-  type PassOutcome,
-} from '../domain/cluster-conditions.ts';
-import {
-  chooseOperation,
-  type OperationChoice,
-  describeOperation,
-  operationName,
-  operationWorkflowId,
-  type ZoneFailoverOperation,
-} from '../domain/cluster-operations.ts';
+import { conditionsAfterPass, invalidSpecCondition, type PassOutcome } from '../domain/cluster-conditions.ts';
+import { chooseOperation, type ZoneFailoverOperation } from '../domain/cluster-operations.ts';
 import { rootCause } from '../domain/failure-message.ts';
-import { failureOutcome, failureType, operationEnded, outcomeReason } from '../domain/failures.ts';
+import { failureType } from '../domain/failures.ts';
 import type { ClusterRef } from '../domain/labels.ts';
 import { bootstrapAddress, nodeConfigHash } from '../domain/manifests/index.ts';
 import { planNodes, planPoolLayouts } from '../domain/nodes.ts';
@@ -32,9 +21,7 @@ import { planOperations } from '../domain/planner.ts';
 import { assessZones } from '../domain/zone-outage.ts';
 import { bestEffortRead, quickCall } from './activity-options.ts';
 import type { ClusterState } from './cluster-state.ts';
-import { supersededSignal } from './messages.ts';
-import { startOperation, type OperationResult } from './operation-children.ts';
-import { searchAttributes } from './search-attributes.ts';
+import { runOperation } from './cluster-operation.ts';
 
 const quick = proxyActivities<Activities>(quickCall);
 const reads = proxyActivities<Activities>(bestEffortRead);
@@ -225,119 +212,6 @@ export async function converge(state: ClusterState, plan: PassPlan): Promise<Pas
   return { kind: 'ready' };
 }
 
-/**
- * Runs one operation as a child workflow and records how it ended in status;
- * returns the pass's outcome when the pass ends with it (superseded, failed).
- */
-async function runOperation(
-  state: ClusterState,
-  plan: PassPlan,
-  choice: OperationChoice,
-  at: { observed: ObservedNode[]; round: number; pass: number },
-): Promise<PassOutcome | undefined> {
-  const { key, cluster, spec, generation, status } = plan;
-  const { operation } = choice;
-  const workflowId = operationWorkflowId({
-    operation,
-    namespace: key.namespace,
-    name: key.name,
-    generation,
-    round: at.round,
-    choice,
-    drift: plan.drift,
-    pass: at.pass,
-  });
-  if (choice.forced) state.forcedRoll = undefined;
-  state.operation = { type: operation.type, step: 'running', workflowId };
-  const startedAt = new Date().toISOString();
-  // Written before the child starts: the child adds its progress to it.
-  await quick.patchStatus({
-    ...key,
-    status: {
-      ...status,
-      currentOperation: {
-        type: operationName(operation.type),
-        workflowId,
-        step: operation.type,
-        startedAt,
-      },
-      conditions: conditionsWhileRunning(
-        operation,
-        workflowId,
-        generation,
-        spec.zoneFailover.after,
-        new Date(),
-      ),
-    },
-  });
-  await quick.recordEvent({
-    cluster,
-    key: `${workflowId}/started`,
-    type: 'Normal',
-    reason: 'OperationStarted',
-    action: operationName(operation.type),
-    note: `${describeOperation(operation)} (workflow ${workflowId})`,
-  });
-  const lastOperation = { type: operationName(operation.type), workflowId, startedAt };
-  try {
-    const child = await startOperation(
-      operation,
-      { cluster, spec, nodes: plan.nodes, observed: at.observed, workflowId, forced: choice.forced },
-      {
-        workflowId,
-        searchAttributes: {
-          ...plan.clusterAttributes,
-          [searchAttributes.operation.name]: [operationName(operation.type)],
-        },
-      },
-    );
-    if (choice.drill && state.drill) {
-      state.drill.running = true;
-      state.runningDrill = child.handle;
-    }
-    // A newer generation stops a roll or a zone failover at its next safe point.
-    let finished = false;
-    if (operation.type === 'roll' || operation.type === 'zone-failover') {
-      void condition(() => finished || state.lastSeenGeneration > generation || state.deleting === true).then(
-        () => (finished ? undefined : child.handle.signal(supersededSignal)),
-      );
-    }
-    const result = await child.result().finally(() => (finished = true));
-    return recordResult(state, plan, choice, result, lastOperation);
-  } catch (err) {
-    const message = rootCause(err);
-    status.lastOperation = {
-      ...lastOperation,
-      result: 'Failed',
-      message,
-      finishedAt: new Date().toISOString(),
-    };
-    // Blocked (stopped to stay safe), refused or failed: each its own reason (src/domain/failures.ts).
-    const ended = failureOutcome(err);
-    const outcome = {
-      kind: 'failed',
-      reason: outcomeReason[ended],
-      message: operationEnded(operation.type, ended, message),
-    } as const;
-    await quick.recordEvent({
-      cluster,
-      key: `${workflowId}/failed`,
-      type: 'Warning',
-      reason: outcome.reason,
-      action: operationName(operation.type),
-      note: outcome.message,
-    });
-    return outcome;
-  } finally {
-    state.operation = undefined;
-    if (choice.drill) {
-      state.drill = undefined;
-      state.runningDrill = undefined;
-    }
-  }
-  return undefined;
-}
-
 /** Writes what the pass ended with: node pools, brokers ready, the conditions. */
 export async function reportPass(
   state: ClusterState,
@@ -362,52 +236,4 @@ export async function reportPass(
       conditions: conditionsAfterPass(outcome, generation, specWasInvalid, new Date()),
     },
   });
-}
-
-/** Records a finished operation in state and status; the pass ends here when a newer spec stopped it. */
-function recordResult(
-  state: ClusterState,
-  plan: PassPlan,
-  choice: OperationChoice,
-  result: OperationResult,
-  lastOperation: { type: ReturnType<typeof operationName>; workflowId: string; startedAt: string },
-): PassOutcome | undefined {
-  const { operation } = choice;
-  const { status } = plan;
-  if (operation.type === 'zone-failover') {
-    state.zoneOutage =
-      result.superseded && state.zoneOutage
-        ? {
-            ...state.zoneOutage,
-            ...(result.originalOrder ? { originalOrder: result.originalOrder } : {}),
-          }
-        : undefined;
-  }
-  if (result.superseded) {
-    status.lastOperation = {
-      ...lastOperation,
-      result: 'Cancelled',
-      message:
-        operation.type === 'roll'
-          ? `stopped for generation ${state.lastSeenGeneration} after restarting ${result.restarted?.length ?? 0} node(s)`
-          : (result.message ?? `stopped for generation ${state.lastSeenGeneration}`),
-      finishedAt: new Date().toISOString(),
-    };
-    return { kind: 'superseded' };
-  }
-  if (result.metadataVersion) status.metadataVersion = result.metadataVersion;
-  if (choice.drill && result.drillReport) state.lastDrill = result.drillReport;
-  const drillOutcome = result.drillReport?.outcome;
-  status.lastOperation = {
-    ...lastOperation,
-    result:
-      drillOutcome === undefined || drillOutcome === 'Succeeded'
-        ? 'Succeeded'
-        : drillOutcome === 'Aborted'
-          ? 'Cancelled'
-          : 'Failed',
-    ...(result.message ? { message: result.message } : {}),
-    finishedAt: new Date().toISOString(),
-  };
-  return undefined;
 }
