@@ -1,9 +1,9 @@
 // The steps of one pass of the cluster workflow, each a function the
 // workflow's loop calls in order: accept the spec (or report it invalid),
-// converge (run operations one at a time until the plan is empty; each one
-// through cluster-operation.ts), report
-// the pass in status. The order of their activity calls and child workflows
-// is the workflow's history: changing it needs a patch (see the replay test).
+// converge (run operations one at a time until the plan is empty, each
+// through cluster-operation.ts), report the pass in status. The order of
+// their activity calls and child workflows is the workflow's history:
+// changing it needs a patch (see the replay test).
 import { patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { parseDurationMs } from '../crd/duration.ts';
