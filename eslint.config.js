@@ -24,7 +24,7 @@ const deterministic = (message) => ({
       ],
       // Types of the clients' objects (a V1Pod built as data) are fine.
       allowTypeImports: true,
-      message: 'No I/O here: call an activity instead.',
+      message: 'No I/O in workflow code or src/domain: call an activity instead.',
     },
   ],
 });
@@ -100,19 +100,9 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must stay deterministic.' })),
+          ...deterministic('Workflow code must stay deterministic.'),
           patterns: [
-            {
-              group: [
-                '@kubernetes/*',
-                '@platformatic/*',
-                'pino',
-                'prom-client',
-                '@temporalio/client',
-                '@temporalio/worker',
-              ],
-              message: 'Workflow code may not do I/O: call an activity instead.',
-            },
+            ...deterministic('').patterns,
             {
               group: ['**/activities/**', '**/watch/**', '**/cli/**'],
               allowTypeImports: true,

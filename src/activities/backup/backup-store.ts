@@ -36,7 +36,7 @@ export interface BackupStore {
 }
 
 /** Counts and hashes the bytes that pass through it. */
-function measuring(): { stream: Transform; result: () => { bytes: number; sha256: string } } {
+export function measuring(): { stream: Transform; result: () => { bytes: number; sha256: string } } {
   const hash = createHash('sha256');
   let bytes = 0;
   const stream = new Transform({

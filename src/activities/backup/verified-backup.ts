@@ -2,7 +2,6 @@
 // checked against each other, and its records objects read line by line with
 // their size, sha256, count and digest, for the restore steps and drills.
 import { createHash } from 'node:crypto';
-import { Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { ApplicationFailure } from '@temporalio/activity';
 import {
@@ -13,7 +12,7 @@ import {
   type StoredRecord,
 } from '../../domain/backup.ts';
 import { parseManifest, parseMetadata } from './backup-manifest.ts';
-import { readObject, type BackupStore } from './backup-store.ts';
+import { measuring, readObject, type BackupStore } from './backup-store.ts';
 import { recordDigest } from './record-digest.ts';
 import { failure, failureType } from '../../domain/failures.ts';
 
@@ -78,15 +77,7 @@ export async function readRecordObject(
   key: string,
   onRecord: (record: StoredRecord, index: number) => void | Promise<void>,
 ): Promise<{ sha256: string; bytes: number; count: number; digest: string }> {
-  const objectHash = createHash('sha256');
-  let bytes = 0;
-  const hashing = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      objectHash.update(chunk);
-      bytes += chunk.length;
-      done(null, chunk);
-    },
-  });
+  const { stream: hashing, result: measured } = measuring();
   const digest = recordDigest();
   const source = await store.get(key);
   const gunzip = createGunzip();
@@ -108,5 +99,5 @@ export async function readRecordObject(
     for (const line of lines) await take(line);
   }
   await take(rest);
-  return { sha256: objectHash.digest('hex'), bytes, count, digest: digest.hex() };
+  return { ...measured(), count, digest: digest.hex() };
 }
