@@ -1,5 +1,5 @@
-// Our own list/watch loop for one kind of object (DESIGN §4: the client's
-// informer stops for good on the first non-410 error and asks for no
+// Our own list/watch loop for one kind of object (not the client's informer:
+// it stops for good on the first non-410 error and asks for no
 // bookmarks). Paged list, then watch from the list's resourceVersion with
 // bookmarks; 410 Gone relists; a watch the server ends (timeoutSeconds) is
 // resumed from the last resourceVersion at once; an error backs off
