@@ -66,7 +66,7 @@ export function conditionsWhileRunning(
       now,
     ),
     buildCondition('Ready', 'False', 'OperationRunning', `${operation.type} in progress`, generation, now),
-    ...(operation.type === 'zone-failover' && !operation.originalOrder
+    ...(operation.type === 'failover' && !operation.originalOrder
       ? [
           buildCondition(
             'Degraded',

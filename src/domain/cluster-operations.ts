@@ -20,7 +20,7 @@ export interface DrillOperation {
 
 /** Leadership out of an unavailable zone (and back when it returns); planned from zone health, not the spec. */
 export interface ZoneFailoverOperation {
-  type: 'zone-failover';
+  type: 'failover';
   zone: string;
   originalOrder?: Moves;
 }
@@ -45,10 +45,6 @@ export function operationName(type: AnyOperation['type']): Exclude<OperationName
     case 'scale-up':
     case 'scale-down':
       return 'scale';
-    case 'metadata-version':
-      return 'upgrade';
-    case 'zone-failover':
-      return 'failover';
     default:
       return type;
   }
@@ -56,7 +52,7 @@ export function operationName(type: AnyOperation['type']): Exclude<OperationName
 
 export function describeOperation(operation: AnyOperation): string {
   switch (operation.type) {
-    case 'zone-failover':
+    case 'failover':
       return operation.originalOrder
         ? `moving preferred leadership back into zone ${operation.zone}`
         : `every pod of zone ${operation.zone} unready: moving leadership out of the zone until it returns`;
@@ -66,7 +62,7 @@ export function describeOperation(operation: AnyOperation): string {
       return `rolling ${operation.nodes.join(', ')}: ${operation.reason}`;
     case 'configure':
       return `applying dynamic configs ${[...Object.keys(operation.set), ...operation.remove].join(', ')} without restart`;
-    case 'metadata-version':
+    case 'upgrade':
       return `raising metadata.version to ${operation.to}`;
     case 'expand':
       return `growing the volume claims of ${operation.nodes.join(', ')} to their pool's storage.size`;
@@ -76,6 +72,12 @@ export function describeOperation(operation: AnyOperation): string {
       return `${operation.type} of ${operation.nodes.join(', ')}`;
   }
 }
+
+/** The id prefixes of operations before they had one name everywhere. */
+const legacyIdPrefix: Partial<Record<AnyOperation['type'], string>> = {
+  upgrade: 'metadata-version',
+  failover: 'zone-failover',
+};
 
 export interface OperationChoice {
   operation: AnyOperation;
@@ -134,8 +136,11 @@ export function operationWorkflowId(input: {
   choice: Pick<OperationChoice, 'forced' | 'drill'>;
   drift: boolean;
   pass: number;
+  /** Ids as cluster workflows started before one name per operation wrote them (metadata-version/…, zone-failover/…). */
+  legacyNames?: boolean;
 }): string {
   const { operation, choice, pass } = input;
+  const prefix = input.legacyNames ? (legacyIdPrefix[operation.type] ?? operation.type) : operation.type;
   const trigger = choice.forced
     ? `-forced-${pass}`
     : choice.drill && operation.type === 'drill'
@@ -143,7 +148,7 @@ export function operationWorkflowId(input: {
       : input.drift
         ? `-drift-${pass}`
         : '';
-  return `${operation.type}/${input.namespace}/${input.name}/g${input.generation}${input.round > 0 ? `-${input.round}` : ''}${trigger}`;
+  return `${prefix}/${input.namespace}/${input.name}/g${input.generation}${input.round > 0 ? `-${input.round}` : ''}${trigger}`;
 }
 
 /** The teardown workflow of one incarnation (uid) of a cluster. */

@@ -36,7 +36,7 @@ export type Operation =
   | { type: 'scale-up'; nodes: string[] }
   | { type: 'configure'; set: Record<string, string>; remove: string[] }
   | { type: 'roll'; nodes: string[]; reason: string }
-  | { type: 'metadata-version'; to: string }
+  | { type: 'upgrade'; to: string }
   | { type: 'scale-down'; nodes: string[] };
 
 export function desiredMetadataVersion(spec: KafkaClusterSpec): string {
@@ -126,7 +126,7 @@ export function planOperations(
     observed.metadataVersion !== undefined &&
     compareMetadataVersions(metadataVersion, observed.metadataVersion) > 0
   ) {
-    operations.push({ type: 'metadata-version', to: metadataVersion });
+    operations.push({ type: 'upgrade', to: metadataVersion });
   }
 
   // A claim left behind by a removed node is kept data, not a node to remove.

@@ -2,7 +2,7 @@
 // workflow starts, the child started (a newer generation stops a roll or a
 // zone failover at its next safe point), and how it ended recorded in state,
 // status and an Event (blocked, refused and failed told apart).
-import { condition, proxyActivities } from '@temporalio/workflow';
+import { condition, patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { conditionsWhileRunning, type PassOutcome } from '../domain/cluster-conditions.ts';
 import {
@@ -35,7 +35,10 @@ export async function runOperation(
 ): Promise<PassOutcome | undefined> {
   const { key, cluster, spec, generation, status } = plan;
   const { operation } = choice;
+  // Runs recorded before upgrade and failover had one name everywhere replay with their old child ids.
+  const legacyNames = !patched('one-name-per-operation');
   const workflowId = operationWorkflowId({
+    legacyNames,
     operation,
     namespace: key.namespace,
     name: key.name,
@@ -95,7 +98,7 @@ export async function runOperation(
     }
     // A newer generation stops a roll or a zone failover at its next safe point.
     let finished = false;
-    if (operation.type === 'roll' || operation.type === 'zone-failover') {
+    if (operation.type === 'roll' || operation.type === 'failover') {
       void condition(() => finished || state.lastSeenGeneration > generation || state.deleting === true).then(
         () => (finished ? undefined : child.handle.signal(supersededSignal)),
       );
@@ -146,7 +149,7 @@ function recordResult(
 ): PassOutcome | undefined {
   const { operation } = choice;
   const { status } = plan;
-  if (operation.type === 'zone-failover') {
+  if (operation.type === 'failover') {
     state.zoneOutage =
       result.superseded && state.zoneOutage
         ? {

@@ -180,7 +180,7 @@ export async function converge(state: ClusterState, plan: PassPlan): Promise<Pas
     const zoneFailover: ZoneFailoverOperation | undefined =
       zone.kind === 'failback' || (zone.kind === 'failover' && spec.zoneFailover.enabled)
         ? {
-            type: 'zone-failover',
+            type: 'failover',
             zone: zone.outage.zone,
             ...(zone.outage.originalOrder ? { originalOrder: zone.outage.originalOrder } : {}),
           }

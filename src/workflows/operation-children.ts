@@ -88,14 +88,14 @@ export async function startOperation(
           args: [{ cluster, spec, nodes, set: operation.set, remove: operation.remove }],
         }),
       );
-    case 'metadata-version': {
+    case 'upgrade': {
       const handle = await startChild(metadataVersionWorkflow, {
         ...options,
         args: [{ cluster, spec, to: operation.to }],
       });
       return { handle, result: async () => ({ metadataVersion: (await handle.result()).to }) };
     }
-    case 'zone-failover': {
+    case 'failover': {
       const handle = await startChild(zoneFailoverWorkflow, {
         ...options,
         args: [

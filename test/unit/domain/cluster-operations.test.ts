@@ -19,7 +19,7 @@ const node = (podName: string, podExists = true): ObservedNode => ({
   ready: true,
 });
 const observed = [node('orders-combined-0'), node('orders-combined-1', false)];
-const failover = { type: 'zone-failover' as const, zone: 'zone-b' };
+const failover = { type: 'failover' as const, zone: 'zone-b' };
 const planned = { type: 'configure' as const, set: { 'log.retention.ms': '1' }, remove: [] };
 const forcedRoll = { reason: 'new certificates' };
 const drill = { zone: 'zone-a', holdMs: 60_000 };
@@ -100,10 +100,27 @@ describe('operationWorkflowId', () => {
     );
   });
 
+  it('keeps the old ids of upgrades and failovers for workflows recorded before one name per operation', () => {
+    const upgrade = { type: 'upgrade' as const, to: '4.1-IV1' };
+    const choice = { forced: false, drill: false };
+    assert.equal(
+      operationWorkflowId({ ...base, operation: upgrade, round: 0, choice }),
+      'upgrade/team/orders/g7',
+    );
+    assert.equal(
+      operationWorkflowId({ ...base, operation: upgrade, round: 0, choice, legacyNames: true }),
+      'metadata-version/team/orders/g7',
+    );
+    assert.equal(
+      operationWorkflowId({ ...base, operation: failover, round: 0, choice, legacyNames: true }),
+      'zone-failover/team/orders/g7',
+    );
+  });
+
   it('names operations as status does', () => {
     assert.equal(operationName('scale-down'), 'scale');
-    assert.equal(operationName('metadata-version'), 'upgrade');
-    assert.equal(operationName('zone-failover'), 'failover');
+    assert.equal(operationName('upgrade'), 'upgrade');
+    assert.equal(operationName('failover'), 'failover');
     assert.equal(operationName('roll'), 'roll');
   });
 });
@@ -147,7 +164,7 @@ describe('cluster conditions', () => {
       'Ready=False/OperationRunning',
     ]);
     assert.deepEqual(
-      reasons(conditionsWhileRunning(failover, 'zone-failover/team/orders/g3', 3, '5m', now)).at(-1),
+      reasons(conditionsWhileRunning(failover, 'failover/team/orders/g3', 3, '5m', now)).at(-1),
       'Degraded=True/ZoneUnavailable',
     );
   });

@@ -150,10 +150,10 @@ describe('planOperations', () => {
 
   it('raises metadata.version only after every node runs the new version', () => {
     const observed = cluster(running(desired), { metadataVersion: '3.9-IV0' });
-    assert.deepEqual(planOperations(spec, desired, observed), [{ type: 'metadata-version', to: '4.1-IV1' }]);
+    assert.deepEqual(planOperations(spec, desired, observed), [{ type: 'upgrade', to: '4.1-IV1' }]);
     const midRoll = cluster(running(desired, { configHash: 'old' }), { metadataVersion: '3.9-IV0' });
     assert.equal(
-      planOperations(spec, desired, midRoll).some((o) => o.type === 'metadata-version'),
+      planOperations(spec, desired, midRoll).some((o) => o.type === 'upgrade'),
       false,
     );
     const newer = cluster(running(desired), { metadataVersion: '4.2-IV0' });
