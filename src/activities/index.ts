@@ -8,17 +8,17 @@ import { clusterStateActivities } from './kafka/cluster-state.ts';
 import { featureActivities } from './kafka/features.ts';
 import { leaderActivities } from './kafka/leaders.ts';
 import { probeActivities } from './kafka/probe.ts';
-import { reassignmentActivities } from './kafka/reassignment.ts';
+import { reassignmentActivities, replicaMoveActivities } from './kafka/reassignment.ts';
 import { metadataActivities } from './kafka/metadata.ts';
 import { clusterActivities, type FinishedOperation } from './kubernetes/cluster.ts';
 import { eventActivities } from './kubernetes/events.ts';
 import { objectActivities } from './kubernetes/objects.ts';
-import { podActivities } from './kubernetes/pods.ts';
+import { podActivities, podLifecycleActivities } from './kubernetes/pods.ts';
 import { volumeActivities } from './kubernetes/volumes.ts';
 import { rollPermitActivities } from './temporal/roll-permits.ts';
 import { backupScheduleActivities } from './temporal/backup-schedule.ts';
-import { backupActivities } from './backup/backup-activities.ts';
-import { restoreActivities } from './backup/restore-activities.ts';
+import { backupActivities, backupCatalogActivities } from './backup/backup-activities.ts';
+import { restoreActivities, restoreWriteActivities } from './backup/restore-activities.ts';
 import { restoreDrillActivities } from './backup/restore-drill-activities.ts';
 import { scratchClusterActivities } from './kubernetes/scratch-cluster.ts';
 
@@ -39,6 +39,7 @@ export function createActivities(deps: {
     ...objectActivities(deps.kube),
     ...eventActivities(deps.kube),
     ...podActivities(deps.kube),
+    ...podLifecycleActivities(deps.kube),
     ...volumeActivities(deps.kube),
     ...metadataActivities(),
     ...clusterStateActivities(),
@@ -46,10 +47,13 @@ export function createActivities(deps: {
     ...featureActivities(),
     ...leaderActivities(),
     ...reassignmentActivities(),
+    ...replicaMoveActivities(),
     ...probeActivities(),
     ...backupScheduleActivities(),
     ...backupActivities(deps.kube, backupPolicy),
+    ...backupCatalogActivities(deps.kube, backupPolicy),
     ...restoreActivities(deps.kube, backupPolicy),
+    ...restoreWriteActivities(deps.kube, backupPolicy),
     ...restoreDrillActivities(deps.kube, backupPolicy),
     ...scratchClusterActivities(deps.kube),
     ...rollPermitActivities({ maxConcurrentRolls: deps.maxConcurrentRolls ?? defaultMaxConcurrentRolls }),

@@ -156,6 +156,13 @@ export function buildProgram(): Command {
     "run only the watcher: signal each KafkaCluster's workflow when it changes",
   );
 
+  addClusterCommands(program);
+  addBackupCommands(program);
+  return program;
+}
+
+/** status, pause, resume, roll and drill: talk to a cluster's workflow. */
+function addClusterCommands(program: Command): void {
   const clusterCommand = (name: 'status' | 'pause' | 'resume', description: string) =>
     withTemporal(
       program.command(name).argument('<ns/name>', 'the KafkaCluster').description(description),
@@ -213,7 +220,10 @@ export function buildProgram(): Command {
       ),
     );
   }
+}
 
+/** backup now|list|drill and restore. */
+function addBackupCommands(program: Command): void {
   const backup = program.command('backup').description('backups and restore drills of a KafkaCluster');
   withTemporal(
     backup
@@ -285,5 +295,4 @@ export function buildProgram(): Command {
         }),
       ),
   );
-  return program;
 }

@@ -27,6 +27,7 @@ import {
 
 const quick = proxyActivities<Activities>(quickCall);
 
+/** Every handler of the cluster workflow: signals, the state query, and the Updates. */
 export function installHandlers(state: ClusterState, key: { namespace: string; name: string }): void {
   setHandler(specSignal, (payload) => {
     const change = validSignal(payloads.spec, 'spec', payload);
@@ -87,6 +88,11 @@ export function installHandlers(state: ClusterState, key: { namespace: string; n
       },
     },
   );
+  installRequestUpdates(state, key);
+}
+
+/** The backup, drill and abort-drill Updates: requests that start workflows or wait their turn. */
+function installRequestUpdates(state: ClusterState, key: { namespace: string; name: string }): void {
   setHandler(
     backupUpdate,
     async () => {

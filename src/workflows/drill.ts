@@ -79,26 +79,8 @@ export async function drillWorkflow({
     });
     return () => void (entry.finishedAt = iso(Date.now()));
   };
-  const finish = async (outcome: DrillReport['outcome'], message?: string): Promise<DrillReport> => {
-    report.outcome = outcome;
-    if (message) report.message = message;
-    report.finishedAt = iso(Date.now());
-    await quick.patchStatus({
-      namespace: cluster.namespace,
-      name: cluster.name,
-      status: { lastDrill: report },
-    });
-    await quick.recordEvent({
-      cluster,
-      key: `${workflowId}/report`,
-      type: outcome === 'Succeeded' ? 'Normal' : 'Warning',
-      reason: `Drill${outcome}`,
-      action: 'Drill',
-      note: `drill of zone ${zone}: ${outcome}${message ? ` (${message})` : ''}; leaders evacuated in ${report.leaderEvacuationSeconds ?? '-'} s, recovered in ${report.recoverySeconds ?? '-'} s, ${report.checks?.failedProbes ?? 0} of ${report.checks?.probes ?? 0} probes failed, at most ${report.checks?.maxOfflinePartitions ?? 0} partitions offline`,
-    });
-    details(`${outcome}${message ? `: ${message}` : ''}`);
-    return report;
-  };
+  const finish = (outcome: DrillReport['outcome'], message?: string) =>
+    finishDrill({ cluster, report, details }, outcome, message);
   const bootstrapOutside = async (): Promise<string[]> => {
     const observed = await quick.observeNodes({
       namespace: cluster.namespace,
@@ -169,19 +151,14 @@ export async function drillWorkflow({
   } finally {
     // 5. Fail back, whatever happened above.
     done = await step('fail back');
-    const recoveryStart = Date.now();
-    if (zoneDown) {
-      const manifests = buildClusterManifests(cluster, spec, nodes);
-      await quick.applyObjects(manifests.pods.filter((p) => zonePods.includes(p.metadata?.name ?? '')));
-      await waits.waitForPodsReady({ namespace: cluster.namespace, cluster: cluster.name, pods: zonePods });
-    }
-    const everything = readyBrokerAddresses(
-      await quick.observeNodes({ namespace: cluster.namespace, cluster: cluster.name, uid: cluster.uid }),
-      port,
-    );
-    await waitForReplicasInSync(everything, zoneIds, (text) => details(`fail back: ${text}`));
-    report.recoverySeconds = Math.round((Date.now() - recoveryStart) / 100) / 10;
-    await restoreLeaders(everything, originalOrder);
+    report.recoverySeconds = await failBack({
+      input: { cluster, spec, nodes },
+      zonePods,
+      zoneIds,
+      zoneDown,
+      originalOrder,
+      details,
+    });
     done();
   }
   return failure ? finish('Failed', failure) : finish(aborted ? 'Aborted' : 'Succeeded');
@@ -219,4 +196,65 @@ async function holdWhileProbing(hold: {
     }
     await condition(() => hold.aborted(), Math.max(0, Math.min(probeIntervalMs, hold.until - Date.now())));
   }
+}
+
+/**
+ * Brings the zone's nodes back (when it was taken down), waits until their
+ * replicas are in sync again and gives preferred leadership back; returns
+ * how long recovery took, in seconds.
+ */
+async function failBack(back: {
+  input: Pick<DrillInput, 'cluster' | 'spec' | 'nodes'>;
+  zonePods: string[];
+  zoneIds: number[];
+  zoneDown: boolean;
+  originalOrder: Moves;
+  details: (text: string) => void;
+}): Promise<number> {
+  const { cluster, spec, nodes } = back.input;
+  const recoveryStart = Date.now();
+  if (back.zoneDown) {
+    const manifests = buildClusterManifests(cluster, spec, nodes);
+    await quick.applyObjects(manifests.pods.filter((p) => back.zonePods.includes(p.metadata?.name ?? '')));
+    await waits.waitForPodsReady({
+      namespace: cluster.namespace,
+      cluster: cluster.name,
+      pods: back.zonePods,
+    });
+  }
+  const everything = readyBrokerAddresses(
+    await quick.observeNodes({ namespace: cluster.namespace, cluster: cluster.name, uid: cluster.uid }),
+    spec.listeners[0]?.port ?? 9092,
+  );
+  await waitForReplicasInSync(everything, back.zoneIds, (text) => back.details(`fail back: ${text}`));
+  const seconds = Math.round((Date.now() - recoveryStart) / 100) / 10;
+  await restoreLeaders(everything, back.originalOrder);
+  return seconds;
+}
+
+/** Writes the drill's report to status.lastDrill and as an Event, and returns it. */
+async function finishDrill(
+  drill: { cluster: DrillInput['cluster']; report: DrillReport; details: (text: string) => void },
+  outcome: DrillReport['outcome'],
+  message?: string,
+): Promise<DrillReport> {
+  const { cluster, report } = drill;
+  report.outcome = outcome;
+  if (message) report.message = message;
+  report.finishedAt = iso(Date.now());
+  await quick.patchStatus({
+    namespace: cluster.namespace,
+    name: cluster.name,
+    status: { lastDrill: report },
+  });
+  await quick.recordEvent({
+    cluster,
+    key: `${report.workflowId}/report`,
+    type: outcome === 'Succeeded' ? 'Normal' : 'Warning',
+    reason: `Drill${outcome}`,
+    action: 'Drill',
+    note: `drill of zone ${report.zone}: ${outcome}${message ? ` (${message})` : ''}; leaders evacuated in ${report.leaderEvacuationSeconds ?? '-'} s, recovered in ${report.recoverySeconds ?? '-'} s, ${report.checks?.failedProbes ?? 0} of ${report.checks?.probes ?? 0} probes failed, at most ${report.checks?.maxOfflinePartitions ?? 0} partitions offline`,
+  });
+  drill.details(`${outcome}${message ? `: ${message}` : ''}`);
+  return report;
 }

@@ -138,6 +138,7 @@ async function copyPartition(
   };
 }
 
+/** Taking a backup: its metadata, then its records. */
 export function backupActivities(kube: KubeConfig, policy: BackupPolicy) {
   const withStore = storeOpener(kube, policy);
   return {
@@ -240,7 +241,13 @@ export function backupActivities(kube: KubeConfig, policy: BackupPolicy) {
         };
       });
     },
+  };
+}
 
+/** Committing a backup to the catalog, discarding a failed one, and retention. */
+export function backupCatalogActivities(kube: KubeConfig, policy: BackupPolicy) {
+  const withStore = storeOpener(kube, policy);
+  return {
     /**
      * Writes the manifest, the backup's catalog entry, from what the earlier
      * steps left in the store; from here on the backup is listed as complete.

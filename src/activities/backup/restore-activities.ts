@@ -36,21 +36,21 @@ export function someOf(names: readonly string[], limit = 50): string[] {
     : [...names.slice(0, limit), `… and ${names.length - limit} more`];
 }
 
+/** A later step's view of the backup: the one the plan checked. */
+type Planned = BackupLocation & { bootstrap: string[]; manifestSha256: string };
+
+async function withAdmin<T>(bootstrap: string[], action: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = new Admin({ clientId, bootstrapBrokers: bootstrap });
+  try {
+    return await action(admin);
+  } finally {
+    await admin.close();
+  }
+}
+
+/** The checks of a restore, before anything changes: the plan, then every object of the backup. */
 export function restoreActivities(kube: KubeConfig, policy: BackupPolicy) {
   const withStore = storeOpener(kube, policy);
-  const withAdmin = async <T>(bootstrap: string[], action: (admin: Admin) => Promise<T>): Promise<T> => {
-    const admin = new Admin({ clientId, bootstrapBrokers: bootstrap });
-    try {
-      return await action(admin);
-    } finally {
-      await admin.close();
-    }
-  };
-  /** A later step's view of the backup: the one the plan checked. */
-  type Planned = BackupLocation & { bootstrap: string[]; manifestSha256: string };
-  const readPlanned = (input: Planned) =>
-    withStore(input, (store, keys) => readVerifiedBackup(store, keys, input.id, input.manifestSha256));
-
   return {
     /**
      * Reads the backup's manifest and metadata (checked) and the target's
@@ -160,7 +160,15 @@ export function restoreActivities(kube: KubeConfig, policy: BackupPolicy) {
         return { objects: manifest.objects.length, bytes };
       });
     },
+  };
+}
 
+/** The writes of a restore, each safe to repeat: topics replaced and created, records and offsets, ACLs. */
+export function restoreWriteActivities(kube: KubeConfig, policy: BackupPolicy) {
+  const withStore = storeOpener(kube, policy);
+  const readPlanned = (input: Planned) =>
+    withStore(input, (store, keys) => readVerifiedBackup(store, keys, input.id, input.manifestSha256));
+  return {
     /** Deletes the backup's topics that the target has (the user asked to overwrite them) and waits until Kafka no longer lists them. */
     async deleteTopicsForRestore(input: Planned): Promise<void> {
       const { metadata } = await readPlanned(input);

@@ -48,6 +48,7 @@ const throttledReplicas = [
   'follower.replication.throttled.replicas',
 ];
 
+/** Reading assignments and throttling the replication that moves cause. */
 export function reassignmentActivities() {
   return {
     /** Every partition (internal topics included) with its replicas and ISR, and the registered brokers. */
@@ -137,7 +138,12 @@ export function reassignmentActivities() {
         await admin.close();
       }
     },
+  };
+}
 
+/** Moving replicas, following the moves, and unregistering brokers that left. */
+export function replicaMoveActivities() {
+  return {
     /** Starts the moves; partitions already at their target are left as they are. */
     async startMoves(input: { bootstrap: string[]; moves: Moves }): Promise<void> {
       const byTopic = new Map<string, { partitionIndex: number; replicas: number[] }[]>();

@@ -97,11 +97,15 @@ function toObserved(
   };
 }
 
+/** Lists a cluster's pods by the label every one of them carries. */
+const podLister = (core: CoreV1Api) => async (namespace: string, cluster: string) =>
+  (await core.listNamespacedPod({ namespace, labelSelector: `${labelKeys.cluster}=${cluster}` })).items;
+
+/** Observing the cluster's nodes and restarting one. */
 export function podActivities(kube: KubeConfig) {
   const core = kube.makeApiClient(CoreV1Api);
   const objects = kube.makeApiClient(KubernetesObjectApi);
-  const listPods = async (namespace: string, cluster: string) =>
-    (await core.listNamespacedPod({ namespace, labelSelector: `${labelKeys.cluster}=${cluster}` })).items;
+  const listPods = podLister(core);
 
   return {
     /**
@@ -174,7 +178,14 @@ export function podActivities(kube: KubeConfig) {
       );
       return 'restarted';
     },
+  };
+}
 
+/** Removing nodes and waiting for pods to be ready. */
+export function podLifecycleActivities(kube: KubeConfig) {
+  const core = kube.makeApiClient(CoreV1Api);
+  const listPods = podLister(core);
+  return {
     /**
      * Removes nodes that scale-down drained: deletes each pod and waits until
      * it is gone, then deletes its claim when the pool asks for that.
