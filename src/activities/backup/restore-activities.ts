@@ -30,7 +30,7 @@ const activeGroupStates = new Set([
 ]);
 
 /** At most `limit` names, then how many more: for messages and results that must stay small. */
-export function someOf(names: readonly string[], limit = 50): string[] {
+function someOf(names: readonly string[], limit = 50): string[] {
   return names.length <= limit
     ? [...names]
     : [...names.slice(0, limit), `… and ${names.length - limit} more`];

@@ -21,7 +21,7 @@ export const corrupt = (id: string, problem: string): ApplicationFailure =>
 
 export const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
-export interface VerifiedBackup {
+interface VerifiedBackup {
   manifest: BackupManifest;
   metadata: ClusterMetadataBackup;
   /** The manifest's own checksum: later steps of a restore check they read the manifest the plan read. */
