@@ -8,7 +8,7 @@
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, EventsV1Api } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { group, plural, version } from '../../../src/crd/kafka-cluster.ts';
 import { clusterWorkflowId } from '../../../src/workflows/messages.ts';
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
@@ -63,6 +63,15 @@ describe('keelson operator processes', () => {
       ]),
     );
     for (const operator of operators) await operator.start();
+  });
+
+  // A failure here is usually only explained by what the operators logged: print the end of it.
+  afterEach((t) => {
+    if (t.passed) return;
+    for (const [index, operator] of operators.entries())
+      console.log(
+        `--- operator ${index} (${identityOf(operator)}), last lines:\n${operator.output().split('\n').slice(-80).join('\n')}`,
+      );
   });
 
   after(async () => {
