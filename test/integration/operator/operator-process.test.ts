@@ -67,7 +67,8 @@ describe('keelson operator processes', () => {
 
   // A failure here is usually only explained by what the operators logged: print the end of it.
   afterEach((t) => {
-    if (t.passed) return;
+    // Node 24 sets `passed` on the context; @types/node does not declare it.
+    if ((t as { passed?: boolean }).passed !== false) return;
     for (const [index, operator] of operators.entries())
       console.log(
         `--- operator ${index} (${identityOf(operator)}), last lines:\n${operator.output().split('\n').slice(-80).join('\n')}`,
