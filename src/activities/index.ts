@@ -2,6 +2,7 @@
 // worker and integration tests pass real clients pointed at any cluster.
 import { defaultMaxConcurrentRolls } from '../domain/roll-limit.ts';
 import { noBackupPolicy, type BackupPolicy } from '../domain/backup-policy.ts';
+import { defaultReconcilePolicy, type ReconcilePolicy } from '../domain/reconcile-policy.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { brokerConfigActivities } from './kafka/broker-config.ts';
 import { clusterStateActivities } from './kafka/cluster-state.ts';
@@ -29,13 +30,15 @@ export function createActivities(deps: {
   kube: KubeConfig;
   maxConcurrentRolls?: number;
   /** Where backups may go; none given: S3 on AWS's own endpoint only. */
-  backupPolicy?: BackupPolicy;
+  backupPolicy?: BackupPolicy | undefined;
+  /** How often the cluster workflows pass without a signal and retry (handed to them with each read of a cluster). */
+  reconcilePolicy?: ReconcilePolicy | undefined;
   /** Told of each operation the cluster workflows report finished (for the operator's metrics). */
   onOperationFinished?: (operation: FinishedOperation) => void;
 }) {
   const backupPolicy = deps.backupPolicy ?? noBackupPolicy;
   return {
-    ...clusterActivities(deps.kube, deps.onOperationFinished),
+    ...clusterActivities(deps.kube, deps.reconcilePolicy ?? defaultReconcilePolicy, deps.onOperationFinished),
     ...objectActivities(deps.kube),
     ...eventActivities(deps.kube),
     ...podActivities(deps.kube),

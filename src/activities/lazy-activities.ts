@@ -10,6 +10,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { activityNames } from './activity-names.ts';
 import type { Activities } from './index.ts';
 import type { BackupPolicy } from '../domain/backup-policy.ts';
+import type { ReconcilePolicy } from '../domain/reconcile-policy.ts';
 import type { FinishedOperation } from './kubernetes/cluster.ts';
 
 export interface LazyActivities {
@@ -22,7 +23,8 @@ export interface LazyActivities {
 export function lazyActivities(deps: {
   kube: KubeConfig | Promise<KubeConfig>;
   maxConcurrentRolls?: number;
-  backupPolicy?: BackupPolicy;
+  backupPolicy?: BackupPolicy | undefined;
+  reconcilePolicy?: ReconcilePolicy | undefined;
   onOperationFinished?: (operation: FinishedOperation) => void;
 }): LazyActivities {
   let loading: Promise<Activities> | undefined;

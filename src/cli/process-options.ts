@@ -1,7 +1,9 @@
 // The options of `keelson operator|worker|watch`, from their flags and the
 // environment (a flag wins over its variable), checked: a pure function, so
 // every default and every refusal is unit-tested without starting anything.
+import { parseDurationMs } from '../crd/duration.ts';
 import { policyProblems } from '../domain/backup-policy.ts';
+import { defaultReconcilePolicy, reconcilePolicyProblems } from '../domain/reconcile-policy.ts';
 import { defaultMaxConcurrentRolls } from '../domain/roll-limit.ts';
 import { splitAddress } from '../operator/address.ts';
 import type { ProcessMode, ProcessOptions } from '../operator/process.ts';
@@ -22,6 +24,9 @@ export interface ProcessFlags {
   healthAddress?: string | undefined;
   backupEndpoint?: string[] | undefined;
   backupRoot?: string | undefined;
+  resyncInterval?: string | undefined;
+  retryInitialDelay?: string | undefined;
+  retryMaxDelay?: string | undefined;
   leaderElect?: boolean | undefined;
   leaseNamespace?: string | undefined;
   leaseName?: string | undefined;
@@ -87,6 +92,33 @@ export function processOptions(
     ...(backupRoot ? { root: backupRoot } : {}),
   };
   problems.push(...policyProblems(backupPolicy));
+  const duration = (flag: string, value: string | undefined, fallbackMs: number): number => {
+    if (value === undefined) return fallbackMs;
+    try {
+      return parseDurationMs(value);
+    } catch (err) {
+      problems.push(`--${flag}: ${(err as Error).message}`);
+      return fallbackMs;
+    }
+  };
+  const reconcilePolicy = {
+    resyncIntervalMs: duration(
+      'resync-interval',
+      flags.resyncInterval ?? env.KEELSON_RESYNC_INTERVAL,
+      defaultReconcilePolicy.resyncIntervalMs,
+    ),
+    retryInitialDelayMs: duration(
+      'retry-initial-delay',
+      flags.retryInitialDelay ?? env.KEELSON_RETRY_INITIAL_DELAY,
+      defaultReconcilePolicy.retryInitialDelayMs,
+    ),
+    retryMaxDelayMs: duration(
+      'retry-max-delay',
+      flags.retryMaxDelay ?? env.KEELSON_RETRY_MAX_DELAY,
+      defaultReconcilePolicy.retryMaxDelayMs,
+    ),
+  };
+  if (problems.length === 0) problems.push(...reconcilePolicyProblems(reconcilePolicy));
   if (problems.length > 0) return { problems };
   const leaderElect = flags.leaderElect ?? env.KEELSON_LEADER_ELECT !== 'false';
   return {
@@ -101,6 +133,7 @@ export function processOptions(
       maxConcurrentRolls,
       maxCachedWorkflows,
       backupPolicy,
+      reconcilePolicy,
       healthAddress,
       // A lone `keelson worker` does not watch, so it needs no Lease.
       leaderElection:

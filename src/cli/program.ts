@@ -94,6 +94,18 @@ function processCommand(program: Command, mode: ProcessMode, summary: string): v
     .option(
       '--backup-root <dir>',
       'filesystem backup targets must lie under this directory, a volume every replica mounts (env KEELSON_BACKUP_ROOT; default none: refused)',
+    )
+    .option(
+      '--resync-interval <duration>',
+      'look at every cluster this often without a change, putting back what was changed behind Keelson (env KEELSON_RESYNC_INTERVAL, default 5m)',
+    )
+    .option(
+      '--retry-initial-delay <duration>',
+      'wait before retrying an operation that failed or was blocked, doubled per attempt (env KEELSON_RETRY_INITIAL_DELAY, default 30s)',
+    )
+    .option(
+      '--retry-max-delay <duration>',
+      'the longest wait between two retries (env KEELSON_RETRY_MAX_DELAY, default 10m)',
     );
   // The watcher's flags: `keelson worker` takes them too (and ignores them), so one set of flags starts any mode.
   command

@@ -149,6 +149,14 @@ export const KafkaClusterStatus = z.object({
       finishedAt: z.string(),
     })
     .optional(),
+  /** The next try after a pass that did not succeed: a failed or blocked operation, or nodes not ready. */
+  retry: z
+    .object({
+      attempt: z.int().min(1),
+      at: z.string(),
+      reason: z.string().max(1000),
+    })
+    .optional(),
   lastDrill: DrillReport.optional(),
   lastBackup: LastBackup.optional(),
   lastRestoreDrill: LastRestoreDrill.optional(),

@@ -9,16 +9,25 @@ import type { AnyOperation } from './cluster-operations.ts';
 export type PassOutcome =
   | { kind: 'ready' }
   | { kind: 'superseded' }
-  /** An operation ended without success: `reason` says blocked, refused, invalid spec or failed. */
-  | { kind: 'failed'; reason: string; message: string }
+  /**
+   * An operation ended without success (`reason` says blocked, refused,
+   * invalid spec or failed), or none was left to run but nodes are not ready
+   * (NodesNotReady); `retries`: a later pass may cure it by itself.
+   */
+  | { kind: 'failed'; reason: string; message: string; retries: boolean }
   | { kind: 'zone-unavailable'; message: string };
 
-/** Ready, Reconciling and Degraded after a pass; InvalidSpec cleared when the spec was invalid before. */
+/**
+ * Ready, Reconciling and Degraded after a pass; InvalidSpec cleared when the
+ * spec was invalid before. A failed pass says when it is tried again, or that
+ * it waits for a change of the spec.
+ */
 export function conditionsAfterPass(
   outcome: Exclude<PassOutcome, { kind: 'superseded' }>,
   generation: number,
   specWasInvalid: boolean,
   now: Date,
+  retry?: { attempt: number; atMs: number },
 ): Condition[] {
   const set = (type: Condition['type'], status: Condition['status'], reason: string, message: string) =>
     buildCondition(type, status, reason, message, generation, now);
@@ -38,13 +47,20 @@ export function conditionsAfterPass(
         set('Ready', 'False', 'ZoneUnavailable', outcome.message),
         set('Degraded', 'True', 'ZoneUnavailable', outcome.message),
       ];
-    case 'failed':
+    case 'failed': {
+      const next = retry
+        ? `; retry ${retry.attempt} at ${new Date(retry.atMs).toISOString()}`
+        : outcome.retries
+          ? ''
+          : '; not retried until the spec changes';
+      const message = `${outcome.message}${next}`;
       return [
         ...cleared,
-        set('Reconciling', 'False', outcome.reason, outcome.message),
-        set('Ready', 'False', outcome.reason, outcome.message),
-        set('Degraded', 'True', outcome.reason, outcome.message),
+        set('Reconciling', 'False', outcome.reason, message),
+        set('Ready', 'False', outcome.reason, message),
+        set('Degraded', 'True', outcome.reason, message),
       ];
+    }
   }
 }
 

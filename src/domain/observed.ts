@@ -99,3 +99,27 @@ export const nodeProtocolAddresses = (
       nodeId: n.nodeId,
       address: `${n.address}:${n.roles.includes('broker') ? brokerPort : controllerPort}`,
     }));
+
+/**
+ * The pass's outcome when no operation is left to run: nodes of the spec
+ * whose pods exist but are not ready (a pod that cannot be scheduled or
+ * started, a broker that keeps crashing) keep the cluster from being Ready,
+ * and a later pass looks again; undefined when every node is ready.
+ */
+export function nodesNotReady(
+  observed: readonly ObservedNode[],
+  desiredNames: ReadonlySet<string>,
+): { reason: 'NodesNotReady'; message: string } | undefined {
+  const unready = observed.filter((n) => desiredNames.has(n.podName) && n.podExists && !n.ready);
+  if (unready.length === 0) return undefined;
+  const described = unready
+    .slice(0, 5)
+    .map((n) =>
+      n.failure ? `${n.podName} (${n.failure.reason}: ${n.failure.message.slice(0, 200)})` : n.podName,
+    );
+  const more = unready.length > 5 ? ` and ${unready.length - 5} more` : '';
+  return {
+    reason: 'NodesNotReady',
+    message: `no operation is left to run, but ${unready.length} node(s) are not ready: ${described.join(', ')}${more}`,
+  };
+}

@@ -4,6 +4,7 @@
 // or SIGINT stops cleanly: the watcher stops and gives up its Lease, the
 // worker finishes or hands back what it runs, connections close.
 import type { BackupPolicy } from '../domain/backup-policy.ts';
+import type { ReconcilePolicy } from '../domain/reconcile-policy.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -26,6 +27,8 @@ export interface ProcessOptions {
   maxCachedWorkflows: number;
   /** Where backups may be kept: S3 endpoints and a filesystem root the operator was configured with. */
   backupPolicy: BackupPolicy;
+  /** How often clusters are looked at without a signal, and how failed operations are retried. */
+  reconcilePolicy: ReconcilePolicy;
   /** host:port for /healthz, /readyz and /metrics; none when undefined. */
   healthAddress: string | undefined;
   /** Lease for the watcher; none when undefined (a single watcher). */

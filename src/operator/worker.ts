@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { lazyActivities } from '../activities/lazy-activities.ts';
 import { countOperation } from './metrics.ts';
 import type { BackupPolicy } from '../domain/backup-policy.ts';
+import type { ReconcilePolicy } from '../domain/reconcile-policy.ts';
 import { workflowBundle } from './workflow-bundle.ts';
 
 export interface WorkerOptions {
@@ -18,6 +19,8 @@ export interface WorkerOptions {
   maxCachedWorkflows?: number;
   /** Where backups may be kept (--backup-root, --backup-endpoint). */
   backupPolicy?: BackupPolicy;
+  /** --resync-interval, --retry-initial-delay, --retry-max-delay. */
+  reconcilePolicy?: ReconcilePolicy;
 }
 
 export { workflowsPath } from './workflow-bundle.ts';
@@ -39,6 +42,7 @@ export async function runWorker(
     kube,
     maxConcurrentRolls: options.maxConcurrentRolls,
     backupPolicy: options.backupPolicy,
+    reconcilePolicy: options.reconcilePolicy,
     onOperationFinished: countOperation,
   });
   const worker = await Worker.create({

@@ -14,6 +14,7 @@ import {
 import { rootCause } from '../domain/failure-message.ts';
 import { failureOutcome, operationEnded, outcomeReason } from '../domain/failures.ts';
 import type { ObservedNode } from '../domain/observed.ts';
+import { errorRetriesBySelf } from '../domain/reconcile-policy.ts';
 import { quickCall } from './activity-options.ts';
 import type { PassPlan } from './cluster-pass.ts';
 import type { ClusterState } from './cluster-state.ts';
@@ -119,6 +120,7 @@ export async function runOperation(
       kind: 'failed',
       reason: outcomeReason[ended],
       message: operationEnded(operation.type, ended, message),
+      retries: errorRetriesBySelf(err),
     } as const;
     await quick.recordEvent({
       cluster,

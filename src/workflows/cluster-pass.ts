@@ -14,13 +14,13 @@ import { chooseOperation, type ZoneFailoverOperation } from '../domain/cluster-o
 import { rootCause } from '../domain/failure-message.ts';
 import { failureType } from '../domain/failures.ts';
 import type { ClusterRef } from '../domain/labels.ts';
-import { bootstrapAddress, nodeConfigHash } from '../domain/manifests/index.ts';
+import { bootstrapAddress, buildClusterManifests, nodeConfigHash } from '../domain/manifests/index.ts';
 import { planNodes, planPoolLayouts } from '../domain/nodes.ts';
-import { readyBrokerAddresses, type ObservedNode } from '../domain/observed.ts';
+import { nodesNotReady, readyBrokerAddresses, type ObservedNode } from '../domain/observed.ts';
 import { planOperations } from '../domain/planner.ts';
 import { assessZones } from '../domain/zone-outage.ts';
 import { bestEffortRead, quickCall } from './activity-options.ts';
-import type { ClusterState } from './cluster-state.ts';
+import { retryView, type ClusterState } from './cluster-state.ts';
 import { runOperation } from './cluster-operation.ts';
 
 const quick = proxyActivities<Activities>(quickCall);
@@ -30,6 +30,8 @@ const reads = proxyActivities<Activities>(bestEffortRead);
 const maxOperationsPerGeneration = 10;
 // Workflows that started before backups existed replay without the schedule steps.
 export const backupPatch = 'backup-schedule';
+// Runs recorded before drift passes put the shared objects back replay without that step.
+export const restoreSharedObjectsPatch = 'restore-shared-objects';
 
 export type ClusterKey = { namespace: string; name: string };
 export type Snapshot = NonNullable<Awaited<ReturnType<Activities['readCluster']>>>;
@@ -81,6 +83,7 @@ export async function acceptSpec(
   ).slice(0, 4000);
   await quick.patchStatus({
     ...key,
+    clear: ['retry'],
     status: {
       observedGeneration: generation,
       conditions: [invalidSpecCondition(state.invalidSpec, generation, new Date())],
@@ -205,14 +208,42 @@ export async function converge(state: ClusterState, plan: PassPlan): Promise<Pas
       round,
       observed: observedNodes,
     });
-    if (!choice) return { kind: 'ready' };
+    if (!choice) {
+      if (plan.drift && patched(restoreSharedObjectsPatch)) await restoreSharedObjects(plan);
+      const unready = nodesNotReady(observedNodes, plan.desiredNames);
+      return unready ? { kind: 'failed', ...unready, retries: true } : { kind: 'ready' };
+    }
     const ended = await runOperation(state, plan, choice, { observed: observedNodes, round, pass });
     if (ended) return ended;
   }
   return { kind: 'ready' };
 }
 
-/** Writes what the pass ended with: node pools, brokers ready, the conditions. */
+/**
+ * Puts back the objects every node relies on (the shared ConfigMap, the
+ * Services, the PodDisruptionBudgets) when they were changed or deleted
+ * behind Keelson's back, and says so in an Event. Only once no operation is
+ * left: then they are what the operations of this generation applied.
+ */
+async function restoreSharedObjects(plan: PassPlan): Promise<void> {
+  const { shared } = buildClusterManifests(plan.cluster, plan.spec, plan.nodes);
+  const putBack = await quick.applyObjects.executeWithOptions(
+    { ...quickCall, summary: 'put back changed or deleted shared objects' },
+    [shared],
+  );
+  // Runs recorded before applyObjects said what it changed have no list here.
+  if (!Array.isArray(putBack) || putBack.length === 0) return;
+  await quick.recordEvent({
+    cluster: plan.cluster,
+    key: `drift/${plan.generation}/${workflowInfo().historyLength}`,
+    type: 'Warning',
+    reason: 'DriftRepaired',
+    action: 'Reconcile',
+    note: `put back ${putBack.join(', ')}: changed or deleted outside Keelson`,
+  });
+}
+
+/** Writes what the pass ended with: node pools, brokers ready, the conditions, the next retry. */
 export async function reportPass(
   state: ClusterState,
   plan: PassPlan,
@@ -227,13 +258,15 @@ export async function reportPass(
   });
   status.nodePools = plan.layoutsSeeing(observedNodes);
   const brokers = observedNodes.filter((n) => n.roles.includes('broker') && plan.desiredNames.has(n.podName));
+  const retry = state.scheduledRetry;
   await quick.patchStatus({
     ...key,
-    clear: ['currentOperation'],
+    clear: retry ? ['currentOperation'] : ['currentOperation', 'retry'],
     status: {
       ...status,
       brokersReady: `${brokers.filter((n) => n.ready).length}/${brokers.length}`,
-      conditions: conditionsAfterPass(outcome, generation, specWasInvalid, new Date()),
+      conditions: conditionsAfterPass(outcome, generation, specWasInvalid, new Date(), retry),
+      ...(retry ? { retry: retryView(retry) } : {}),
     },
   });
 }

@@ -5,6 +5,11 @@
 import type { ChildWorkflowHandle, Workflow } from '@temporalio/workflow';
 import { parseDurationMs } from '../crd/duration.ts';
 import type { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
+import {
+  defaultReconcilePolicy,
+  type ReconcilePolicy,
+  type ScheduledRetry,
+} from '../domain/reconcile-policy.ts';
 import type { ZoneOutage } from '../domain/zone-outage.ts';
 import type { ClusterView, SpecChange } from './messages.ts';
 
@@ -19,6 +24,8 @@ export interface ClusterWorkflowInput {
   zoneOutage?: ZoneOutage;
   /** What the cluster's backup schedule was last made to match (see backupScheduleKey). */
   backupSchedule?: string;
+  /** A retry scheduled after a pass that did not succeed. */
+  retry?: ScheduledRetry;
 }
 
 export interface ClusterState extends ClusterView {
@@ -36,6 +43,12 @@ export interface ClusterState extends ClusterView {
   lastSpec: KafkaClusterSpec | undefined;
   /** The running drill, to abort it. */
   runningDrill: ChildWorkflowHandle<Workflow> | undefined;
+  /** The operator's resync interval and retry delays, as the last read of the cluster gave them. */
+  reconcile: ReconcilePolicy;
+  /** When the last pass began (workflow time): the periodic pass comes a resync interval later. */
+  lastPassAtMs: number;
+  /** The retry after a pass that did not succeed, until a pass succeeds or the spec changes. */
+  scheduledRetry: ScheduledRetry | undefined;
 }
 
 export function initialState(input: ClusterWorkflowInput): ClusterState {
@@ -58,6 +71,9 @@ export function initialState(input: ClusterWorkflowInput): ClusterState {
     backupSchedule: input.backupSchedule ?? 'none',
     lastSpec: undefined,
     runningDrill: undefined,
+    reconcile: defaultReconcilePolicy,
+    lastPassAtMs: Date.now(),
+    scheduledRetry: input.retry,
   };
 }
 
@@ -90,6 +106,7 @@ export function continueAsNewInput(input: ClusterWorkflowInput, state: ClusterSt
     paused: state.paused,
     ...(state.zoneOutage ? { zoneOutage: state.zoneOutage } : {}),
     backupSchedule: state.backupSchedule,
+    ...(state.scheduledRetry ? { retry: state.scheduledRetry } : {}),
   };
 }
 
@@ -108,5 +125,15 @@ export function clusterView(state: ClusterState): ClusterView {
     ...(state.deleting !== undefined ? { deleting: state.deleting } : {}),
     zoneOutage: state.zoneOutage,
     ...(state.lastDrill ? { lastDrill: state.lastDrill } : {}),
+    ...(state.scheduledRetry ? { retry: retryView(state.scheduledRetry) } : {}),
+  };
+}
+
+/** A scheduled retry as status and the state query show it. */
+export function retryView(retry: ScheduledRetry): { attempt: number; at: string; reason: string } {
+  return {
+    attempt: retry.attempt,
+    at: new Date(retry.atMs).toISOString(),
+    reason: retry.reason.slice(0, 1000),
   };
 }

@@ -10,12 +10,14 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { pausedCondition } from '../domain/cluster-conditions.ts';
+import { nextTimedWake, scheduleRetry } from '../domain/reconcile-policy.ts';
 import { quickCall } from './activity-options.ts';
 import { installHandlers } from './cluster-handlers.ts';
 import { acceptSpec, converge, planPass, reportPass } from './cluster-pass.ts';
@@ -56,8 +58,10 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
       continue;
     }
     const signalsBeforeRead = state.specSignals;
+    state.lastPassAtMs = Date.now();
     const snapshot = await quick.readCluster(key);
     if (snapshot === null) return; // deleted
+    if (snapshot.reconcile) state.reconcile = snapshot.reconcile;
     // The API server is the truth: a generation signalled before this read that
     // it does not have (a forged or corrupt signal) must not hide later changes.
     if (
@@ -95,7 +99,10 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
     }
 
     const spec = await acceptSpec(state, key, snapshot);
-    if (!spec) continue;
+    if (!spec) {
+      state.scheduledRetry = undefined; // an invalid spec waits for a new one
+      continue;
+    }
     const specWasInvalid = state.invalidSpec !== undefined;
     state.invalidSpec = undefined;
     state.lastSpec = spec;
@@ -107,6 +114,17 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
       state.lastPlannedGeneration = plan.generation;
       continue;
     }
+    // A pass that did not succeed is tried again with backoff when a retry may cure it; the
+    // count starts over with a new generation.
+    state.scheduledRetry =
+      outcome.kind === 'failed' && outcome.retries
+        ? scheduleRetry(
+            plan.drift ? state.scheduledRetry : undefined,
+            outcome.message,
+            Date.now(),
+            state.reconcile,
+          )
+        : undefined;
     await reportPass(state, plan, outcome, specWasInvalid);
     state.lastPlannedGeneration = plan.generation;
     state.requestsHeld = outcome.kind === 'zone-unavailable';
@@ -118,11 +136,44 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
   }
 }
 
+/** Runs recorded before the periodic pass and retries waited only for signals (and a zone's deadline). */
+export const periodicPassPatch = 'periodic-pass';
+
 /**
- * Waits until there is something to do; an unavailable zone not failed over
- * yet wakes the loop at its failover deadline even without a signal.
+ * Waits until there is something to do: a signal or request, or without one
+ * a scheduled retry, an unavailable zone's failover deadline, or the next
+ * periodic pass (the level-triggered look that puts drift back). A paused
+ * cluster has no periodic pass and no retries.
  */
 async function waitForWork(state: ClusterState): Promise<void> {
+  if (!patched(periodicPassPatch)) return waitForSignalOrZone(state);
+  const zoneDueInMs = zoneFailoverDueInMs(state, Date.now());
+  if (state.paused && zoneDueInMs === undefined) {
+    await condition(() => shouldWake(state));
+    state.requestsHeld = false;
+    return;
+  }
+  const wake = state.paused
+    ? { kind: 'zone' as const, inMs: Math.max(1_000, zoneDueInMs ?? 0) }
+    : nextTimedWake({
+        nowMs: Date.now(),
+        lastPassAtMs: state.lastPassAtMs,
+        policy: state.reconcile,
+        retry: state.scheduledRetry,
+        zoneFailoverDueInMs: zoneDueInMs,
+      });
+  const summary = {
+    retry: `retry ${state.scheduledRetry?.attempt ?? ''} of the last pass`,
+    zone: `failover deadline of zone ${state.zoneOutage?.zone ?? ''}`,
+    resync: 'periodic pass',
+  }[wake.kind];
+  const woken = await condition(() => shouldWake(state), wake.inMs, { summary });
+  state.requestsHeld = false;
+  if (!woken)
+    state.driftReported = wake.kind === 'zone' ? `zone ${state.zoneOutage?.zone} unavailable` : summary;
+}
+
+async function waitForSignalOrZone(state: ClusterState): Promise<void> {
   const dueInMs = zoneFailoverDueInMs(state, Date.now());
   const woken =
     dueInMs === undefined

@@ -50,6 +50,8 @@ export interface ClusterView {
   zoneOutage: ZoneOutage | undefined;
   /** The report of the last drill that ended (also in status.lastDrill). */
   lastDrill?: DrillReport;
+  /** The next try after a pass that did not succeed (also in status.retry). */
+  retry?: { attempt: number; at: string; reason: string };
 }
 
 export const specSignal = defineSignal<[SpecChange]>(signalNames.spec);

@@ -1,5 +1,6 @@
 // Reading a KafkaCluster and writing its status: the one place status is
 // written (a merge patch on the status subresource), at step boundaries.
+import type { ReconcilePolicy } from '../../domain/reconcile-policy.ts';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { group, plural, version, type KafkaClusterStatus } from '../../crd/kafka-cluster.ts';
 import { mergeConditions, type Condition } from '../../domain/conditions.ts';
@@ -18,6 +19,13 @@ export interface ClusterSnapshot {
   deleting: boolean;
   spec: unknown;
   status: KafkaClusterStatus | undefined;
+  /**
+   * The operator's resync interval and retry delays, read with the cluster so
+   * that a workflow follows the configuration of the operator running it
+   * (recorded in history, so replay sees the same). Absent in reads recorded
+   * before it existed.
+   */
+  reconcile?: ReconcilePolicy;
 }
 
 /** A finished operation, as the cluster workflow reports it in status.lastOperation. */
@@ -32,6 +40,7 @@ export interface FinishedOperation {
 /** `onOperationFinished`: told of each lastOperation written (the operator counts them in its metrics). */
 export function clusterActivities(
   kube: KubeConfig,
+  reconcilePolicy: ReconcilePolicy,
   onOperationFinished: (operation: FinishedOperation) => void = () => undefined,
 ) {
   const custom = kube.makeApiClient(CustomObjectsApi);
@@ -50,6 +59,7 @@ export function clusterActivities(
           deleting: Boolean(object.metadata.deletionTimestamp),
           spec: object.spec,
           status: object.status,
+          reconcile: reconcilePolicy,
         };
       } catch (err) {
         if ((err as { code?: number }).code === 404) return null;

@@ -58,22 +58,34 @@ export function objectActivities(kube: KubeConfig) {
         throw err;
       });
   return {
-    async applyObjects(manifests: KubernetesObject[]): Promise<void> {
+    /**
+     * Applies the manifests; returns "Kind/name" of each object the apply
+     * created or changed (an unchanged object keeps its resourceVersion), so
+     * a pass that puts drift back can say what it put back.
+     */
+    async applyObjects(manifests: KubernetesObject[]): Promise<string[]> {
       const conflicts: string[] = [];
+      const before = new Map<KubernetesObject, string | undefined>();
       for (const manifest of manifests) {
         const what = `reading ${manifest.kind} ${manifest.metadata?.namespace}/${manifest.metadata?.name}`;
-        const conflict = ownershipConflict(manifest, await classified(what, () => read(manifest)));
+        const existing = await classified(what, () => read(manifest));
+        before.set(manifest, existing?.metadata?.resourceVersion);
+        const conflict = ownershipConflict(manifest, existing);
         if (conflict) conflicts.push(conflict);
       }
       if (conflicts.length > 0) {
         throw failure('OwnedByAnotherCluster', conflicts.join('; '));
       }
+      const changed: string[] = [];
       for (const manifest of manifests) {
         const what = `applying ${manifest.kind} ${manifest.metadata?.namespace}/${manifest.metadata?.name}`;
-        await classified(what, () =>
+        const applied = await classified(what, () =>
           objects.patch(manifest, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply),
         );
+        if (applied.metadata?.resourceVersion !== before.get(manifest))
+          changed.push(`${manifest.kind}/${manifest.metadata?.name}`);
       }
+      return changed;
     },
   };
 }

@@ -54,7 +54,7 @@ export function podFailure(pod: V1Pod): { reason: string; message: string } | un
 const isReady = (pod: V1Pod): boolean =>
   pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
-function toObserved(
+export function toObserved(
   pod: V1Pod | undefined,
   claim: V1PersistentVolumeClaim | undefined,
 ): ObservedNode | undefined {

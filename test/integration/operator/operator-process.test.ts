@@ -66,13 +66,19 @@ describe('keelson operator processes', () => {
   });
 
   // A failure here is usually only explained by what the operators logged: print the end of it.
-  afterEach((t) => {
+  afterEach(async (t) => {
     // Node 24 sets `passed` on the context; @types/node does not declare it.
     if ((t as { passed?: boolean }).passed !== false) return;
     for (const [index, operator] of operators.entries())
       console.log(
         `--- operator ${index} (${identityOf(operator)}), last lines:\n${operator.output().split('\n').slice(-80).join('\n')}`,
       );
+    const pods = await core.listNamespacedPod({ namespace }).catch(() => ({ items: [] }));
+    console.log(
+      `--- pods:\n${JSON.stringify(pods.items.map((p) => ({ name: p.metadata?.name, uid: p.metadata?.uid, status: p.status })))}`,
+    );
+    const status = await readClusterStatus(custom, namespace, 'orders').catch(() => undefined);
+    console.log(`--- status:\n${JSON.stringify(status)}`);
   });
 
   after(async () => {

@@ -24,6 +24,34 @@ describe('processOptions', () => {
       leaseSeconds: 15,
     });
     assert.equal(o.temporalTls, undefined);
+    assert.deepEqual(o.reconcilePolicy, {
+      resyncIntervalMs: 300_000,
+      retryInitialDelayMs: 30_000,
+      retryMaxDelayMs: 600_000,
+    });
+  });
+
+  it('takes the resync interval and retry delays as durations, from a flag or the environment', () => {
+    const o = options(
+      processOptions(
+        'worker',
+        { resyncInterval: '1m30s', retryMaxDelay: '1h' },
+        { KEELSON_RETRY_INITIAL_DELAY: '5s', KEELSON_RESYNC_INTERVAL: '10m' },
+      ),
+    );
+    assert.deepEqual(o.reconcilePolicy, {
+      resyncIntervalMs: 90_000,
+      retryInitialDelayMs: 5_000,
+      retryMaxDelayMs: 3_600_000,
+    });
+    const refused = processOptions('worker', { resyncInterval: '5 minutes', retryInitialDelay: '0s' }, {});
+    assert.ok('problems' in refused);
+    assert.deepEqual(refused.problems, [
+      '--resync-interval: "5 minutes" is not a duration such as 30s, 5m or 1h30m',
+    ]);
+    const tooShort = processOptions('worker', { retryInitialDelay: '0s' }, {});
+    assert.ok('problems' in tooShort);
+    assert.deepEqual(tooShort.problems, ['--retry-initial-delay must be at least 1s']);
   });
 
   it('takes the environment, and a flag over its variable', () => {

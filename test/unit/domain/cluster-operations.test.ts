@@ -140,7 +140,7 @@ describe('cluster conditions', () => {
     assert.deepEqual(
       reasons(
         conditionsAfterPass(
-          { kind: 'failed', reason: 'OperationBlocked', message: 'roll is blocked: x' },
+          { kind: 'failed', reason: 'OperationBlocked', message: 'roll is blocked: x', retries: true },
           3,
           false,
           now,

@@ -1,11 +1,13 @@
 // Builds and downloads the environment's tools on first use, into the cache:
 // the Temporal CLI (go install), the Kubernetes control plane and kubectl (a
 // Go program in tools/testenv/kube), SeaweedFS as the S3 store (the Go module
-// pinned in tools/testenv/s3), and the jars of each Kafka version (Maven). A stamp next to each output records the inputs it was built from,
-// so a later run rebuilds only what changed.
+// pinned in tools/testenv/s3), the jars of each Kafka version and Temporal's
+// time-skipping test server (Maven). A stamp next to each output records the
+// inputs it was built from, so a later run rebuilds only what changed.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   readFileSync,
@@ -26,6 +28,8 @@ export const temporalBin = join(binDir, 'temporal');
 export const kubeBin = join(binDir, 'keelson-kube');
 export const kubectlBin = join(binDir, 'kubectl');
 export const weedBin = join(binDir, 'weed');
+/** Starts Temporal's time-skipping test server: `temporal-test-server <port>`. */
+export const testServerBin = join(binDir, 'temporal-test-server');
 
 function run(
   command: string,
@@ -148,6 +152,37 @@ async function ensureKafka(version: string): Promise<void> {
   writeFileSync(stamp, want);
 }
 
+export async function ensureTestServer(): Promise<void> {
+  const libs = join(cacheDir, 'temporal-test-server', 'libs');
+  const pom = join(testenvDir, 'temporal-test-server', 'pom.xml');
+  const stamp = `${testServerBin}.stamp`;
+  const want = createHash('sha256').update(readFileSync(pom)).digest('hex');
+  if (stampMatches(stamp, want, testServerBin)) return;
+  rmSync(libs, { recursive: true, force: true });
+  await step("downloading Temporal's time-skipping test server", () =>
+    run(
+      'mvn',
+      [
+        '-B',
+        '-q',
+        '-f',
+        pom,
+        'dependency:copy-dependencies',
+        '-DincludeScope=runtime',
+        `-DoutputDirectory=${libs}`,
+      ],
+      {},
+    ),
+  );
+  // The SDK starts it as `<executable> <port>`; the JVM's default stack is too small for its gRPC threads' depth.
+  writeFileSync(
+    testServerBin,
+    `#!/bin/sh\nexec java -Xss4m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp '${libs}/*' io.temporal.testserver.TestServer "$@"\n`,
+  );
+  chmodSync(testServerBin, 0o755);
+  writeFileSync(stamp, want);
+}
+
 /** Makes sure every tool is built; cheap when the cache is warm. */
 export async function ensureTools(): Promise<void> {
   mkdirSync(binDir, { recursive: true });
@@ -160,6 +195,7 @@ export async function ensureTools(): Promise<void> {
     })(),
     (async () => {
       for (const version of kafkaVersions) await ensureKafka(version);
+      await ensureTestServer();
     })(),
   ]);
 }

@@ -1,0 +1,233 @@
+// A KafkaCluster, its Kubernetes objects and its Kafka, kept in memory, with
+// fake activities over them typed from the real activity interfaces: the
+// workflows under test run unchanged (the real bundle) on Temporal's
+// time-skipping test server, so their decisions and their histories over
+// hours of workflow time are tested in seconds. Only what a test is about is
+// modelled: pods ready or not, config hashes, shared objects, dynamic
+// configs, partitions, Events and the status the workflows write.
+import type { KubernetesObject, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import type { Client } from '@temporalio/client';
+import type { Activities } from '../../../src/activities/index.ts';
+import type { ClusterEvent } from '../../../src/activities/kubernetes/events.ts';
+import { toObserved } from '../../../src/activities/kubernetes/pods.ts';
+import type { KafkaClusterStatus } from '../../../src/crd/kafka-cluster.ts';
+import { mergeConditions, type Condition } from '../../../src/domain/conditions.ts';
+import { failure } from '../../../src/domain/failures.ts';
+import { labelKeys } from '../../../src/domain/labels.ts';
+import type { PartitionState } from '../../../src/domain/observed.ts';
+import type { ReconcilePolicy } from '../../../src/domain/reconcile-policy.ts';
+import { rollPermitGrantedSignal } from '../../../src/workflows/messages.ts';
+
+/** The fakes a test worker registers: each one has the real activity's signature. */
+export type FakeActivities = Partial<Activities>;
+
+const keyOf = (o: KubernetesObject): string => `${o.kind}/${o.metadata?.name}`;
+const content = (o: KubernetesObject): string => {
+  const { metadata, ...rest } = o as KubernetesObject & Record<string, unknown>;
+  return JSON.stringify({ ...rest, labels: metadata?.labels, annotations: metadata?.annotations });
+};
+
+export class FakeCluster {
+  readonly namespace = 'shop';
+  readonly name = 'orders';
+  readonly uid = 'uid-orders-1';
+  generation = 1;
+  spec: Record<string, unknown>;
+  status: Partial<KafkaClusterStatus> = {};
+  deleting = false;
+  policy: ReconcilePolicy;
+  /** Every object the workflows applied, by Kind/name, as they are now. */
+  readonly objects = new Map<string, KubernetesObject>();
+  /** Pods that cannot be scheduled (a zone without capacity, say) until taken out of this set. */
+  readonly unschedulable = new Set<string>();
+  dynamicConfig: Record<string, string> = {};
+  metadataVersion = '4.1-IV1';
+  partitions: PartitionState[] = [];
+  readonly events: ClusterEvent[] = [];
+  /** Activity calls, in order: name and, for some, what they acted on. */
+  readonly calls: string[] = [];
+  readonly restarted: string[] = [];
+  client: Client | undefined;
+
+  constructor(spec: Record<string, unknown>, policy: ReconcilePolicy) {
+    this.spec = structuredClone(spec);
+    this.policy = policy;
+  }
+
+  /** A new spec, as `kubectl apply` makes it: the next generation. */
+  update(spec: Record<string, unknown>): number {
+    this.spec = structuredClone(spec);
+    return ++this.generation;
+  }
+
+  pods(): V1Pod[] {
+    return [...this.objects.values()].filter((o): o is V1Pod => o.kind === 'Pod');
+  }
+
+  condition(type: string): Condition | undefined {
+    return (this.status.conditions as Condition[] | undefined)?.find((c) => c.type === type);
+  }
+
+  #withStatus(pod: V1Pod): V1Pod {
+    const name = pod.metadata?.name ?? '';
+    const nodeId = Number(pod.metadata?.labels?.[labelKeys.nodeId] ?? 0);
+    const scheduled = !this.unschedulable.has(name);
+    return {
+      ...pod,
+      status: scheduled
+        ? {
+            podIP: `10.0.0.${nodeId + 1}`,
+            conditions: [
+              { type: 'PodScheduled', status: 'True' },
+              { type: 'Ready', status: 'True' },
+            ],
+          }
+        : {
+            conditions: [
+              {
+                type: 'PodScheduled',
+                status: 'False',
+                reason: 'Unschedulable',
+                message: '0/3 nodes are available',
+              },
+            ],
+          },
+    };
+  }
+
+  /** Takes a pod's cause of failure away: it is scheduled and becomes Ready. */
+  schedulable(pod: string): void {
+    this.unschedulable.delete(pod);
+    const current = this.objects.get(`Pod/${pod}`);
+    if (current) this.objects.set(`Pod/${pod}`, this.#withStatus(current as V1Pod));
+  }
+
+  activities(): FakeActivities {
+    const record = (call: string) => this.calls.push(call);
+    const observeNodes: Activities['observeNodes'] = async () => {
+      record('observeNodes');
+      const pods = this.pods();
+      const claims = [...this.objects.values()].filter(
+        (o): o is V1PersistentVolumeClaim => o.kind === 'PersistentVolumeClaim',
+      );
+      const names = new Set([
+        ...pods.map((p) => p.metadata?.name ?? ''),
+        ...claims.map((c) => (c.metadata?.name ?? '').replace(/^data-/, '')),
+      ]);
+      return [...names]
+        .map((name) =>
+          toObserved(
+            pods.find((p) => p.metadata?.name === name),
+            claims.find((c) => c.metadata?.name === `data-${name}`),
+          ),
+        )
+        .filter((n) => n !== undefined)
+        .sort((a, b) => a.nodeId - b.nodeId);
+    };
+    const readyIds = (role: 'broker' | 'controller') =>
+      this.pods()
+        .filter(
+          (p) =>
+            p.metadata?.labels?.[labelKeys[role]] === 'true' &&
+            !this.unschedulable.has(p.metadata?.name ?? ''),
+        )
+        .map((p) => Number(p.metadata?.labels?.[labelKeys.nodeId]));
+    return {
+      readCluster: async () => {
+        record('readCluster');
+        return {
+          uid: this.uid,
+          generation: this.generation,
+          deleting: this.deleting,
+          spec: structuredClone(this.spec),
+          status: structuredClone(this.status) as KafkaClusterStatus,
+          reconcile: this.policy,
+        };
+      },
+      patchStatus: async (key) => {
+        const status = { ...this.status, ...key.status } as Record<string, unknown>;
+        if (key.status.conditions) {
+          status.conditions = mergeConditions(
+            (this.status.conditions ?? []) as Condition[],
+            key.status.conditions as Condition[],
+          );
+        }
+        for (const field of key.clear ?? []) delete status[field];
+        if (key.progress && this.status.currentOperation) {
+          status.currentOperation = { ...this.status.currentOperation, ...key.progress };
+        }
+        this.status = status as Partial<KafkaClusterStatus>;
+      },
+      recordEvent: async (event) => {
+        this.events.push(event);
+        return true;
+      },
+      syncBackupSchedule: async () => ({ scheduleId: 'none', exists: false }),
+      applyObjects: async (manifests) => {
+        record(`applyObjects ${manifests.map(keyOf).join(',')}`);
+        const changed: string[] = [];
+        for (const manifest of manifests) {
+          const current = this.objects.get(keyOf(manifest));
+          if (current && content(current) === content(manifest)) continue;
+          changed.push(keyOf(manifest));
+          this.objects.set(
+            keyOf(manifest),
+            manifest.kind === 'Pod'
+              ? this.#withStatus(structuredClone(manifest) as V1Pod)
+              : structuredClone(manifest),
+          );
+        }
+        return changed;
+      },
+      observeNodes,
+      waitForPodsReady: async (key) => {
+        record('waitForPodsReady');
+        const addresses: Record<string, string> = {};
+        for (const name of key.pods) {
+          const pod = this.objects.get(`Pod/${name}`) as V1Pod | undefined;
+          if (this.unschedulable.has(name)) {
+            throw failure('PodCannotStart', `pod ${name} cannot run: Unschedulable: 0/3 nodes are available`);
+          }
+          addresses[name] = pod?.status?.podIP ?? '';
+        }
+        return addresses;
+      },
+      waitForBrokersRegistered: async (input) => input.brokerIds,
+      observeKafka: async (input) => {
+        record('observeKafka');
+        const controllers = readyIds('controller');
+        return {
+          brokers: readyIds('broker'),
+          partitions: this.partitions,
+          quorum: {
+            leaderId: controllers[0] ?? -1,
+            voters: controllers.map((nodeId) => ({ nodeId, caughtUp: true })),
+            fetching: [...readyIds('controller'), ...readyIds('broker')],
+          },
+          ...(input.probe ? { serving: readyIds('broker') } : {}),
+        };
+      },
+      readClusterDynamicConfig: async () => ({ ...this.dynamicConfig }),
+      readMetadataVersion: async () => this.metadataVersion,
+      applyClusterDynamicConfig: async (input) => {
+        record('applyClusterDynamicConfig');
+        for (const key of input.remove) delete this.dynamicConfig[key];
+        Object.assign(this.dynamicConfig, input.set);
+        return { ...input.set };
+      },
+      restartNode: async (input) => {
+        const name = input.pod.metadata?.name ?? '';
+        record(`restartNode ${name}`);
+        this.restarted.push(name);
+        this.objects.set(`Pod/${name}`, this.#withStatus(structuredClone(input.pod)));
+        return 'restarted';
+      },
+      electPreferredLeaders: async () => ({ elected: 0, notElected: [] }),
+      requestRollPermit: async (input) => {
+        // No permits workflow here: every roll gets its permit at once.
+        await this.client?.workflow.getHandle(input.holder).signal(rollPermitGrantedSignal);
+        return { limit: 1 };
+      },
+    } satisfies FakeActivities;
+  }
+}
