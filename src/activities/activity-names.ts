@@ -11,6 +11,7 @@ export const activityNames = [
   'recordEvent',
   'observeNodes',
   'restartNode',
+  'awaitRollDecision',
   'removeNodes',
   'waitForPodsReady',
   'classesWithoutExpansion',

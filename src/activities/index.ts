@@ -22,6 +22,7 @@ import { backupActivities, backupCatalogActivities } from './backup/backup-activ
 import { restoreActivities, restoreWriteActivities } from './backup/restore-activities.ts';
 import { restoreDrillActivities } from './backup/restore-drill-activities.ts';
 import { scratchClusterActivities } from './kubernetes/scratch-cluster.ts';
+import { rollDecisionActivities } from './roll-decision.ts';
 
 /** How many clusters may roll at once per operator (task queue), unless configured. */
 export { defaultMaxConcurrentRolls };
@@ -37,18 +38,32 @@ export function createActivities(deps: {
   onOperationFinished?: (operation: FinishedOperation) => void;
 }) {
   const backupPolicy = deps.backupPolicy ?? noBackupPolicy;
+  const cluster = clusterActivities(
+    deps.kube,
+    deps.reconcilePolicy ?? defaultReconcilePolicy,
+    deps.onOperationFinished,
+  );
+  const pods = podActivities(deps.kube);
+  const kafkaState = clusterStateActivities();
+  const leaders = leaderActivities();
   return {
-    ...clusterActivities(deps.kube, deps.reconcilePolicy ?? defaultReconcilePolicy, deps.onOperationFinished),
+    ...cluster,
     ...objectActivities(deps.kube),
     ...eventActivities(deps.kube),
-    ...podActivities(deps.kube),
+    ...pods,
     ...podLifecycleActivities(deps.kube),
     ...volumeActivities(deps.kube),
     ...metadataActivities(),
-    ...clusterStateActivities(),
+    ...kafkaState,
     ...brokerConfigActivities(),
     ...featureActivities(),
-    ...leaderActivities(),
+    ...leaders,
+    ...rollDecisionActivities({
+      observeNodes: pods.observeNodes,
+      observeKafka: kafkaState.observeKafka,
+      electPreferredLeaders: leaders.electPreferredLeaders,
+      patchStatus: cluster.patchStatus,
+    }),
     ...reassignmentActivities(),
     ...replicaMoveActivities(),
     ...probeActivities(),

@@ -18,6 +18,18 @@ export const longWait: ActivityOptions = {
   retry: { maximumInterval: '30 seconds' },
 };
 
+/**
+ * Waiting until a step is safe, inside one activity that polls and
+ * heartbeats: as long as the cluster needs (a slow catch-up takes hours),
+ * while a dead worker is noticed within seconds and a cancellation arrives
+ * within one heartbeat.
+ */
+export const safetyWait: ActivityOptions = {
+  startToCloseTimeout: '24 hours',
+  heartbeatTimeout: '10 seconds',
+  retry: { maximumInterval: '30 seconds' },
+};
+
 /** Reads whose failure the workflow handles itself (e.g. Kafka unreachable: plan without its view). */
 export const bestEffortRead: ActivityOptions = {
   startToCloseTimeout: '30 seconds',

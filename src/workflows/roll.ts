@@ -9,7 +9,9 @@
 // restarts a node twice. A newer spec stops the roll between two restarts
 // (a safe point) so the cluster workflow plans again from the new spec.
 import {
+  CancellationScope,
   condition,
+  isCancellation,
   patched,
   proxyActivities,
   setCurrentDetails,
@@ -18,7 +20,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import { longWait, quickCall } from './activity-options.ts';
+import { longWait, quickCall, safetyWait } from './activity-options.ts';
 import { parseDurationMs } from '../crd/duration.ts';
 import type { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
 import { annotationKeys, type ClusterRef } from '../domain/labels.ts';
@@ -38,6 +40,10 @@ import { failure } from '../domain/failures.ts';
 
 const quick = proxyActivities<Activities>(quickCall);
 const waits = proxyActivities<Activities>(longWait);
+const safety = proxyActivities<Activities>(safetyWait);
+
+/** Rolls recorded before the roll waited inside awaitRollDecision replay with their polling loop. */
+export const rollWaitsInActivityPatch = 'roll-waits-in-activity';
 
 export interface RollInput {
   cluster: ClusterRef;
@@ -122,7 +128,8 @@ export async function rollWorkflow({
   );
   try {
     if (!granted || superseded) return { restarted: [], superseded };
-    return await restartNodes({
+    const restart = patched(rollWaitsInActivityPatch) ? restartNodesWhenSafe : restartNodes;
+    return await restart({
       cluster,
       spec,
       pods,
@@ -157,7 +164,116 @@ interface RollContext {
 /**
  * Restarts the roll's nodes in the order chooseNextRestart decides, each only
  * when the cluster can take it, until all are done, one is blocked, or a
- * newer spec stops the roll at a safe point.
+ * newer spec stops the roll at a safe point. The waiting between restarts
+ * happens inside awaitRollDecision (heartbeated), so the history records one
+ * decision and one restart per node, whatever the waits took.
+ */
+async function restartNodesWhenSafe(roll: RollContext): Promise<RollResult> {
+  const { cluster, spec, workflowId, details, progress } = roll;
+  // Restarted pods read the shared config at start: it must be current first.
+  details('updating the shared config');
+  await Promise.all([
+    progress('updating the shared config'),
+    quick.applyObjects.executeWithOptions({ ...quickCall, summary: 'update the shared config' }, [
+      [roll.configMap],
+    ]),
+  ]);
+
+  const pending = new Set(roll.pods);
+  const restarted: string[] = [];
+  let lastRestartAt: number | undefined;
+  let restoreLeadership = false;
+  // Events of restarts already made are recorded alongside the next step.
+  const recording: Promise<unknown>[] = [];
+  const decide = (safePointOnly: boolean) =>
+    safety.awaitRollDecision.executeWithOptions(
+      {
+        ...safetyWait,
+        summary: safePointOnly
+          ? 'wait for a safe point to stop at'
+          : `wait until a restart is safe (${restarted.length} of ${roll.pods.length} restarted)`,
+      },
+      [
+        {
+          cluster,
+          port: spec.listeners[0]?.port ?? 9092,
+          pending: [...pending],
+          restarted,
+          zoneBatched: spec.rollout.zoneBatched,
+          delayBetweenRestartsMs: parseDurationMs(spec.rollout.delayBetweenRestarts),
+          ...(lastRestartAt !== undefined ? { sinceLastRestartMs: Date.now() - lastRestartAt } : {}),
+          passUnprotectable: true,
+          restoreLeadership,
+          safePointOnly,
+        },
+      ],
+    );
+  for (;;) {
+    details(`waiting until a restart is safe (${restarted.length} of ${roll.pods.length} restarted)`);
+    const decided = await stopWhenSuperseded(roll, () => decide(false));
+    // Stopped for a newer spec while waiting: wait for the cluster to catch up, then stop there.
+    const { step, notElected } = decided ?? (await decide(true));
+    if (notElected !== undefined) restoreLeadership = false;
+    if (notElected && notElected.length > 0) {
+      details(`${notElected.length} partition(s) kept their leader: ${notElected[0]?.reason}`);
+    }
+    if (step.kind === 'safe-point' || roll.superseded()) {
+      await Promise.all(recording);
+      details(`stopped for a newer spec after restarting ${restarted.join(', ') || 'nothing'}`);
+      return { restarted, superseded: true };
+    }
+    switch (step.kind) {
+      case 'done':
+        await Promise.all(recording);
+        details(`done: restarted ${restarted.join(', ')}`);
+        return { restarted, superseded: false };
+      case 'blocked':
+        await Promise.all(recording);
+        await quick.recordEvent({
+          cluster,
+          key: `${workflowId}/blocked`,
+          type: 'Warning',
+          reason: 'RollBlocked',
+          action: 'Roll',
+          note: step.message,
+        });
+        throw failure('RollBlocked', step.message);
+      case 'restart':
+        for (const name of await restartBatch(roll, step, recording)) {
+          pending.delete(name);
+          restarted.push(name);
+        }
+        lastRestartAt = Date.now();
+        restoreLeadership = true;
+        break;
+    }
+  }
+}
+
+/**
+ * Runs a wait that a newer spec may cut short: resolves with its result, or
+ * undefined when the roll was superseded meanwhile (the wait is cancelled).
+ */
+async function stopWhenSuperseded<T>(roll: RollContext, wait: () => Promise<T>): Promise<T | undefined> {
+  if (roll.superseded()) return undefined;
+  const scope = new CancellationScope();
+  let settled = false;
+  void condition(() => settled || roll.superseded()).then(() => {
+    if (!settled) scope.cancel();
+  });
+  try {
+    return await scope.run(wait);
+  } catch (err) {
+    if (roll.superseded() && isCancellation(err)) return undefined;
+    throw err;
+  } finally {
+    settled = true;
+  }
+}
+
+/**
+ * The roll as recorded before awaitRollDecision: the same decisions, with the
+ * waiting done in the workflow (a timer and two observations per poll).
  */
 async function restartNodes(roll: RollContext): Promise<RollResult> {
   const { cluster, spec, workflowId, details, progress } = roll;
@@ -261,10 +377,16 @@ async function restartNodes(roll: RollContext): Promise<RollResult> {
   }
 }
 
-/** Restarts the nodes of one decision (one node, or a zone's brokers at once), in order; returns their pod names. */
+/**
+ * Restarts the nodes of one decision (one node, or a zone's brokers at once),
+ * in order; returns their pod names. With `recording`, each restart's Event
+ * and progress are written alongside the restart instead of before and
+ * after it (fewer workflow tasks), and the caller waits for them.
+ */
 async function restartBatch(
   roll: RollContext,
   decision: Extract<ReturnType<typeof chooseNextRestart>, { kind: 'restart' }>,
+  recording?: Promise<unknown>[],
 ): Promise<string[]> {
   const { cluster, workflowId, details, progress } = roll;
   if (decision.unprotectable.length > 0) {
@@ -282,12 +404,14 @@ async function restartBatch(
     const pod = roll.desiredPod.get(node.podName);
     if (!pod) throw failure('InternalError', `no manifest for ${node.podName}`);
     details(`restarting ${node.podName} (node ${node.nodeId}, zone ${node.zone}): ${decision.reason}`);
-    await progress(`restarting node ${node.nodeId}`, { node: node.podName });
+    const reported = progress(`restarting node ${node.nodeId}`, { node: node.podName });
+    if (recording) recording.push(reported);
+    else await reported;
     await waits.restartNode.executeWithOptions(
       { ...longWait, summary: `restart ${node.podName} (node ${node.nodeId}, zone ${node.zone})` },
       [{ pod }],
     );
-    await quick.recordEvent({
+    const event = quick.recordEvent({
       cluster,
       key: `${workflowId}/${node.podName}`,
       type: 'Normal',
@@ -296,6 +420,8 @@ async function restartBatch(
       pod: node.podName,
       note: `restarted node ${node.nodeId} (zone ${node.zone}) for ${roll.reason}: ${decision.reason}`,
     });
+    if (recording) recording.push(event);
+    else await event;
     done.push(node.podName);
   }
   return done;

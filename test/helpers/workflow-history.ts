@@ -47,3 +47,10 @@ export async function largestPayload(
   }
   return largest;
 }
+
+/** The summary an activity or timer carries in the Temporal UI (its user metadata), as text. */
+export function decodeSummary(
+  summary: Parameters<typeof defaultPayloadConverter.fromPayload>[0] | null | undefined,
+): string | undefined {
+  return summary ? defaultPayloadConverter.fromPayload<string>(summary) : undefined;
+}

@@ -10,6 +10,8 @@ import type { Client } from '@temporalio/client';
 import type { Activities } from '../../../src/activities/index.ts';
 import type { ClusterEvent } from '../../../src/activities/kubernetes/events.ts';
 import { toObserved } from '../../../src/activities/kubernetes/pods.ts';
+import { rollDecisionActivities } from '../../../src/activities/roll-decision.ts';
+import { Context } from '@temporalio/activity';
 import type { KafkaClusterStatus } from '../../../src/crd/kafka-cluster.ts';
 import { mergeConditions, type Condition } from '../../../src/domain/conditions.ts';
 import { failure } from '../../../src/domain/failures.ts';
@@ -47,6 +49,9 @@ export class FakeCluster {
   /** Activity calls, in order: name and, for some, what they acted on. */
   readonly calls: string[] = [];
   readonly restarted: string[] = [];
+  /** After a node's restart, this many observations of Kafka show it catching up (out of the ISR). */
+  catchUpObservations = 0;
+  readonly #behind = new Map<number, number>();
   client: Client | undefined;
 
   constructor(spec: Record<string, unknown>, policy: ReconcilePolicy) {
@@ -95,6 +100,11 @@ export class FakeCluster {
     };
   }
 
+  /** Puts an object in place as if applied earlier (a pod runs, ready unless unschedulable). */
+  put(object: KubernetesObject): void {
+    this.objects.set(keyOf(object), object.kind === 'Pod' ? this.#withStatus(object as V1Pod) : object);
+  }
+
   /** Takes a pod's cause of failure away: it is scheduled and becomes Ready. */
   schedulable(pod: string): void {
     this.unschedulable.delete(pod);
@@ -103,6 +113,21 @@ export class FakeCluster {
   }
 
   activities(): FakeActivities {
+    const fakes = this.#fakes();
+    return {
+      ...fakes,
+      // The real roll decision activity, over the fake observations; its waits take a millisecond.
+      ...rollDecisionActivities({
+        observeNodes: fakes.observeNodes,
+        observeKafka: fakes.observeKafka,
+        electPreferredLeaders: fakes.electPreferredLeaders,
+        patchStatus: fakes.patchStatus,
+        sleep: () => Context.current().sleep(1),
+      }),
+    };
+  }
+
+  #fakes() {
     const record = (call: string) => this.calls.push(call);
     const observeNodes: Activities['observeNodes'] = async () => {
       record('observeNodes');
@@ -196,9 +221,11 @@ export class FakeCluster {
       observeKafka: async (input) => {
         record('observeKafka');
         const controllers = readyIds('controller');
+        const behind = [...this.#behind.entries()].filter(([, left]) => left > 0).map(([id]) => id);
+        for (const id of behind) this.#behind.set(id, (this.#behind.get(id) ?? 1) - 1);
         return {
           brokers: readyIds('broker'),
-          partitions: this.partitions,
+          partitions: this.partitions.map((p) => ({ ...p, isr: p.isr.filter((id) => !behind.includes(id)) })),
           quorum: {
             leaderId: controllers[0] ?? -1,
             voters: controllers.map((nodeId) => ({ nodeId, caughtUp: true })),
@@ -219,6 +246,7 @@ export class FakeCluster {
         const name = input.pod.metadata?.name ?? '';
         record(`restartNode ${name}`);
         this.restarted.push(name);
+        this.#behind.set(Number(input.pod.metadata?.labels?.[labelKeys.nodeId]), this.catchUpObservations);
         this.objects.set(`Pod/${name}`, this.#withStatus(structuredClone(input.pod)));
         return 'restarted';
       },

@@ -1,0 +1,143 @@
+// The roll's waiting, in one heartbeated activity: observe the cluster
+// (pods from Kubernetes, ISR, quorum and serving brokers from Kafka), ask
+// chooseNextRestart, and while it says wait, say what is awaited (heartbeat
+// details and status.currentOperation) and look again. It returns only when
+// there is something for the workflow to do (restart, done, blocked), so a
+// roll's history grows with the nodes it restarts, not with the time it
+// waits. Cancelled by the workflow when a newer spec stops the roll; then
+// asked once more for the next safe point only.
+import { Context, heartbeat } from '@temporalio/activity';
+import type { ClusterRef } from '../domain/labels.ts';
+import {
+  brokerClientAddresses,
+  markStartingBrokers,
+  readyBrokerAddresses,
+  type ObservedNode,
+  type PartitionState,
+  type QuorumState,
+} from '../domain/observed.ts';
+import { chooseNextRestart, type RollDecision } from '../domain/roll-order.ts';
+import type { KafkaClusterStatus } from '../crd/kafka-cluster.ts';
+
+export interface RollDecisionInput {
+  cluster: ClusterRef;
+  /** The client port brokers listen on. */
+  port: number;
+  /** Pod names still to restart, and those this roll restarted. */
+  pending: string[];
+  restarted: string[];
+  zoneBatched: boolean;
+  delayBetweenRestartsMs: number;
+  /** How long ago (at the workflow's clock) the roll's last restart was made; none before the first. */
+  sinceLastRestartMs?: number;
+  passUnprotectable: boolean;
+  /** A restart was made since leadership was last given back: elect the preferred leaders once caught up. */
+  restoreLeadership: boolean;
+  /** Stop at the next safe point (nothing restarting, the cluster caught up) without choosing a restart. */
+  safePointOnly?: boolean;
+}
+
+export type RollStep =
+  | Exclude<RollDecision, { kind: 'wait' }>
+  /** With safePointOnly: the cluster has caught up. */
+  | { kind: 'safe-point' };
+
+export interface RollDecisionResult {
+  step: RollStep;
+  /** Partitions whose preferred leader could not take leadership back, when an election was made. */
+  notElected?: { topic: string; partition: number; reason: string }[];
+}
+
+/** What the activity uses: the existing observation, election and status calls. */
+export interface RollDecisionDeps {
+  observeNodes: (key: { namespace: string; cluster: string; uid?: string }) => Promise<ObservedNode[]>;
+  observeKafka: (input: {
+    bootstrap: string[];
+    probe?: { nodeId: number; address: string }[];
+  }) => Promise<{ partitions: PartitionState[]; quorum: QuorumState; serving?: number[] }>;
+  electPreferredLeaders: (input: {
+    bootstrap: string[];
+  }) => Promise<{ notElected: { topic: string; partition: number; reason: string }[] }>;
+  patchStatus: (key: {
+    namespace: string;
+    name: string;
+    status: Partial<KafkaClusterStatus>;
+    progress?: { step?: string; node?: string | null; blockedReason?: string | null };
+  }) => Promise<void>;
+  /** Waits between two looks (cancellable); tests pass a shorter one. @default the activity context's sleep */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Polls no faster than this, and no slower than the longest wait the roll order asks for. */
+const noBrokerWaitMs = 5_000;
+
+export function rollDecisionActivities(deps: RollDecisionDeps) {
+  const sleep = deps.sleep ?? ((ms: number) => Context.current().sleep(ms));
+  return {
+    async awaitRollDecision(input: RollDecisionInput): Promise<RollDecisionResult> {
+      const startedAt = Date.now();
+      const lastRestartAt =
+        input.sinceLastRestartMs === undefined ? undefined : startedAt - input.sinceLastRestartMs;
+      const key = { namespace: input.cluster.namespace, name: input.cluster.name };
+      let lastReported = '';
+      const report = async (awaiting: string): Promise<void> => {
+        heartbeat({ awaiting });
+        if (awaiting === lastReported) return;
+        lastReported = awaiting;
+        await deps.patchStatus({
+          ...key,
+          status: {},
+          progress: { step: 'waiting before the next restart', blockedReason: awaiting },
+        });
+      };
+      for (;;) {
+        const observed = await deps.observeNodes({
+          namespace: input.cluster.namespace,
+          cluster: input.cluster.name,
+          uid: input.cluster.uid,
+        });
+        const bootstrap = readyBrokerAddresses(observed, input.port);
+        if (bootstrap.length === 0) {
+          await report('no broker is ready');
+          await sleep(noBrokerWaitMs);
+          continue;
+        }
+        const kafka = await deps.observeKafka({
+          bootstrap,
+          probe: brokerClientAddresses(observed, input.port),
+        });
+        const byName = new Map(observed.map((n) => [n.podName, n]));
+        for (const node of markStartingBrokers(observed, kafka.serving ?? [], kafka.quorum)) {
+          byName.set(node.podName, node);
+        }
+        const pick = (names: string[]): ObservedNode[] =>
+          names.map((n) => byName.get(n)).filter((n): n is ObservedNode => n !== undefined);
+        const decision = chooseNextRestart({
+          pending: pick(input.pending),
+          restarted: pick(input.restarted),
+          nodes: [...byName.values()],
+          quorum: kafka.quorum,
+          partitions: kafka.partitions,
+          zoneBatched: input.zoneBatched,
+          delayBetweenRestartsMs: input.delayBetweenRestartsMs,
+          lastRestartAt,
+          now: Date.now(),
+          passUnprotectable: input.passUnprotectable,
+        });
+        if (decision.kind === 'wait') {
+          await report(decision.reason);
+          await sleep(Math.min(decision.retryAfterMs, noBrokerWaitMs));
+          continue;
+        }
+        const step: RollStep = input.safePointOnly ? { kind: 'safe-point' } : decision;
+        // The cluster has caught up with the last restart: give leadership back.
+        if (input.restoreLeadership && decision.kind !== 'blocked') {
+          heartbeat({ awaiting: 'preferred leader election' });
+          const { notElected } = await deps.electPreferredLeaders({ bootstrap });
+          return { step, notElected: notElected.slice(0, 20) };
+        }
+        return { step };
+      }
+    },
+  };
+}
