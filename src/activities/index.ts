@@ -23,6 +23,8 @@ import { restoreActivities, restoreWriteActivities } from './backup/restore-acti
 import { restoreDrillActivities } from './backup/restore-drill-activities.ts';
 import { scratchClusterActivities } from './kubernetes/scratch-cluster.ts';
 import { rollDecisionActivities } from './roll-decision.ts';
+import { moveWaitActivities } from './kafka/move-wait.ts';
+import { drillHoldActivities } from './drill-hold.ts';
 
 /** How many clusters may roll at once per operator (task queue), unless configured. */
 export { defaultMaxConcurrentRolls };
@@ -46,6 +48,9 @@ export function createActivities(deps: {
   const pods = podActivities(deps.kube);
   const kafkaState = clusterStateActivities();
   const leaders = leaderActivities();
+  const moves = replicaMoveActivities();
+  const assignment = reassignmentActivities();
+  const probes = probeActivities();
   return {
     ...cluster,
     ...objectActivities(deps.kube),
@@ -64,9 +69,15 @@ export function createActivities(deps: {
       electPreferredLeaders: leaders.electPreferredLeaders,
       patchStatus: cluster.patchStatus,
     }),
-    ...reassignmentActivities(),
-    ...replicaMoveActivities(),
-    ...probeActivities(),
+    ...assignment,
+    ...moves,
+    ...moveWaitActivities({
+      readAssignment: assignment.readAssignment,
+      moveProgress: moves.moveProgress,
+      patchStatus: cluster.patchStatus,
+    }),
+    ...probes,
+    ...drillHoldActivities({ observeNodes: pods.observeNodes, probeCluster: probes.probeCluster }),
     ...backupScheduleActivities(),
     ...backupActivities(deps.kube, backupPolicy),
     ...backupCatalogActivities(deps.kube, backupPolicy),

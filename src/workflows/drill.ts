@@ -2,7 +2,7 @@
 // (`keelson drill start`): pre-check that every partition keeps enough
 // in-sync replicas and the quorum its majority outside the zone (refused,
 // naming what would break, otherwise); move leadership out of the zone; take
-// the zone's nodes down; hold on a durable timer while probing that
+// the zone's nodes down; hold (inside one heartbeated activity) while probing that
 // produce/consume works and counting partitions without a leader; then fail
 // back: start the nodes again, wait for catch-up, put the replica order
 // back and elect preferred leaders. An abort at any step goes straight to
@@ -10,13 +10,15 @@
 // worker killed mid-drill resumes from history and still fails back.
 import {
   condition,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import { longWait, probeCall, quickCall } from './activity-options.ts';
+import { longWait, probeCall, quickCall, safetyWait } from './activity-options.ts';
+import { cancelledWhen } from './cancelled-when.ts';
 import type { KafkaClusterSpec, KafkaClusterStatus } from '../crd/kafka-cluster.ts';
 import { drillPrecheck } from '../domain/drill.ts';
 import { evacuateLeaders, restoreLeaders, waitForReplicasInSync } from './leadership.ts';
@@ -30,6 +32,10 @@ import { abortDrillSignal } from './messages.ts';
 const quick = proxyActivities<Activities>(quickCall);
 const waits = proxyActivities<Activities>(longWait);
 const probes = proxyActivities<Activities>(probeCall);
+const safety = proxyActivities<Activities>(safetyWait);
+
+/** Drills recorded before the hold ran in holdWhileProbing replay with their probing loop. */
+export const holdInActivityPatch = 'drill-holds-in-activity';
 
 export type DrillReport = NonNullable<KafkaClusterStatus['lastDrill']>;
 
@@ -136,14 +142,31 @@ export async function drillWorkflow({
     // 4. Hold, probing.
     if (!aborted) {
       done = await step(`hold for ${Math.round(holdMs / 1000)} s`);
-      await holdWhileProbing({
-        until: Date.now() + holdMs,
-        workflowId,
-        checks,
-        bootstrap: bootstrapOutside,
-        details,
-        aborted: () => aborted,
-      });
+      if (patched(holdInActivityPatch)) {
+        details(`holding the zone down for ${Math.round(holdMs / 1000)} s, probing every 10 s`);
+        const held = await cancelledWhen(
+          () => aborted,
+          () =>
+            safety.holdWhileProbing.executeWithOptions(
+              {
+                ...safetyWait,
+                startToCloseTimeout: holdMs + 10 * 60_000,
+                summary: `hold zone ${zone} down for ${Math.round(holdMs / 1000)} s, probing`,
+              },
+              [{ cluster, zone, port, holdMs, keyPrefix: workflowId }],
+            ),
+        );
+        if (held) Object.assign(checks, held);
+      } else {
+        await holdWhileProbing({
+          until: Date.now() + holdMs,
+          workflowId,
+          checks,
+          bootstrap: bootstrapOutside,
+          details,
+          aborted: () => aborted,
+        });
+      }
       done();
     }
   } catch (err) {

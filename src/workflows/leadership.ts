@@ -3,14 +3,15 @@
 // order alone (a reassignment to the same replicas in another order moves no
 // data) followed by a preferred leader election; the original orders are
 // returned so that fail-back can put them back.
-import { proxyActivities, sleep } from '@temporalio/workflow';
+import { patched, proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import { longWait, quickCall } from './activity-options.ts';
+import { longWait, quickCall, safetyWait } from './activity-options.ts';
 import { leaderEvacuationMoves, ordersApplied } from '../domain/drill.ts';
 import type { Moves } from '../domain/reassignment.ts';
 
 const quick = proxyActivities<Activities>(quickCall);
 const waits = proxyActivities<Activities>(longWait);
+const safety = proxyActivities<Activities>(safetyWait);
 
 /** Asks for new replica orders and waits until Kafka shows them. */
 export async function reorderReplicas(bootstrap: string[], moves: Moves): Promise<void> {
@@ -49,12 +50,23 @@ export async function evacuateLeaders(bootstrap: string[], brokerIds: readonly n
   return originalOrder;
 }
 
+/** Replica catch-up recorded before awaitReplicasInSync replays with its polling loop. */
+export const inSyncWaitInActivityPatch = 'in-sync-wait-in-activity';
+
 /** Waits until every replica on `brokerIds` is back in its partition's ISR. */
 export async function waitForReplicasInSync(
   bootstrap: string[],
   brokerIds: readonly number[],
   progress: (text: string) => void,
 ): Promise<void> {
+  if (patched(inSyncWaitInActivityPatch)) {
+    progress(`waiting for the replicas of nodes ${brokerIds.join(', ')} to be in sync`);
+    await safety.awaitReplicasInSync.executeWithOptions(
+      { ...safetyWait, summary: `wait for the replicas of nodes ${brokerIds.join(', ')} to be in sync` },
+      [{ bootstrap, brokerIds: [...brokerIds] }],
+    );
+    return;
+  }
   for (;;) {
     const { partitions } = await quick.readAssignment({ bootstrap });
     const behind = partitions.filter((p) =>

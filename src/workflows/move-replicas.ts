@@ -1,18 +1,25 @@
 // Moving replicas for scale-up and scale-down: throttle, start, follow the
-// progress on a durable timer (reported in the UI and in status), and clear
+// progress inside one heartbeated activity (reported in the UI and in status), and clear
 // the throttle whatever happens. Started again after a worker restart, the
 // same moves are simply asked for again, which Kafka treats as no change.
-import { CancellationScope, proxyActivities, sleep } from '@temporalio/workflow';
+import { CancellationScope, patched, proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import { quickCall } from './activity-options.ts';
+import { quickCall, safetyWait } from './activity-options.ts';
 import type { Moves } from '../domain/reassignment.ts';
 
 const kafka = proxyActivities<Activities>(quickCall);
+const safety = proxyActivities<Activities>(safetyWait);
+
+/** Moves recorded before awaitMoves replay with their polling loop. */
+export const movesWaitInActivityPatch = 'moves-wait-in-activity';
 
 export async function moveReplicas(input: {
   bootstrap: string[];
   moves: Moves;
   bytesPerSecond: number;
+  /** Where progress is reported: the cluster's status, under this heading. */
+  progress: { namespace: string; name: string; what: string };
+  /** Progress for moves recorded before awaitMoves (reported by the workflow). */
   report: (done: number, total: number) => Promise<void>;
 }): Promise<void> {
   const { bootstrap, moves } = input;
@@ -26,6 +33,13 @@ export async function moveReplicas(input: {
   await kafka.throttleMoves({ bootstrap, moves, bytesPerSecond: input.bytesPerSecond });
   try {
     await kafka.startMoves({ bootstrap, moves });
+    if (patched(movesWaitInActivityPatch)) {
+      await safety.awaitMoves.executeWithOptions(
+        { ...safetyWait, summary: `${input.progress.what}: wait for ${moves.length} partition move(s)` },
+        [{ bootstrap, moves, progress: input.progress }],
+      );
+      return;
+    }
     for (;;) {
       const progress = await kafka.moveProgress({ bootstrap, moves });
       await input.report(progress.done, progress.total);

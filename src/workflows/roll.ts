@@ -9,9 +9,7 @@
 // restarts a node twice. A newer spec stops the roll between two restarts
 // (a safe point) so the cluster workflow plans again from the new spec.
 import {
-  CancellationScope,
   condition,
-  isCancellation,
   patched,
   proxyActivities,
   setCurrentDetails,
@@ -36,6 +34,7 @@ import {
 import { chooseNextRestart, describePartitions } from '../domain/roll-order.ts';
 import { supersededSignal } from './messages.ts';
 import { rollPermit } from './roll-permit.ts';
+import { cancelledWhen } from './cancelled-when.ts';
 import { failure } from '../domain/failures.ts';
 
 const quick = proxyActivities<Activities>(quickCall);
@@ -210,7 +209,7 @@ async function restartNodesWhenSafe(roll: RollContext): Promise<RollResult> {
     );
   for (;;) {
     details(`waiting until a restart is safe (${restarted.length} of ${roll.pods.length} restarted)`);
-    const decided = await stopWhenSuperseded(roll, () => decide(false));
+    const decided = await cancelledWhen(roll.superseded, () => decide(false));
     // Stopped for a newer spec while waiting: wait for the cluster to catch up, then stop there.
     const { step, notElected } = decided ?? (await decide(true));
     if (notElected !== undefined) restoreLeadership = false;
@@ -247,27 +246,6 @@ async function restartNodesWhenSafe(roll: RollContext): Promise<RollResult> {
         restoreLeadership = true;
         break;
     }
-  }
-}
-
-/**
- * Runs a wait that a newer spec may cut short: resolves with its result, or
- * undefined when the roll was superseded meanwhile (the wait is cancelled).
- */
-async function stopWhenSuperseded<T>(roll: RollContext, wait: () => Promise<T>): Promise<T | undefined> {
-  if (roll.superseded()) return undefined;
-  const scope = new CancellationScope();
-  let settled = false;
-  void condition(() => settled || roll.superseded()).then(() => {
-    if (!settled) scope.cancel();
-  });
-  try {
-    return await scope.run(wait);
-  } catch (err) {
-    if (roll.superseded() && isCancellation(err)) return undefined;
-    throw err;
-  } finally {
-    settled = true;
   }
 }
 

@@ -117,6 +117,11 @@ export async function scaleUpWorkflow({
     bootstrap,
     moves,
     bytesPerSecond: spec.rebalance.throttleBytesPerSecond,
+    progress: {
+      namespace: cluster.namespace,
+      name: cluster.name,
+      what: 'spreading replicas onto new brokers',
+    },
     report: progressReporter(cluster, 'spreading replicas onto new brokers', details),
   });
   await quick.recordEvent({
@@ -172,6 +177,7 @@ export async function scaleDownWorkflow({
     bootstrap: drainBootstrap.length > 0 ? drainBootstrap : bootstrap,
     moves: plan.moves,
     bytesPerSecond: spec.rebalance.throttleBytesPerSecond,
+    progress: { namespace: cluster.namespace, name: cluster.name, what: `draining ${names.join(', ')}` },
     report: progressReporter(cluster, `draining ${names.join(', ')}`, details),
   });
 

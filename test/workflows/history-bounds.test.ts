@@ -11,6 +11,8 @@ import { annotationKeys } from '../../src/domain/labels.ts';
 import { buildClusterManifests } from '../../src/domain/manifests/index.ts';
 import { planNodes, planPoolLayouts } from '../../src/domain/nodes.ts';
 import type { RollInput } from '../../src/workflows/roll.ts';
+import type { DrillReport } from '../../src/workflows/drill.ts';
+import { abortDrillSignal } from '../../src/workflows/messages.ts';
 import { fakeActivityWorker, timeSkippingEnvironment } from '../helpers/time-skipping.ts';
 import { FakeCluster } from './fakes/fake-cluster.ts';
 import { decodeSummary } from '../helpers/workflow-history.ts';
@@ -63,7 +65,7 @@ function runningCluster(brokers: number) {
     pods: nodes.map((n) => n.podName),
     reason: 'pods out of date with the spec',
   };
-  return { world, rollInput };
+  return { world, rollInput, cluster, spec, nodes };
 }
 
 describe('bounded workflow histories', () => {
@@ -113,5 +115,82 @@ describe('bounded workflow histories', () => {
     console.log(
       `50-broker roll: ${events?.length} history events for ${nodes} restarts (${((events?.length ?? 0) / nodes).toFixed(1)} per node), ${observations} observations of Kafka`,
     );
+  });
+
+  it('a multi-hour drain records a handful of events, however long it polls, and clears its throttle', async () => {
+    const { world, cluster, spec, nodes } = runningCluster(6);
+    world.client = env.client;
+    // 1 TB at a 50 MiB/s throttle is about 5.8 hours: 7,000 looks at the progress, 3 s apart.
+    world.movePolls = 7_000;
+    const leavingNode = nodes.at(-1);
+    assert.ok(leavingNode);
+    const observed = await world
+      .activities()
+      .observeNodes?.({ namespace: cluster.namespace, cluster: cluster.name });
+    const leaving = (observed ?? []).filter((n) => n.podName === leavingNode.podName);
+    const worker = await fakeActivityWorker(env, 'bounds-drain', world.activities());
+    const handle = await worker.runUntil(async () => {
+      const started = await env.client.workflow.start('scaleDownWorkflow', {
+        taskQueue: 'bounds-drain',
+        workflowId: 'scale-down/shop/orders/g2-r0',
+        args: [{ cluster, spec, nodes: nodes.slice(0, -1), leaving }],
+      });
+      await started.result();
+      return started;
+    });
+    const { events } = await handle.fetchHistory();
+    const polls = world.calls.filter((c) => c === 'moveProgress').length;
+    assert.equal(polls, 7_000);
+    assert.ok(
+      (events?.length ?? Infinity) <= 100,
+      `${events?.length} events for a drain polled ${polls} times`,
+    );
+    assert.equal(world.throttled, false, 'the replication throttle is cleared');
+    assert.ok(world.calls.lastIndexOf('clearThrottle') > world.calls.lastIndexOf('moveProgress'));
+    assert.ok(
+      !world.partitions.some((p) => p.replicas.includes(leavingNode.nodeId)),
+      'the broker was drained',
+    );
+    assert.ok(world.calls.includes(`removeNodes ${leavingNode.podName}`));
+    console.log(`drain polled ${polls} times: ${events?.length} history events`);
+  });
+
+  it('a 10-hour drill records a handful of events for 3,600 probes, and an abort still fails back', async () => {
+    const { world, cluster, spec, nodes } = runningCluster(6);
+    world.client = env.client;
+    const worker = await fakeActivityWorker(env, 'bounds-drill', world.activities());
+    const tenHours = 10 * 3_600_000;
+    const { handle, report } = await worker.runUntil(async () => {
+      const started = await env.client.workflow.start('drillWorkflow', {
+        taskQueue: 'bounds-drill',
+        workflowId: 'drill/shop/orders/zone-b-1',
+        args: [{ cluster, spec, nodes, zone: 'zone-b', holdMs: tenHours }],
+      });
+      return { handle: started, report: (await started.result()) as DrillReport };
+    });
+    assert.equal(report.outcome, 'Succeeded', report.message);
+    assert.equal(report.checks?.probes, tenHours / 10_000);
+    assert.equal(report.checks?.failedProbes, 0);
+    const { events } = await handle.fetchHistory();
+    assert.ok((events?.length ?? Infinity) <= 200, `${events?.length} events for a 10-hour hold`);
+    const zonePods = nodes.filter((n) => n.zone === 'zone-b').map((n) => n.podName);
+    for (const pod of zonePods) assert.ok(world.objects.has(`Pod/${pod}`), `${pod} is back after the drill`);
+    console.log(`10-hour drill: ${report.checks?.probes} probes, ${events?.length} history events`);
+
+    // Aborted during its hold: the hold activity is cancelled and the zone comes back.
+    world.holdClockMs = 0;
+    const again = await fakeActivityWorker(env, 'bounds-drill', world.activities());
+    const aborted = await again.runUntil(async () => {
+      const started = await env.client.workflow.start('drillWorkflow', {
+        taskQueue: 'bounds-drill',
+        workflowId: 'drill/shop/orders/zone-b-2',
+        args: [{ cluster, spec, nodes, zone: 'zone-b', holdMs: 1_000 * tenHours }],
+      });
+      while (world.holdClockMs < 60_000) await new Promise((resolve) => setTimeout(resolve, 10));
+      await started.signal(abortDrillSignal);
+      return (await started.result()) as DrillReport;
+    });
+    assert.equal(aborted.outcome, 'Aborted');
+    for (const pod of zonePods) assert.ok(world.objects.has(`Pod/${pod}`), `${pod} is back after the abort`);
   });
 });

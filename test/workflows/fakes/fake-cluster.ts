@@ -11,6 +11,8 @@ import type { Activities } from '../../../src/activities/index.ts';
 import type { ClusterEvent } from '../../../src/activities/kubernetes/events.ts';
 import { toObserved } from '../../../src/activities/kubernetes/pods.ts';
 import { rollDecisionActivities } from '../../../src/activities/roll-decision.ts';
+import { moveWaitActivities } from '../../../src/activities/kafka/move-wait.ts';
+import { drillHoldActivities } from '../../../src/activities/drill-hold.ts';
 import { Context } from '@temporalio/activity';
 import type { KafkaClusterStatus } from '../../../src/crd/kafka-cluster.ts';
 import { mergeConditions, type Condition } from '../../../src/domain/conditions.ts';
@@ -53,6 +55,14 @@ export class FakeCluster {
   catchUpObservations = 0;
   readonly #behind = new Map<number, number>();
   client: Client | undefined;
+  /** Replication throttles set by a reassignment and not cleared yet. */
+  throttled = false;
+  /** How many looks at a reassignment's progress it takes to finish (a 1 TB drain at 50 MiB/s polled every 3 s: 7,000). */
+  movePolls = 1;
+  #moves: { topic: string; partition: number; replicas: number[] }[] = [];
+  #movesPolled = 0;
+  /** The drill hold's clock: skips ahead by each sleep, so a 10-hour hold passes at once. */
+  holdClockMs = 0;
 
   constructor(spec: Record<string, unknown>, policy: ReconcilePolicy) {
     this.spec = structuredClone(spec);
@@ -114,8 +124,30 @@ export class FakeCluster {
 
   activities(): FakeActivities {
     const fakes = this.#fakes();
+    let polls = 0;
+    // Real waits take a millisecond now and then (so cancellation and heartbeats still work).
+    const briefly = async () => {
+      if (++polls % 200 === 0) await Context.current().sleep(1);
+    };
     return {
       ...fakes,
+      ...moveWaitActivities({
+        readAssignment: fakes.readAssignment,
+        moveProgress: fakes.moveProgress,
+        patchStatus: fakes.patchStatus,
+        sleep: briefly,
+      }),
+      ...drillHoldActivities({
+        observeNodes: fakes.observeNodes,
+        probeCluster: fakes.probeCluster,
+        clock: {
+          now: () => this.holdClockMs,
+          sleep: async (ms) => {
+            this.holdClockMs += ms;
+            await briefly();
+          },
+        },
+      }),
       // The real roll decision activity, over the fake observations; its waits take a millisecond.
       ...rollDecisionActivities({
         observeNodes: fakes.observeNodes,
@@ -125,6 +157,14 @@ export class FakeCluster {
         sleep: () => Context.current().sleep(1),
       }),
     };
+  }
+
+  #applyMoves(): void {
+    for (const move of this.#moves) {
+      const partition = this.partitions.find((p) => p.topic === move.topic && p.partition === move.partition);
+      if (partition) Object.assign(partition, { replicas: move.replicas, isr: move.replicas });
+    }
+    this.#moves = [];
   }
 
   #fakes() {
@@ -251,6 +291,49 @@ export class FakeCluster {
         return 'restarted';
       },
       electPreferredLeaders: async () => ({ elected: 0, notElected: [] }),
+      readAssignment: async () => {
+        record('readAssignment');
+        return {
+          brokers: readyIds('broker'),
+          partitions: this.partitions.map((p) => ({ ...p, leader: p.replicas[0] ?? -1 })),
+        };
+      },
+      throttleMoves: async () => {
+        record('throttleMoves');
+        this.throttled = true;
+      },
+      clearThrottle: async () => {
+        record('clearThrottle');
+        this.throttled = false;
+      },
+      startMoves: async (input) => {
+        record('startMoves');
+        this.#moves = input.moves;
+        this.#movesPolled = 0;
+        // A reorder (same replicas) moves no data: Kafka applies it at once.
+        if (this.movePolls <= 1) this.#applyMoves();
+      },
+      moveProgress: async (input) => {
+        record('moveProgress');
+        this.#movesPolled++;
+        const total = input.moves.length;
+        if (this.#movesPolled >= this.movePolls) {
+          this.#applyMoves();
+          return { done: total, total, inFlight: 0 };
+        }
+        const done = Math.floor((total * this.#movesPolled) / this.movePolls);
+        return { done, total, inFlight: total - done };
+      },
+      unregisterBrokers: async () => undefined,
+      removeNodes: async (input) => {
+        record(`removeNodes ${input.pods.join(',')}`);
+        for (const pod of input.pods) this.objects.delete(`Pod/${pod}`);
+      },
+      ensureProbeTopic: async () => undefined,
+      probeCluster: async () => {
+        record('probeCluster');
+        return { produced: true, consumed: true, offlinePartitions: 0 };
+      },
       requestRollPermit: async (input) => {
         // No permits workflow here: every roll gets its permit at once.
         await this.client?.workflow.getHandle(input.holder).signal(rollPermitGrantedSignal);
