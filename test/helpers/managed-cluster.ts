@@ -32,6 +32,8 @@ export async function managedCluster(
   kubeconfig: KubeConfig,
   namespacePrefix: string,
   spec: unknown,
+  /** More flags for the worker (e.g. a short --resync-interval). */
+  workerArgs: string[] = [],
 ): Promise<ManagedCluster> {
   const core = kubeconfig.makeApiClient(CoreV1Api);
   const custom = kubeconfig.makeApiClient(CustomObjectsApi);
@@ -41,7 +43,7 @@ export async function managedCluster(
   const uid = await createKafkaCluster(custom, namespace, clusterName, spec);
   const connection = await Connection.connect({ address: env.temporal.address });
   const client = new Client({ connection, namespace: env.temporal.namespace });
-  const worker = workerProcess(taskQueue);
+  const worker = workerProcess(taskQueue, workerArgs);
   await worker.start();
   const pods = async () =>
     (await core.listNamespacedPod({ namespace, labelSelector: `keelson.dev/cluster=${clusterName}` })).items;

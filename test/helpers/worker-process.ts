@@ -63,8 +63,9 @@ export function keelsonProcess(command: 'worker' | 'operator' | 'watch', args: s
   };
 }
 
-export function workerProcess(taskQueue: string): KeelsonProcess {
+export function workerProcess(taskQueue: string, extraArgs: string[] = []): KeelsonProcess {
   return keelsonProcess('worker', [
+    ...extraArgs,
     `--task-queue=${taskQueue}`,
     `--kubeconfig=${env.kubeconfig}`,
     // The environment's store, and a port where nothing listens (for "unreachable store" tests).

@@ -26,9 +26,6 @@ import { startInProcessWorker, type InProcessWorker } from '../../helpers/in-pro
 import { adminKubeConfig, createNamespace, env, eventually } from '../../helpers/cluster.ts';
 import { consumeKeys, isReady, replicatedTopicWithMessages } from '../../helpers/kafka.ts';
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { join } from 'node:path';
 import { installCrd } from '../../helpers/crd.ts';
 import {
   brokerStarts,
@@ -46,7 +43,6 @@ const refusedWith = (reason: RegExp) => (err: { cause?: { message?: string } }) 
 };
 
 const mainScript = fileURLToPath(new URL('../../../src/main.ts', import.meta.url));
-const historiesDir = fileURLToPath(new URL('../../fixtures/histories/', import.meta.url));
 const workflowsPath = fileURLToPath(new URL('../../../src/workflows/index.ts', import.meta.url));
 
 describe('cluster workflow', () => {
@@ -627,11 +623,6 @@ describe('cluster workflow', () => {
     for (const workflowId of ids) {
       const history = await client.workflow.getHandle(workflowId).fetchHistory();
       await Worker.runReplayHistory({ workflowsPath }, history, workflowId);
-      // KEELSON_RECORD_HISTORIES=1 refreshes the histories test/workflows/replay.test.ts replays.
-      if (process.env.KEELSON_RECORD_HISTORIES === '1') {
-        const file = `${workflowId.split('/')[0]}.json`;
-        writeFileSync(join(historiesDir, file), historyToJSON(history));
-      }
     }
   });
 });

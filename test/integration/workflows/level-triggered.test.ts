@@ -1,0 +1,151 @@
+// The cluster converges by itself, on the real API server, Temporal and
+// Kafka brokers: a worker with a 5 s resync interval puts back a ConfigMap
+// edited by hand, a deleted Service and PodDisruptionBudget and a dynamic
+// config changed behind its back within one periodic pass, with no signal
+// (no watcher runs here); and a pod that cannot start is retried with
+// growing delays until the cause is gone, then the cluster is Ready without
+// any change to its spec.
+import { CoreV1Api, CustomObjectsApi, EventsV1Api, PolicyV1Api } from '@kubernetes/client-node';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { brokerConfigActivities } from '../../../src/activities/kafka/broker-config.ts';
+import type { KafkaClusterStatus } from '../../../src/crd/kafka-cluster.ts';
+import { names } from '../../../src/domain/names.ts';
+import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
+import { adminKubeConfig, eventually, setZoneOutage } from '../../helpers/cluster.ts';
+import { readClusterStatus } from '../../helpers/kafka-cluster.ts';
+import { isReady } from '../../helpers/kafka.ts';
+import {
+  clusterName,
+  managedCluster,
+  provisioned,
+  type ManagedCluster,
+} from '../../helpers/managed-cluster.ts';
+
+describe('a cluster that converges by itself', () => {
+  const admin = adminKubeConfig();
+  const core = admin.makeApiClient(CoreV1Api);
+  const custom = admin.makeApiClient(CustomObjectsApi);
+  const policy = admin.makeApiClient(PolicyV1Api);
+  let cluster: ManagedCluster;
+  const spec = {
+    ...minimalSpec,
+    config: { 'log.retention.ms': 3_600_000 },
+    // One pod per zone: one unschedulable pod must not count as a zone outage here.
+    zoneFailover: { enabled: false },
+  };
+
+  before(async () => {
+    cluster = await managedCluster(admin, 'converge', spec, [
+      '--resync-interval=5s',
+      '--retry-initial-delay=2s',
+      '--retry-max-delay=20s',
+    ]);
+    await provisioned(admin, cluster);
+  });
+  after(async () => {
+    await setZoneOutage(core, 'zone-b', false);
+    await cluster?.close();
+  });
+
+  it('puts back a hand-edited ConfigMap, a deleted Service and PDB and a changed dynamic config within one periodic pass', async () => {
+    const { namespace } = cluster;
+    const configMapName = names.configMap(clusterName);
+    const original = (await core.readNamespacedConfigMap({ name: configMapName, namespace })).data;
+    await core.replaceNamespacedConfigMap({
+      name: configMapName,
+      namespace,
+      body: {
+        metadata: { name: configMapName, namespace },
+        data: { ...original, 'server.properties': '# edited by hand\n' },
+      },
+    });
+    await core.deleteNamespacedService({ name: names.bootstrapService(clusterName), namespace });
+    await policy.deleteNamespacedPodDisruptionBudget({
+      name: names.brokerDisruptionBudget(clusterName),
+      namespace,
+    });
+    const kafka = brokerConfigActivities();
+    await kafka.applyClusterDynamicConfig({
+      bootstrap: await cluster.bootstrap(),
+      set: { 'log.retention.ms': '1000' },
+      remove: [],
+    });
+    const changedAt = Date.now();
+
+    await eventually(
+      'everything put back',
+      async () => {
+        const configMap = await core.readNamespacedConfigMap({ name: configMapName, namespace });
+        const service = await core
+          .readNamespacedService({ name: names.bootstrapService(clusterName), namespace })
+          .catch(() => undefined);
+        const budget = await policy
+          .readNamespacedPodDisruptionBudget({ name: names.brokerDisruptionBudget(clusterName), namespace })
+          .catch(() => undefined);
+        const config = await kafka.readClusterDynamicConfig({ bootstrap: await cluster.bootstrap() });
+        return JSON.stringify(configMap.data) === JSON.stringify(original) &&
+          service &&
+          budget &&
+          config['log.retention.ms'] === '3600000'
+          ? true
+          : undefined;
+      },
+      90_000,
+      1_000,
+    );
+    const tookMs = Date.now() - changedAt;
+    const events = await admin.makeApiClient(EventsV1Api).listNamespacedEvent({ namespace });
+    const repaired = events.items.find((e) => e.reason === 'DriftRepaired');
+    assert.match(repaired?.note ?? '', /ConfigMap\/orders-config/);
+    assert.match(repaired?.note ?? '', /Service\/orders-bootstrap/);
+    assert.match(repaired?.note ?? '', /PodDisruptionBudget\/orders-brokers/);
+    const status = (await readClusterStatus(custom, namespace, clusterName)) as KafkaClusterStatus;
+    assert.equal(status.observedGeneration, 1, 'no spec change');
+    console.log(`drift put back ${tookMs} ms after it was made (resync interval 5 s)`);
+  });
+
+  it('retries a pod that cannot start with growing delays, and is Ready once the cause is gone, with no spec change', async () => {
+    const { namespace } = cluster;
+    const victim = (await cluster.pods()).find((p) => p.metadata?.name?.endsWith('-1'));
+    assert.ok(victim?.metadata?.name);
+    // Zone b's node is lost: the pod's replacement cannot be scheduled until it returns.
+    await setZoneOutage(core, 'zone-b', true);
+    await core.deleteNamespacedPod({ name: victim.metadata.name, namespace });
+
+    const attempts: NonNullable<KafkaClusterStatus['retry']>[] = [];
+    await eventually(
+      'three retries',
+      async () => {
+        const retry = ((await readClusterStatus(custom, namespace, clusterName)) as KafkaClusterStatus).retry;
+        if (retry && attempts.at(-1)?.attempt !== retry.attempt) attempts.push(retry);
+        return attempts.length >= 3 ? true : undefined;
+      },
+      180_000,
+      500,
+    );
+    const gaps = attempts.slice(1).map((a, i) => Date.parse(a.at) - Date.parse(attempts[i]?.at ?? ''));
+    assert.ok((gaps[1] ?? 0) > (gaps[0] ?? 0), `the delays grow: ${gaps.join(', ')} ms`);
+    const degraded = (await readClusterStatus(custom, namespace, clusterName))?.conditions?.find(
+      (c) => c.type === 'Degraded',
+    );
+    assert.equal(degraded?.status, 'True');
+    assert.match(degraded?.message ?? '', /orders-combined-1.*Unschedulable|PodCannotStart|cannot run/);
+
+    await setZoneOutage(core, 'zone-b', false);
+    const ready = await eventually(
+      'Ready again',
+      async () => {
+        const status = (await readClusterStatus(custom, namespace, clusterName)) as KafkaClusterStatus;
+        const pod = (await cluster.pods()).find((p) => p.metadata?.name === victim.metadata?.name);
+        return pod && isReady(pod) && status.conditions?.find((c) => c.type === 'Ready')?.status === 'True'
+          ? status
+          : undefined;
+      },
+      180_000,
+      1_000,
+    );
+    assert.equal(ready.observedGeneration, 1, 'no spec change was needed');
+    assert.equal(ready.retry, undefined, 'no retry left in status');
+  });
+});
