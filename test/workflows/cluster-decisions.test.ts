@@ -8,7 +8,13 @@ import type { Worker } from '@temporalio/worker';
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { defaultReconcilePolicy } from '../../src/domain/reconcile-policy.ts';
-import { clusterWorkflowId, specSignal } from '../../src/workflows/messages.ts';
+import {
+  clusterWorkflowId,
+  pauseUpdate,
+  resumeUpdate,
+  rollUpdate,
+  specSignal,
+} from '../../src/workflows/messages.ts';
 import { minimalSpec } from '../fixtures/kafka-cluster-specs.ts';
 import { fakeActivityWorker, passTimeUntil, timeSkippingEnvironment } from '../helpers/time-skipping.ts';
 import { FakeCluster } from './fakes/fake-cluster.ts';
@@ -162,6 +168,112 @@ describe('the cluster workflow, on fake activities with time skipped', () => {
       });
       assert.equal(world.status.retry, undefined, 'no retry left in status');
       assert.equal(world.generation, 2, 'no spec change was needed');
+    } finally {
+      await stop();
+    }
+  });
+
+  it('a paused cluster neither passes periodically nor retries, and passes again when resumed', async () => {
+    await provisioned();
+    try {
+      const handle = env.client.workflow.getHandle(clusterWorkflowId(world.namespace, world.name));
+      await handle.executeUpdate(pauseUpdate);
+      await passTimeUntil(env, 'Paused', () => world.condition('Paused')?.status === 'True');
+      const reads = world.calls.filter((c) => c === 'readCluster').length;
+      world.dynamicConfig['log.retention.ms'] = '1000'; // drift it must leave alone while paused
+      for (let i = 0; i < 6; i++) await env.sleep('30m');
+      assert.equal(world.calls.filter((c) => c === 'readCluster').length, reads, 'no pass in 3 hours');
+      assert.equal(world.dynamicConfig['log.retention.ms'], '1000');
+
+      await handle.executeUpdate(resumeUpdate);
+      await passTimeUntil(env, 'resumed and passed', () =>
+        world.condition('Paused')?.status === 'False' && world.dynamicConfig['log.retention.ms'] === undefined
+          ? true
+          : undefined,
+      );
+    } finally {
+      await stop();
+    }
+  });
+
+  it('a roll waits for its maintenance window; a newer spec supersedes it meanwhile, and each node restarts once', async () => {
+    const inTwoHours = new Date((await env.currentTimeMs()) + 2 * 3_600_000);
+    const window = {
+      days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'],
+      start: `${String(inTwoHours.getUTCHours()).padStart(2, '0')}:00`,
+      duration: '3h',
+    };
+    const withWindow = { ...minimalSpec, rollout: { maintenanceWindows: [window] } };
+    world.update(withWindow);
+    await provisioned();
+    try {
+      const handle = env.client.workflow.getHandle(clusterWorkflowId(world.namespace, world.name));
+      const signal = async (spec: Record<string, unknown>) =>
+        handle.signal(specSignal, { uid: world.uid, generation: world.update(spec) });
+      // A static broker config: every pod rolls.
+      await signal({ ...withWindow, config: { 'auto.create.topics.enable': 'false' } });
+      const waiting = await passTimeUntil(env, 'the roll waiting for its window', () =>
+        world.status.currentOperation?.blockedReason?.includes('maintenance window')
+          ? world.status
+          : undefined,
+      );
+      assert.equal(waiting.currentOperation?.type, 'roll');
+      assert.deepEqual(world.restarted, []);
+
+      await signal({ ...withWindow, config: { 'auto.create.topics.enable': 'false', 'num.io.threads': 4 } });
+      // A dynamic and a static change: configured at once, and rolled in the window.
+      const superseded = (await env.client.workflow.getHandle('roll/shop/orders/g3').result()) as {
+        superseded: boolean;
+        restarted: string[];
+      };
+      assert.deepEqual(superseded, { restarted: [], superseded: true });
+      await passTimeUntil(env, 'the next roll waiting for the window', () =>
+        world.status.currentOperation?.workflowId?.startsWith('roll/shop/orders/g4') &&
+        world.status.currentOperation.blockedReason?.includes('maintenance window')
+          ? true
+          : undefined,
+      );
+      assert.deepEqual(world.restarted, [], 'nothing restarted outside the window');
+
+      await passTimeUntil(
+        env,
+        'Ready at generation 4',
+        () =>
+          world.condition('Ready')?.status === 'True' && world.status.observedGeneration === 4
+            ? true
+            : undefined,
+        { step: '10m' },
+      );
+      assert.deepEqual([...world.restarted].sort(), [
+        'orders-combined-0',
+        'orders-combined-1',
+        'orders-combined-2',
+      ]);
+      const rolledAt = Date.parse(world.status.lastOperation?.startedAt ?? '');
+      assert.ok(Number.isFinite(rolledAt));
+    } finally {
+      await stop();
+    }
+  });
+
+  it('a forced roll restarts every node although its config is current, once', async () => {
+    await provisioned();
+    try {
+      const handle = env.client.workflow.getHandle(clusterWorkflowId(world.namespace, world.name));
+      await handle.executeUpdate(rollUpdate, { args: [{ reason: 'rotate something' }] });
+      await passTimeUntil(env, 'the forced roll done', () =>
+        world.status.lastOperation?.type === 'roll' && world.status.lastOperation.result === 'Succeeded'
+          ? true
+          : undefined,
+      );
+      assert.deepEqual([...world.restarted].sort(), [
+        'orders-combined-0',
+        'orders-combined-1',
+        'orders-combined-2',
+      ]);
+      for (let i = 0; i < 4; i++) await env.sleep('5m');
+      await env.sleep('1s');
+      assert.equal(world.restarted.length, 3, 'periodic passes do not roll again');
     } finally {
       await stop();
     }
