@@ -168,7 +168,7 @@ interface RollContext {
  * decision and one restart per node, whatever the waits took.
  */
 async function restartNodesWhenSafe(roll: RollContext): Promise<RollResult> {
-  const { cluster, spec, workflowId, details, progress } = roll;
+  const { cluster, spec, details, progress } = roll;
   // Restarted pods read the shared config at start: it must be current first.
   details('updating the shared config');
   await Promise.all([
@@ -228,15 +228,7 @@ async function restartNodesWhenSafe(roll: RollContext): Promise<RollResult> {
         return { restarted, superseded: false };
       case 'blocked':
         await Promise.all(recording);
-        await quick.recordEvent({
-          cluster,
-          key: `${workflowId}/blocked`,
-          type: 'Warning',
-          reason: 'RollBlocked',
-          action: 'Roll',
-          note: step.message,
-        });
-        throw failure('RollBlocked', step.message);
+        throw await blocked(roll, step.message);
       case 'restart':
         for (const name of await restartBatch(roll, step, recording)) {
           pending.delete(name);
@@ -249,12 +241,25 @@ async function restartNodesWhenSafe(roll: RollContext): Promise<RollResult> {
   }
 }
 
+/** Says in an Event why the roll stopped itself to stay safe; returns the failure it ends with. */
+async function blocked(roll: RollContext, message: string): Promise<Error> {
+  await quick.recordEvent({
+    cluster: roll.cluster,
+    key: `${roll.workflowId}/blocked`,
+    type: 'Warning',
+    reason: 'RollBlocked',
+    action: 'Roll',
+    note: message,
+  });
+  return failure('RollBlocked', message);
+}
+
 /**
  * The roll as recorded before awaitRollDecision: the same decisions, with the
  * waiting done in the workflow (a timer and two observations per poll).
  */
 async function restartNodes(roll: RollContext): Promise<RollResult> {
-  const { cluster, spec, workflowId, details, progress } = roll;
+  const { cluster, spec, details, progress } = roll;
   // Restarted pods read the shared config at start: it must be current first.
   details('updating the shared config');
   await progress('updating the shared config');
@@ -329,15 +334,7 @@ async function restartNodes(roll: RollContext): Promise<RollResult> {
         details(`done: restarted ${restarted.join(', ')}`);
         return { restarted, superseded: roll.superseded() };
       case 'blocked':
-        await quick.recordEvent({
-          cluster,
-          key: `${workflowId}/blocked`,
-          type: 'Warning',
-          reason: 'RollBlocked',
-          action: 'Roll',
-          note: decision.message,
-        });
-        throw failure('RollBlocked', decision.message);
+        throw await blocked(roll, decision.message);
       case 'wait':
         details(decision.reason);
         await progress('waiting before the next restart', { blockedReason: decision.reason });

@@ -126,6 +126,24 @@ async function ensureObjectStore(): Promise<void> {
   writeFileSync(stamp, want);
 }
 
+/** The runtime jars a pom.xml names, copied from Maven Central (or the local repository) into `libs`. */
+function copyJars(pom: string, libs: string, properties: string[] = []): Promise<void> {
+  return run(
+    'mvn',
+    [
+      '-B',
+      '-q',
+      '-f',
+      pom,
+      'dependency:copy-dependencies',
+      ...properties,
+      '-DincludeScope=runtime',
+      `-DoutputDirectory=${libs}`,
+    ],
+    {},
+  );
+}
+
 async function ensureKafka(version: string): Promise<void> {
   const libs = kafkaLibsDir(version);
   const pom = join(testenvDir, 'kafka', 'pom.xml');
@@ -134,20 +152,7 @@ async function ensureKafka(version: string): Promise<void> {
   if (stampMatches(stamp, want, libs)) return;
   rmSync(libs, { recursive: true, force: true });
   await step(`downloading the Apache Kafka ${version} jars`, () =>
-    run(
-      'mvn',
-      [
-        '-B',
-        '-q',
-        '-f',
-        pom,
-        'dependency:copy-dependencies',
-        `-Dkafka.version=${version}`,
-        '-DincludeScope=runtime',
-        `-DoutputDirectory=${libs}`,
-      ],
-      {},
-    ),
+    copyJars(pom, libs, [`-Dkafka.version=${version}`]),
   );
   writeFileSync(stamp, want);
 }
@@ -159,21 +164,7 @@ export async function ensureTestServer(): Promise<void> {
   const want = createHash('sha256').update(readFileSync(pom)).digest('hex');
   if (stampMatches(stamp, want, testServerBin)) return;
   rmSync(libs, { recursive: true, force: true });
-  await step("downloading Temporal's time-skipping test server", () =>
-    run(
-      'mvn',
-      [
-        '-B',
-        '-q',
-        '-f',
-        pom,
-        'dependency:copy-dependencies',
-        '-DincludeScope=runtime',
-        `-DoutputDirectory=${libs}`,
-      ],
-      {},
-    ),
-  );
+  await step("downloading Temporal's time-skipping test server", () => copyJars(pom, libs));
   // The SDK starts it as `<executable> <port>`; the JVM's default stack is too small for its gRPC threads' depth.
   writeFileSync(
     testServerBin,
