@@ -10,6 +10,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { defaultReconcilePolicy } from '../../src/domain/reconcile-policy.ts';
 import {
   clusterWorkflowId,
+  driftSignal,
   pauseUpdate,
   resumeUpdate,
   rollUpdate,
@@ -274,6 +275,55 @@ describe('the cluster workflow, on fake activities with time skipped', () => {
       for (let i = 0; i < 4; i++) await env.sleep('5m');
       await env.sleep('1s');
       assert.equal(world.restarted.length, 3, 'periodic passes do not roll again');
+    } finally {
+      await stop();
+    }
+  });
+
+  it('a zone outage comes first: a spec change and a forced roll wait for its failover and return, then run in that order', async () => {
+    await provisioned();
+    try {
+      const handle = env.client.workflow.getHandle(clusterWorkflowId(world.namespace, world.name));
+      const started = () => world.events.filter((e) => e.reason === 'OperationStarted').map((e) => e.action);
+      world.setZoneDown('zone-b', true);
+      await handle.signal(driftSignal, { reason: 'pod orders-combined-1 unready' });
+      await passTimeUntil(env, 'the zone reported unavailable', () =>
+        world.condition('Degraded')?.reason === 'ZoneUnavailable' ? true : undefined,
+      );
+      await handle.signal(specSignal, {
+        uid: world.uid,
+        generation: world.update({ ...minimalSpec, config: { 'log.retention.ms': 7_200_000 } }),
+      });
+      await handle.executeUpdate(rollUpdate, { args: [{ reason: 'rotate something' }] });
+
+      // Past spec.zoneFailover.after (2m): leadership moves out; nothing else runs while the zone is out.
+      await passTimeUntil(
+        env,
+        'the failover running',
+        () => (world.status.currentOperation?.type === 'failover' ? true : undefined),
+        { step: '10s' },
+      );
+      for (let i = 0; i < 6; i++) await env.sleep('10m');
+      assert.deepEqual(world.restarted, [], 'no restart while the zone is out');
+      assert.equal(world.dynamicConfig['log.retention.ms'], undefined, 'no change while the zone is out');
+
+      world.setZoneDown('zone-b', false);
+      await passTimeUntil(
+        env,
+        'the failover, the change and the forced roll done',
+        () =>
+          world.status.lastOperation?.type === 'roll' && world.condition('Ready')?.status === 'True'
+            ? true
+            : undefined,
+        { step: '10s' },
+      );
+      assert.deepEqual(started(), ['provision', 'failover', 'configure', 'roll']);
+      assert.equal(world.dynamicConfig['log.retention.ms'], '7200000');
+      assert.deepEqual([...world.restarted].sort(), [
+        'orders-combined-0',
+        'orders-combined-1',
+        'orders-combined-2',
+      ]);
     } finally {
       await stop();
     }

@@ -44,6 +44,8 @@ export class FakeCluster {
   readonly objects = new Map<string, KubernetesObject>();
   /** Pods that cannot be scheduled (a zone without capacity, say) until taken out of this set. */
   readonly unschedulable = new Set<string>();
+  /** Zones whose node is lost: their pods run no broker and are not ready. */
+  readonly downZones = new Set<string>();
   dynamicConfig: Record<string, string> = {};
   metadataVersion = '4.1-IV1';
   partitions: PartitionState[] = [];
@@ -87,6 +89,7 @@ export class FakeCluster {
     const name = pod.metadata?.name ?? '';
     const nodeId = Number(pod.metadata?.labels?.[labelKeys.nodeId] ?? 0);
     const scheduled = !this.unschedulable.has(name);
+    const zone = toObserved(pod, undefined)?.zone ?? '';
     return {
       ...pod,
       status: scheduled
@@ -94,7 +97,7 @@ export class FakeCluster {
             podIP: `10.0.0.${nodeId + 1}`,
             conditions: [
               { type: 'PodScheduled', status: 'True' },
-              { type: 'Ready', status: 'True' },
+              { type: 'Ready', status: this.downZones.has(zone) ? 'False' : 'True' },
             ],
           }
         : {
@@ -113,6 +116,13 @@ export class FakeCluster {
   /** Puts an object in place as if applied earlier (a pod runs, ready unless unschedulable). */
   put(object: KubernetesObject): void {
     this.objects.set(keyOf(object), object.kind === 'Pod' ? this.#withStatus(object as V1Pod) : object);
+  }
+
+  /** Loses a zone's node (its pods turn unready), or brings it back. */
+  setZoneDown(zone: string, down: boolean): void {
+    if (down) this.downZones.add(zone);
+    else this.downZones.delete(zone);
+    for (const pod of this.pods()) this.objects.set(keyOf(pod), this.#withStatus(pod));
   }
 
   /** Takes a pod's cause of failure away: it is scheduled and becomes Ready. */
@@ -194,7 +204,7 @@ export class FakeCluster {
         .filter(
           (p) =>
             p.metadata?.labels?.[labelKeys[role]] === 'true' &&
-            !this.unschedulable.has(p.metadata?.name ?? ''),
+            (p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false),
         )
         .map((p) => Number(p.metadata?.labels?.[labelKeys.nodeId]));
     return {
