@@ -18,7 +18,10 @@ import { readTestEnv } from './testenv/src/env.ts';
 import * as workflows from '../src/workflows/index.ts';
 
 const historiesDir = join(repoRoot, 'test', 'fixtures', 'histories');
-const defaultTests = ['test/integration/workflows/', 'test/integration/operator/operator-process.test.ts'];
+const defaultTests = [
+  'test/integration/workflows/*.test.ts',
+  'test/integration/operator/operator-process.test.ts',
+];
 
 function run(args: string[]): void {
   const result = spawnSync(process.execPath, args, { cwd: repoRoot, stdio: 'inherit' });
