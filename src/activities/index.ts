@@ -46,6 +46,7 @@ export function createActivities(deps: {
     deps.onOperationFinished,
   );
   const pods = podActivities(deps.kube);
+  const events = eventActivities(deps.kube);
   const kafkaState = clusterStateActivities();
   const leaders = leaderActivities();
   const moves = replicaMoveActivities();
@@ -54,7 +55,7 @@ export function createActivities(deps: {
   return {
     ...cluster,
     ...objectActivities(deps.kube),
-    ...eventActivities(deps.kube),
+    ...events,
     ...pods,
     ...podLifecycleActivities(deps.kube),
     ...volumeActivities(deps.kube),
@@ -67,6 +68,7 @@ export function createActivities(deps: {
       observeNodes: pods.observeNodes,
       observeKafka: kafkaState.observeKafka,
       electPreferredLeaders: leaders.electPreferredLeaders,
+      recordEvent: events.recordEvent,
       patchStatus: cluster.patchStatus,
     }),
     ...assignment,

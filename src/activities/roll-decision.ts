@@ -8,6 +8,7 @@
 // asked once more for the next safe point only.
 import { Context, heartbeat } from '@temporalio/activity';
 import type { ClusterRef } from '../domain/labels.ts';
+import type { ClusterEvent } from './kubernetes/events.ts';
 import {
   brokerClientAddresses,
   markStartingBrokers,
@@ -35,6 +36,8 @@ export interface RollDecisionInput {
   restoreLeadership: boolean;
   /** Stop at the next safe point (nothing restarting, the cluster caught up) without choosing a restart. */
   safePointOnly?: boolean;
+  /** Events of the restarts made since the last decision, recorded first (idempotent by their keys). */
+  events?: ClusterEvent[];
 }
 
 export type RollStep =
@@ -58,6 +61,7 @@ export interface RollDecisionDeps {
   electPreferredLeaders: (input: {
     bootstrap: string[];
   }) => Promise<{ notElected: { topic: string; partition: number; reason: string }[] }>;
+  recordEvent: (event: ClusterEvent) => Promise<boolean>;
   patchStatus: (key: {
     namespace: string;
     name: string;
@@ -79,6 +83,7 @@ export function rollDecisionActivities(deps: RollDecisionDeps) {
       const lastRestartAt =
         input.sinceLastRestartMs === undefined ? undefined : startedAt - input.sinceLastRestartMs;
       const key = { namespace: input.cluster.namespace, name: input.cluster.name };
+      for (const event of input.events ?? []) await deps.recordEvent(event);
       let lastReported = '';
       const report = async (awaiting: string): Promise<void> => {
         heartbeat({ awaiting });
@@ -130,6 +135,18 @@ export function rollDecisionActivities(deps: RollDecisionDeps) {
           continue;
         }
         const step: RollStep = input.safePointOnly ? { kind: 'safe-point' } : decision;
+        if (step.kind === 'restart') {
+          // Said here rather than by the workflow: one status write, no extra workflow task per node.
+          await deps.patchStatus({
+            ...key,
+            status: {},
+            progress: {
+              step: `restarting node ${step.nodes.map((n) => n.nodeId).join(', ')}`,
+              node: step.nodes.map((n) => n.podName).join(', '),
+              blockedReason: null,
+            },
+          });
+        }
         // The cluster has caught up with the last restart: give leadership back.
         if (input.restoreLeadership && decision.kind !== 'blocked') {
           heartbeat({ awaiting: 'preferred leader election' });

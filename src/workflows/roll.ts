@@ -18,6 +18,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import type { ClusterEvent } from '../activities/kubernetes/events.ts';
 import { longWait, quickCall, safetyWait } from './activity-options.ts';
 import { parseDurationMs } from '../crd/duration.ts';
 import type { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
@@ -168,22 +169,19 @@ interface RollContext {
  * decision and one restart per node, whatever the waits took.
  */
 async function restartNodesWhenSafe(roll: RollContext): Promise<RollResult> {
-  const { cluster, spec, details, progress } = roll;
+  const { cluster, spec, details } = roll;
   // Restarted pods read the shared config at start: it must be current first.
   details('updating the shared config');
-  await Promise.all([
-    progress('updating the shared config'),
-    quick.applyObjects.executeWithOptions({ ...quickCall, summary: 'update the shared config' }, [
-      [roll.configMap],
-    ]),
+  await quick.applyObjects.executeWithOptions({ ...quickCall, summary: 'update the shared config' }, [
+    [roll.configMap],
   ]);
 
   const pending = new Set(roll.pods);
   const restarted: string[] = [];
   let lastRestartAt: number | undefined;
   let restoreLeadership = false;
-  // Events of restarts already made are recorded alongside the next step.
-  const recording: Promise<unknown>[] = [];
+  // Events of the restarts made since the last decision: the next decision records them first.
+  let toRecord: ClusterEvent[] = [];
   const decide = (safePointOnly: boolean) =>
     safety.awaitRollDecision.executeWithOptions(
       {
@@ -204,6 +202,7 @@ async function restartNodesWhenSafe(roll: RollContext): Promise<RollResult> {
           passUnprotectable: true,
           restoreLeadership,
           safePointOnly,
+          events: toRecord,
         },
       ],
     );
@@ -212,25 +211,23 @@ async function restartNodesWhenSafe(roll: RollContext): Promise<RollResult> {
     const decided = await cancelledWhen(roll.superseded, () => decide(false));
     // Stopped for a newer spec while waiting: wait for the cluster to catch up, then stop there.
     const { step, notElected } = decided ?? (await decide(true));
+    toRecord = [];
     if (notElected !== undefined) restoreLeadership = false;
     if (notElected && notElected.length > 0) {
       details(`${notElected.length} partition(s) kept their leader: ${notElected[0]?.reason}`);
     }
     if (step.kind === 'safe-point' || roll.superseded()) {
-      await Promise.all(recording);
       details(`stopped for a newer spec after restarting ${restarted.join(', ') || 'nothing'}`);
       return { restarted, superseded: true };
     }
     switch (step.kind) {
       case 'done':
-        await Promise.all(recording);
         details(`done: restarted ${restarted.join(', ')}`);
         return { restarted, superseded: false };
       case 'blocked':
-        await Promise.all(recording);
         throw await blocked(roll, step.message);
       case 'restart':
-        for (const name of await restartBatch(roll, step, recording)) {
+        for (const name of await restartBatch(roll, step, toRecord)) {
           pending.delete(name);
           restarted.push(name);
         }
@@ -355,13 +352,13 @@ async function restartNodes(roll: RollContext): Promise<RollResult> {
 /**
  * Restarts the nodes of one decision (one node, or a zone's brokers at once),
  * in order; returns their pod names. With `recording`, each restart's Event
- * and progress are written alongside the restart instead of before and
- * after it (fewer workflow tasks), and the caller waits for them.
+ * is added to it for the next decision to record (no activity and workflow
+ * task of its own), and awaitRollDecision has written the progress.
  */
 async function restartBatch(
   roll: RollContext,
   decision: Extract<ReturnType<typeof chooseNextRestart>, { kind: 'restart' }>,
-  recording?: Promise<unknown>[],
+  recording?: ClusterEvent[],
 ): Promise<string[]> {
   const { cluster, workflowId, details, progress } = roll;
   if (decision.unprotectable.length > 0) {
@@ -379,14 +376,13 @@ async function restartBatch(
     const pod = roll.desiredPod.get(node.podName);
     if (!pod) throw failure('InternalError', `no manifest for ${node.podName}`);
     details(`restarting ${node.podName} (node ${node.nodeId}, zone ${node.zone}): ${decision.reason}`);
-    const reported = progress(`restarting node ${node.nodeId}`, { node: node.podName });
-    if (recording) recording.push(reported);
-    else await reported;
+    // With `recording`, awaitRollDecision wrote this progress as it decided the restart.
+    if (!recording) await progress(`restarting node ${node.nodeId}`, { node: node.podName });
     await waits.restartNode.executeWithOptions(
       { ...longWait, summary: `restart ${node.podName} (node ${node.nodeId}, zone ${node.zone})` },
       [{ pod }],
     );
-    const event = quick.recordEvent({
+    const event: ClusterEvent = {
       cluster,
       key: `${workflowId}/${node.podName}`,
       type: 'Normal',
@@ -394,9 +390,9 @@ async function restartBatch(
       action: 'Roll',
       pod: node.podName,
       note: `restarted node ${node.nodeId} (zone ${node.zone}) for ${roll.reason}: ${decision.reason}`,
-    });
+    };
     if (recording) recording.push(event);
-    else await event;
+    else await quick.recordEvent(event);
     done.push(node.podName);
   }
   return done;

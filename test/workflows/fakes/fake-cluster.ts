@@ -163,6 +163,7 @@ export class FakeCluster {
         observeNodes: fakes.observeNodes,
         observeKafka: fakes.observeKafka,
         electPreferredLeaders: fakes.electPreferredLeaders,
+        recordEvent: fakes.recordEvent,
         patchStatus: fakes.patchStatus,
         sleep: () => Context.current().sleep(1),
       }),
