@@ -18,7 +18,7 @@ export async function reorderReplicas(bootstrap: string[], moves: Moves): Promis
   if (moves.length === 0) return;
   await quick.startMoves({ bootstrap, moves });
   while (!ordersApplied(moves, (await quick.readAssignment({ bootstrap })).partitions))
-    await sleep('1 second');
+    await sleep('1 second', { summary: 'replica orders not applied yet: look again' });
 }
 
 /**
@@ -45,7 +45,9 @@ export async function evacuateLeaders(bootstrap: string[], brokerIds: readonly n
         brokerIds.includes(p.leader) && moves.some((m) => m.topic === p.topic && m.partition === p.partition),
     );
     if (stillLed.length === 0 || attempt >= 20) break;
-    await sleep('2 seconds');
+    await sleep('2 seconds', {
+      summary: `${stillLed.length} partition(s) still led from the zone: elect again`,
+    });
   }
   return originalOrder;
 }
@@ -74,7 +76,7 @@ export async function waitForReplicasInSync(
     ).length;
     if (behind === 0) return;
     progress(`${behind} partitions catching up`);
-    await sleep('2 seconds');
+    await sleep('2 seconds', { summary: `${behind} partitions catching up` });
   }
 }
 

@@ -52,7 +52,7 @@ export async function provisionWorkflow({
     const caughtUp = quorum.voters.filter((v) => v.caughtUp).map((v) => v.nodeId);
     if (quorum.leaderId >= 0 && controllers.every((id) => caughtUp.includes(id))) break;
     step(`waiting for the controller quorum: ${caughtUp.length} of ${controllers.length} voters caught up`);
-    await sleep('2 seconds');
+    await sleep('2 seconds', { summary: 'controller quorum not caught up yet: look again' });
   }
   step('done');
   return { bootstrap };

@@ -75,7 +75,9 @@ export async function rollPermitsWorkflow(input: RollPermitsInput): Promise<void
     const work = (): boolean =>
       (holders.size < limit && waiting.length > 0) || [...holders].some((h) => !granted.has(h));
     const changed =
-      holders.size > 0 ? await condition(work, holderCheckInterval) : (await condition(work), true);
+      holders.size > 0
+        ? await condition(work, holderCheckInterval, { summary: 'check that the permit holders still run' })
+        : (await condition(work), true);
     if (!changed) {
       for (const holder of [...holders]) {
         try {

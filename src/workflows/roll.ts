@@ -113,7 +113,9 @@ export async function rollWorkflow({
     await progress('waiting for a maintenance window', {
       blockedReason: `next maintenance window opens at ${opens}`,
     });
-    await condition(() => superseded, window.opensAt - Date.now());
+    await condition(() => superseded, window.opensAt - Date.now(), {
+      summary: `wait for the maintenance window opening at ${opens}`,
+    });
   }
   if (superseded) return { restarted: [], superseded };
 

@@ -97,7 +97,9 @@ export async function zoneFailoverWorkflow(input: ZoneFailoverInput): Promise<Zo
     if (workflowInfo().continueAsNewSuggested) {
       await continueAsNew<typeof zoneFailoverWorkflow>({ ...input, originalOrder });
     }
-    await condition(() => superseded, zoneCheckIntervalMs);
+    await condition(() => superseded, zoneCheckIntervalMs, {
+      summary: `${zone} still unavailable: look again`,
+    });
   }
 
   await step(`${zone} is back: waiting for its replicas to catch up`);
