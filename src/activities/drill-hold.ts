@@ -5,7 +5,8 @@
 // Temporal's limit. The counts so far travel in the heartbeat details, so a
 // hold resumed on another worker goes on counting where it stopped. Cancelled
 // by the workflow when the drill is aborted.
-import { Context, heartbeat } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
+import { whileHeartbeating } from './heartbeats.ts';
 import type { ClusterRef } from '../domain/labels.ts';
 import { readyBrokerAddresses, type ObservedNode } from '../domain/observed.ts';
 
@@ -54,29 +55,31 @@ export function drillHoldActivities(deps: DrillHoldDeps) {
       const checks: HoldChecks = resumed?.checks ?? { probes: 0, failedProbes: 0, maxOfflinePartitions: 0 };
       const until = clock.now() + input.holdMs - (resumed?.heldMs ?? 0);
       const startedAt = clock.now() - (resumed?.heldMs ?? 0);
-      while (clock.now() < until) {
-        const observed = await deps.observeNodes({
-          namespace: input.cluster.namespace,
-          cluster: input.cluster.name,
-          uid: input.cluster.uid,
-        });
-        const bootstrap = readyBrokerAddresses(
-          observed.filter((n) => n.zone !== input.zone),
-          input.port,
-        );
-        const probe = await withinProbeTimeout(
-          deps.probeCluster({ bootstrap, key: `${input.keyPrefix}/${checks.probes}-${clock.now()}` }),
-        ).catch(() => undefined);
-        // A probe that did not finish (it timed out, say) is not a verdict on the cluster.
-        if (probe) {
-          checks.probes++;
-          if (!probe.produced || !probe.consumed) checks.failedProbes++;
-          checks.maxOfflinePartitions = Math.max(checks.maxOfflinePartitions, probe.offlinePartitions);
+      const hold = async (): Promise<HoldChecks> => {
+        while (clock.now() < until) {
+          const observed = await deps.observeNodes({
+            namespace: input.cluster.namespace,
+            cluster: input.cluster.name,
+            uid: input.cluster.uid,
+          });
+          const bootstrap = readyBrokerAddresses(
+            observed.filter((n) => n.zone !== input.zone),
+            input.port,
+          );
+          const probe = await withinProbeTimeout(
+            deps.probeCluster({ bootstrap, key: `${input.keyPrefix}/${checks.probes}-${clock.now()}` }),
+          ).catch(() => undefined);
+          // A probe that did not finish (it timed out, say) is not a verdict on the cluster.
+          if (probe) {
+            checks.probes++;
+            if (!probe.produced || !probe.consumed) checks.failedProbes++;
+            checks.maxOfflinePartitions = Math.max(checks.maxOfflinePartitions, probe.offlinePartitions);
+          }
+          await clock.sleep(Math.max(0, Math.min(probeIntervalMs, until - clock.now())));
         }
-        heartbeat({ checks, heldMs: clock.now() - startedAt });
-        await clock.sleep(Math.max(0, Math.min(probeIntervalMs, until - clock.now())));
-      }
-      return checks;
+        return checks;
+      };
+      return whileHeartbeating(() => ({ checks, heldMs: clock.now() - startedAt }), hold);
     },
   };
 }

@@ -6,7 +6,8 @@
 // roll's history grows with the nodes it restarts, not with the time it
 // waits. Cancelled by the workflow when a newer spec stops the roll; then
 // asked once more for the next safe point only.
-import { Context, heartbeat } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
+import { whileHeartbeating } from './heartbeats.ts';
 import type { ClusterRef } from '../domain/labels.ts';
 import type { ClusterEvent } from './kubernetes/events.ts';
 import {
@@ -85,8 +86,9 @@ export function rollDecisionActivities(deps: RollDecisionDeps) {
       const key = { namespace: input.cluster.namespace, name: input.cluster.name };
       for (const event of input.events ?? []) await deps.recordEvent(event);
       let lastReported = '';
+      let awaited = 'the cluster';
       const report = async (awaiting: string): Promise<void> => {
-        heartbeat({ awaiting });
+        awaited = awaiting;
         if (awaiting === lastReported) return;
         lastReported = awaiting;
         await deps.patchStatus({
@@ -95,66 +97,71 @@ export function rollDecisionActivities(deps: RollDecisionDeps) {
           progress: { step: 'waiting before the next restart', blockedReason: awaiting },
         });
       };
-      for (;;) {
-        const observed = await deps.observeNodes({
-          namespace: input.cluster.namespace,
-          cluster: input.cluster.name,
-          uid: input.cluster.uid,
-        });
-        const bootstrap = readyBrokerAddresses(observed, input.port);
-        if (bootstrap.length === 0) {
-          await report('no broker is ready');
-          await sleep(noBrokerWaitMs);
-          continue;
-        }
-        const kafka = await deps.observeKafka({
-          bootstrap,
-          probe: brokerClientAddresses(observed, input.port),
-        });
-        const byName = new Map(observed.map((n) => [n.podName, n]));
-        for (const node of markStartingBrokers(observed, kafka.serving ?? [], kafka.quorum)) {
-          byName.set(node.podName, node);
-        }
-        const pick = (names: string[]): ObservedNode[] =>
-          names.map((n) => byName.get(n)).filter((n): n is ObservedNode => n !== undefined);
-        const decision = chooseNextRestart({
-          pending: pick(input.pending),
-          restarted: pick(input.restarted),
-          nodes: [...byName.values()],
-          quorum: kafka.quorum,
-          partitions: kafka.partitions,
-          zoneBatched: input.zoneBatched,
-          delayBetweenRestartsMs: input.delayBetweenRestartsMs,
-          lastRestartAt,
-          now: Date.now(),
-          passUnprotectable: input.passUnprotectable,
-        });
-        if (decision.kind === 'wait') {
-          await report(decision.reason);
-          await sleep(Math.min(decision.retryAfterMs, noBrokerWaitMs));
-          continue;
-        }
-        const step: RollStep = input.safePointOnly ? { kind: 'safe-point' } : decision;
-        if (step.kind === 'restart') {
-          // Said here rather than by the workflow: one status write, no extra workflow task per node.
-          await deps.patchStatus({
-            ...key,
-            status: {},
-            progress: {
-              step: `restarting node ${step.nodes.map((n) => n.nodeId).join(', ')}`,
-              node: step.nodes.map((n) => n.podName).join(', '),
-              blockedReason: null,
-            },
-          });
-        }
-        // The cluster has caught up with the last restart: give leadership back.
-        if (input.restoreLeadership && decision.kind !== 'blocked') {
-          heartbeat({ awaiting: 'preferred leader election' });
-          const { notElected } = await deps.electPreferredLeaders({ bootstrap });
-          return { step, notElected: notElected.slice(0, 20) };
-        }
-        return { step };
-      }
+      return whileHeartbeating(
+        () => ({ awaiting: awaited }),
+        async (): Promise<RollDecisionResult> => {
+          for (;;) {
+            const observed = await deps.observeNodes({
+              namespace: input.cluster.namespace,
+              cluster: input.cluster.name,
+              uid: input.cluster.uid,
+            });
+            const bootstrap = readyBrokerAddresses(observed, input.port);
+            if (bootstrap.length === 0) {
+              await report('no broker is ready');
+              await sleep(noBrokerWaitMs);
+              continue;
+            }
+            const kafka = await deps.observeKafka({
+              bootstrap,
+              probe: brokerClientAddresses(observed, input.port),
+            });
+            const byName = new Map(observed.map((n) => [n.podName, n]));
+            for (const node of markStartingBrokers(observed, kafka.serving ?? [], kafka.quorum)) {
+              byName.set(node.podName, node);
+            }
+            const pick = (names: string[]): ObservedNode[] =>
+              names.map((n) => byName.get(n)).filter((n): n is ObservedNode => n !== undefined);
+            const decision = chooseNextRestart({
+              pending: pick(input.pending),
+              restarted: pick(input.restarted),
+              nodes: [...byName.values()],
+              quorum: kafka.quorum,
+              partitions: kafka.partitions,
+              zoneBatched: input.zoneBatched,
+              delayBetweenRestartsMs: input.delayBetweenRestartsMs,
+              lastRestartAt,
+              now: Date.now(),
+              passUnprotectable: input.passUnprotectable,
+            });
+            if (decision.kind === 'wait') {
+              await report(decision.reason);
+              await sleep(Math.min(decision.retryAfterMs, noBrokerWaitMs));
+              continue;
+            }
+            const step: RollStep = input.safePointOnly ? { kind: 'safe-point' } : decision;
+            if (step.kind === 'restart') {
+              // Said here rather than by the workflow: one status write, no extra workflow task per node.
+              await deps.patchStatus({
+                ...key,
+                status: {},
+                progress: {
+                  step: `restarting node ${step.nodes.map((n) => n.nodeId).join(', ')}`,
+                  node: step.nodes.map((n) => n.podName).join(', '),
+                  blockedReason: null,
+                },
+              });
+            }
+            // The cluster has caught up with the last restart: give leadership back.
+            if (input.restoreLeadership && decision.kind !== 'blocked') {
+              awaited = 'preferred leader election';
+              const { notElected } = await deps.electPreferredLeaders({ bootstrap });
+              return { step, notElected: notElected.slice(0, 20) };
+            }
+            return { step };
+          }
+        },
+      );
     },
   };
 }

@@ -4,7 +4,8 @@
 // outage; polled from the workflow (a timer and a call every few seconds)
 // they would carry its history past Temporal's limit. The heartbeat details
 // (and, for moves, status) say how far it got.
-import { Context, heartbeat } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
+import { whileHeartbeating } from '../heartbeats.ts';
 import type { KafkaClusterStatus } from '../../crd/kafka-cluster.ts';
 import type { Moves } from '../../domain/reassignment.ts';
 
@@ -40,37 +41,47 @@ export function moveWaitActivities(deps: MoveWaitDeps) {
       progress: { namespace: string; name: string; what: string };
     }): Promise<{ done: number; total: number }> {
       let reported = '';
-      for (;;) {
-        const progress = await deps.moveProgress({ bootstrap: input.bootstrap, moves: input.moves });
-        heartbeat(progress);
-        const step = `${input.progress.what}: ${progress.done} of ${progress.total} partitions moved`;
-        if (step !== reported) {
-          reported = step;
-          await deps.patchStatus({
-            namespace: input.progress.namespace,
-            name: input.progress.name,
-            status: {},
-            progress: { step },
-          });
-        }
-        if (progress.done === progress.total && progress.inFlight === 0) {
-          return { done: progress.done, total: progress.total };
-        }
-        await sleep(pollMs);
-      }
+      let progress = { done: 0, total: input.moves.length, inFlight: 0 };
+      return whileHeartbeating(
+        () => progress,
+        async () => {
+          for (;;) {
+            progress = await deps.moveProgress({ bootstrap: input.bootstrap, moves: input.moves });
+            const step = `${input.progress.what}: ${progress.done} of ${progress.total} partitions moved`;
+            if (step !== reported) {
+              reported = step;
+              await deps.patchStatus({
+                namespace: input.progress.namespace,
+                name: input.progress.name,
+                status: {},
+                progress: { step },
+              });
+            }
+            if (progress.done === progress.total && progress.inFlight === 0) {
+              return { done: progress.done, total: progress.total };
+            }
+            await sleep(pollMs);
+          }
+        },
+      );
     },
 
     /** Returns once every replica on `brokerIds` is back in its partition's ISR. */
     async awaitReplicasInSync(input: { bootstrap: string[]; brokerIds: number[] }): Promise<void> {
-      for (;;) {
-        const { partitions } = await deps.readAssignment({ bootstrap: input.bootstrap });
-        const behind = partitions.filter((p) =>
-          p.replicas.some((r) => input.brokerIds.includes(r) && !p.isr.includes(r)),
-        ).length;
-        heartbeat({ partitionsCatchingUp: behind });
-        if (behind === 0) return;
-        await sleep(inSyncPollMs);
-      }
+      let behind: number | undefined;
+      await whileHeartbeating(
+        () => ({ partitionsCatchingUp: behind }),
+        async () => {
+          for (;;) {
+            const { partitions } = await deps.readAssignment({ bootstrap: input.bootstrap });
+            behind = partitions.filter((p) =>
+              p.replicas.some((r) => input.brokerIds.includes(r) && !p.isr.includes(r)),
+            ).length;
+            if (behind === 0) return;
+            await sleep(inSyncPollMs);
+          }
+        },
+      );
     },
   };
 }
