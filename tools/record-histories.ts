@@ -8,6 +8,8 @@
 //
 //   npm run record-histories                 # every end-to-end workflow test
 //   npm run record-histories -- test/integration/workflows/scale.test.ts
+//   npm run record-histories -- --since 2026-11-30T01:34:00Z test/…/one.test.ts
+//       (also keeps runs of an earlier run of the tests on the same environment)
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { spawnSync } from 'node:child_process';
@@ -29,9 +31,14 @@ function run(args: string[]): void {
 }
 
 async function main(): Promise<void> {
-  const tests = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const sinceAt = args.indexOf('--since');
+  const earlier = sinceAt >= 0 ? args.splice(sinceAt, 2)[1] : undefined;
+  if (sinceAt >= 0 && (!earlier || Number.isNaN(Date.parse(earlier))))
+    throw new Error('--since takes a time such as 2026-11-30T01:34:00Z');
+  const tests = args;
   run([join(repoRoot, 'tools', 'testenv', 'cli.ts'), 'up']);
-  const since = new Date().toISOString();
+  const since = earlier ?? new Date().toISOString();
   run(['--test', '--test-concurrency=1', ...(tests.length > 0 ? tests : defaultTests)]);
 
   const env = readTestEnv();
