@@ -35,7 +35,15 @@ const stuckReasons = new Set([
   'RunContainerError',
 ]);
 
-export function podFailure(pod: V1Pod): { reason: string; message: string } | undefined {
+export function podFailure(pod: V1Pod, nowMs = Date.now()): { reason: string; message: string } | undefined {
+  // Past its deletion deadline and still there: no kubelet confirms it, as when its node is lost.
+  const deadline = pod.metadata?.deletionTimestamp;
+  if (deadline && nowMs > new Date(deadline).getTime()) {
+    return {
+      reason: 'Terminating',
+      message: `deleted but still there after its grace period (due ${new Date(deadline).toISOString()}): its node may be lost; kubectl delete pod --force removes it`,
+    };
+  }
   const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
   // Waiting for its volume to be provisioned and bound is not a failure: the binder is on it.
   const waitingForVolume = /unbound immediate PersistentVolumeClaims/.test(scheduled?.message ?? '');

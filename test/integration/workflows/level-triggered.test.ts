@@ -111,9 +111,10 @@ describe('a cluster that converges by itself', () => {
     const { namespace } = cluster;
     const victim = (await cluster.pods()).find((p) => p.metadata?.name?.endsWith('-1'));
     assert.ok(victim?.metadata?.name);
-    // Zone b's node is lost: the pod's replacement cannot be scheduled until it returns.
+    // Zone b's node is lost, and its pod removed by force (as an admin does for a lost node):
+    // the replacement cannot be scheduled until the node returns.
     await setZoneOutage(core, 'zone-b', true);
-    await core.deleteNamespacedPod({ name: victim.metadata.name, namespace });
+    await core.deleteNamespacedPod({ name: victim.metadata.name, namespace, gracePeriodSeconds: 0 });
 
     const attempts: NonNullable<KafkaClusterStatus['retry']>[] = [];
     await eventually(

@@ -39,4 +39,11 @@ describe('podFailure', () => {
     }
     assert.equal(podFailure(waiting('ContainerCreating')), undefined);
   });
+
+  it('names a pod still there past its deletion deadline (its node lost), not one still in its grace period', () => {
+    const deleting: V1Pod = { metadata: { deletionTimestamp: new Date('2026-11-30T01:00:00Z') } };
+    assert.equal(podFailure(deleting, Date.parse('2026-11-30T00:59:00Z')), undefined);
+    assert.equal(podFailure(deleting, Date.parse('2026-11-30T01:00:01Z'))?.reason, 'Terminating');
+    assert.match(podFailure(deleting, Date.parse('2026-11-30T01:00:01Z'))?.message ?? '', /node may be lost/);
+  });
 });
