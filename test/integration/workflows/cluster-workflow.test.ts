@@ -24,6 +24,7 @@ import type { kafkaClusterWorkflow } from '../../../src/workflows/kafka-cluster.
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
 import { startInProcessWorker, type InProcessWorker } from '../../helpers/in-process-worker.ts';
 import { adminKubeConfig, createNamespace, env, eventually } from '../../helpers/cluster.ts';
+import { decodeSummary } from '../../helpers/workflow-history.ts';
 import { consumeKeys, isReady, replicatedTopicWithMessages } from '../../helpers/kafka.ts';
 import { execFile } from 'node:child_process';
 import { installCrd } from '../../helpers/crd.ts';
@@ -226,6 +227,23 @@ describe('cluster workflow', () => {
       names,
     );
     assert.ok(recorded.some((e) => e.reason === 'OperationStarted' && /rolling/.test(e.note)));
+
+    // Its history grows with the restarts, not with the waits, and shows one named step per restart.
+    const { events: rollEvents } = await client.workflow
+      .getHandle(`roll/${namespace}/orders/g2`)
+      .fetchHistory();
+    const steps = (rollEvents ?? [])
+      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'restartNode')
+      .map((e) => decodeSummary(e.userMetadata?.summary));
+    assert.deepEqual(
+      steps.map((s) => s?.split(' (')[0]).sort(),
+      names.map((n) => `restart ${n}`),
+    );
+    assert.ok(
+      (rollEvents?.length ?? Infinity) <= 30 * names.length,
+      `${rollEvents?.length} history events for ${names.length} restarts`,
+    );
+    console.log(`3-node roll: ${rollEvents?.length} history events`);
   });
 
   it('pauses, resumes and force-rolls through the keelson CLI, refusing what does not apply', async () => {
