@@ -13,7 +13,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './testenv/src/paths.ts';
 import { readTestEnv } from './testenv/src/env.ts';
@@ -55,12 +55,19 @@ async function main(): Promise<void> {
         longest.set(execution.type, { workflowId: execution.workflowId, runId: execution.runId, events });
     }
     const missing = Object.keys(workflows).filter((type) => !longest.has(type));
+    // A history does not hold its own workflow id, and workflows derive child ids from it.
+    const idsFile = join(historiesDir, 'workflow-ids.json');
+    const ids = existsSync(idsFile)
+      ? (JSON.parse(readFileSync(idsFile, 'utf8')) as Record<string, string>)
+      : {};
     for (const [type, { workflowId, runId, events }] of [...longest].sort()) {
       if (!(type in workflows)) continue;
       const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
       writeFileSync(join(historiesDir, `${type}.json`), historyToJSON(history));
+      ids[`${type}.json`] = workflowId;
       console.error(`record-histories: ${type}: ${events} events (${workflowId})`);
     }
+    writeFileSync(idsFile, `${JSON.stringify(Object.fromEntries(Object.entries(ids).sort()), null, 2)}\n`);
     if (missing.length > 0) console.error(`record-histories: no closed run of ${missing.join(', ')}`);
   } finally {
     await connection.close();
