@@ -76,92 +76,98 @@ export interface RollDecisionDeps {
 /** Polls no faster than this, and no slower than the longest wait the roll order asks for. */
 const noBrokerWaitMs = 5_000;
 
+/** One look at the cluster: the roll order's decision, or that no broker is ready to ask Kafka through. */
+async function decideOnce(
+  deps: RollDecisionDeps,
+  input: RollDecisionInput,
+  lastRestartAt: number | undefined,
+): Promise<{ decision: RollDecision; bootstrap: string[] } | { noBroker: true }> {
+  const observed = await deps.observeNodes({
+    namespace: input.cluster.namespace,
+    cluster: input.cluster.name,
+    uid: input.cluster.uid,
+  });
+  const bootstrap = readyBrokerAddresses(observed, input.port);
+  if (bootstrap.length === 0) return { noBroker: true };
+  const kafka = await deps.observeKafka({ bootstrap, probe: brokerClientAddresses(observed, input.port) });
+  const byName = new Map(observed.map((n) => [n.podName, n]));
+  for (const node of markStartingBrokers(observed, kafka.serving ?? [], kafka.quorum)) {
+    byName.set(node.podName, node);
+  }
+  const pick = (names: string[]): ObservedNode[] =>
+    names.map((n) => byName.get(n)).filter((n): n is ObservedNode => n !== undefined);
+  const decision = chooseNextRestart({
+    pending: pick(input.pending),
+    restarted: pick(input.restarted),
+    nodes: [...byName.values()],
+    quorum: kafka.quorum,
+    partitions: kafka.partitions,
+    zoneBatched: input.zoneBatched,
+    delayBetweenRestartsMs: input.delayBetweenRestartsMs,
+    lastRestartAt,
+    now: Date.now(),
+    passUnprotectable: input.passUnprotectable,
+  });
+  return { decision, bootstrap };
+}
+
 export function rollDecisionActivities(deps: RollDecisionDeps) {
   const sleep = deps.sleep ?? ((ms: number) => Context.current().sleep(ms));
   return {
     async awaitRollDecision(input: RollDecisionInput): Promise<RollDecisionResult> {
-      const startedAt = Date.now();
       const lastRestartAt =
-        input.sinceLastRestartMs === undefined ? undefined : startedAt - input.sinceLastRestartMs;
+        input.sinceLastRestartMs === undefined ? undefined : Date.now() - input.sinceLastRestartMs;
       const key = { namespace: input.cluster.namespace, name: input.cluster.name };
       for (const event of input.events ?? []) await deps.recordEvent(event);
-      let lastReported = '';
       let awaited = 'the cluster';
+      let reported = '';
       const report = async (awaiting: string): Promise<void> => {
         awaited = awaiting;
-        if (awaiting === lastReported) return;
-        lastReported = awaiting;
+        if (awaiting === reported) return;
+        reported = awaiting;
         await deps.patchStatus({
           ...key,
           status: {},
           progress: { step: 'waiting before the next restart', blockedReason: awaiting },
         });
       };
-      return whileHeartbeating(
-        () => ({ awaiting: awaited }),
-        async (): Promise<RollDecisionResult> => {
-          for (;;) {
-            const observed = await deps.observeNodes({
-              namespace: input.cluster.namespace,
-              cluster: input.cluster.name,
-              uid: input.cluster.uid,
-            });
-            const bootstrap = readyBrokerAddresses(observed, input.port);
-            if (bootstrap.length === 0) {
-              await report('no broker is ready');
-              await sleep(noBrokerWaitMs);
-              continue;
-            }
-            const kafka = await deps.observeKafka({
-              bootstrap,
-              probe: brokerClientAddresses(observed, input.port),
-            });
-            const byName = new Map(observed.map((n) => [n.podName, n]));
-            for (const node of markStartingBrokers(observed, kafka.serving ?? [], kafka.quorum)) {
-              byName.set(node.podName, node);
-            }
-            const pick = (names: string[]): ObservedNode[] =>
-              names.map((n) => byName.get(n)).filter((n): n is ObservedNode => n !== undefined);
-            const decision = chooseNextRestart({
-              pending: pick(input.pending),
-              restarted: pick(input.restarted),
-              nodes: [...byName.values()],
-              quorum: kafka.quorum,
-              partitions: kafka.partitions,
-              zoneBatched: input.zoneBatched,
-              delayBetweenRestartsMs: input.delayBetweenRestartsMs,
-              lastRestartAt,
-              now: Date.now(),
-              passUnprotectable: input.passUnprotectable,
-            });
-            if (decision.kind === 'wait') {
-              await report(decision.reason);
-              await sleep(Math.min(decision.retryAfterMs, noBrokerWaitMs));
-              continue;
-            }
-            const step: RollStep = input.safePointOnly ? { kind: 'safe-point' } : decision;
-            if (step.kind === 'restart') {
-              // Said here rather than by the workflow: one status write, no extra workflow task per node.
-              await deps.patchStatus({
-                ...key,
-                status: {},
-                progress: {
-                  step: `restarting node ${step.nodes.map((n) => n.nodeId).join(', ')}`,
-                  node: step.nodes.map((n) => n.podName).join(', '),
-                  blockedReason: null,
-                },
-              });
-            }
-            // The cluster has caught up with the last restart: give leadership back.
-            if (input.restoreLeadership && decision.kind !== 'blocked') {
-              awaited = 'preferred leader election';
-              const { notElected } = await deps.electPreferredLeaders({ bootstrap });
-              return { step, notElected: notElected.slice(0, 20) };
-            }
-            return { step };
+      const decide = async (): Promise<RollDecisionResult> => {
+        for (;;) {
+          const look = await decideOnce(deps, input, lastRestartAt);
+          if ('noBroker' in look) {
+            await report('no broker is ready');
+            await sleep(noBrokerWaitMs);
+            continue;
           }
-        },
-      );
+          const { decision, bootstrap } = look;
+          if (decision.kind === 'wait') {
+            await report(decision.reason);
+            await sleep(Math.min(decision.retryAfterMs, noBrokerWaitMs));
+            continue;
+          }
+          const step: RollStep = input.safePointOnly ? { kind: 'safe-point' } : decision;
+          if (step.kind === 'restart') {
+            // Said here rather than by the workflow: one status write, no extra workflow task per node.
+            await deps.patchStatus({
+              ...key,
+              status: {},
+              progress: {
+                step: `restarting node ${step.nodes.map((n) => n.nodeId).join(', ')}`,
+                node: step.nodes.map((n) => n.podName).join(', '),
+                blockedReason: null,
+              },
+            });
+          }
+          // The cluster has caught up with the last restart: give leadership back.
+          if (input.restoreLeadership && decision.kind !== 'blocked') {
+            awaited = 'preferred leader election';
+            const { notElected } = await deps.electPreferredLeaders({ bootstrap });
+            return { step, notElected: notElected.slice(0, 20) };
+          }
+          return { step };
+        }
+      };
+      return whileHeartbeating(() => ({ awaiting: awaited }), decide);
     },
   };
 }
