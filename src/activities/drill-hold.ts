@@ -7,8 +7,10 @@
 // by the workflow when the drill is aborted.
 import { Context } from '@temporalio/activity';
 import { whileHeartbeating } from './heartbeats.ts';
+import type { podActivities } from './kubernetes/pods.ts';
+import type { probeActivities } from './kafka/probe.ts';
 import type { ClusterRef } from '../domain/labels.ts';
-import { readyBrokerAddresses, type ObservedNode } from '../domain/observed.ts';
+import { readyBrokerAddresses } from '../domain/observed.ts';
 
 export interface HoldChecks {
   probes: number;
@@ -16,15 +18,12 @@ export interface HoldChecks {
   maxOfflinePartitions: number;
 }
 
-export interface DrillHoldDeps {
-  observeNodes: (key: { namespace: string; cluster: string; uid?: string }) => Promise<ObservedNode[]>;
-  probeCluster: (input: {
-    bootstrap: string[];
-    key: string;
-  }) => Promise<{ produced: boolean; consumed: boolean; offlinePartitions: number }>;
-  /** The hold's clock (tests pass one that skips); cancellable sleep. @default real time */
-  clock?: { now: () => number; sleep: (ms: number) => Promise<void> };
-}
+/** What the activity uses: the existing observation and probe activities. */
+export type DrillHoldDeps = Pick<ReturnType<typeof podActivities>, 'observeNodes'> &
+  Pick<ReturnType<typeof probeActivities>, 'probeCluster'> & {
+    /** The hold's clock (tests pass one that skips); cancellable sleep. @default real time */
+    clock?: { now: () => number; sleep: (ms: number) => Promise<void> };
+  };
 
 export const probeIntervalMs = 10_000;
 /** A probe that takes longer counts as not finished. */

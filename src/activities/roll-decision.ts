@@ -10,16 +10,18 @@ import { Context } from '@temporalio/activity';
 import { whileHeartbeating } from './heartbeats.ts';
 import type { ClusterRef } from '../domain/labels.ts';
 import type { ClusterEvent } from './kubernetes/events.ts';
+import type { clusterActivities } from './kubernetes/cluster.ts';
+import type { eventActivities } from './kubernetes/events.ts';
+import type { podActivities } from './kubernetes/pods.ts';
+import type { clusterStateActivities } from './kafka/cluster-state.ts';
+import type { leaderActivities } from './kafka/leaders.ts';
 import {
   brokerClientAddresses,
   markStartingBrokers,
   readyBrokerAddresses,
   type ObservedNode,
-  type PartitionState,
-  type QuorumState,
 } from '../domain/observed.ts';
 import { chooseNextRestart, type RollDecision } from '../domain/roll-order.ts';
-import type { KafkaClusterStatus } from '../crd/kafka-cluster.ts';
 
 export interface RollDecisionInput {
   cluster: ClusterRef;
@@ -52,26 +54,15 @@ export interface RollDecisionResult {
   notElected?: { topic: string; partition: number; reason: string }[];
 }
 
-/** What the activity uses: the existing observation, election and status calls. */
-export interface RollDecisionDeps {
-  observeNodes: (key: { namespace: string; cluster: string; uid?: string }) => Promise<ObservedNode[]>;
-  observeKafka: (input: {
-    bootstrap: string[];
-    probe?: { nodeId: number; address: string }[];
-  }) => Promise<{ partitions: PartitionState[]; quorum: QuorumState; serving?: number[] }>;
-  electPreferredLeaders: (input: {
-    bootstrap: string[];
-  }) => Promise<{ notElected: { topic: string; partition: number; reason: string }[] }>;
-  recordEvent: (event: ClusterEvent) => Promise<boolean>;
-  patchStatus: (key: {
-    namespace: string;
-    name: string;
-    status: Partial<KafkaClusterStatus>;
-    progress?: { step?: string; node?: string | null; blockedReason?: string | null };
-  }) => Promise<void>;
-  /** Waits between two looks (cancellable); tests pass a shorter one. @default the activity context's sleep */
-  sleep?: (ms: number) => Promise<void>;
-}
+/** What the activity uses: the existing observation, election, Event and status activities. */
+export type RollDecisionDeps = Pick<ReturnType<typeof podActivities>, 'observeNodes'> &
+  Pick<ReturnType<typeof clusterStateActivities>, 'observeKafka'> &
+  Pick<ReturnType<typeof leaderActivities>, 'electPreferredLeaders'> &
+  Pick<ReturnType<typeof eventActivities>, 'recordEvent'> &
+  Pick<ReturnType<typeof clusterActivities>, 'patchStatus'> & {
+    /** Waits between two looks (cancellable); tests pass a shorter one. @default the activity context's sleep */
+    sleep?: (ms: number) => Promise<void>;
+  };
 
 /** Polls no faster than this, and no slower than the longest wait the roll order asks for. */
 const noBrokerWaitMs = 5_000;

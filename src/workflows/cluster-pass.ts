@@ -231,8 +231,7 @@ async function restoreSharedObjects(plan: PassPlan): Promise<void> {
     { ...quickCall, summary: 'put back changed or deleted shared objects' },
     [shared],
   );
-  // Runs recorded before applyObjects said what it changed have no list here.
-  if (!Array.isArray(putBack) || putBack.length === 0) return;
+  if (putBack.length === 0) return;
   await quick.recordEvent({
     cluster: plan.cluster,
     key: `drift/${plan.generation}/${workflowInfo().historyLength}`,

@@ -17,7 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { pausedCondition } from '../domain/cluster-conditions.ts';
-import { nextTimedWake, scheduleRetry } from '../domain/reconcile-policy.ts';
+import { minimumIntervalMs, nextTimedWake, scheduleRetry } from '../domain/reconcile-policy.ts';
 import { quickCall } from './activity-options.ts';
 import { installHandlers } from './cluster-handlers.ts';
 import { acceptSpec, converge, planPass, reportPass } from './cluster-pass.ts';
@@ -154,7 +154,7 @@ async function waitForWork(state: ClusterState): Promise<void> {
     return;
   }
   const wake = state.paused
-    ? { kind: 'zone' as const, inMs: Math.max(1_000, zoneDueInMs ?? 0) }
+    ? { kind: 'zone' as const, inMs: Math.max(minimumIntervalMs, zoneDueInMs ?? 0) }
     : nextTimedWake({
         nowMs: Date.now(),
         lastPassAtMs: state.lastPassAtMs,

@@ -6,26 +6,17 @@
 // (and, for moves, status) say how far it got.
 import { Context } from '@temporalio/activity';
 import { whileHeartbeating } from '../heartbeats.ts';
-import type { KafkaClusterStatus } from '../../crd/kafka-cluster.ts';
 import type { Moves } from '../../domain/reassignment.ts';
+import type { clusterActivities } from '../kubernetes/cluster.ts';
+import type { reassignmentActivities, replicaMoveActivities } from './reassignment.ts';
 
-export interface MoveWaitDeps {
-  readAssignment: (input: {
-    bootstrap: string[];
-  }) => Promise<{ partitions: { replicas: number[]; isr: number[] }[] }>;
-  moveProgress: (input: {
-    bootstrap: string[];
-    moves: Moves;
-  }) => Promise<{ done: number; total: number; inFlight: number }>;
-  patchStatus: (key: {
-    namespace: string;
-    name: string;
-    status: Partial<KafkaClusterStatus>;
-    progress?: { step?: string };
-  }) => Promise<void>;
-  /** Waits between two looks (cancellable); tests pass a shorter one. @default the activity context's sleep */
-  sleep?: (ms: number) => Promise<void>;
-}
+/** What the activities use: the existing assignment, progress and status activities. */
+export type MoveWaitDeps = Pick<ReturnType<typeof reassignmentActivities>, 'readAssignment'> &
+  Pick<ReturnType<typeof replicaMoveActivities>, 'moveProgress'> &
+  Pick<ReturnType<typeof clusterActivities>, 'patchStatus'> & {
+    /** Waits between two looks (cancellable); tests pass a shorter one. @default the activity context's sleep */
+    sleep?: (ms: number) => Promise<void>;
+  };
 
 const pollMs = 3_000;
 const inSyncPollMs = 2_000;
