@@ -11,6 +11,7 @@ import type { podActivities } from './kubernetes/pods.ts';
 import type { probeActivities } from './kafka/probe.ts';
 import type { ClusterRef } from '../domain/labels.ts';
 import { readyBrokerAddresses } from '../domain/observed.ts';
+import type { KafkaTlsRef } from '../domain/tls.ts';
 
 export interface HoldChecks {
   probes: number;
@@ -45,6 +46,8 @@ export function drillHoldActivities(deps: DrillHoldDeps) {
       /** The zone that is down: probes go through the brokers outside it. */
       zone: string;
       port: number;
+      /** Keelson's client certificate for a secured cluster (absent in runs recorded before). */
+      tls: KafkaTlsRef | null;
       holdMs: number;
       /** Probe records' keys start with it. */
       keyPrefix: string;
@@ -61,10 +64,13 @@ export function drillHoldActivities(deps: DrillHoldDeps) {
             cluster: input.cluster.name,
             uid: input.cluster.uid,
           });
-          const bootstrap = readyBrokerAddresses(
-            observed.filter((n) => n.zone !== input.zone),
-            input.port,
-          );
+          const bootstrap = {
+            addresses: readyBrokerAddresses(
+              observed.filter((n) => n.zone !== input.zone),
+              input.port,
+            ),
+            tls: input.tls ?? null,
+          };
           const probe = await withinProbeTimeout(
             deps.probeCluster({ bootstrap, key: `${input.keyPrefix}/${checks.probes}-${clock.now()}` }),
           ).catch(() => undefined);

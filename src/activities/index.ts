@@ -25,6 +25,8 @@ import { scratchClusterActivities } from './kubernetes/scratch-cluster.ts';
 import { rollDecisionActivities } from './roll-decision.ts';
 import { moveWaitActivities } from './kafka/move-wait.ts';
 import { drillHoldActivities } from './drill-hold.ts';
+import { kafkaClients } from './kafka/client-options.ts';
+import { certificateActivities } from './tls/certificates.ts';
 
 /** How many clusters may roll at once per operator (task queue), unless configured. */
 export { defaultMaxConcurrentRolls };
@@ -47,11 +49,12 @@ export function createActivities(deps: {
   );
   const pods = podActivities(deps.kube);
   const events = eventActivities(deps.kube);
-  const kafkaState = clusterStateActivities();
-  const leaders = leaderActivities();
-  const moves = replicaMoveActivities();
-  const assignment = reassignmentActivities();
-  const probes = probeActivities();
+  const kafka = kafkaClients(deps.kube);
+  const kafkaState = clusterStateActivities(kafka);
+  const leaders = leaderActivities(kafka);
+  const moves = replicaMoveActivities(kafka);
+  const assignment = reassignmentActivities(kafka);
+  const probes = probeActivities(kafka);
   return {
     ...cluster,
     ...objectActivities(deps.kube),
@@ -59,10 +62,11 @@ export function createActivities(deps: {
     ...pods,
     ...podLifecycleActivities(deps.kube),
     ...volumeActivities(deps.kube),
-    ...metadataActivities(),
+    ...metadataActivities(kafka),
     ...kafkaState,
-    ...brokerConfigActivities(),
-    ...featureActivities(),
+    ...brokerConfigActivities(kafka),
+    ...featureActivities(kafka),
+    ...certificateActivities(deps.kube),
     ...leaders,
     ...rollDecisionActivities({
       observeNodes: pods.observeNodes,

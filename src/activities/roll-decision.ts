@@ -22,11 +22,14 @@ import {
   type ObservedNode,
 } from '../domain/observed.ts';
 import { chooseNextRestart, type RollDecision } from '../domain/roll-order.ts';
+import type { KafkaAccess, KafkaTlsRef } from '../domain/tls.ts';
 
 export interface RollDecisionInput {
   cluster: ClusterRef;
-  /** The client port brokers listen on. */
+  /** The port Keelson reaches brokers on (operatorPort). */
   port: number;
+  /** Keelson's client certificate for a secured cluster (absent in runs recorded before). */
+  tls: KafkaTlsRef | null;
   /** Pod names still to restart, and those this roll restarted. */
   pending: string[];
   restarted: string[];
@@ -72,14 +75,14 @@ async function decideOnce(
   deps: RollDecisionDeps,
   input: RollDecisionInput,
   lastRestartAt: number | undefined,
-): Promise<{ decision: RollDecision; bootstrap: string[] } | { noBroker: true }> {
+): Promise<{ decision: RollDecision; bootstrap: KafkaAccess } | { noBroker: true }> {
   const observed = await deps.observeNodes({
     namespace: input.cluster.namespace,
     cluster: input.cluster.name,
     uid: input.cluster.uid,
   });
-  const bootstrap = readyBrokerAddresses(observed, input.port);
-  if (bootstrap.length === 0) return { noBroker: true };
+  const bootstrap = { addresses: readyBrokerAddresses(observed, input.port), tls: input.tls ?? null };
+  if (bootstrap.addresses.length === 0) return { noBroker: true };
   const kafka = await deps.observeKafka({ bootstrap, probe: brokerClientAddresses(observed, input.port) });
   const byName = new Map(observed.map((n) => [n.podName, n]));
   for (const node of markStartingBrokers(observed, kafka.serving ?? [], kafka.quorum)) {

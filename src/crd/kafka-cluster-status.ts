@@ -163,6 +163,17 @@ export const KafkaClusterStatus = z.object({
   kafkaVersion: z.string().optional(),
   metadataVersion: z.string().optional(),
   bootstrapAddress: z.string().optional(),
+  /** Each certificate of a secured cluster: its Secret and when it expires (never a key). */
+  certificates: z
+    .array(
+      z.object({
+        secret: z.string(),
+        kind: z.enum(['cluster-ca', 'clients-ca', 'node', 'operator']),
+        notAfter: z.string(),
+        userProvided: z.literal(true).optional(),
+      }),
+    )
+    .optional(),
 });
 
 export type KafkaClusterStatus = z.output<typeof KafkaClusterStatus>;

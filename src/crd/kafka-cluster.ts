@@ -17,6 +17,7 @@ import {
   specRules,
   storageRules,
   configRules,
+  certificateAuthorityRules,
 } from './spec-rules.ts';
 
 export const group = 'keelson.dev';
@@ -94,8 +95,12 @@ export const Listener = withRules(
     /** Listener name, upper-cased in the broker config. CONTROLLER is reserved. */
     name: dnsLabel(15),
     port: z.int().min(1024).max(65535),
-    /** TLS on this listener. @default false */
+    /** TLS on this listener, with the node certificates of the cluster CA (needs security). @default false */
     tls: z.boolean().default(false),
+    /**
+     * How clients prove who they are: scram-sha-512 (a KafkaUser's password)
+     * or mtls (a certificate of the clients CA). Both need tls. @default none
+     */
     authentication: z
       .object({ type: z.enum(['none', 'scram-sha-512', 'mtls']).default('none') })
       .default({ type: 'none' }),
@@ -245,6 +250,49 @@ export const BrokerConfig = withRules(
   configRules,
 );
 
+export const CertificateAuthority = withRules(
+  z.object({
+    /** Days each certificate this CA signs stays valid (and the CA itself, five times as long, when Keelson makes it). @default 365 */
+    validityDays: z.int().min(2).max(3650).default(365),
+    /** Days before expiry a certificate is renewed. @default 30 */
+    renewalDays: z.int().min(1).max(3649).default(30),
+    /**
+     * A Secret in the cluster's namespace with the keys ca.crt and ca.key that
+     * you provide: Keelson signs with it, never changes it and reports its expiry.
+     * @default a CA Keelson makes and keeps in <cluster>-cluster-ca / <cluster>-clients-ca
+     */
+    secretName: dnsLabel(253).optional(),
+  }),
+  certificateAuthorityRules,
+);
+
+/** A principal name: a KafkaUser's name, or the common name of a client certificate. */
+const principalName = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, 'must be a user name: letters, digits, ".", "_", "@" and "-"');
+
+/**
+ * A secured cluster: every node has a certificate from the cluster CA; the
+ * controller quorum, replication and Keelson's own connections use mutual TLS
+ * on a listener of their own (replication, port 9091).
+ */
+export const Security = z.object({
+  /** Signs the nodes' certificates and Keelson's own client certificate. */
+  clusterCa: withDefaults(CertificateAuthority),
+  /** Signs the certificates of users who authenticate with mtls. */
+  clientsCa: withDefaults(CertificateAuthority),
+  /** Kafka's StandardAuthorizer: only the brokers, Keelson and superUsers may do anything no ACL allows. */
+  authorization: z
+    .object({
+      type: z.literal('simple'),
+      /** More principals allowed everything (user names, without "User:"). */
+      superUsers: setOf(principalName, 0, 20).default([]),
+    })
+    .optional(),
+});
+
 export const KafkaClusterSpec = withRules(
   z.object({
     kafkaVersion: z.enum(supportedKafkaVersions),
@@ -287,6 +335,7 @@ export const KafkaClusterSpec = withRules(
     backup: Backup.optional(),
     drill: withDefaults(Drill),
     zoneFailover: withDefaults(ZoneFailover),
+    security: Security.optional(),
   }),
   specRules,
 );
@@ -305,6 +354,8 @@ export type KafkaClusterSpec = z.output<typeof KafkaClusterSpec>;
 export type KafkaClusterSpecInput = z.input<typeof KafkaClusterSpec>;
 export type NodePool = z.output<typeof NodePool>;
 export type Listener = z.output<typeof Listener>;
+export type Security = z.output<typeof Security>;
+export type CertificateAuthority = z.output<typeof CertificateAuthority>;
 
 export interface KafkaCluster {
   apiVersion: typeof apiVersion;

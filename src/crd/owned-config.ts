@@ -25,6 +25,21 @@ export const operatorOwnedConfigKeys = [
 ] as const;
 
 /**
+ * Keys Keelson sets for a secured cluster from spec.security (see
+ * src/domain/tls.ts). A cluster without security may still set them itself.
+ */
+export const securityOwnedConfigKeys = [
+  'ssl.keystore.type',
+  'ssl.keystore.location',
+  'ssl.truststore.type',
+  'ssl.truststore.location',
+  'ssl.endpoint.identification.algorithm',
+  'ssl.principal.mapping.rules',
+  'authorizer.class.name',
+  'super.users',
+] as const;
+
+/**
  * What a config key may look like: Kafka's own keys and plugin keys are
  * letters, digits, ".", "_" and "-". Nothing else, because a blank, ":", "="
  * or "\" would let a key be read as another key in server.properties.

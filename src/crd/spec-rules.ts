@@ -8,8 +8,15 @@ import {
   configValueForbidden,
   maxConfigKeyLength,
   operatorOwnedConfigKeys,
+  securityOwnedConfigKeys,
 } from './owned-config.ts';
 import type { Rule } from './rules.ts';
+
+const securityKeysCel = `[${securityOwnedConfigKeys.map((k) => `'${k}'`).join(', ')}]`;
+const isSecurityKey = (key: string): boolean => (securityOwnedConfigKeys as readonly string[]).includes(key);
+
+/** The listener of a secured cluster's own traffic: replication, and Keelson's admin connections (mutual TLS). */
+export const replicationListener = { name: 'replication', port: 9091 } as const;
 
 interface PoolShape {
   roles: string[];
@@ -17,7 +24,9 @@ interface PoolShape {
 }
 interface SpecShape {
   nodePools: PoolShape[];
-  listeners: { port: number }[];
+  listeners: { name: string; port: number; tls: boolean }[];
+  security?: unknown;
+  config: Record<string, unknown>;
   replication: { defaultReplicationFactor: number; minInSyncReplicas: number };
 }
 
@@ -27,6 +36,30 @@ const celNodesWithRole = (role: string): string =>
   `self.nodePools.filter(p, '${role}' in p.roles).map(p, p.replicas).sum()`;
 
 export const specRules: Rule<SpecShape>[] = [
+  {
+    cel: `!has(self.security) || self.listeners.all(l, l.name != '${replicationListener.name}' && l.port != ${replicationListener.port})`,
+    message: `listeners: the name ${replicationListener.name} and port ${replicationListener.port} are reserved for the TLS listener the brokers and Keelson use inside a secured cluster`,
+    path: ['listeners'],
+    holds: (spec) =>
+      spec.security === undefined ||
+      spec.listeners.every((l) => l.name !== replicationListener.name && l.port !== replicationListener.port),
+  },
+  {
+    cel: `!has(self.security) || !has(self.config) || self.config.all(k, !(k in ${securityKeysCel}))`,
+    message: 'config sets a key that the operator sets for a secured cluster',
+    messageExpression: `'config key ' + self.config.filter(k, k in ${securityKeysCel})[0] + ' is set by the operator for a secured cluster (from spec.security) and cannot be overridden'`,
+    messageFor: (spec) =>
+      `config key ${Object.keys(spec.config).find(isSecurityKey)} is set by the operator for a secured cluster (from spec.security) and cannot be overridden`,
+    path: ['config'],
+    holds: (spec) => spec.security === undefined || !Object.keys(spec.config).some(isSecurityKey),
+  },
+  {
+    cel: 'has(self.security) || self.listeners.all(l, !has(l.tls) || !l.tls)',
+    message:
+      "listeners: tls needs the security section, whose certificate authorities sign the brokers' certificates",
+    path: ['listeners'],
+    holds: (spec) => spec.security !== undefined || spec.listeners.every((l) => !l.tls),
+  },
   {
     cel: `${celNodesWithRole('controller')} % 2 == 1`,
     message:
@@ -72,6 +105,16 @@ export const specRules: Rule<SpecShape>[] = [
     message:
       'kafkaVersion: downgrading to an older major version is not possible once brokers ran the newer one',
     path: ['kafkaVersion'],
+    holds: () => true,
+  },
+  {
+    // Switching the controller quorum between PLAINTEXT and TLS one node at a
+    // time would split it; the phased switch is not built yet.
+    cel: 'has(self.security) == has(oldSelf.security)',
+    transition: true,
+    message:
+      'security cannot be added to or removed from an existing cluster yet: create a secured cluster and move its data with a backup and restore',
+    path: ['security'],
     holds: () => true,
   },
 ];
@@ -125,16 +168,11 @@ export const listenerRules: Rule<{
     holds: (l) => l.port !== 9093,
   },
   {
-    cel: "!has(self.authentication) || self.authentication.type == 'none'",
-    message: 'listeners: authentication types scram-sha-512 and mtls are not implemented yet; use none',
+    cel: "!has(self.authentication) || self.authentication.type == 'none' || (has(self.tls) && self.tls)",
+    message:
+      'listeners: authentication scram-sha-512 or mtls needs tls: true, so that no password or session travels in clear',
     path: ['authentication', 'type'],
-    holds: (l) => l.authentication.type === 'none',
-  },
-  {
-    cel: '!has(self.tls) || !self.tls',
-    message: 'listeners: tls is not implemented yet; use tls: false',
-    path: ['tls'],
-    holds: (l) => !l.tls,
+    holds: (l) => l.authentication.type === 'none' || l.tls,
   },
 ];
 
@@ -217,5 +255,15 @@ export const configRules: Rule<Record<string, unknown>>[] = [
       `config key ${Object.keys(config).find((k) => (operatorOwnedConfigKeys as readonly string[]).includes(k))} is set by the operator and cannot be overridden`,
     holds: (config) =>
       Object.keys(config).every((k) => !(operatorOwnedConfigKeys as readonly string[]).includes(k)),
+  },
+];
+
+export const certificateAuthorityRules: Rule<{ validityDays: number; renewalDays: number }>[] = [
+  {
+    cel: 'self.renewalDays < self.validityDays',
+    message:
+      'renewalDays must be lower than validityDays, or every certificate would be due for renewal as soon as it is issued',
+    path: ['renewalDays'],
+    holds: (ca) => ca.renewalDays < ca.validityDays,
   },
 ];

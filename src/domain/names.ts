@@ -23,4 +23,10 @@ export const names = {
   configMap: (cluster: string): string => dnsLabel(`${cluster}-config`),
   brokerDisruptionBudget: (cluster: string): string => dnsLabel(`${cluster}-brokers`),
   controllerDisruptionBudget: (cluster: string): string => dnsLabel(`${cluster}-controllers`),
+  clusterCa: (cluster: string): string => dnsLabel(`${cluster}-cluster-ca`, 253),
+  clientsCa: (cluster: string): string => dnsLabel(`${cluster}-clients-ca`, 253),
+  /** A node's key and certificate, with the CAs it trusts: the only Secret its pod mounts. */
+  nodeCertificate: (pod: string): string => dnsLabel(`${pod}-tls`, 253),
+  /** Keelson's own client key and certificate for this cluster. */
+  operatorCertificate: (cluster: string): string => dnsLabel(`${cluster}-keelson-client`, 253),
 };

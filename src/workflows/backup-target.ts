@@ -3,6 +3,7 @@
 // (none ready is for the caller to report).
 import type { ApplicationFailure } from '@temporalio/workflow';
 import { proxyActivities } from '@temporalio/workflow';
+import { kafkaAccess, operatorPort, type KafkaAccess } from '../domain/tls.ts';
 import type { Activities } from '../activities/index.ts';
 import { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
 import type { ClusterRef } from '../domain/labels.ts';
@@ -22,7 +23,7 @@ export async function clusterWithBackupTarget(
   cluster: ClusterRef;
   spec: KafkaClusterSpec;
   backup: NonNullable<KafkaClusterSpec['backup']>;
-  bootstrap: string[];
+  bootstrap: KafkaAccess;
   /** The generation of the spec read (for conditions). */
   generation: number;
 }> {
@@ -33,15 +34,21 @@ export async function clusterWithBackupTarget(
   if (!parsed.success) throw failure('InvalidSpec', `${name} has an invalid spec`);
   const backup = parsed.data.backup;
   if (!backup) throw failure('InvalidSpec', `${name} ${noBackup}`);
-  const bootstrap = brokers
-    ? readyBrokerAddresses(
-        await quick.observeNodes({ namespace: key.namespace, cluster: key.name }),
-        parsed.data.listeners[0]?.port ?? 9092,
-      )
-    : [];
-  if (brokers && bootstrap.length === 0) throw failure('NoBrokerReady', `no broker of ${name} is ready`);
+  const cluster = { ...key, uid: snapshot.uid };
+  const bootstrap = kafkaAccess(
+    cluster,
+    parsed.data,
+    brokers
+      ? readyBrokerAddresses(
+          await quick.observeNodes({ namespace: key.namespace, cluster: key.name }),
+          operatorPort(parsed.data),
+        )
+      : [],
+  );
+  if (brokers && bootstrap.addresses.length === 0)
+    throw failure('NoBrokerReady', `no broker of ${name} is ready`);
   return {
-    cluster: { ...key, uid: snapshot.uid },
+    cluster,
     spec: parsed.data,
     backup,
     bootstrap,

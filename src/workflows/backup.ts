@@ -97,7 +97,7 @@ export async function backupWorkflow(input: BackupInput): Promise<BackupResult> 
 
   try {
     step('reading topics, configs, ACLs and consumer offsets');
-    if (bootstrap.length === 0) throw noBrokerReady(key);
+    if (bootstrap.addresses.length === 0) throw noBrokerReady(key);
     const captured = await store.captureBackupMetadata({
       ...location,
       bootstrap,

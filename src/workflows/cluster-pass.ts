@@ -19,6 +19,7 @@ import { planNodes, planPoolLayouts } from '../domain/nodes.ts';
 import { nodesNotReady, readyBrokerAddresses, type ObservedNode } from '../domain/observed.ts';
 import { planOperations } from '../domain/planner.ts';
 import { assessZones } from '../domain/zone-outage.ts';
+import { kafkaAccess, nodeDnsNames, operatorPort, type KafkaAccess } from '../domain/tls.ts';
 import { bestEffortRead, quickCall } from './activity-options.ts';
 import { retryView, type ClusterState } from './cluster-state.ts';
 import { runOperation } from './cluster-operation.ts';
@@ -39,9 +40,9 @@ export type SearchAttributes = Record<string, string[]>;
 
 /** Kafka's view for the planner; unknown (nothing planned from it) when no broker answers. */
 async function observeSettings(
-  bootstrap: string[],
+  bootstrap: KafkaAccess,
 ): Promise<{ dynamicConfig: Record<string, string> | undefined; metadataVersion: string | undefined }> {
-  if (bootstrap.length === 0) return { dynamicConfig: undefined, metadataVersion: undefined };
+  if (bootstrap.addresses.length === 0) return { dynamicConfig: undefined, metadataVersion: undefined };
   try {
     const [dynamicConfig, metadataVersion] = await Promise.all([
       reads.readClusterDynamicConfig({ bootstrap }),
@@ -162,6 +163,19 @@ export function planPass(
 export async function converge(state: ClusterState, plan: PassPlan): Promise<PassOutcome> {
   const { key, spec, status } = plan;
   const pass = workflowInfo().historyLength;
+  if (spec.security) {
+    // Before any node's pod: a pod mounts its certificate's Secret, and cannot start without it.
+    const { certificates } = await quick.ensureCertificates({
+      cluster: plan.cluster,
+      clusterCa: spec.security.clusterCa,
+      clientsCa: spec.security.clientsCa,
+      nodes: plan.nodes.map((node) => ({
+        podName: node.podName,
+        dnsNames: nodeDnsNames(plan.cluster, node),
+      })),
+    });
+    status.certificates = certificates;
+  }
   for (let round = 0; round < maxOperationsPerGeneration; round++) {
     const observedNodes = await quick.observeNodes({
       namespace: key.namespace,
@@ -170,7 +184,7 @@ export async function converge(state: ClusterState, plan: PassPlan): Promise<Pas
     });
     status.nodePools = plan.layoutsSeeing(observedNodes);
     const settings = await observeSettings(
-      readyBrokerAddresses(observedNodes, spec.listeners[0]?.port ?? 9092),
+      kafkaAccess(plan.cluster, spec, readyBrokerAddresses(observedNodes, operatorPort(spec))),
     );
     if (settings.metadataVersion) status.metadataVersion = settings.metadataVersion;
     // A zone with every pod unready comes before the plan: nothing else runs while it is out.

@@ -9,6 +9,7 @@ import type { ClusterRef } from '../domain/labels.ts';
 import { buildClusterManifests } from '../domain/manifests/index.ts';
 import type { KafkaNode } from '../domain/nodes.ts';
 import { readyBrokerAddresses } from '../domain/observed.ts';
+import { kafkaAccess, operatorPort } from '../domain/tls.ts';
 import { failure } from '../domain/failures.ts';
 
 const quick = proxyActivities<Activities>(quickCall);
@@ -43,8 +44,8 @@ export async function configureWorkflow({
     cluster: cluster.name,
     uid: cluster.uid,
   });
-  const bootstrap = readyBrokerAddresses(observed, spec.listeners[0]?.port ?? 9092);
-  if (bootstrap.length === 0) {
+  const bootstrap = kafkaAccess(cluster, spec, readyBrokerAddresses(observed, operatorPort(spec)));
+  if (bootstrap.addresses.length === 0) {
     throw failure('NoBrokerReady', 'no broker is ready to take the dynamic config');
   }
   step('applying through the Admin API (no restart)');

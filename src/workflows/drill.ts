@@ -16,6 +16,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import { kafkaAccess, operatorPort, operatorTls, type KafkaAccess } from '../domain/tls.ts';
 import type { Activities } from '../activities/index.ts';
 import { longWait, probeCall, quickCall, safetyWait } from './activity-options.ts';
 import { cancelledWhen } from './cancelled-when.ts';
@@ -61,7 +62,7 @@ export async function drillWorkflow({
   let aborted = false;
   setHandler(abortDrillSignal, () => void (aborted = true));
   const { workflowId } = workflowInfo();
-  const port = spec.listeners[0]?.port ?? 9092;
+  const port = operatorPort(spec);
   const startedAt = Date.now();
   const report: DrillReport = {
     zone,
@@ -87,15 +88,18 @@ export async function drillWorkflow({
   };
   const finish = (outcome: DrillReport['outcome'], message?: string) =>
     finishDrill({ cluster, report, details }, outcome, message);
-  const bootstrapOutside = async (): Promise<string[]> => {
+  const access = (addresses: string[]) => kafkaAccess(cluster, spec, addresses);
+  const bootstrapOutside = async (): Promise<KafkaAccess> => {
     const observed = await quick.observeNodes({
       namespace: cluster.namespace,
       cluster: cluster.name,
       uid: cluster.uid,
     });
-    return readyBrokerAddresses(
-      observed.filter((n) => n.zone !== zone),
-      port,
+    return access(
+      readyBrokerAddresses(
+        observed.filter((n) => n.zone !== zone),
+        port,
+      ),
     );
   };
 
@@ -107,14 +111,19 @@ export async function drillWorkflow({
     uid: cluster.uid,
   });
   const bootstrapAll = readyBrokerAddresses(observed, port);
-  const kafka = await quick.observeKafka({ bootstrap: bootstrapAll });
+  const kafka = await quick.observeKafka({ bootstrap: access(bootstrapAll) });
   const check = drillPrecheck({ zone, nodes: observed, partitions: kafka.partitions, quorum: kafka.quorum });
   done();
   if (!check.ok) return finish('Refused', check.message);
   const zonePods = check.zoneNodes.map((n) => n.podName);
   const zoneIds = check.zoneNodes.map((n) => n.nodeId);
-  const bootstrap = bootstrapAll.filter((a) => !check.zoneNodes.some((n) => a === `${n.address}:${port}`));
-  await quick.ensureProbeTopic({ bootstrap: bootstrapAll, replicas: Math.min(3, bootstrapAll.length) });
+  const bootstrap = access(
+    bootstrapAll.filter((a) => !check.zoneNodes.some((n) => a === `${n.address}:${port}`)),
+  );
+  await quick.ensureProbeTopic({
+    bootstrap: access(bootstrapAll),
+    replicas: Math.min(3, bootstrapAll.length),
+  });
 
   let originalOrder: Moves = [];
   let failure: string | undefined;
@@ -153,7 +162,7 @@ export async function drillWorkflow({
                 startToCloseTimeout: holdMs + 10 * 60_000,
                 summary: `hold zone ${zone} down for ${Math.round(holdMs / 1000)} s, probing`,
               },
-              [{ cluster, zone, port, holdMs, keyPrefix: workflowId }],
+              [{ cluster, zone, port, tls: operatorTls(cluster, spec), holdMs, keyPrefix: workflowId }],
             ),
         );
         if (held) Object.assign(checks, held);
@@ -196,7 +205,7 @@ async function holdWhileProbing(hold: {
   until: number;
   workflowId: string;
   checks: { probes: number; failedProbes: number; maxOfflinePartitions: number };
-  bootstrap: () => Promise<string[]>;
+  bootstrap: () => Promise<KafkaAccess>;
   details: (text: string) => void;
   aborted: () => boolean;
 }): Promise<void> {
@@ -245,9 +254,13 @@ async function failBack(back: {
       pods: back.zonePods,
     });
   }
-  const everything = readyBrokerAddresses(
-    await quick.observeNodes({ namespace: cluster.namespace, cluster: cluster.name, uid: cluster.uid }),
-    spec.listeners[0]?.port ?? 9092,
+  const everything = kafkaAccess(
+    cluster,
+    spec,
+    readyBrokerAddresses(
+      await quick.observeNodes({ namespace: cluster.namespace, cluster: cluster.name, uid: cluster.uid }),
+      operatorPort(spec),
+    ),
   );
   await waitForReplicasInSync(everything, back.zoneIds, (text) => back.details(`fail back: ${text}`));
   const seconds = Math.round((Date.now() - recoveryStart) / 100) / 10;

@@ -4,6 +4,7 @@
 // data) followed by a preferred leader election; the original orders are
 // returned so that fail-back can put them back.
 import { patched, proxyActivities, sleep } from '@temporalio/workflow';
+import type { KafkaAccess } from '../domain/tls.ts';
 import type { Activities } from '../activities/index.ts';
 import { longWait, quickCall, safetyWait } from './activity-options.ts';
 import { leaderEvacuationMoves, ordersApplied } from '../domain/drill.ts';
@@ -14,7 +15,7 @@ const waits = proxyActivities<Activities>(longWait);
 const safety = proxyActivities<Activities>(safetyWait);
 
 /** Asks for new replica orders and waits until Kafka shows them. */
-export async function reorderReplicas(bootstrap: string[], moves: Moves): Promise<void> {
+export async function reorderReplicas(bootstrap: KafkaAccess, moves: Moves): Promise<void> {
   if (moves.length === 0) return;
   await quick.startMoves({ bootstrap, moves });
   while (!ordersApplied(moves, (await quick.readAssignment({ bootstrap })).partitions))
@@ -26,7 +27,7 @@ export async function reorderReplicas(bootstrap: string[], moves: Moves): Promis
  * the preferred leader, and elects preferred leaders until none of them leads
  * such a partition (or attempts run out). Returns the orders it replaced.
  */
-export async function evacuateLeaders(bootstrap: string[], brokerIds: readonly number[]): Promise<Moves> {
+export async function evacuateLeaders(bootstrap: KafkaAccess, brokerIds: readonly number[]): Promise<Moves> {
   const before = await quick.readAssignment({ bootstrap });
   const moves = leaderEvacuationMoves(before.partitions, brokerIds);
   const originalOrder = moves.map((m) => ({
@@ -57,7 +58,7 @@ export const inSyncWaitInActivityPatch = 'in-sync-wait-in-activity';
 
 /** Waits until every replica on `brokerIds` is back in its partition's ISR. */
 export async function waitForReplicasInSync(
-  bootstrap: string[],
+  bootstrap: KafkaAccess,
   brokerIds: readonly number[],
   progress: (text: string) => void,
 ): Promise<void> {
@@ -81,7 +82,7 @@ export async function waitForReplicasInSync(
 }
 
 /** Puts the original replica orders back and elects preferred leaders. */
-export async function restoreLeaders(bootstrap: string[], originalOrder: Moves): Promise<void> {
+export async function restoreLeaders(bootstrap: KafkaAccess, originalOrder: Moves): Promise<void> {
   await reorderReplicas(bootstrap, originalOrder);
   await waits.electPreferredLeaders({ bootstrap });
 }

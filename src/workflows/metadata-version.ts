@@ -3,6 +3,7 @@
 // stale broker is registered; a refusal stops here with its reason, since
 // Kafka cannot lower metadata.version again.
 import { proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { kafkaAccess, operatorPort } from '../domain/tls.ts';
 import type { Activities } from '../activities/index.ts';
 import { quickCall } from './activity-options.ts';
 import type { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
@@ -26,14 +27,14 @@ export async function metadataVersionWorkflow({
 }: MetadataVersionInput): Promise<{ from: string; to: string }> {
   const step = (text: string): void =>
     setCurrentDetails(`**metadata.version** ${cluster.namespace}/${cluster.name} → ${to}: ${text}`);
-  const port = spec.listeners[0]?.port ?? 9092;
+  const port = operatorPort(spec);
   const observed = await quick.observeNodes({
     namespace: cluster.namespace,
     cluster: cluster.name,
     uid: cluster.uid,
   });
-  const bootstrap = readyBrokerAddresses(observed, port);
-  if (bootstrap.length === 0) {
+  const bootstrap = kafkaAccess(cluster, spec, readyBrokerAddresses(observed, port));
+  if (bootstrap.addresses.length === 0) {
     throw failure('NoBrokerReady', 'no broker is ready');
   }
   step(`checking that all ${observed.length} nodes support it`);

@@ -3,6 +3,7 @@
 // the throttle whatever happens. Started again after a worker restart, the
 // same moves are simply asked for again, which Kafka treats as no change.
 import { CancellationScope, patched, proxyActivities, sleep } from '@temporalio/workflow';
+import type { KafkaAccess } from '../domain/tls.ts';
 import type { Activities } from '../activities/index.ts';
 import { quickCall, safetyWait } from './activity-options.ts';
 import type { Moves } from '../domain/reassignment.ts';
@@ -14,7 +15,7 @@ const safety = proxyActivities<Activities>(safetyWait);
 export const movesWaitInActivityPatch = 'moves-wait-in-activity';
 
 export async function moveReplicas(input: {
-  bootstrap: string[];
+  bootstrap: KafkaAccess;
   moves: Moves;
   bytesPerSecond: number;
   /** Where progress is reported: the cluster's status, under this heading. */

@@ -3,6 +3,7 @@
 // pod to be Ready, every broker to register with the cluster and every
 // controller to be a caught-up voter of the KRaft quorum.
 import { proxyActivities, setCurrentDetails, sleep } from '@temporalio/workflow';
+import { kafkaAccess, operatorPort, type KafkaAccess } from '../domain/tls.ts';
 import type { Activities } from '../activities/index.ts';
 import { longWait, quickCall } from './activity-options.ts';
 import type { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
@@ -23,7 +24,7 @@ export async function provisionWorkflow({
   cluster,
   spec,
   nodes,
-}: ProvisionInput): Promise<{ bootstrap: string[] }> {
+}: ProvisionInput): Promise<{ bootstrap: KafkaAccess }> {
   const manifests = buildClusterManifests(cluster, spec, nodes);
   const step = (text: string): void =>
     setCurrentDetails(`**Provision** ${cluster.namespace}/${cluster.name}: ${text}`);
@@ -42,8 +43,12 @@ export async function provisionWorkflow({
     pods: nodes.map((n) => n.podName),
   });
   const brokers = nodes.filter((n) => n.roles.includes('broker'));
-  const port = spec.listeners[0]?.port ?? 9092;
-  const bootstrap = brokers.map((n) => `${addresses[n.podName]}:${port}`);
+  const port = operatorPort(spec);
+  const bootstrap = kafkaAccess(
+    cluster,
+    spec,
+    brokers.map((n) => `${addresses[n.podName]}:${port}`),
+  );
   step(`waiting for ${brokers.length} brokers to register`);
   await waits.waitForBrokersRegistered({ bootstrap, brokerIds: brokers.map((n) => n.nodeId) });
   const controllers = nodes.filter((n) => n.roles.includes('controller')).map((n) => n.nodeId);

@@ -4,6 +4,7 @@
 // waits until the node is Ready and its broker registered. A new empty
 // volume is filled again by Kafka's replication from the other replicas.
 import { proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { kafkaAccess, operatorPort } from '../domain/tls.ts';
 import type { Activities } from '../activities/index.ts';
 import { longWait, quickCall } from './activity-options.ts';
 import type { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
@@ -61,10 +62,14 @@ export async function repairWorkflow({ cluster, spec, nodes, pods, claims }: Rep
     pods: nodes.map((n) => n.podName),
   });
   const brokers = nodes.filter((n) => n.roles.includes('broker'));
-  const port = spec.listeners[0]?.port ?? 9092;
+  const port = operatorPort(spec);
   step('waiting for the brokers to register');
   await waits.waitForBrokersRegistered({
-    bootstrap: brokers.map((n) => `${addresses[n.podName]}:${port}`),
+    bootstrap: kafkaAccess(
+      cluster,
+      spec,
+      brokers.map((n) => `${addresses[n.podName]}:${port}`),
+    ),
     brokerIds: brokers.map((n) => n.nodeId),
   });
   step('done');

@@ -50,7 +50,7 @@ export async function restoreWorkflow(input: RestoreInput): Promise<RestoreRepor
     target,
     `has no spec.backup.target to read backups from: point it at the store that holds ${input.backupId}`,
   );
-  if (bootstrap.length === 0) throw noBrokerReady(target);
+  if (bootstrap.addresses.length === 0) throw noBrokerReady(target);
   const location = {
     namespace: target.namespace,
     target: backup.target,

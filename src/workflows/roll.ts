@@ -17,6 +17,7 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
+import { kafkaAccess, operatorPort, operatorTls } from '../domain/tls.ts';
 import type { Activities } from '../activities/index.ts';
 import type { ClusterEvent } from '../activities/kubernetes/events.ts';
 import { longWait, quickCall, safetyWait } from './activity-options.ts';
@@ -195,7 +196,8 @@ async function restartNodesWhenSafe(roll: RollContext): Promise<RollResult> {
       [
         {
           cluster,
-          port: spec.listeners[0]?.port ?? 9092,
+          port: operatorPort(spec),
+          tls: operatorTls(cluster, spec),
           pending: [...pending],
           restarted,
           zoneBatched: spec.rollout.zoneBatched,
@@ -277,15 +279,15 @@ async function restartNodes(roll: RollContext): Promise<RollResult> {
       uid: cluster.uid,
     });
     const byName = new Map(observed.map((n) => [n.podName, n]));
-    const bootstrap = readyBrokerAddresses(observed, spec.listeners[0]?.port ?? 9092);
-    if (bootstrap.length === 0) {
+    const bootstrap = kafkaAccess(cluster, spec, readyBrokerAddresses(observed, operatorPort(spec)));
+    if (bootstrap.addresses.length === 0) {
       details('no broker is ready; waiting');
       await sleep('5 seconds');
       continue;
     }
     // Rolls recorded before brokers starting up were looked for replay as they ran.
     const lookForStarting = patched('roll-waits-for-starting-brokers');
-    const port = spec.listeners[0]?.port ?? 9092;
+    const port = operatorPort(spec);
     const kafka = await quick.observeKafka({
       bootstrap,
       ...(lookForStarting ? { probe: brokerClientAddresses(observed, port) } : {}),

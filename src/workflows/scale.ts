@@ -14,6 +14,7 @@
 // workflow history, so a worker killed at any step resumes at that step.
 import type { ApplicationFailure } from '@temporalio/workflow';
 import { proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { kafkaAccess, operatorPort } from '../domain/tls.ts';
 import type { Activities } from '../activities/index.ts';
 import { longWait, quickCall } from './activity-options.ts';
 import type { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
@@ -91,15 +92,16 @@ export async function scaleUpWorkflow({
     cluster: cluster.name,
     pods: added,
   });
-  const port = spec.listeners[0]?.port ?? 9092;
+  const port = operatorPort(spec);
   const observed = await quick.observeNodes({
     namespace: cluster.namespace,
     cluster: cluster.name,
     uid: cluster.uid,
   });
-  const bootstrap = readyBrokerAddresses(observed, port);
+  const ready = readyBrokerAddresses(observed, port);
+  const bootstrap = kafkaAccess(cluster, spec, ready);
   await waits.waitForBrokersRegistered({
-    bootstrap: [...bootstrap, ...Object.values(addresses).map((a) => `${a}:${port}`)],
+    bootstrap: kafkaAccess(cluster, spec, [...ready, ...Object.values(addresses).map((a) => `${a}:${port}`)]),
     brokerIds: nodes.filter((n) => n.roles.includes('broker')).map((n) => n.nodeId),
   });
 
@@ -151,14 +153,15 @@ export async function scaleDownWorkflow({
       `${controllers.map((n) => n.podName).join(', ')} ${controllers.length > 1 ? 'are controllers' : 'is a controller'}: removing controllers would change the KRaft voter set, which Keelson does not do yet`,
     );
   }
-  const port = spec.listeners[0]?.port ?? 9092;
+  const port = operatorPort(spec);
   const observed = await quick.observeNodes({
     namespace: cluster.namespace,
     cluster: cluster.name,
     uid: cluster.uid,
   });
-  const bootstrap = readyBrokerAddresses(observed, port);
-  if (bootstrap.length === 0) throw refuse('no broker is ready');
+  const ready = readyBrokerAddresses(observed, port);
+  const bootstrap = kafkaAccess(cluster, spec, ready);
+  if (ready.length === 0) throw refuse('no broker is ready');
 
   // Guard: refused here, nothing has been touched.
   details('checking that the remaining brokers can hold every partition');
@@ -172,9 +175,10 @@ export async function scaleDownWorkflow({
   if (plan.kind === 'refused') throw refuse(`scale-down refused, nothing changed: ${plan.message}`);
 
   // Drain.
-  const drainBootstrap = bootstrap.filter((a) => !leaving.some((n) => a.startsWith(`${n.address}:`)));
+  const staying = ready.filter((a) => !leaving.some((n) => a.startsWith(`${n.address}:`)));
+  const drainBootstrap = staying.length > 0 ? kafkaAccess(cluster, spec, staying) : bootstrap;
   await moveReplicas({
-    bootstrap: drainBootstrap.length > 0 ? drainBootstrap : bootstrap,
+    bootstrap: drainBootstrap,
     moves: plan.moves,
     bytesPerSecond: spec.rebalance.throttleBytesPerSecond,
     progress: { namespace: cluster.namespace, name: cluster.name, what: `draining ${names.join(', ')}` },
@@ -203,7 +207,7 @@ export async function scaleDownWorkflow({
       .map((n) => n.podName),
   });
   await quick.unregisterBrokers({
-    bootstrap: drainBootstrap.length > 0 ? drainBootstrap : bootstrap,
+    bootstrap: drainBootstrap,
     ids: leavingIds,
   });
   await quick.recordEvent({

@@ -16,6 +16,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import { kafkaAccess, operatorPort } from '../domain/tls.ts';
 import type { Activities } from '../activities/index.ts';
 import { quickCall } from './activity-options.ts';
 import type { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
@@ -53,7 +54,7 @@ export async function zoneFailoverWorkflow(input: ZoneFailoverInput): Promise<Zo
   setHandler(supersededSignal, () => void (superseded = true));
   const { workflowId } = workflowInfo();
   const key = { namespace: cluster.namespace, name: cluster.name };
-  const port = spec.listeners[0]?.port ?? 9092;
+  const port = operatorPort(spec);
   const step = async (text: string): Promise<void> => {
     setCurrentDetails(`**Zone failover** ${cluster.namespace}/${cluster.name} ${zone}: ${text}`);
     await quick.patchStatus({ ...key, status: {}, progress: { step: `failover: ${text}` } });
@@ -67,9 +68,13 @@ export async function zoneFailoverWorkflow(input: ZoneFailoverInput): Promise<Zo
     await step(`moving leadership out of ${zone}`);
     const nodes = await observe();
     const zoneIds = inZone(nodes).map((n) => n.nodeId);
-    const outside = readyBrokerAddresses(
-      nodes.filter((n) => n.zone !== zone),
-      port,
+    const outside = kafkaAccess(
+      cluster,
+      spec,
+      readyBrokerAddresses(
+        nodes.filter((n) => n.zone !== zone),
+        port,
+      ),
     );
     originalOrder = await evacuateLeaders(outside, zoneIds);
     await quick.recordEvent({
@@ -105,7 +110,7 @@ export async function zoneFailoverWorkflow(input: ZoneFailoverInput): Promise<Zo
   await step(`${zone} is back: waiting for its replicas to catch up`);
   const nodes = await observe();
   const zoneIds = inZone(nodes).map((n) => n.nodeId);
-  const everything = readyBrokerAddresses(nodes, port);
+  const everything = kafkaAccess(cluster, spec, readyBrokerAddresses(nodes, port));
   await waitForReplicasInSync(everything, zoneIds, (text) => setCurrentDetails(`fail back: ${text}`));
   await step('putting preferred leaders back');
   await restoreLeaders(everything, originalOrder);

@@ -6,6 +6,8 @@
 // result or heartbeat: Temporal bounds its payloads (2 MB), a backup's
 // partitions are not bounded. A copy taken over by another worker starts
 // after the partitions recorded as copied.
+import { kafkaClients, type KafkaClientOptions } from '../kafka/client-options.ts';
+import type { KafkaAccess } from '../../domain/tls.ts';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -89,7 +91,7 @@ async function readCopied(
 async function copyPartition(
   store: BackupStore,
   key: string,
-  bootstrap: string[],
+  client: KafkaClientOptions,
   range: PartitionRange,
   budget: { remaining: number; limit: string },
   progress: () => void,
@@ -101,7 +103,7 @@ async function copyPartition(
   let recordBytes = 0;
   let firstOffset: string | undefined;
   try {
-    await readPartition(bootstrap, range, async (record, bytes) => {
+    await readPartition(client, range, async (record, bytes) => {
       recordBytes += bytes;
       if (recordBytes > budget.remaining) {
         throw failure(
@@ -141,6 +143,7 @@ async function copyPartition(
 /** Taking a backup: its metadata, then its records. */
 export function backupActivities(kube: KubeConfig, policy: BackupPolicy) {
   const withStore = storeOpener(kube, policy);
+  const kafka = kafkaClients(kube);
   return {
     /**
      * Reads topics, configs, ACLs, group offsets and broker configs, and the
@@ -151,7 +154,7 @@ export function backupActivities(kube: KubeConfig, policy: BackupPolicy) {
      * lists stay in the store, whatever the number of partitions.
      */
     async captureBackupMetadata(
-      input: BackupLocation & { bootstrap: string[]; recordTopics: string[] },
+      input: BackupLocation & { bootstrap: KafkaAccess; recordTopics: string[] },
     ): Promise<{
       metadata: StoredObject;
       partitions: number;
@@ -162,7 +165,7 @@ export function backupActivities(kube: KubeConfig, policy: BackupPolicy) {
         if (await store.exists(keys.manifest)) {
           throw failure('BackupExists', `backup ${input.id} already exists in ${store.location}`);
         }
-        const metadata = await readClusterMetadata(input.bootstrap);
+        const metadata = await readClusterMetadata(await kafka.options(input.bootstrap));
         const { topics, missing } = selectRecordTopics(
           input.recordTopics,
           metadata.topics.map((t) => t.name),
@@ -173,7 +176,7 @@ export function backupActivities(kube: KubeConfig, policy: BackupPolicy) {
             `spec.backup.records.topics names topics the cluster does not have: ${missing.join(', ')}`,
           );
         }
-        const ranges = await partitionRanges(input.bootstrap, topics);
+        const ranges = await partitionRanges(await kafka.options(input.bootstrap), topics);
         const object = await store.put(keys.metadata, Buffer.from(JSON.stringify(metadata)));
         await store.put(keys.ranges, Buffer.from(JSON.stringify({ recordTopics: topics, ranges })));
         return {
@@ -197,8 +200,9 @@ export function backupActivities(kube: KubeConfig, policy: BackupPolicy) {
      * heartbeats carry counts only.
      */
     async copyBackupRecords(
-      input: BackupLocation & { bootstrap: string[]; maxBytes: number; maxBytesText: string },
+      input: BackupLocation & { bootstrap: KafkaAccess; maxBytes: number; maxBytesText: string },
     ): Promise<{ partitions: number; records: number }> {
+      const client = await kafka.options(input.bootstrap);
       return withStore(input, async (store, keys) => {
         const { ranges } = await readRanges(store, keys.ranges);
         const done = await readCopied(store, keys);
@@ -224,7 +228,7 @@ export function backupActivities(kube: KubeConfig, policy: BackupPolicy) {
             await copyPartition(
               store,
               keys.records(range.topic, range.partition),
-              input.bootstrap,
+              client,
               range,
               budget,
               progress,

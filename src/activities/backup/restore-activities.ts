@@ -14,7 +14,8 @@ import { ApplicationFailure, heartbeat, sleep } from '@temporalio/activity';
 import { planRestore } from '../../domain/backup.ts';
 import type { BackupPolicy } from '../../domain/backup-policy.ts';
 import { readAcls, toAcl } from '../kafka/cluster-metadata.ts';
-import { clientId } from '../kafka/connection.ts';
+import { kafkaClients, type KafkaClients } from '../kafka/client-options.ts';
+import type { KafkaAccess } from '../../domain/tls.ts';
 import { listBackups, storeOpener, type BackupLocation } from './backup-activities.ts';
 import { notFound, readObject } from './backup-store.ts';
 import { restoreRecords, type RestoredRecords } from './restore-records.ts';
@@ -37,10 +38,14 @@ function someOf(names: readonly string[], limit = 50): string[] {
 }
 
 /** A later step's view of the backup: the one the plan checked. */
-type Planned = BackupLocation & { bootstrap: string[]; manifestSha256: string };
+type Planned = BackupLocation & { bootstrap: KafkaAccess; manifestSha256: string };
 
-async function withAdmin<T>(bootstrap: string[], action: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = new Admin({ clientId, bootstrapBrokers: bootstrap });
+async function withAdmin<T>(
+  kafka: KafkaClients,
+  bootstrap: KafkaAccess,
+  action: (admin: Admin) => Promise<T>,
+): Promise<T> {
+  const admin = new Admin(await kafka.options(bootstrap));
   try {
     return await action(admin);
   } finally {
@@ -51,6 +56,7 @@ async function withAdmin<T>(bootstrap: string[], action: (admin: Admin) => Promi
 /** The checks of a restore, before anything changes: the plan, then every object of the backup. */
 export function restoreActivities(kube: KubeConfig, policy: BackupPolicy) {
   const withStore = storeOpener(kube, policy);
+  const kafka = kafkaClients(kube);
   return {
     /**
      * Reads the backup's manifest and metadata (checked) and the target's
@@ -58,7 +64,7 @@ export function restoreActivities(kube: KubeConfig, policy: BackupPolicy) {
      * once when the restore cannot go ahead. Changes nothing.
      */
     async planBackupRestore(
-      input: BackupLocation & { bootstrap: string[]; overwriteTopics: boolean },
+      input: BackupLocation & { bootstrap: KafkaAccess; overwriteTopics: boolean },
     ): Promise<{
       manifestSha256: string;
       topics: number;
@@ -83,7 +89,7 @@ export function restoreActivities(kube: KubeConfig, policy: BackupPolicy) {
         }
         return readVerifiedBackup(store, keys, input.id);
       });
-      const target = await withAdmin(input.bootstrap, async (admin) => {
+      const target = await withAdmin(kafka, input.bootstrap, async (admin) => {
         const cluster = await admin.metadata({ forceUpdate: true });
         const groups = await admin.listGroups();
         return {
@@ -166,6 +172,7 @@ export function restoreActivities(kube: KubeConfig, policy: BackupPolicy) {
 /** The writes of a restore, each safe to repeat: topics replaced and created, records and offsets, ACLs. */
 export function restoreWriteActivities(kube: KubeConfig, policy: BackupPolicy) {
   const withStore = storeOpener(kube, policy);
+  const kafka = kafkaClients(kube);
   const readPlanned = (input: Planned) =>
     withStore(input, (store, keys) => readVerifiedBackup(store, keys, input.id, input.manifestSha256));
   return {
@@ -173,7 +180,7 @@ export function restoreWriteActivities(kube: KubeConfig, policy: BackupPolicy) {
     async deleteTopicsForRestore(input: Planned): Promise<void> {
       const { metadata } = await readPlanned(input);
       const names = new Set(metadata.topics.map((t) => t.name));
-      await withAdmin(input.bootstrap, async (admin) => {
+      await withAdmin(kafka, input.bootstrap, async (admin) => {
         const topics = (await admin.listTopics()).filter((t) => names.has(t));
         if (topics.length > 0) await admin.deleteTopics({ topics });
         for (;;) {
@@ -188,7 +195,7 @@ export function restoreWriteActivities(kube: KubeConfig, policy: BackupPolicy) {
     /** Creates each topic of the backup with its partitions, replication factor and configs, and waits until every partition has a leader. */
     async createTopicsForRestore(input: Planned): Promise<number> {
       const { metadata } = await readPlanned(input);
-      return withAdmin(input.bootstrap, async (admin) => {
+      return withAdmin(kafka, input.bootstrap, async (admin) => {
         const existing = new Set(await admin.listTopics());
         let created = 0;
         for (const topic of metadata.topics) {
@@ -223,14 +230,15 @@ export function restoreWriteActivities(kube: KubeConfig, policy: BackupPolicy) {
      */
     async restoreRecordsAndOffsets(input: Planned): Promise<RestoredRecords> {
       const { manifest, metadata } = await readPlanned(input);
-      return withStore(input, (store) => restoreRecords(store, input, manifest, metadata));
+      const client = await kafka.options(input.bootstrap);
+      return withStore(input, (store) => restoreRecords(store, { id: input.id, client }, manifest, metadata));
     },
 
     async restoreAcls(input: Planned): Promise<number> {
       const { metadata } = await readPlanned(input);
       const acls = metadata.acls ?? [];
       if (acls.length === 0) return 0;
-      await withAdmin(input.bootstrap, (admin) => admin.createAcls({ creations: acls.map(toAcl) }));
+      await withAdmin(kafka, input.bootstrap, (admin) => admin.createAcls({ creations: acls.map(toAcl) }));
       return acls.length;
     },
   };

@@ -7,7 +7,8 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { Admin } from '@platformatic/kafka';
 import { heartbeat } from '@temporalio/activity';
 import type { BackupPolicy } from '../../domain/backup-policy.ts';
-import { clientId } from '../kafka/connection.ts';
+import { kafkaClients } from '../kafka/client-options.ts';
+import type { KafkaAccess } from '../../domain/tls.ts';
 import { readPartition } from '../kafka/partition-records.ts';
 import { listBackups, storeOpener, type BackupLocation } from './backup-activities.ts';
 import { recordDigest } from './record-digest.ts';
@@ -19,6 +20,7 @@ const reportedProblems = 20;
 
 export function restoreDrillActivities(kube: KubeConfig, policy: BackupPolicy) {
   const withStore = storeOpener(kube, policy);
+  const kafka = kafkaClients(kube);
   return {
     /** The id of the cluster's newest complete backup. */
     async newestBackup(input: Omit<BackupLocation, 'id'>): Promise<string> {
@@ -36,13 +38,14 @@ export function restoreDrillActivities(kube: KubeConfig, policy: BackupPolicy) {
 
     /** Compares the restored partitions and group offsets in `bootstrap` with the backup; fails listing what differs. */
     async verifyRestoredBackup(
-      input: BackupLocation & { bootstrap: string[] },
+      input: BackupLocation & { bootstrap: KafkaAccess },
     ): Promise<{ partitions: number; records: number; offsets: number }> {
       const { manifest, metadata } = await withStore(input, (store, keys) =>
         readVerifiedBackup(store, keys, input.id),
       );
       const problems: string[] = [];
-      const admin = new Admin({ clientId, bootstrapBrokers: input.bootstrap });
+      const client = await kafka.options(input.bootstrap);
+      const admin = new Admin(client);
       let records = 0;
       let offsets = 0;
       try {
@@ -72,7 +75,7 @@ export function restoreDrillActivities(kube: KubeConfig, policy: BackupPolicy) {
           const digest = recordDigest();
           let count = 0;
           await readPartition(
-            input.bootstrap,
+            client,
             { topic: part.topic, partition: part.partition, from: '0', to: String(part.records) },
             async (record) => {
               digest.add(record);

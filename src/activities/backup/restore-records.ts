@@ -18,7 +18,7 @@ import type {
 } from '../../domain/backup.ts';
 import { offsetTranslator } from '../../domain/offset-translation.ts';
 import { protocolErrorIds } from '../kafka/cluster-metadata.ts';
-import { clientId } from '../kafka/connection.ts';
+import type { KafkaClientOptions } from '../kafka/client-options.ts';
 import type { BackupStore } from './backup-store.ts';
 import { corrupt, readRecordObject } from './verified-backup.ts';
 import { failure } from '../../domain/failures.ts';
@@ -38,7 +38,7 @@ const partitionName = (p: { topic: string; partition: number }): string => `${p.
 
 export async function restoreRecords(
   store: BackupStore,
-  input: { id: string; bootstrap: string[] },
+  input: { id: string; client: KafkaClientOptions },
   manifest: BackupManifest,
   metadata: ClusterMetadataBackup,
 ): Promise<RestoredRecords> {
@@ -48,13 +48,12 @@ export async function restoreRecords(
       committed.set(partitionName(o), [...(committed.get(partitionName(o)) ?? []), BigInt(o.offset)]);
   const checksums = new Map(manifest.objects.map((o) => [o.key, o.sha256]));
   const producer = new Producer({
-    clientId,
-    bootstrapBrokers: input.bootstrap,
+    ...input.client,
     idempotent: true,
     acks: ProduceAcks.ALL,
     retries: 10,
   });
-  const admin = new Admin({ clientId, bootstrapBrokers: input.bootstrap });
+  const admin = new Admin(input.client);
   const translated: Translated = new Map();
   let records = 0;
   try {
@@ -72,7 +71,7 @@ export async function restoreRecords(
     await producer.close();
     await admin.close();
   }
-  return { records, ...(await restoreGroupOffsets(input.bootstrap, metadata, translated)) };
+  return { records, ...(await restoreGroupOffsets(input.client, metadata, translated)) };
 }
 
 /** Produces what one partition does not hold yet, and translates its committed offsets. */
@@ -139,14 +138,14 @@ async function restorePartition(
 
 /** Sets each group's committed offsets on the restored partitions; offsets of partitions without records are left out. */
 async function restoreGroupOffsets(
-  bootstrap: string[],
+  client: KafkaClientOptions,
   metadata: ClusterMetadataBackup,
   translated: Translated,
 ): Promise<Omit<RestoredRecords, 'records'>> {
   const offsetsSkipped: RestoredRecords['offsetsSkipped'] = [];
   let groups = 0;
   let offsets = 0;
-  const admin = new Admin({ clientId, bootstrapBrokers: bootstrap });
+  const admin = new Admin(client);
   try {
     for (const group of metadata.groups) {
       const byTopic = new Map<string, { partition: number; offset: bigint }[]>();

@@ -11,7 +11,8 @@ import {
 } from '@platformatic/kafka';
 import { heartbeat, sleep } from '@temporalio/activity';
 import { isDynamicBrokerConfig } from '../../domain/dynamic-config.ts';
-import { clientId } from './connection.ts';
+import type { KafkaAccess } from '../../domain/tls.ts';
+import type { KafkaClients } from './client-options.ts';
 
 const clusterDefault = { resourceType: ConfigResourceTypes.BROKER, resourceName: '' } as const;
 
@@ -25,11 +26,11 @@ async function readDynamicDefaults(admin: Admin): Promise<Record<string, string>
   );
 }
 
-export function brokerConfigActivities() {
+export function brokerConfigActivities(kafka: KafkaClients) {
   return {
     /** The cluster-wide dynamic broker configs Keelson owns, as Kafka holds them now. */
-    async readClusterDynamicConfig(input: { bootstrap: string[] }): Promise<Record<string, string>> {
-      const admin = new Admin({ clientId, bootstrapBrokers: input.bootstrap });
+    async readClusterDynamicConfig(input: { bootstrap: KafkaAccess }): Promise<Record<string, string>> {
+      const admin = new Admin(await kafka.options(input.bootstrap));
       try {
         return await readDynamicDefaults(admin);
       } finally {
@@ -43,11 +44,11 @@ export function brokerConfigActivities() {
      * catch up a moment later) and returns what Kafka holds.
      */
     async applyClusterDynamicConfig(input: {
-      bootstrap: string[];
+      bootstrap: KafkaAccess;
       set: Record<string, string>;
       remove: string[];
     }): Promise<Record<string, string>> {
-      const admin = new Admin({ clientId, bootstrapBrokers: input.bootstrap });
+      const admin = new Admin(await kafka.options(input.bootstrap));
       try {
         await admin.incrementalAlterConfigs({
           resources: [

@@ -12,7 +12,7 @@ import {
   type Acl,
 } from '@platformatic/kafka';
 import type { AclBinding, ClusterMetadataBackup, GroupOffsets, TopicBackup } from '../../domain/backup.ts';
-import { clientId } from './connection.ts';
+import type { KafkaClientOptions } from './client-options.ts';
 
 /** The ids of the Kafka protocol errors in `err` (the client nests them). */
 export function protocolErrorIds(err: unknown): string[] {
@@ -130,8 +130,8 @@ export async function readBrokerDefaults(admin: Admin): Promise<Record<string, s
   );
 }
 
-export async function readClusterMetadata(bootstrap: string[]): Promise<ClusterMetadataBackup> {
-  const admin = new Admin({ clientId, bootstrapBrokers: bootstrap });
+export async function readClusterMetadata(client: KafkaClientOptions): Promise<ClusterMetadataBackup> {
+  const admin = new Admin(client);
   try {
     return {
       topics: await readTopics(admin),

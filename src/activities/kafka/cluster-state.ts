@@ -4,16 +4,18 @@
 // which voters are caught up. Metadata and quorum come from the protocol
 // APIs directly: the client's metadata helper leaves internal topics out,
 // and __consumer_offsets must not fall below its minimum either.
+import type { Connection } from '@platformatic/kafka';
 import {
   Admin,
   apiVersionsV3,
   ConfigResourceTypes,
-  Connection,
   describeQuorumV1,
   describeQuorumV2,
 } from '@platformatic/kafka';
 import type { PartitionState, QuorumState } from '../../domain/observed.ts';
-import { clientId, readMetadata, withConnection } from './connection.ts';
+import { newConnection, readMetadata, withConnection } from './connection.ts';
+import type { KafkaClientOptions, KafkaClients } from './client-options.ts';
+import type { KafkaAccess } from '../../domain/tls.ts';
 
 /** A voter counts as caught up if it fetched the leader's end within this long of the most recent voter. */
 const caughtUpWithinMs = 2_000n;
@@ -55,15 +57,15 @@ const servingProbeMs = 2_000;
  * is bound long before it processes requests (after its log is recovered and
  * it is unfenced), so a connection alone says nothing: the request must be answered.
  */
-async function answersRequests(address: string): Promise<boolean> {
+async function answersRequests(client: KafkaClientOptions, address: string): Promise<boolean> {
   const separator = address.lastIndexOf(':');
-  const connection = new Connection(clientId, {
+  const connection = newConnection(client, {
     connectTimeout: servingProbeMs,
     requestTimeout: servingProbeMs,
   });
   try {
     await connection.connect(address.slice(0, separator), Number(address.slice(separator + 1)));
-    await apiVersionsV3.api.async(connection, clientId, '0.1.0');
+    await apiVersionsV3.api.async(connection, client.clientId, '0.1.0');
     return true;
   } catch {
     return false;
@@ -72,14 +74,14 @@ async function answersRequests(address: string): Promise<boolean> {
   }
 }
 
-export function clusterStateActivities() {
+export function clusterStateActivities(kafka: KafkaClients) {
   return {
     /**
      * Partitions, quorum and registered brokers; with `probe`, also which of
      * those brokers answer requests on their client port (`serving`).
      */
     async observeKafka(input: {
-      bootstrap: string[];
+      bootstrap: KafkaAccess;
       probe?: { nodeId: number; address: string }[];
     }): Promise<{
       brokers: number[];
@@ -87,14 +89,15 @@ export function clusterStateActivities() {
       quorum: QuorumState;
       serving?: number[];
     }> {
+      const client = await kafka.options(input.bootstrap);
       const serving = input.probe
         ? Promise.all(
-            input.probe.map(async (b) => ((await answersRequests(b.address)) ? [b.nodeId] : [])),
+            input.probe.map(async (b) => ((await answersRequests(client, b.address)) ? [b.nodeId] : [])),
           ).then((ids) => ids.flat())
         : undefined;
-      const admin = new Admin({ clientId, bootstrapBrokers: input.bootstrap });
+      const admin = new Admin(client);
       try {
-        return await withConnection(input.bootstrap, async (connection) => {
+        return await withConnection(client, async (connection) => {
           const metadata = await readMetadata(connection);
           const failed = metadata.topics.find((t) => t.errorCode !== 0);
           if (failed)

@@ -2,18 +2,25 @@
 // does not offer (DescribeQuorum, ElectLeaders, ApiVersions features,
 // UpdateFeatures). Tries each address in turn, so one node being down
 // (the one just restarted) does not fail the call.
-import { Connection, metadataV12 } from '@platformatic/kafka';
+import { Connection, metadataV12, type ConnectionOptions } from '@platformatic/kafka';
+import type { KafkaClientOptions } from './client-options.ts';
 
-export const clientId = 'keelson-operator';
+export { clientId } from './client-options.ts';
+
+/** A connection with the client's id and TLS settings. */
+export const newConnection = (
+  client: KafkaClientOptions,
+  options: Partial<ConnectionOptions> = {},
+): Connection => new Connection(client.clientId, { ...options, ...(client.tls ? { tls: client.tls } : {}) });
 
 export async function withConnection<T>(
-  addresses: readonly string[],
+  client: KafkaClientOptions,
   action: (connection: Connection) => Promise<T>,
 ): Promise<T> {
   let lastError: unknown = new Error('no Kafka address to connect to');
-  for (const address of addresses) {
+  for (const address of client.bootstrapBrokers) {
     const separator = address.lastIndexOf(':');
-    const connection = new Connection(clientId);
+    const connection = newConnection(client);
     try {
       await connection.connect(address.slice(0, separator), Number(address.slice(separator + 1)));
     } catch (err) {

@@ -5,7 +5,9 @@
 import { apiVersionsV3, FeatureUpgradeTypes, metadataV12, updateFeaturesV1 } from '@platformatic/kafka';
 import { metadataVersionOfLevel } from '../../crd/kafka-versions.ts';
 import { planMetadataVersionRaise, type NodeFeatureSupport } from '../../domain/metadata-version.ts';
-import { clientId, withConnection } from './connection.ts';
+import { withConnection } from './connection.ts';
+import type { KafkaAccess } from '../../domain/tls.ts';
+import type { KafkaClientOptions, KafkaClients } from './client-options.ts';
 import { failure } from '../../domain/failures.ts';
 
 const feature = 'metadata.version';
@@ -16,8 +18,8 @@ interface FeatureLevels {
 }
 
 /** Levels as the first of `addresses` that answers reports them. */
-async function featureLevels(addresses: string[]): Promise<FeatureLevels> {
-  const response = await withConnection(addresses, (c) => apiVersionsV3.api.async(c, clientId, '0.1.0'));
+async function featureLevels(client: KafkaClientOptions): Promise<FeatureLevels> {
+  const response = await withConnection(client, (c) => apiVersionsV3.api.async(c, client.clientId, '0.1.0'));
   return {
     finalizedLevel: response.finalizedFeatures?.find((f) => f.name === feature)?.maxVersionLevel ?? 0,
     maxLevel: response.supportedFeatures?.find((f) => f.name === feature)?.maxVersion ?? 0,
@@ -30,11 +32,13 @@ export interface NodeAddress {
   address: string;
 }
 
-export function featureActivities() {
+export function featureActivities(kafka: KafkaClients) {
   return {
     /** The finalized metadata.version, as Kafka names it. */
-    async readMetadataVersion(input: { bootstrap: string[] }): Promise<string> {
-      return metadataVersionOfLevel((await featureLevels(input.bootstrap)).finalizedLevel);
+    async readMetadataVersion(input: { bootstrap: KafkaAccess }): Promise<string> {
+      return metadataVersionOfLevel(
+        (await featureLevels(await kafka.options(input.bootstrap))).finalizedLevel,
+      );
     },
 
     /**
@@ -43,17 +47,19 @@ export function featureActivities() {
      */
     async raiseMetadataVersion(input: {
       nodes: NodeAddress[];
-      bootstrap: string[];
+      bootstrap: KafkaAccess;
       to: string;
     }): Promise<{ from: string; to: string }> {
+      const client = await kafka.options(input.bootstrap);
       const reports: (NodeFeatureSupport & FeatureLevels)[] = [];
       for (const node of input.nodes) {
         // A node that does not answer is retried: it may be restarting.
-        reports.push({ nodeId: node.nodeId, ...(await featureLevels([node.address])) });
+        reports.push({
+          nodeId: node.nodeId,
+          ...(await featureLevels({ ...client, bootstrapBrokers: [node.address] })),
+        });
       }
-      const metadata = await withConnection(input.bootstrap, (c) =>
-        metadataV12.api.async(c, [], false, false),
-      );
+      const metadata = await withConnection(client, (c) => metadataV12.api.async(c, [], false, false));
       const step = planMetadataVersionRaise({
         target: input.to,
         finalizedLevel: Math.max(0, ...reports.map((r) => r.finalizedLevel)),
@@ -62,7 +68,7 @@ export function featureActivities() {
       });
       if (step.kind === 'refused') throw failure('MetadataVersionRefused', step.message);
       if (step.kind === 'done') return { from: step.finalized, to: step.finalized };
-      await withConnection(input.bootstrap, (c) =>
+      await withConnection(client, (c) =>
         updateFeaturesV1.api.async(
           c,
           30_000,

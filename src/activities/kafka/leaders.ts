@@ -6,6 +6,8 @@
 import { heartbeat, sleep } from '@temporalio/activity';
 import { electionErrorCodes, electionTypes, electLeadersV2 } from './elect-leaders-api.ts';
 import { withConnection } from './connection.ts';
+import type { KafkaAccess } from '../../domain/tls.ts';
+import type { KafkaClients } from './client-options.ts';
 
 export interface ElectionOutcome {
   elected: number;
@@ -13,14 +15,18 @@ export interface ElectionOutcome {
   notElected: { topic: string; partition: number; reason: string }[];
 }
 
-export function leaderActivities() {
+export function leaderActivities(kafka: KafkaClients) {
   return {
-    async electPreferredLeaders(input: { bootstrap: string[]; attempts?: number }): Promise<ElectionOutcome> {
+    async electPreferredLeaders(input: {
+      bootstrap: KafkaAccess;
+      attempts?: number;
+    }): Promise<ElectionOutcome> {
+      const client = await kafka.options(input.bootstrap);
       let elected = 0;
       let notElected: ElectionOutcome['notElected'] = [];
       const attempts = input.attempts ?? 10;
       for (let attempt = 1; attempt <= attempts; attempt++) {
-        const response = await withConnection(input.bootstrap, (c) =>
+        const response = await withConnection(client, (c) =>
           electLeadersV2.async(c, electionTypes.preferred, null, 30_000),
         );
         if (response.errorCode !== 0) {

@@ -2,12 +2,17 @@
 // the cluster. Waits heartbeat on every poll.
 import { Admin } from '@platformatic/kafka';
 import { heartbeat, sleep } from '@temporalio/activity';
+import type { KafkaAccess } from '../../domain/tls.ts';
+import type { KafkaClients } from './client-options.ts';
 
-export function metadataActivities() {
+export function metadataActivities(kafka: KafkaClients) {
   return {
     /** Waits until every expected broker id is registered in the cluster metadata. */
-    async waitForBrokersRegistered(input: { bootstrap: string[]; brokerIds: number[] }): Promise<number[]> {
-      const admin = new Admin({ clientId: 'keelson-operator', bootstrapBrokers: input.bootstrap });
+    async waitForBrokersRegistered(input: {
+      bootstrap: KafkaAccess;
+      brokerIds: number[];
+    }): Promise<number[]> {
+      const admin = new Admin(await kafka.options(input.bootstrap));
       try {
         for (;;) {
           const registered = await admin

@@ -4,6 +4,7 @@
 // outage; polled from the workflow (a timer and a call every few seconds)
 // they would carry its history past Temporal's limit. The heartbeat details
 // (and, for moves, status) say how far it got.
+import type { KafkaAccess } from '../../domain/tls.ts';
 import { Context } from '@temporalio/activity';
 import { whileHeartbeating } from '../heartbeats.ts';
 import type { Moves } from '../../domain/reassignment.ts';
@@ -26,7 +27,7 @@ export function moveWaitActivities(deps: MoveWaitDeps) {
   return {
     /** Returns once every move reached its target replicas, all in sync, and Kafka lists none in flight. */
     async awaitMoves(input: {
-      bootstrap: string[];
+      bootstrap: KafkaAccess;
       moves: Moves;
       /** The cluster whose status.currentOperation shows the progress, and what the moves are for. */
       progress: { namespace: string; name: string; what: string };
@@ -58,7 +59,7 @@ export function moveWaitActivities(deps: MoveWaitDeps) {
     },
 
     /** Returns once every replica on `brokerIds` is back in its partition's ISR. */
-    async awaitReplicasInSync(input: { bootstrap: string[]; brokerIds: number[] }): Promise<void> {
+    async awaitReplicasInSync(input: { bootstrap: KafkaAccess; brokerIds: number[] }): Promise<void> {
       let behind: number | undefined;
       await whileHeartbeating(
         () => ({ partitionsCatchingUp: behind }),

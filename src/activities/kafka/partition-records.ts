@@ -3,10 +3,11 @@
 // protocol connection (no consumer group, nothing committed), read_committed:
 // control records are skipped and so are records of aborted transactions,
 // as a read_committed consumer would.
-import { Admin, Connection, fetchV17 } from '@platformatic/kafka';
+import { Admin, fetchV17 } from '@platformatic/kafka';
 import type { StoredRecord } from '../../domain/backup.ts';
 import { readCommittedFilter } from '../../domain/read-committed.ts';
-import { clientId } from './connection.ts';
+import { newConnection } from './connection.ts';
+import type { KafkaClientOptions } from './client-options.ts';
 
 /** Backup fetches use their own client id, so a Kafka client quota (consumer_byte_rate) can cap them alone. */
 export const backupClientId = 'keelson-backup';
@@ -22,9 +23,12 @@ export interface PartitionRange {
 }
 
 /** The log start and last stable offset of each partition of `topics`. */
-export async function partitionRanges(bootstrap: string[], topics: string[]): Promise<PartitionRange[]> {
+export async function partitionRanges(
+  client: KafkaClientOptions,
+  topics: string[],
+): Promise<PartitionRange[]> {
   if (topics.length === 0) return [];
-  const admin = new Admin({ clientId, bootstrapBrokers: bootstrap });
+  const admin = new Admin(client);
   try {
     const metadata = await admin.metadata({ topics, forceUpdate: true });
     const request = (timestamp: bigint) =>
@@ -56,11 +60,11 @@ export async function partitionRanges(bootstrap: string[], topics: string[]): Pr
 }
 
 async function leaderOf(
-  bootstrap: string[],
+  client: KafkaClientOptions,
   topic: string,
   partition: number,
 ): Promise<{ topicId: string; host: string; port: number }> {
-  const admin = new Admin({ clientId, bootstrapBrokers: bootstrap });
+  const admin = new Admin(client);
   try {
     const metadata = await admin.metadata({ topics: [topic], forceUpdate: true });
     const described = metadata.topics.get(topic);
@@ -80,15 +84,15 @@ async function leaderOf(
  * partition again from its start.
  */
 export async function readPartition(
-  bootstrap: string[],
+  client: KafkaClientOptions,
   range: PartitionRange,
   emit: (record: StoredRecord, bytes: number) => Promise<void>,
 ): Promise<void> {
   const end = BigInt(range.to);
   let next = BigInt(range.from);
   if (next >= end) return;
-  const leader = await leaderOf(bootstrap, range.topic, range.partition);
-  const connection = new Connection(backupClientId);
+  const leader = await leaderOf(client, range.topic, range.partition);
+  const connection = newConnection({ ...client, clientId: backupClientId });
   try {
     await connection.connect(leader.host, leader.port);
     while (next < end) {

@@ -11,16 +11,17 @@ import {
   stringDeserializers,
   stringSerializers,
 } from '@platformatic/kafka';
-import { clientId } from './connection.ts';
+import type { KafkaAccess } from '../../domain/tls.ts';
+import type { KafkaClients } from './client-options.ts';
 import { readPartitions } from './reassignment.ts';
 
 export const probeTopic = '__keelson_probe';
 
-export function probeActivities() {
+export function probeActivities(kafka: KafkaClients) {
   return {
     /** Creates the probe topic if missing, one partition replicated `replicas` times. */
-    async ensureProbeTopic(input: { bootstrap: string[]; replicas: number }): Promise<void> {
-      const admin = new Admin({ clientId, bootstrapBrokers: input.bootstrap });
+    async ensureProbeTopic(input: { bootstrap: KafkaAccess; replicas: number }): Promise<void> {
+      const admin = new Admin(await kafka.options(input.bootstrap));
       try {
         const topics = await admin.listTopics({ includeInternals: true });
         if (topics.includes(probeTopic)) return;
@@ -30,17 +31,17 @@ export function probeActivities() {
       }
     },
 
-    async probeCluster(input: { bootstrap: string[]; key: string }): Promise<{
+    async probeCluster(input: { bootstrap: KafkaAccess; key: string }): Promise<{
       produced: boolean;
       consumed: boolean;
       offlinePartitions: number;
       error?: string;
     }> {
-      const { partitions } = await readPartitions(input.bootstrap);
+      const client = await kafka.options(input.bootstrap);
+      const { partitions } = await readPartitions(client);
       const offlinePartitions = partitions.filter((p) => p.leader < 0).length;
       const producer = new Producer({
-        clientId,
-        bootstrapBrokers: input.bootstrap,
+        ...client,
         serializers: stringSerializers,
       });
       let offset: bigint | undefined;
@@ -60,9 +61,8 @@ export function probeActivities() {
       if (offset === undefined)
         return { produced: false, consumed: false, offlinePartitions, error: 'no offset' };
       const consumer = new Consumer({
-        clientId,
+        ...client,
         groupId: `keelson-probe-${input.key}`,
-        bootstrapBrokers: input.bootstrap,
         deserializers: stringDeserializers,
       });
       try {

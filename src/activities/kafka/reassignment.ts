@@ -13,7 +13,9 @@ import {
   unregisterBrokerV0,
 } from '@platformatic/kafka';
 import { reassignmentProgress, type Moves } from '../../domain/reassignment.ts';
-import { clientId, readMetadata, withConnection } from './connection.ts';
+import { readMetadata, withConnection } from './connection.ts';
+import type { KafkaAccess } from '../../domain/tls.ts';
+import type { KafkaClientOptions, KafkaClients } from './client-options.ts';
 
 export interface PartitionReplicas {
   topic: string;
@@ -25,9 +27,9 @@ export interface PartitionReplicas {
 }
 
 export async function readPartitions(
-  bootstrap: string[],
+  client: KafkaClientOptions,
 ): Promise<{ brokers: number[]; partitions: PartitionReplicas[] }> {
-  const metadata = await withConnection(bootstrap, readMetadata);
+  const metadata = await withConnection(client, readMetadata);
   return {
     brokers: metadata.brokers.map((b) => b.nodeId).sort((a, b) => a - b),
     partitions: metadata.topics.flatMap((t) =>
@@ -49,10 +51,11 @@ const throttledReplicas = [
 ];
 
 /** Reading assignments and throttling the replication that moves cause. */
-export function reassignmentActivities() {
+export function reassignmentActivities(kafka: KafkaClients) {
   return {
     /** Every partition (internal topics included) with its replicas and ISR, and the registered brokers. */
-    readAssignment: (input: { bootstrap: string[] }) => readPartitions(input.bootstrap),
+    readAssignment: async (input: { bootstrap: KafkaAccess }) =>
+      readPartitions(await kafka.options(input.bootstrap)),
 
     /**
      * Throttles the replication the moves cause, as kafka-reassign-partitions
@@ -60,8 +63,12 @@ export function reassignmentActivities() {
      * replicas and followers on the replicas being added; the rate on every
      * broker involved.
      */
-    async throttleMoves(input: { bootstrap: string[]; moves: Moves; bytesPerSecond: number }): Promise<void> {
-      const { partitions } = await readPartitions(input.bootstrap);
+    async throttleMoves(input: {
+      bootstrap: KafkaAccess;
+      moves: Moves;
+      bytesPerSecond: number;
+    }): Promise<void> {
+      const { partitions } = await readPartitions(await kafka.options(input.bootstrap));
       const byKey = new Map(partitions.map((p) => [`${p.topic}/${p.partition}`, p]));
       const leaders = new Map<string, string[]>();
       const followers = new Map<string, string[]>();
@@ -74,7 +81,7 @@ export function reassignmentActivities() {
           followers.set(move.topic, [...(followers.get(move.topic) ?? []), `${move.partition}:${r}`]);
         for (const r of [...current, ...move.replicas]) brokers.add(r);
       }
-      const admin = new Admin({ clientId, bootstrapBrokers: input.bootstrap });
+      const admin = new Admin(await kafka.options(input.bootstrap));
       try {
         await admin.incrementalAlterConfigs({
           resources: [
@@ -111,8 +118,12 @@ export function reassignmentActivities() {
     },
 
     /** Removes the throttle of throttleMoves from the brokers and topics named. */
-    async clearThrottle(input: { bootstrap: string[]; brokers: number[]; topics: string[] }): Promise<void> {
-      const admin = new Admin({ clientId, bootstrapBrokers: input.bootstrap });
+    async clearThrottle(input: {
+      bootstrap: KafkaAccess;
+      brokers: number[];
+      topics: string[];
+    }): Promise<void> {
+      const admin = new Admin(await kafka.options(input.bootstrap));
       try {
         await admin.incrementalAlterConfigs({
           resources: [
@@ -142,10 +153,10 @@ export function reassignmentActivities() {
 }
 
 /** Moving replicas, following the moves, and unregistering brokers that left. */
-export function replicaMoveActivities() {
+export function replicaMoveActivities(kafka: KafkaClients) {
   return {
     /** Starts the moves; partitions already at their target are left as they are. */
-    async startMoves(input: { bootstrap: string[]; moves: Moves }): Promise<void> {
+    async startMoves(input: { bootstrap: KafkaAccess; moves: Moves }): Promise<void> {
       const byTopic = new Map<string, { partitionIndex: number; replicas: number[] }[]>();
       for (const m of input.moves) {
         byTopic.set(m.topic, [
@@ -153,7 +164,7 @@ export function replicaMoveActivities() {
           { partitionIndex: m.partition, replicas: m.replicas },
         ]);
       }
-      const response = await withConnection(input.bootstrap, (c) =>
+      const response = await withConnection(await kafka.options(input.bootstrap), (c) =>
         alterPartitionReassignmentsV0.api.async(
           c,
           30_000,
@@ -171,12 +182,12 @@ export function replicaMoveActivities() {
      * never counts; inFlight is what Kafka still lists as reassigning.
      */
     async moveProgress(input: {
-      bootstrap: string[];
+      bootstrap: KafkaAccess;
       moves: Moves;
     }): Promise<{ done: number; total: number; inFlight: number }> {
-      const { partitions } = await readPartitions(input.bootstrap);
+      const { partitions } = await readPartitions(await kafka.options(input.bootstrap));
       const progress = reassignmentProgress(input.moves, partitions);
-      const ongoing = await withConnection(input.bootstrap, (c) =>
+      const ongoing = await withConnection(await kafka.options(input.bootstrap), (c) =>
         listPartitionReassignmentsV0.api.async(c, 30_000, null),
       );
       const inFlight = ongoing.topics.reduce((n, t) => n + t.partitions.length, 0);
@@ -184,9 +195,9 @@ export function replicaMoveActivities() {
     },
 
     /** Removes the registrations of nodes that left, so later upgrades do not count them. */
-    async unregisterBrokers(input: { bootstrap: string[]; ids: number[] }): Promise<void> {
+    async unregisterBrokers(input: { bootstrap: KafkaAccess; ids: number[] }): Promise<void> {
       for (const id of input.ids) {
-        const response = await withConnection(input.bootstrap, (c) =>
+        const response = await withConnection(await kafka.options(input.bootstrap), (c) =>
           unregisterBrokerV0.api.async(c, id),
         ).catch((err: { response?: { errorCode?: number } }) => {
           // BROKER_ID_NOT_REGISTERED (102): already gone, which is the goal.

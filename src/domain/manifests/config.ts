@@ -10,6 +10,7 @@ import { isDynamicBrokerConfig } from '../dynamic-config.ts';
 import { clusterLabels, ownerReference, type ClusterRef } from '../labels.ts';
 import { names } from '../names.ts';
 import type { KafkaNode } from '../nodes.ts';
+import { isSecured, listenerProtocol, replicationListener, securityProperties } from '../tls.ts';
 
 export const ports = { controller: 9093 } as const;
 export const dataMountPath = '/var/lib/kafka/data';
@@ -54,22 +55,26 @@ export function sharedProperties(
   nodes: readonly KafkaNode[],
   options: { dynamic: boolean } = { dynamic: true },
 ): Map<string, string> {
+  const secured = isSecured(spec);
   const protocols = [
-    `${controllerListener}:PLAINTEXT`,
-    ...spec.listeners.map((l) => `${listenerName(l.name)}:PLAINTEXT`),
+    `${controllerListener}:${secured ? 'SSL' : 'PLAINTEXT'}`,
+    ...(secured ? [`${listenerName(replicationListener.name)}:SSL`] : []),
+    ...spec.listeners.map((l) => `${listenerName(l.name)}:${listenerProtocol(l)}`),
   ];
+  const interBroker = secured ? replicationListener.name : (spec.listeners[0]?.name ?? 'plain');
   const { defaultReplicationFactor: rf, minInSyncReplicas: minIsr } = spec.replication;
   const properties = new Map<string, string>([
     ['controller.quorum.voters', quorumVoters(cluster, nodes)],
     ['controller.listener.names', controllerListener],
     ['listener.security.protocol.map', protocols.join(',')],
-    ['inter.broker.listener.name', listenerName(spec.listeners[0]?.name ?? 'plain')],
+    ['inter.broker.listener.name', listenerName(interBroker)],
     ['log.dirs', logDir],
     ['default.replication.factor', String(rf)],
     ['min.insync.replicas', String(minIsr)],
     ['offsets.topic.replication.factor', String(rf)],
     ['transaction.state.log.replication.factor', String(rf)],
     ['transaction.state.log.min.isr', String(minIsr)],
+    ...securityProperties(spec),
   ]);
   for (const key of Object.keys(spec.config).sort()) {
     if (!options.dynamic && isDynamicBrokerConfig(key)) continue;
@@ -135,8 +140,16 @@ export const kafkaClusterIdOf = (
 export function nodeEnv(cluster: ClusterRef, spec: KafkaClusterSpec, node: KafkaNode): V1EnvVar[] {
   const isBroker = node.roles.includes('broker');
   const isController = node.roles.includes('controller');
+  // The brokers' own listener of a secured cluster comes first: it is what
+  // Keelson and the other brokers reach a node on.
+  const brokerListeners = [
+    ...(isSecured(spec)
+      ? [{ name: replicationListener.name, port: replicationListener.port, tls: false }]
+      : []),
+    ...spec.listeners,
+  ];
   const listeners = [
-    ...(isBroker ? spec.listeners.map((l) => `${listenerName(l.name)}://$(POD_IP):${l.port}`) : []),
+    ...(isBroker ? brokerListeners.map((l) => `${listenerName(l.name)}://$(POD_IP):${l.port}`) : []),
     ...(isController ? [`${controllerListener}://$(POD_IP):${ports.controller}`] : []),
   ];
   const env: V1EnvVar[] = [
@@ -149,7 +162,11 @@ export function nodeEnv(cluster: ClusterRef, spec: KafkaClusterSpec, node: Kafka
   if (isBroker) {
     env.push({
       name: 'KAFKA_ADVERTISED_LISTENERS',
-      value: spec.listeners.map((l) => `${listenerName(l.name)}://$(POD_IP):${l.port}`).join(','),
+      // A client of a TLS listener checks the broker's name against its
+      // certificate, so those listeners advertise the pod's DNS name.
+      value: brokerListeners
+        .map((l) => `${listenerName(l.name)}://${l.tls ? nodeHost(cluster, node) : '$(POD_IP)'}:${l.port}`)
+        .join(','),
     });
     if (spec.rackAwareness) env.push({ name: 'KAFKA_BROKER_RACK', value: node.zone });
   }

@@ -9,6 +9,7 @@ import { contentHash } from '../hash.ts';
 import { annotationKeys, clusterLabels, labelKeys, ownerReference, type ClusterRef } from '../labels.ts';
 import { names } from '../names.ts';
 import type { KafkaNode } from '../nodes.ts';
+import { isSecured, tlsMountPath } from '../tls.ts';
 import { configMountPath, dataMountPath, nodeEnv, ports, sharedProperties } from './config.ts';
 
 export const zoneLabel = 'topology.kubernetes.io/zone';
@@ -112,12 +113,17 @@ export function buildNodePod(
           volumeMounts: [
             { name: 'data', mountPath: dataMountPath },
             { name: 'config', mountPath: configMountPath, readOnly: true },
+            ...(isSecured(spec) ? [{ name: 'tls', mountPath: tlsMountPath, readOnly: true }] : []),
           ],
         },
       ],
       volumes: [
         { name: 'data', persistentVolumeClaim: { claimName: names.dataClaim(node.podName) } },
         { name: 'config', configMap: { name: names.configMap(cluster.name) } },
+        // Its own key and certificate only: no node can read another's key.
+        ...(isSecured(spec)
+          ? [{ name: 'tls', secret: { secretName: names.nodeCertificate(node.podName), defaultMode: 0o440 } }]
+          : []),
       ],
     },
   };

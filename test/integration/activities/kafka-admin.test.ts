@@ -33,7 +33,9 @@ describe('Kafka admin activities', () => {
   const activities = createActivities({ kube });
   const run = <T>(fn: () => Promise<T>): Promise<T> => new MockActivityEnvironment().run(fn);
   let namespace = '';
-  let bootstrap: string[] = [];
+  let addresses: string[] = [];
+  // A plaintext cluster: no client certificate.
+  const access = () => ({ addresses, tls: null });
   let admin: Admin;
 
   before(async () => {
@@ -46,10 +48,10 @@ describe('Kafka admin activities', () => {
       await core.createNamespacedPod({ namespace, body: kafkaPod(id, version, clusterId) });
     }
     const pods = await readyPods(core, namespace, nodes);
-    bootstrap = pods
+    addresses = pods
       .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''))
       .map((p) => `${p.status?.podIP}:9092`);
-    admin = new Admin({ clientId: 'keelson-test-admin', bootstrapBrokers: bootstrap });
+    admin = new Admin({ clientId: 'keelson-test-admin', bootstrapBrokers: addresses });
     // A pod is ready when its broker listens; its registration with the quorum can come a moment
     // later, and a config described for a broker the metadata does not list yet fails.
     await eventually(`all ${nodes} brokers in the cluster metadata`, async () => {
@@ -64,10 +66,10 @@ describe('Kafka admin activities', () => {
   });
 
   it('sets and removes cluster-wide dynamic broker configs, which every broker then uses', async () => {
-    assert.deepEqual(await run(() => activities.readClusterDynamicConfig({ bootstrap })), {});
+    assert.deepEqual(await run(() => activities.readClusterDynamicConfig({ bootstrap: access() })), {});
     const applied = await run(() =>
       activities.applyClusterDynamicConfig({
-        bootstrap,
+        bootstrap: access(),
         set: { 'message.max.bytes': '2000000', 'log.cleaner.threads': '2' },
         remove: [],
       }),
@@ -95,7 +97,7 @@ describe('Kafka admin activities', () => {
     }
 
     const removed = await run(() =>
-      activities.applyClusterDynamicConfig({ bootstrap, set: {}, remove: ['message.max.bytes'] }),
+      activities.applyClusterDynamicConfig({ bootstrap: access(), set: {}, remove: ['message.max.bytes'] }),
     );
     assert.deepEqual(removed, { 'log.cleaner.threads': '2' });
     const fallback = await eventually('broker 0 to fall back to its static value', async () => {
@@ -117,7 +119,7 @@ describe('Kafka admin activities', () => {
     // preferred one while the leader stays where it is.
     const before = await partitions();
     const connection = new Connection('keelson-test');
-    const [host, port] = (bootstrap[0] ?? '').split(':');
+    const [host, port] = (addresses[0] ?? '').split(':');
     await connection.connect(host ?? '', Number(port));
     try {
       await alterPartitionReassignmentsV0.api.async(connection, 30_000, false, [
@@ -139,7 +141,7 @@ describe('Kafka admin activities', () => {
     });
     assert.equal(notPreferred, 6);
 
-    const outcome = await run(() => activities.electPreferredLeaders({ bootstrap }));
+    const outcome = await run(() => activities.electPreferredLeaders({ bootstrap: access() }));
     assert.deepEqual(outcome.notElected, []);
     assert.ok(outcome.elected >= 6, `elected ${outcome.elected}`);
     await eventually('every leader to be the preferred replica', async () => {
@@ -147,20 +149,24 @@ describe('Kafka admin activities', () => {
       return current.every((p) => p.leader === p.replicas[0]) || undefined;
     });
 
-    const again = await run(() => activities.electPreferredLeaders({ bootstrap }));
+    const again = await run(() => activities.electPreferredLeaders({ bootstrap: access() }));
     assert.equal(again.elected, 0, 'nothing to elect a second time');
   });
 
   it('refuses a metadata.version the nodes do not support, naming them, and changes nothing', async () => {
-    const nodeAddresses = bootstrap.map((address, nodeId) => ({ nodeId, address }));
-    assert.equal(await run(() => activities.readMetadataVersion({ bootstrap })), '3.9-IV0');
+    const nodeAddresses = addresses.map((address, nodeId) => ({ nodeId, address }));
+    assert.equal(await run(() => activities.readMetadataVersion({ bootstrap: access() })), '3.9-IV0');
     await assert.rejects(
-      run(() => activities.raiseMetadataVersion({ nodes: nodeAddresses, bootstrap, to: '4.1-IV1' })),
+      run(() =>
+        activities.raiseMetadataVersion({ nodes: nodeAddresses, bootstrap: access(), to: '4.1-IV1' }),
+      ),
       /4\.1-IV1 is not supported by node 0 \(up to 3\.9-IV0\), node 1 \(up to 3\.9-IV0\), node 2 \(up to 3\.9-IV0\)/,
     );
-    assert.equal(await run(() => activities.readMetadataVersion({ bootstrap })), '3.9-IV0');
+    assert.equal(await run(() => activities.readMetadataVersion({ bootstrap: access() })), '3.9-IV0');
     assert.deepEqual(
-      await run(() => activities.raiseMetadataVersion({ nodes: nodeAddresses, bootstrap, to: '3.9-IV0' })),
+      await run(() =>
+        activities.raiseMetadataVersion({ nodes: nodeAddresses, bootstrap: access(), to: '3.9-IV0' }),
+      ),
       { from: '3.9-IV0', to: '3.9-IV0' },
     );
   });

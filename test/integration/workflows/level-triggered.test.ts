@@ -9,6 +9,7 @@ import { CoreV1Api, CustomObjectsApi, EventsV1Api, PolicyV1Api } from '@kubernet
 import { MockActivityEnvironment } from '@temporalio/testing';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { kafkaClients } from '../../../src/activities/kafka/client-options.ts';
 import { brokerConfigActivities } from '../../../src/activities/kafka/broker-config.ts';
 import type { KafkaClusterStatus } from '../../../src/crd/kafka-cluster.ts';
 import { names } from '../../../src/domain/names.ts';
@@ -96,9 +97,9 @@ describe('a cluster that converges by itself', () => {
     assert.match(repaired, /PodDisruptionBudget\/orders-brokers/);
 
     // A dynamic config changed behind Keelson's back, with Keelson's own admin call (an activity).
-    const kafka = brokerConfigActivities();
+    const kafka = brokerConfigActivities(kafkaClients(undefined));
     await new MockActivityEnvironment().run(kafka.applyClusterDynamicConfig, {
-      bootstrap: await cluster.bootstrap(),
+      bootstrap: { addresses: await cluster.bootstrap(), tls: null },
       set: { 'log.retention.ms': '1000' },
       remove: [],
     });
@@ -106,7 +107,9 @@ describe('a cluster that converges by itself', () => {
     await eventually(
       'the dynamic config put back',
       async () => {
-        const config = await kafka.readClusterDynamicConfig({ bootstrap: await cluster.bootstrap() });
+        const config = await kafka.readClusterDynamicConfig({
+          bootstrap: { addresses: await cluster.bootstrap(), tls: null },
+        });
         return config['log.retention.ms'] === '3600000' ? true : undefined;
       },
       60_000,

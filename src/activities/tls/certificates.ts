@@ -1,0 +1,236 @@
+// Issuing a secured cluster's certificates: the cluster CA and the clients CA
+// (made by Keelson, or read from the Secret a user names), one Secret per node
+// with its key, its certificate chain and the CAs it trusts, and Keelson's own
+// client certificate. Keys are made and stored here and never leave the
+// activity: the workflow gets Secret names and expiry dates back.
+import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
+import type { CertificateAuthority } from '../../crd/kafka-cluster.ts';
+import { reissueReason } from '../../domain/certificates.ts';
+import { failure } from '../../domain/failures.ts';
+import { clusterLabels, ownerReference, ownerUidOf, type ClusterRef } from '../../domain/labels.ts';
+import { names } from '../../domain/names.ts';
+import { nodeTlsFiles, principals } from '../../domain/tls.ts';
+import { classified } from '../failures.ts';
+import { certificateFacts, createCa, issue, loadCa, type SigningCa } from './pki.ts';
+
+export interface CertificatesInput {
+  cluster: ClusterRef;
+  clusterCa: CertificateAuthority;
+  clientsCa: CertificateAuthority;
+  nodes: { podName: string; dnsNames: string[] }[];
+}
+
+/** One certificate as status shows it: where it is and until when it is valid. */
+export interface CertificateStatus {
+  secret: string;
+  /** cluster-ca, clients-ca, node or operator. */
+  kind: 'cluster-ca' | 'clients-ca' | 'node' | 'operator';
+  notAfter: string;
+  /** A CA the user provides: Keelson never replaces it. */
+  userProvided?: true;
+}
+
+const decode = (secret: V1Secret | undefined, key: string): string | undefined => {
+  const value = secret?.data?.[key];
+  return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
+};
+
+export function certificateActivities(kube: KubeConfig) {
+  const core = kube.makeApiClient(CoreV1Api);
+
+  const read = (namespace: string, name: string): Promise<V1Secret | undefined> =>
+    core.readNamespacedSecret({ name, namespace }).catch((err: { code?: number }) => {
+      if (err.code === 404) return undefined;
+      throw err;
+    });
+
+  /** A Secret Keelson keeps keys in must be this cluster's: never one a user or another cluster made. */
+  function checkOwned(cluster: ClusterRef, secret: V1Secret | undefined): void {
+    if (secret === undefined || ownerUidOf(secret.metadata) === cluster.uid) return;
+    throw failure(
+      'OwnedByAnotherCluster',
+      `Secret ${cluster.namespace}/${secret.metadata?.name} exists and is not this KafkaCluster's (uid ${cluster.uid}); Keelson keeps keys only in Secrets it made, so delete or rename it`,
+    );
+  }
+
+  async function write(
+    cluster: ClusterRef,
+    name: string,
+    existing: V1Secret | undefined,
+    files: Record<string, string>,
+  ) {
+    const body: V1Secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'Opaque',
+      metadata: {
+        name,
+        namespace: cluster.namespace,
+        labels: clusterLabels(cluster),
+        ownerReferences: [ownerReference(cluster)],
+        ...(existing?.metadata?.resourceVersion
+          ? { resourceVersion: existing.metadata.resourceVersion }
+          : {}),
+      },
+      data: Object.fromEntries(Object.entries(files).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+    };
+    await classified(`writing Secret ${cluster.namespace}/${name}`, () =>
+      existing
+        ? core.replaceNamespacedSecret({ name, namespace: cluster.namespace, body })
+        : core.createNamespacedSecret({ namespace: cluster.namespace, body }),
+    );
+  }
+
+  /** The CA that signs, made when missing or expired (a CA you provide is only read). */
+  async function signingCa(
+    cluster: ClusterRef,
+    kind: 'cluster-ca' | 'clients-ca',
+    spec: CertificateAuthority,
+    statuses: CertificateStatus[],
+  ): Promise<SigningCa> {
+    const nowMs = Date.now();
+    if (spec.secretName !== undefined) {
+      const secret = await read(cluster.namespace, spec.secretName);
+      const certificatePem = decode(secret, 'ca.crt');
+      const keyPem = decode(secret, 'ca.key');
+      if (certificatePem === undefined || keyPem === undefined) {
+        throw failure(
+          'InvalidSpec',
+          `security.${kind === 'cluster-ca' ? 'clusterCa' : 'clientsCa'}.secretName: Secret ${cluster.namespace}/${spec.secretName} ${secret ? 'lacks the key ca.crt or ca.key' : 'does not exist'}`,
+        );
+      }
+      const ca = await loadCa(certificatePem, keyPem).catch((err: unknown) => {
+        throw failure(
+          'InvalidSpec',
+          `Secret ${cluster.namespace}/${spec.secretName}: ${(err as Error).message}`,
+        );
+      });
+      statuses.push({
+        secret: spec.secretName,
+        kind,
+        notAfter: ca.certificate.notAfter.toISOString(),
+        userProvided: true,
+      });
+      return ca;
+    }
+    const name = kind === 'cluster-ca' ? names.clusterCa(cluster.name) : names.clientsCa(cluster.name);
+    const secret = await read(cluster.namespace, name);
+    checkOwned(cluster, secret);
+    const certificatePem = decode(secret, 'ca.crt');
+    const keyPem = decode(secret, 'ca.key');
+    let ca =
+      certificatePem && keyPem ? await loadCa(certificatePem, keyPem).catch(() => undefined) : undefined;
+    if (ca === undefined || ca.certificate.notAfter.getTime() <= nowMs) {
+      ca = await createCa(`${cluster.namespace}/${cluster.name} ${kind}`, spec.validityDays);
+      await write(cluster, name, secret, { 'ca.crt': ca.certificatePem, 'ca.key': ca.keyPem });
+    }
+    statuses.push({ secret: name, kind, notAfter: ca.certificate.notAfter.toISOString() });
+    return ca;
+  }
+
+  return {
+    /**
+     * Makes sure every certificate of a secured cluster exists, is signed by
+     * the current CA, names what it must and has not expired; issues the
+     * ones that do not. Returns where they are and their expiry, never a key.
+     */
+    async ensureCertificates(
+      input: CertificatesInput,
+    ): Promise<{ certificates: CertificateStatus[]; issued: string[] }> {
+      const { cluster } = input;
+      const certificates: CertificateStatus[] = [];
+      const issued: string[] = [];
+      const clusterCa = await signingCa(cluster, 'cluster-ca', input.clusterCa, certificates);
+      const clientsCa = await signingCa(cluster, 'clients-ca', input.clientsCa, certificates);
+      const nowMs = Date.now();
+
+      const ensureLeaf = async (
+        name: string,
+        kind: 'node' | 'operator',
+        commonName: string,
+        dnsNames: string[],
+        files: (pair: { certificatePem: string; keyPem: string }) => Record<string, string>,
+        certificateKey: string,
+        trust: Record<string, string>,
+      ) => {
+        const secret = await read(cluster.namespace, name);
+        checkOwned(cluster, secret);
+        const pem = decode(secret, certificateKey);
+        const facts = pem ? certificateFactsOrUndefined(pem) : undefined;
+        const reason = reissueReason(
+          facts && {
+            notAfterMs: facts.notAfterMs,
+            dnsNames: facts.dnsNames,
+            signedByCurrentCa: facts.signedBy(clusterCa.certificatePem),
+          },
+          dnsNames,
+          nowMs,
+        );
+        const trustChanged = Object.entries(trust).some(([key, value]) => decode(secret, key) !== value);
+        if (reason === undefined && !trustChanged) {
+          certificates.push({ secret: name, kind, notAfter: new Date(facts?.notAfterMs ?? 0).toISOString() });
+          return;
+        }
+        if (reason === undefined && secret?.data) {
+          // Only the trusted CAs changed: keep the key and certificate.
+          const kept = Object.fromEntries(
+            Object.keys(secret.data).map((key) => [key, decode(secret, key) ?? '']),
+          );
+          await write(cluster, name, secret, { ...kept, ...trust });
+          certificates.push({ secret: name, kind, notAfter: new Date(facts?.notAfterMs ?? 0).toISOString() });
+          return;
+        }
+        const pair = await issue(clusterCa, {
+          commonName,
+          dnsNames,
+          usage: kind === 'node' ? 'server-and-client' : 'client',
+          validityDays: input.clusterCa.validityDays,
+        });
+        await write(cluster, name, secret, { ...files(pair), ...trust });
+        issued.push(`${name} (${reason})`);
+        certificates.push({
+          secret: name,
+          kind,
+          notAfter: new Date(certificateFacts(pair.certificatePem).notAfterMs).toISOString(),
+        });
+      };
+
+      const nodeTrust = {
+        [nodeTlsFiles.clusterCa]: clusterCa.certificatePem,
+        [nodeTlsFiles.clientsCa]: clientsCa.certificatePem,
+      };
+      for (const node of input.nodes) {
+        await ensureLeaf(
+          names.nodeCertificate(node.podName),
+          'node',
+          principals.node,
+          node.dnsNames,
+          (pair) => ({
+            [nodeTlsFiles.keystore]: pair.keyPem + pair.certificatePem,
+            'tls.crt': pair.certificatePem,
+          }),
+          'tls.crt',
+          nodeTrust,
+        );
+      }
+      await ensureLeaf(
+        names.operatorCertificate(cluster.name),
+        'operator',
+        principals.operator,
+        [],
+        (pair) => ({ 'tls.crt': pair.certificatePem, 'tls.key': pair.keyPem }),
+        'tls.crt',
+        { 'ca.crt': clusterCa.certificatePem },
+      );
+      return { certificates, issued };
+    },
+  };
+}
+
+function certificateFactsOrUndefined(pem: string) {
+  try {
+    return certificateFacts(pem);
+  } catch {
+    return undefined;
+  }
+}

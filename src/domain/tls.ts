@@ -1,0 +1,145 @@
+// How a secured cluster uses TLS, as plain data: where each node finds its
+// key and the CAs it trusts, which names its certificate must carry, which
+// principals are the cluster's own, and the broker properties that follow.
+// Keys and certificates themselves never appear here: activities make them
+// and keep them in Secrets (see src/activities/kubernetes/certificates.ts).
+import type { KafkaClusterSpec, Listener } from '../crd/kafka-cluster.ts';
+import { replicationListener } from '../crd/spec-rules.ts';
+import type { ClusterRef } from './labels.ts';
+import { names } from './names.ts';
+import type { KafkaNode } from './nodes.ts';
+
+export { replicationListener };
+
+export const tlsMountPath = '/etc/kafka/tls';
+
+/** The keys of a node's Secret, each a file under tlsMountPath. */
+export const nodeTlsFiles = {
+  /** The node's private key followed by its certificate chain: Kafka's PEM keystore. */
+  keystore: 'node.pem',
+  /** The cluster CA certificates the node trusts (two while a CA is being replaced). */
+  clusterCa: 'ca.crt',
+  /** The clients CA certificates an mtls listener trusts. */
+  clientsCa: 'clients-ca.crt',
+} as const;
+
+/**
+ * The principals of the cluster's own certificates. Upper case, so that no
+ * KafkaUser (a lowercase Kubernetes name) can ever be given the same name.
+ */
+export const principals = { node: 'KEELSON-NODE', operator: 'KEELSON-OPERATOR' } as const;
+
+export const isSecured = (spec: Pick<KafkaClusterSpec, 'security'>): boolean => spec.security !== undefined;
+
+/** The Kafka security protocol of a user listener. */
+export function listenerProtocol(listener: Listener): 'PLAINTEXT' | 'SSL' | 'SASL_SSL' {
+  if (!listener.tls) return 'PLAINTEXT';
+  return listener.authentication.type === 'scram-sha-512' ? 'SASL_SSL' : 'SSL';
+}
+
+/** The DNS names of one node's certificate: its pod name through the headless Service, and the bootstrap Service. */
+export function nodeDnsNames(cluster: ClusterRef, node: KafkaNode): string[] {
+  const suffixes = (host: string) => [
+    `${host}.${cluster.namespace}.svc.cluster.local`,
+    `${host}.${cluster.namespace}.svc`,
+    `${host}.${cluster.namespace}`,
+  ];
+  const bootstrap = names.bootstrapService(cluster.name);
+  return [
+    ...suffixes(`${node.podName}.${names.headlessService(cluster.name)}`),
+    ...suffixes(bootstrap),
+    bootstrap,
+  ];
+}
+
+/** The domain every node name of a cluster lies in: what Keelson checks a node certificate against. */
+export const nodeDomain = (cluster: ClusterRef): string =>
+  `.${names.headlessService(cluster.name)}.${cluster.namespace}.svc.cluster.local`;
+
+/**
+ * The broker properties of a secured cluster. The replication and controller
+ * listeners require a client certificate from the cluster CA. The brokers do
+ * not check peer host names (ssl.endpoint.identification.algorithm empty):
+ * they reach each other by pod IP, which no certificate issued before the pod
+ * started can name, and a certificate of this cluster's own CA, which signs
+ * only this cluster's nodes and Keelson, is what proves a peer.
+ */
+export function securityProperties(spec: KafkaClusterSpec): [string, string][] {
+  const security = spec.security;
+  if (security === undefined) return [];
+  const file = (name: string) => `${tlsMountPath}/${name}`;
+  const properties: [string, string][] = [
+    ['ssl.keystore.type', 'PEM'],
+    ['ssl.keystore.location', file(nodeTlsFiles.keystore)],
+    ['ssl.truststore.type', 'PEM'],
+    ['ssl.truststore.location', file(nodeTlsFiles.clusterCa)],
+    ['ssl.endpoint.identification.algorithm', ''],
+    // A certificate whose subject is only a common name is the principal of that name.
+    ['ssl.principal.mapping.rules', 'RULE:^CN=([^,]+)$/$1/,DEFAULT'],
+    ['listener.name.controller.ssl.client.auth', 'required'],
+    [`listener.name.${replicationListener.name}.ssl.client.auth`, 'required'],
+  ];
+  for (const listener of spec.listeners) {
+    const prefix = `listener.name.${listenerPrefix(listener.name)}`;
+    if (listener.authentication.type === 'mtls') {
+      properties.push([`${prefix}.ssl.client.auth`, 'required']);
+      properties.push([`${prefix}.ssl.truststore.location`, file(nodeTlsFiles.clientsCa)]);
+    } else if (listener.authentication.type === 'scram-sha-512') {
+      properties.push([`${prefix}.sasl.enabled.mechanisms`, 'SCRAM-SHA-512']);
+      properties.push([
+        `${prefix}.scram-sha-512.sasl.jaas.config`,
+        'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+      ]);
+    }
+  }
+  if (security.authorization) {
+    const superUsers = [principals.node, principals.operator, ...security.authorization.superUsers];
+    properties.push(['authorizer.class.name', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer']);
+    properties.push(['super.users', superUsers.map((u) => `User:${u}`).join(';')]);
+  }
+  return properties;
+}
+
+/** Listener names in listener.name.* properties are the lower-cased listener names. */
+const listenerPrefix = (name: string): string => name.toLowerCase().replaceAll('-', '_');
+
+/** Where Keelson finds its client certificate for a cluster: a reference, never the key. */
+export interface KafkaTlsRef {
+  namespace: string;
+  secret: string;
+  /** Node certificates must name a host in this domain. */
+  nodeDomain: string;
+}
+
+export const operatorTls = (
+  cluster: ClusterRef,
+  spec: Pick<KafkaClusterSpec, 'security'>,
+): KafkaTlsRef | null =>
+  isSecured(spec)
+    ? {
+        namespace: cluster.namespace,
+        secret: names.operatorCertificate(cluster.name),
+        nodeDomain: nodeDomain(cluster),
+      }
+    : null;
+
+/** The port Keelson reaches the brokers on: the replication listener when secured, else the first listener. */
+export const operatorPort = (spec: Pick<KafkaClusterSpec, 'security' | 'listeners'>): number =>
+  isSecured(spec) ? replicationListener.port : (spec.listeners[0]?.port ?? 9092);
+
+/** How Keelson reaches a cluster's brokers: addresses, and for a secured cluster where its client certificate is. */
+export interface KafkaAccess {
+  addresses: string[];
+  tls: KafkaTlsRef | null;
+}
+
+/** Runs recorded before secured clusters handed activities the addresses alone. */
+export const accessOf = (bootstrap: KafkaAccess | string[]): KafkaAccess =>
+  Array.isArray(bootstrap) ? { addresses: bootstrap, tls: null } : bootstrap;
+
+/** Keelson's access to the brokers at `addresses` of a cluster. */
+export const kafkaAccess = (
+  cluster: ClusterRef,
+  spec: Pick<KafkaClusterSpec, 'security'>,
+  addresses: string[],
+): KafkaAccess => ({ addresses, tls: operatorTls(cluster, spec) });

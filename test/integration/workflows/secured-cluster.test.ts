@@ -1,0 +1,251 @@
+// A secured cluster on the real API server, Temporal and Kafka brokers:
+// provisioned to Ready with certificates Keelson issued, its controller
+// quorum and replication on mutual TLS, a SCRAM listener and an mTLS
+// listener, and Kafka's StandardAuthorizer. The brokers themselves refuse
+// what must be refused (a plaintext client, a client trusting another CA, a
+// wrong password, an unknown certificate, a user on the replication
+// listener), and no private key is in any Temporal history of the cluster.
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { Connection as KafkaConnection, type Admin } from '@platformatic/kafka';
+import { defaultPayloadConverter } from '@temporalio/common';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { checkNodeIdentity } from '../../../src/activities/kafka/client-options.ts';
+import { upsertScramCredential } from '../../../src/activities/kafka/scram-credentials.ts';
+import { createCa, issue, loadCa } from '../../../src/activities/tls/pki.ts';
+import { names } from '../../../src/domain/names.ts';
+import { nodeDomain } from '../../../src/domain/tls.ts';
+import { clusterWorkflowId } from '../../../src/workflows/messages.ts';
+import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
+import { adminKubeConfig } from '../../helpers/cluster.ts';
+import { readClusterStatus } from '../../helpers/kafka-cluster.ts';
+import {
+  clusterName,
+  managedCluster,
+  provisioned,
+  type ManagedCluster,
+} from '../../helpers/managed-cluster.ts';
+import { podLookup, secretFile, tryAdmin } from '../../helpers/tls-clients.ts';
+
+const ports = { scram: 9092, mtls: 9094, replication: 9091 };
+
+describe('a secured cluster', () => {
+  const admin = adminKubeConfig();
+  const core = admin.makeApiClient(CoreV1Api);
+  const custom = admin.makeApiClient(CustomObjectsApi);
+  let cluster: ManagedCluster;
+  let namespace = '';
+  let podIp = '';
+  /** The first pod by its DNS name, as a client in the cluster reaches it: what its certificate names. */
+  let podHost = '';
+  let clusterCa = '';
+  let lookup: ReturnType<typeof podLookup>;
+  const spec = {
+    ...minimalSpec,
+    listeners: [
+      { name: 'scram', port: ports.scram, tls: true, authentication: { type: 'scram-sha-512' } },
+      { name: 'mtls', port: ports.mtls, tls: true, authentication: { type: 'mtls' } },
+    ],
+    security: { authorization: { type: 'simple', superUsers: ['admin'] } },
+  };
+  const secret = (name: string, key: string) => secretFile(core, namespace, name, key);
+  /** A client certificate of the clients CA, as a KafkaUser with mtls gets one. */
+  const userCertificate = async (user: string) => {
+    const ca = await loadCa(
+      await secret(names.clientsCa(clusterName), 'ca.crt'),
+      await secret(names.clientsCa(clusterName), 'ca.key'),
+    );
+    const pair = await issue(ca, { commonName: user, dnsNames: [], usage: 'client', validityDays: 1 });
+    return { cert: pair.certificatePem, key: pair.keyPem };
+  };
+  const tls = (extra: object = {}) => ({ ca: clusterCa, lookup, ...extra });
+  const domain = () => nodeDomain({ name: clusterName, namespace, uid: cluster.uid });
+
+  before(async () => {
+    cluster = await managedCluster(admin, 'secured', spec);
+    namespace = cluster.namespace;
+    await provisioned(admin, cluster);
+    const pods = await cluster.pods();
+    podIp = pods[0]?.status?.podIP ?? '';
+    podHost = `${pods[0]?.spec?.hostname}.${pods[0]?.spec?.subdomain}.${namespace}.svc.cluster.local`;
+    lookup = podLookup(pods);
+    clusterCa = await secret(names.clusterCa(clusterName), 'ca.crt');
+  });
+  after(async () => {
+    await cluster?.close();
+  });
+
+  it('is Ready with every certificate in a Secret of its own, and their expiry in status', async () => {
+    const status = await readClusterStatus(custom, namespace, clusterName);
+    const certificates = status?.certificates ?? [];
+    assert.deepEqual(certificates.map((c) => c.kind).sort(), [
+      'clients-ca',
+      'cluster-ca',
+      'node',
+      'node',
+      'node',
+      'operator',
+    ]);
+    for (const certificate of certificates) {
+      const days = (Date.parse(certificate.notAfter) - Date.now()) / 86_400_000;
+      assert.ok(days > 364 && days <= 365, `${certificate.secret} valid for ${days} days`);
+    }
+    const pods = await cluster.pods();
+    for (const pod of pods) {
+      const keystore = await secret(names.nodeCertificate(pod.metadata?.name ?? ''), 'node.pem');
+      assert.match(keystore, /^-----BEGIN PRIVATE KEY-----/, 'the key first, then the chain');
+    }
+  });
+
+  it('refuses a plaintext client, a client trusting another CA, an unknown certificate and a wrong password', async () => {
+    const stranger = await createCa('stranger', 1);
+    const strangerCertificate = await issue(stranger, {
+      commonName: 'admin',
+      dnsNames: [],
+      usage: 'client',
+      validityDays: 1,
+    });
+    const refusals = {
+      plaintext: await tryAdmin(`${podIp}:${ports.scram}`, {}),
+      'another CA': await tryAdmin(`${podHost}:${ports.mtls}`, {
+        tls: { ca: stranger.certificatePem, lookup, ...(await userCertificate('admin')) },
+      }),
+      'no client certificate': await tryAdmin(`${podHost}:${ports.mtls}`, { tls: tls() }),
+      'unknown certificate': await tryAdmin(`${podHost}:${ports.mtls}`, {
+        tls: tls({ cert: strangerCertificate.certificatePem, key: strangerCertificate.keyPem }),
+      }),
+      'wrong password': await tryAdmin(`${podHost}:${ports.scram}`, {
+        tls: tls(),
+        sasl: { mechanism: 'SCRAM-SHA-512', username: 'bob', password: 'not-his-password' },
+      }),
+      // A user's certificate is not the cluster CA's: the super users' listener is not for users.
+      'user on the replication listener': await tryAdmin(`${podIp}:${ports.replication}`, {
+        tls: tls({ ...(await userCertificate('admin')), checkServerIdentity: checkNodeIdentity(domain()) }),
+      }),
+    };
+    for (const [who, outcome] of Object.entries(refusals)) {
+      assert.notEqual(outcome, 'connected', `${who} was let in`);
+    }
+    // Refused by the brokers for the reason each case is about, not by the client on its side.
+    assert.match(refusals.plaintext, /Broker requires TLS/);
+    assert.match(refusals['another CA'], /self-signed certificate in certificate chain/);
+    assert.match(refusals['no client certificate'], /Connection closed|ECONNRESET/);
+    assert.match(refusals['unknown certificate'], /Connection closed|ECONNRESET/);
+    assert.match(refusals['wrong password'], /SASL authentication failed/);
+    assert.match(refusals['user on the replication listener'], /Connection closed|ECONNRESET/);
+    // Each differs in one thing from a client let in (the next test): that thing is what was refused.
+    assert.equal(
+      await tryAdmin(`${podHost}:${ports.mtls}`, { tls: tls(await userCertificate('admin')) }),
+      'connected',
+    );
+  });
+
+  it('lets in a user with a certificate of the clients CA or the right SCRAM password, and denies what no ACL allows', async () => {
+    // Keelson's own certificate, on the replication listener, sets bob's password (KafkaUser will).
+    const operator = {
+      cert: await secret(names.operatorCertificate(clusterName), 'tls.crt'),
+      key: await secret(names.operatorCertificate(clusterName), 'tls.key'),
+    };
+    // As Keelson connects: by pod IP, checking that the certificate names a node of this cluster.
+    const connection = new KafkaConnection('keelson-test', {
+      tls: tls({
+        ...operator,
+        checkServerIdentity: checkNodeIdentity(
+          nodeDomain({ name: clusterName, namespace, uid: cluster.uid }),
+        ),
+      }),
+    });
+    await connection.connect(podIp, ports.replication);
+    try {
+      await upsertScramCredential(connection, 'bob', 'bobs-password');
+    } finally {
+      await connection.close();
+    }
+    const createTopic = (name: string) => (admin: Admin) =>
+      admin.createTopics({ topics: [name], partitions: 1, replicas: 3 });
+    // The super user named in the spec may do anything.
+    assert.equal(
+      await tryAdmin(
+        `${podHost}:${ports.mtls}`,
+        { tls: tls(await userCertificate('admin')) },
+        createTopic('by-admin'),
+      ),
+      'connected',
+    );
+    // Anyone else gets in, but is denied what no ACL allows.
+    assert.match(
+      await tryAdmin(
+        `${podHost}:${ports.mtls}`,
+        { tls: tls(await userCertificate('alice')) },
+        createTopic('by-alice'),
+      ),
+      /authoriz/i,
+    );
+    const bob = {
+      tls: tls(),
+      sasl: { mechanism: 'SCRAM-SHA-512' as const, username: 'bob', password: 'bobs-password' },
+    };
+    // Password is not the password of any request: connecting and listing topics works.
+    assert.equal(await tryAdmin(`${podHost}:${ports.scram}`, bob), 'connected');
+    assert.match(await tryAdmin(`${podHost}:${ports.scram}`, bob, createTopic('by-bob')), /authoriz/i);
+  });
+
+  it('keeps every private key out of the Temporal histories of its workflows', async () => {
+    const keys: string[] = [];
+    for (const [name, key] of [
+      [names.clusterCa(clusterName), 'ca.key'],
+      [names.clientsCa(clusterName), 'ca.key'],
+      [names.operatorCertificate(clusterName), 'tls.key'],
+      ...(await cluster.pods()).map((p) => [names.nodeCertificate(p.metadata?.name ?? ''), 'node.pem']),
+    ] as [string, string][]) {
+      const pem = await secret(name, key);
+      const body = /-----BEGIN PRIVATE KEY-----\s+([A-Za-z0-9+/=\s]+?)-----END/
+        .exec(pem)?.[1]
+        ?.replace(/\s/g, '');
+      assert.ok(body, `${name} holds a key`);
+      keys.push(body);
+    }
+    const seen = new Set<string>();
+    const pending = [clusterWorkflowId(namespace, clusterName)];
+    let scanned = 0;
+    while (pending.length > 0) {
+      const workflowId = pending.pop() ?? '';
+      if (seen.has(workflowId)) continue;
+      seen.add(workflowId);
+      const history = await cluster.client.workflow.getHandle(workflowId).fetchHistory();
+      const text = historyText(history);
+      scanned += text.length;
+      assert.doesNotMatch(text, /PRIVATE KEY/, `a PEM key in ${workflowId}`);
+      for (const key of keys) {
+        // Any 40 characters of a key's base64, and the key in the base64 a Secret stores it in.
+        for (const sample of [key.slice(0, 40), key.slice(-60, -20)])
+          assert.ok(!text.includes(sample), `key material in ${workflowId}`);
+        assert.ok(
+          !text.includes(Buffer.from(key).toString('base64').slice(0, 40)),
+          `key material in ${workflowId}`,
+        );
+      }
+      for (const event of history.events ?? []) {
+        const child = event.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
+        if (child) pending.push(child);
+      }
+    }
+    assert.ok(seen.size >= 2, `scanned the cluster workflow and its children (${[...seen].join(', ')})`);
+    assert.ok(scanned > 10_000, `${scanned} characters of history scanned`);
+  });
+});
+
+/** Every payload of a history as text, decoded, with the rest of the events as JSON. */
+function historyText(history: unknown): string {
+  return JSON.stringify(history, (_key, value: unknown) => {
+    if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
+    if (value && typeof value === 'object' && 'metadata' in value && 'data' in value) {
+      try {
+        return JSON.stringify(defaultPayloadConverter.fromPayload(value as never));
+      } catch {
+        return value;
+      }
+    }
+    return value;
+  });
+}
