@@ -170,6 +170,8 @@ export const KafkaClusterStatus = z.object({
         secret: z.string(),
         kind: z.enum(['cluster-ca', 'clients-ca', 'node', 'operator']),
         notAfter: z.string(),
+        serial: z.string(),
+        pod: z.string().optional(),
         userProvided: z.literal(true).optional(),
       }),
     )

@@ -9,20 +9,24 @@ export interface FoundCertificate {
 }
 
 /**
- * Why a certificate must be issued now, or undefined to keep it. Renewal
- * before expiry is not decided here: a node's new certificate only takes
- * effect when it restarts, so renewal is planned as a roll.
+ * Why a certificate must be issued now, or undefined to keep it. A node's
+ * new certificate only takes effect when it restarts: its serial number
+ * changes the node's config hash, so the renewal is carried out by a roll
+ * under every roll rule (safety checks, maintenance windows, roll limit).
  */
 export function reissueReason(
   found: FoundCertificate | undefined,
-  wantedDnsNames: readonly string[],
+  wanted: { dnsNames: readonly string[]; renewalDays: number },
   nowMs: number,
 ): string | undefined {
   if (found === undefined) return 'none issued yet';
   if (!found.signedByCurrentCa) return 'not signed by the current CA';
-  if (found.notAfterMs <= nowMs) return `expired at ${new Date(found.notAfterMs).toISOString()}`;
-  const missing = wantedDnsNames.filter((name) => !found.dnsNames.includes(name));
+  const expires = new Date(found.notAfterMs).toISOString();
+  if (found.notAfterMs <= nowMs) return `expired at ${expires}`;
+  const missing = wanted.dnsNames.filter((name) => !found.dnsNames.includes(name));
   if (missing.length > 0) return `does not name ${missing.join(', ')}`;
+  if (renewalDueAtMs(found.notAfterMs, wanted.renewalDays) <= nowMs)
+    return `due for renewal (expires at ${expires}, renewed ${wanted.renewalDays} days before)`;
   return undefined;
 }
 

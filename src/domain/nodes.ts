@@ -18,6 +18,12 @@ export interface KafkaNode {
   podName: string;
   zone: string;
   roles: ('controller' | 'broker')[];
+  /**
+   * In a secured cluster, the serial number of the certificate the node must
+   * run with: a renewed certificate changes the node's config hash, so the
+   * node restarts with it in a roll like any other change.
+   */
+  certificate?: string;
 }
 
 /** Gives each pool its block of node ids: existing ones are kept, new pools get the next free block. */

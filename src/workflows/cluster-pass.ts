@@ -15,7 +15,7 @@ import { rootCause } from '../domain/failure-message.ts';
 import { failureType } from '../domain/failures.ts';
 import type { ClusterRef } from '../domain/labels.ts';
 import { bootstrapAddress, buildClusterManifests, nodeConfigHash } from '../domain/manifests/index.ts';
-import { planNodes, planPoolLayouts } from '../domain/nodes.ts';
+import { planNodes, planPoolLayouts, type KafkaNode } from '../domain/nodes.ts';
 import { nodesNotReady, readyBrokerAddresses, type ObservedNode } from '../domain/observed.ts';
 import { planOperations } from '../domain/planner.ts';
 import { assessZones } from '../domain/zone-outage.ts';
@@ -129,10 +129,7 @@ export function planPass(
     Object.fromEntries(layouts.map((p) => [p.name, p.nodeIdBase])),
     Object.fromEntries(layouts.map((p) => [p.name, p.nodeZones ?? []])),
   );
-  const desired = nodes.map((node) => {
-    const pool = spec.nodePools.find((p) => p.name === node.pool);
-    return { ...node, configHash: pool ? nodeConfigHash(cluster, spec, nodes, node, pool) : '' };
-  });
+  const desired = withConfigHashes(cluster, spec, nodes);
   const drift = state.driftReported !== undefined && generation <= state.lastPlannedGeneration;
   state.driftReported = undefined;
   return {
@@ -156,6 +153,58 @@ export function planPass(
   };
 }
 
+/** Each node with the hash of what it must run with (see nodeConfigHash). */
+function withConfigHashes(
+  cluster: ClusterRef,
+  spec: KafkaClusterSpec,
+  nodes: KafkaNode[],
+): PassPlan['desired'] {
+  return nodes.map((node) => {
+    const pool = spec.nodePools.find((p) => p.name === node.pool);
+    return { ...node, configHash: pool ? nodeConfigHash(cluster, spec, nodes, node, pool) : '' };
+  });
+}
+
+/**
+ * A secured cluster's certificates: issued, renewed when due, before any
+ * node's pod (a pod mounts its certificate's Secret and cannot start without
+ * it). A node whose certificate was renewed must restart with it: its serial
+ * number becomes part of its config hash, so the plan rolls it.
+ */
+async function issueCertificates(plan: PassPlan): Promise<void> {
+  const { cluster, spec } = plan;
+  if (spec.security === undefined) return;
+  const { certificates, issued } = await quick.ensureCertificates.executeWithOptions(
+    { ...quickCall, summary: 'issue missing certificates and renew those due' },
+    [
+      {
+        cluster,
+        clusterCa: spec.security.clusterCa,
+        clientsCa: spec.security.clientsCa,
+        nodes: plan.nodes.map((node) => ({ podName: node.podName, dnsNames: nodeDnsNames(cluster, node) })),
+      },
+    ],
+  );
+  plan.status.certificates = certificates;
+  const serials = new Map(certificates.map((c) => [c.pod, c.serial]));
+  plan.nodes = plan.nodes.map((node) => {
+    const certificate = serials.get(node.podName);
+    return certificate === undefined ? node : { ...node, certificate };
+  });
+  plan.desired = withConfigHashes(cluster, spec, plan.nodes);
+  for (const { secret, reason } of issued) {
+    const serial = certificates.find((c) => c.secret === secret)?.serial ?? '';
+    await quick.recordEvent({
+      cluster,
+      key: `certificate/${secret}/${serial}`,
+      type: 'Normal',
+      reason: reason.startsWith('none issued') ? 'CertificateIssued' : 'CertificateRenewed',
+      action: 'Issue',
+      note: `issued the certificate in Secret ${secret} (serial ${serial}): ${reason}`,
+    });
+  }
+}
+
 /**
  * Runs operations one at a time until the plan is empty, re-observing after
  * each: the plan is only ever trusted for the cluster as it is.
@@ -163,19 +212,7 @@ export function planPass(
 export async function converge(state: ClusterState, plan: PassPlan): Promise<PassOutcome> {
   const { key, spec, status } = plan;
   const pass = workflowInfo().historyLength;
-  if (spec.security) {
-    // Before any node's pod: a pod mounts its certificate's Secret, and cannot start without it.
-    const { certificates } = await quick.ensureCertificates({
-      cluster: plan.cluster,
-      clusterCa: spec.security.clusterCa,
-      clientsCa: spec.security.clientsCa,
-      nodes: plan.nodes.map((node) => ({
-        podName: node.podName,
-        dnsNames: nodeDnsNames(plan.cluster, node),
-      })),
-    });
-    status.certificates = certificates;
-  }
+  await issueCertificates(plan);
   for (let round = 0; round < maxOperationsPerGeneration; round++) {
     const observedNodes = await quick.observeNodes({
       namespace: key.namespace,

@@ -11,7 +11,7 @@ import { clusterLabels, ownerReference, ownerUidOf, type ClusterRef } from '../.
 import { names } from '../../domain/names.ts';
 import { nodeTlsFiles, principals } from '../../domain/tls.ts';
 import { classified } from '../failures.ts';
-import { certificateFacts, createCa, issue, loadCa, type SigningCa } from './pki.ts';
+import { certificateFacts, createCa, issue, loadCa, type KeyPair, type SigningCa } from './pki.ts';
 
 export interface CertificatesInput {
   cluster: ClusterRef;
@@ -26,6 +26,10 @@ export interface CertificateStatus {
   /** cluster-ca, clients-ca, node or operator. */
   kind: 'cluster-ca' | 'clients-ca' | 'node' | 'operator';
   notAfter: string;
+  /** Its serial number (hex): public, and what a node's config hash records. */
+  serial: string;
+  /** The node's pod, for a node certificate. */
+  pod?: string;
   /** A CA the user provides: Keelson never replaces it. */
   userProvided?: true;
 }
@@ -88,29 +92,32 @@ export function certificateActivities(kube: KubeConfig) {
     spec: CertificateAuthority,
     statuses: CertificateStatus[],
   ): Promise<SigningCa> {
-    const nowMs = Date.now();
+    const report = (secret: string, ca: SigningCa, userProvided: boolean) =>
+      statuses.push({
+        secret,
+        kind,
+        notAfter: ca.certificate.notAfter.toISOString(),
+        serial: ca.certificate.serialNumber.toLowerCase(),
+        ...(userProvided ? { userProvided: true as const } : {}),
+      });
     if (spec.secretName !== undefined) {
       const secret = await read(cluster.namespace, spec.secretName);
       const certificatePem = decode(secret, 'ca.crt');
       const keyPem = decode(secret, 'ca.key');
+      const field = `security.${kind === 'cluster-ca' ? 'clusterCa' : 'clientsCa'}.secretName`;
       if (certificatePem === undefined || keyPem === undefined) {
         throw failure(
           'InvalidSpec',
-          `security.${kind === 'cluster-ca' ? 'clusterCa' : 'clientsCa'}.secretName: Secret ${cluster.namespace}/${spec.secretName} ${secret ? 'lacks the key ca.crt or ca.key' : 'does not exist'}`,
+          `${field}: Secret ${cluster.namespace}/${spec.secretName} ${secret ? 'lacks the key ca.crt or ca.key' : 'does not exist'}`,
         );
       }
       const ca = await loadCa(certificatePem, keyPem).catch((err: unknown) => {
         throw failure(
           'InvalidSpec',
-          `Secret ${cluster.namespace}/${spec.secretName}: ${(err as Error).message}`,
+          `${field}: Secret ${cluster.namespace}/${spec.secretName}: ${(err as Error).message}`,
         );
       });
-      statuses.push({
-        secret: spec.secretName,
-        kind,
-        notAfter: ca.certificate.notAfter.toISOString(),
-        userProvided: true,
-      });
+      report(spec.secretName, ca, true);
       return ca;
     }
     const name = kind === 'cluster-ca' ? names.clusterCa(cluster.name) : names.clientsCa(cluster.name);
@@ -120,108 +127,104 @@ export function certificateActivities(kube: KubeConfig) {
     const keyPem = decode(secret, 'ca.key');
     let ca =
       certificatePem && keyPem ? await loadCa(certificatePem, keyPem).catch(() => undefined) : undefined;
-    if (ca === undefined || ca.certificate.notAfter.getTime() <= nowMs) {
+    if (ca === undefined || ca.certificate.notAfter.getTime() <= Date.now()) {
       ca = await createCa(`${cluster.namespace}/${cluster.name} ${kind}`, spec.validityDays);
       await write(cluster, name, secret, { 'ca.crt': ca.certificatePem, 'ca.key': ca.keyPem });
     }
-    statuses.push({ secret: name, kind, notAfter: ca.certificate.notAfter.toISOString() });
+    report(name, ca, false);
     return ca;
   }
 
   return {
     /**
      * Makes sure every certificate of a secured cluster exists, is signed by
-     * the current CA, names what it must and has not expired; issues the
-     * ones that do not. Returns where they are and their expiry, never a key.
+     * the current CA, names what it must, has not expired and is not due for
+     * renewal; issues the ones that are not. Returns where they are, their
+     * serial numbers and expiry, and what was issued why: never a key.
      */
     async ensureCertificates(
       input: CertificatesInput,
-    ): Promise<{ certificates: CertificateStatus[]; issued: string[] }> {
+    ): Promise<{ certificates: CertificateStatus[]; issued: { secret: string; reason: string }[] }> {
       const { cluster } = input;
       const certificates: CertificateStatus[] = [];
-      const issued: string[] = [];
+      const issued: { secret: string; reason: string }[] = [];
       const clusterCa = await signingCa(cluster, 'cluster-ca', input.clusterCa, certificates);
       const clientsCa = await signingCa(cluster, 'clients-ca', input.clientsCa, certificates);
-      const nowMs = Date.now();
 
-      const ensureLeaf = async (
-        name: string,
-        kind: 'node' | 'operator',
-        commonName: string,
-        dnsNames: string[],
-        files: (pair: { certificatePem: string; keyPem: string }) => Record<string, string>,
-        certificateKey: string,
-        trust: Record<string, string>,
-      ) => {
-        const secret = await read(cluster.namespace, name);
+      const ensureLeaf = async (leaf: {
+        secret: string;
+        kind: 'node' | 'operator';
+        pod?: string;
+        commonName: string;
+        dnsNames: string[];
+        /** The Secret's keys holding the key and certificate. */
+        files: (pair: KeyPair) => Record<string, string>;
+        /** The CAs it trusts, kept up to date without a new certificate. */
+        trust: Record<string, string>;
+      }) => {
+        const secret = await read(cluster.namespace, leaf.secret);
         checkOwned(cluster, secret);
-        const pem = decode(secret, certificateKey);
+        const pem = decode(secret, 'tls.crt');
         const facts = pem ? certificateFactsOrUndefined(pem) : undefined;
         const reason = reissueReason(
-          facts && {
-            notAfterMs: facts.notAfterMs,
-            dnsNames: facts.dnsNames,
-            signedByCurrentCa: facts.signedBy(clusterCa.certificatePem),
-          },
-          dnsNames,
-          nowMs,
+          facts && { ...facts, signedByCurrentCa: facts.signedBy(clusterCa.certificatePem) },
+          { dnsNames: leaf.dnsNames, renewalDays: input.clusterCa.renewalDays },
+          Date.now(),
         );
-        const trustChanged = Object.entries(trust).some(([key, value]) => decode(secret, key) !== value);
-        if (reason === undefined && !trustChanged) {
-          certificates.push({ secret: name, kind, notAfter: new Date(facts?.notAfterMs ?? 0).toISOString() });
-          return;
-        }
-        if (reason === undefined && secret?.data) {
+        let current = facts;
+        if (reason !== undefined) {
+          const pair = await issue(clusterCa, {
+            commonName: leaf.commonName,
+            dnsNames: leaf.dnsNames,
+            usage: leaf.kind === 'node' ? 'server-and-client' : 'client',
+            validityDays: input.clusterCa.validityDays,
+          });
+          await write(cluster, leaf.secret, secret, {
+            ...leaf.files(pair),
+            'tls.crt': pair.certificatePem,
+            ...leaf.trust,
+          });
+          issued.push({ secret: leaf.secret, reason });
+          current = certificateFacts(pair.certificatePem);
+        } else if (Object.entries(leaf.trust).some(([key, value]) => decode(secret, key) !== value)) {
           // Only the trusted CAs changed: keep the key and certificate.
           const kept = Object.fromEntries(
-            Object.keys(secret.data).map((key) => [key, decode(secret, key) ?? '']),
+            Object.keys(secret?.data ?? {}).map((key) => [key, decode(secret, key) ?? '']),
           );
-          await write(cluster, name, secret, { ...kept, ...trust });
-          certificates.push({ secret: name, kind, notAfter: new Date(facts?.notAfterMs ?? 0).toISOString() });
-          return;
+          await write(cluster, leaf.secret, secret, { ...kept, ...leaf.trust });
         }
-        const pair = await issue(clusterCa, {
-          commonName,
-          dnsNames,
-          usage: kind === 'node' ? 'server-and-client' : 'client',
-          validityDays: input.clusterCa.validityDays,
-        });
-        await write(cluster, name, secret, { ...files(pair), ...trust });
-        issued.push(`${name} (${reason})`);
         certificates.push({
-          secret: name,
-          kind,
-          notAfter: new Date(certificateFacts(pair.certificatePem).notAfterMs).toISOString(),
+          secret: leaf.secret,
+          kind: leaf.kind,
+          notAfter: new Date(current?.notAfterMs ?? 0).toISOString(),
+          serial: current?.serial ?? '',
+          ...(leaf.pod !== undefined ? { pod: leaf.pod } : {}),
         });
       };
 
-      const nodeTrust = {
-        [nodeTlsFiles.clusterCa]: clusterCa.certificatePem,
-        [nodeTlsFiles.clientsCa]: clientsCa.certificatePem,
-      };
       for (const node of input.nodes) {
-        await ensureLeaf(
-          names.nodeCertificate(node.podName),
-          'node',
-          principals.node,
-          node.dnsNames,
-          (pair) => ({
-            [nodeTlsFiles.keystore]: pair.keyPem + pair.certificatePem,
-            'tls.crt': pair.certificatePem,
-          }),
-          'tls.crt',
-          nodeTrust,
-        );
+        await ensureLeaf({
+          secret: names.nodeCertificate(node.podName),
+          kind: 'node',
+          pod: node.podName,
+          commonName: principals.node,
+          dnsNames: node.dnsNames,
+          files: (pair) => ({ [nodeTlsFiles.keystore]: pair.keyPem + pair.certificatePem }),
+          trust: {
+            [nodeTlsFiles.clusterCa]: clusterCa.certificatePem,
+            [nodeTlsFiles.clientsCa]: clientsCa.certificatePem,
+          },
+        });
       }
-      await ensureLeaf(
-        names.operatorCertificate(cluster.name),
-        'operator',
-        principals.operator,
-        [],
-        (pair) => ({ 'tls.crt': pair.certificatePem, 'tls.key': pair.keyPem }),
-        'tls.crt',
-        { 'ca.crt': clusterCa.certificatePem },
-      );
+      // Keelson's own: renewed here too, and used from its next connection (no restart needed).
+      await ensureLeaf({
+        secret: names.operatorCertificate(cluster.name),
+        kind: 'operator',
+        commonName: principals.operator,
+        dnsNames: [],
+        files: (pair) => ({ 'tls.key': pair.keyPem }),
+        trust: { 'ca.crt': clusterCa.certificatePem },
+      });
       return { certificates, issued };
     },
   };

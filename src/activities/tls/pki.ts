@@ -142,6 +142,7 @@ export function firstCertificate(pem: string): string {
 
 /** What Keelson needs to know of a certificate it finds: enough to decide whether to keep it. */
 export interface CertificateFacts {
+  serial: string;
   notAfterMs: number;
   dnsNames: string[];
   /** Signed by this CA's key. */
@@ -155,6 +156,7 @@ export function certificateFacts(pem: string): CertificateFacts {
     .filter((entry) => entry.startsWith('DNS:'))
     .map((entry) => entry.slice('DNS:'.length));
   return {
+    serial: certificate.serialNumber.toLowerCase(),
     notAfterMs: Date.parse(certificate.validTo),
     dnsNames,
     signedBy: (caPem) => {

@@ -45,6 +45,8 @@ export function nodeConfigHash(
       env: nodeEnv(cluster, spec, node),
       resources: pool.resources ?? null,
       config: [...sharedProperties(cluster, spec, nodes, { dynamic: false })],
+      // Only in a secured cluster, so that no other cluster's hash changes.
+      ...(node.certificate !== undefined ? { certificate: node.certificate } : {}),
     }),
   );
 }
@@ -70,7 +72,10 @@ export function buildNodePod(
       name: node.podName,
       namespace: cluster.namespace,
       labels: nodeLabels(cluster, node),
-      annotations: { [annotationKeys.configHash]: nodeConfigHash(cluster, spec, nodes, node, pool) },
+      annotations: {
+        [annotationKeys.configHash]: nodeConfigHash(cluster, spec, nodes, node, pool),
+        ...(node.certificate !== undefined ? { [annotationKeys.certificateSerial]: node.certificate } : {}),
+      },
       ownerReferences: [ownerReference(cluster)],
     },
     spec: {

@@ -4,21 +4,23 @@
 // listener, and Kafka's StandardAuthorizer. The brokers themselves refuse
 // what must be refused (a plaintext client, a client trusting another CA, a
 // wrong password, an unknown certificate, a user on the replication
-// listener), and no private key is in any Temporal history of the cluster.
-import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+// listener); a node certificate that came due while the operator was down is
+// renewed by the periodic pass and that node alone restarts with it; and no
+// private key is in any Temporal history of the cluster.
+import { CoreV1Api, CustomObjectsApi, EventsV1Api } from '@kubernetes/client-node';
 import { Connection as KafkaConnection, type Admin } from '@platformatic/kafka';
 import { defaultPayloadConverter } from '@temporalio/common';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { checkNodeIdentity } from '../../../src/activities/kafka/client-options.ts';
 import { upsertScramCredential } from '../../../src/activities/kafka/scram-credentials.ts';
-import { createCa, issue, loadCa } from '../../../src/activities/tls/pki.ts';
+import { certificateFacts, createCa, issue, loadCa } from '../../../src/activities/tls/pki.ts';
 import { names } from '../../../src/domain/names.ts';
 import { nodeDomain } from '../../../src/domain/tls.ts';
 import { clusterWorkflowId } from '../../../src/workflows/messages.ts';
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
-import { adminKubeConfig } from '../../helpers/cluster.ts';
-import { readClusterStatus } from '../../helpers/kafka-cluster.ts';
+import { adminKubeConfig, eventually } from '../../helpers/cluster.ts';
+import { brokerStarts, clusterEvents, readClusterStatus } from '../../helpers/kafka-cluster.ts';
 import {
   clusterName,
   managedCluster,
@@ -62,7 +64,8 @@ describe('a secured cluster', () => {
   const domain = () => nodeDomain({ name: clusterName, namespace, uid: cluster.uid });
 
   before(async () => {
-    cluster = await managedCluster(admin, 'secured', spec);
+    // A short resync: with no watcher here, the periodic pass is what notices a certificate due.
+    cluster = await managedCluster(admin, 'secured', spec, ['--resync-interval=5s']);
     namespace = cluster.namespace;
     await provisioned(admin, cluster);
     const pods = await cluster.pods();
@@ -188,6 +191,69 @@ describe('a secured cluster', () => {
     // Password is not the password of any request: connecting and listing topics works.
     assert.equal(await tryAdmin(`${podHost}:${ports.scram}`, bob), 'connected');
     assert.match(await tryAdmin(`${podHost}:${ports.scram}`, bob, createTopic('by-bob')), /authoriz/i);
+  });
+
+  it('renews a node certificate whose renewal window began while the operator was down, restarting that node once', async () => {
+    const pods = (await cluster.pods()).map((p) => p.metadata?.name ?? '').sort();
+    const [renewed = '', ...others] = pods;
+    const secretName = names.nodeCertificate(renewed);
+    const startsBefore = new Map(pods.map((pod) => [pod, brokerStarts(namespace, pod)]));
+    await cluster.worker.kill();
+    // While the worker is down, the node's certificate comes within 30 days of its end:
+    // the same names and CA, valid for 10 more days (as a certificate issued 355 days ago would be).
+    const ca = await loadCa(clusterCa, await secret(names.clusterCa(clusterName), 'ca.key'));
+    const current = certificateFacts(await secret(secretName, 'tls.crt'));
+    const ageing = await issue(ca, {
+      commonName: 'KEELSON-NODE',
+      dnsNames: current.dnsNames,
+      usage: 'server-and-client',
+      validityDays: 10,
+    });
+    const stored = await core.readNamespacedSecret({ name: secretName, namespace });
+    const data = { ...stored.data };
+    data['tls.crt'] = Buffer.from(ageing.certificatePem).toString('base64');
+    data['node.pem'] = Buffer.from(ageing.keyPem + ageing.certificatePem).toString('base64');
+    await core.replaceNamespacedSecret({ name: secretName, namespace, body: { ...stored, data } });
+    const ageingSerial = certificateFacts(ageing.certificatePem).serial;
+    await cluster.worker.start();
+
+    const renewedSerial = await eventually(
+      `${renewed} restarted with a renewed certificate`,
+      async () => {
+        const facts = certificateFacts(await secret(secretName, 'tls.crt'));
+        const pod = (await cluster.pods()).find((p) => p.metadata?.name === renewed);
+        const status = await readClusterStatus(custom, namespace, clusterName);
+        const ready = status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+        return facts.serial !== ageingSerial &&
+          pod?.metadata?.annotations?.['keelson.dev/certificate-serial'] === facts.serial &&
+          ready
+          ? facts.serial
+          : undefined;
+      },
+      180_000,
+      1_000,
+    );
+    const renewedFacts = certificateFacts(await secret(secretName, 'tls.crt'));
+    assert.ok(renewedFacts.notAfterMs - Date.now() > 364 * 86_400_000, 'valid for a year again');
+    const status = await readClusterStatus(custom, namespace, clusterName);
+    assert.equal(status?.observedGeneration, 1, 'no spec change');
+    assert.equal(status?.certificates?.find((c) => c.pod === renewed)?.serial, renewedSerial);
+    assert.equal(brokerStarts(namespace, renewed), (startsBefore.get(renewed) ?? 0) + 1, 'restarted once');
+    for (const pod of others)
+      assert.equal(brokerStarts(namespace, pod), startsBefore.get(pod), `${pod} untouched`);
+    const events = await clusterEvents(admin.makeApiClient(EventsV1Api), namespace, clusterName);
+    assert.ok(
+      events.some(
+        (e) =>
+          e.reason === 'CertificateRenewed' && e.note.includes(secretName) && /due for renewal/.test(e.note),
+      ),
+      'a CertificateRenewed Event says why',
+    );
+    // The renewed node serves clients with its new certificate.
+    assert.equal(
+      await tryAdmin(`${podHost}:${ports.mtls}`, { tls: tls(await userCertificate('admin')) }),
+      'connected',
+    );
   });
 
   it('keeps every private key out of the Temporal histories of its workflows', async () => {

@@ -133,21 +133,24 @@ describe('a cluster without security', () => {
 
 describe('when a certificate is issued again', () => {
   const now = Date.parse('2026-11-30T00:00:00Z');
-  const found = {
-    notAfterMs: now + 86_400_000,
-    dnsNames: ['a.example', 'b.example'],
-    signedByCurrentCa: true,
-  };
-  it('keeps a valid certificate of the current CA naming every host', () => {
-    assert.equal(reissueReason(found, ['a.example'], now), undefined);
+  const day = 86_400_000;
+  const found = { notAfterMs: now + 40 * day, dnsNames: ['a.example', 'b.example'], signedByCurrentCa: true };
+  const wanted = (dnsNames: string[] = []) => ({ dnsNames, renewalDays: 30 });
+  it('keeps a certificate of the current CA naming every host, until its renewal window', () => {
+    assert.equal(reissueReason(found, wanted(['a.example']), now), undefined);
+    assert.equal(reissueReason(found, wanted(), now + 10 * day - 1), undefined);
+    assert.match(
+      reissueReason(found, wanted(), now + 10 * day) ?? '',
+      /^due for renewal \(expires at 2027-01-09/,
+    );
   });
   it('issues a missing one, one of another CA, an expired one and one missing a name', () => {
-    assert.equal(reissueReason(undefined, [], now), 'none issued yet');
+    assert.equal(reissueReason(undefined, wanted(), now), 'none issued yet');
     assert.equal(
-      reissueReason({ ...found, signedByCurrentCa: false }, [], now),
+      reissueReason({ ...found, signedByCurrentCa: false }, wanted(), now),
       'not signed by the current CA',
     );
-    assert.match(reissueReason({ ...found, notAfterMs: now }, [], now) ?? '', /^expired at/);
-    assert.equal(reissueReason(found, ['a.example', 'c.example'], now), 'does not name c.example');
+    assert.match(reissueReason({ ...found, notAfterMs: now }, wanted(), now) ?? '', /^expired at/);
+    assert.equal(reissueReason(found, wanted(['a.example', 'c.example']), now), 'does not name c.example');
   });
 });
