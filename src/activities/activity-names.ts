@@ -9,6 +9,7 @@ export const activityNames = [
   'patchStatus',
   'applyObjects',
   'ensureCertificates',
+  'reconcileUsers',
   'recordEvent',
   'observeNodes',
   'restartNode',

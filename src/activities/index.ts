@@ -27,6 +27,7 @@ import { moveWaitActivities } from './kafka/move-wait.ts';
 import { drillHoldActivities } from './drill-hold.ts';
 import { kafkaClients } from './kafka/client-options.ts';
 import { certificateActivities } from './tls/certificates.ts';
+import { userActivities } from './kafka/users.ts';
 
 /** How many clusters may roll at once per operator (task queue), unless configured. */
 export { defaultMaxConcurrentRolls };
@@ -67,6 +68,7 @@ export function createActivities(deps: {
     ...brokerConfigActivities(kafka),
     ...featureActivities(kafka),
     ...certificateActivities(deps.kube),
+    ...userActivities({ kube: deps.kube, kafka, observeNodes: pods.observeNodes }),
     ...leaders,
     ...rollDecisionActivities({
       observeNodes: pods.observeNodes,

@@ -1,11 +1,17 @@
-// `keelson crd`: prints the KafkaCluster CRD generated from the zod schema
-// (the same YAML as deploy/crds/040-crd-kafkacluster.yaml). Plain YAML, not the
-// client's dumpYaml, which drops the x-kubernetes-* keys it has no model for.
+// `keelson crd`: prints the CRDs generated from the zod schemas (the same
+// YAML as deploy/crds). Plain YAML, not the client's dumpYaml, which drops
+// the x-kubernetes-* keys it has no model for.
 import { stringify } from 'yaml';
-import { buildKafkaClusterCrd } from '../crd/crd.ts';
+import { buildKafkaClusterCrd, buildKafkaUserCrd } from '../crd/crd.ts';
+
+const header = '# Generated from src/crd by `npm run gen:crd`; do not edit.\n';
+const render = (crd: object): string => `${header}${stringify(crd, { lineWidth: 0 })}`;
 
 export const crdFile = 'deploy/crds/040-crd-kafkacluster.yaml';
+export const renderCrd = (): string => render(buildKafkaClusterCrd());
 
-export function renderCrd(): string {
-  return `# Generated from src/crd by \`npm run gen:crd\`; do not edit.\n${stringify(buildKafkaClusterCrd(), { lineWidth: 0 })}`;
-}
+/** Every CRD file and its content, in the order they are installed. */
+export const crdFiles = (): [string, string][] => [
+  [crdFile, renderCrd()],
+  ['deploy/crds/045-crd-kafkauser.yaml', render(buildKafkaUserCrd())],
+];

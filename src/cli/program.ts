@@ -142,12 +142,14 @@ export function buildProgram(): Command {
 
   program
     .command('crd')
-    .description('print the KafkaCluster CustomResourceDefinition generated from the schema')
-    .option('--write', 'update deploy/crds/040-crd-kafkacluster.yaml instead')
+    .description('print the KafkaCluster and KafkaUser CustomResourceDefinitions generated from the schemas')
+    .option('--write', 'update the files in deploy/crds instead')
     .action(async (flags: { write?: boolean }) => {
-      const { crdFile, renderCrd } = await import('./crd.ts');
-      if (flags.write) writeFileSync(crdFile, renderCrd());
-      else process.stdout.write(renderCrd());
+      const { crdFiles } = await import('./crd.ts');
+      for (const [file, content] of crdFiles()) {
+        if (flags.write) writeFileSync(file, content);
+        else process.stdout.write(`---\n${content}`);
+      }
     });
 
   program

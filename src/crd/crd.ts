@@ -5,6 +5,14 @@
 import { z } from 'zod';
 import { clusterNameRules } from './cluster-name.ts';
 import { group, kind, KafkaClusterSpec, KafkaClusterStatus, plural, version } from './kafka-cluster.ts';
+import {
+  KafkaUserSpec,
+  KafkaUserStatus,
+  kafkaUserNameRules,
+  kafkaUserTransitionRules,
+  userKind,
+  userPlural,
+} from './kafka-user.ts';
 
 type Schema = Record<string, unknown>;
 
@@ -94,6 +102,58 @@ export function buildKafkaClusterCrd(): Schema {
                 metadata: { type: 'object' },
                 spec: structural(KafkaClusterSpec, 'spec'),
                 status: structural(KafkaClusterStatus, 'status'),
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+}
+
+export function buildKafkaUserCrd(): Schema {
+  const spec = structural(KafkaUserSpec, 'spec');
+  spec['x-kubernetes-validations'] = kafkaUserTransitionRules.map(({ rule, message }) => ({ rule, message }));
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${userPlural}.${group}` },
+    spec: {
+      group,
+      scope: 'Namespaced',
+      names: {
+        kind: userKind,
+        listKind: `${userKind}List`,
+        plural: userPlural,
+        singular: userKind.toLowerCase(),
+        shortNames: ['ku'],
+        categories: ['kafka', 'keelson'],
+      },
+      versions: [
+        {
+          name: version,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [
+            { name: 'Cluster', type: 'string', jsonPath: '.spec.cluster' },
+            { name: 'Authentication', type: 'string', jsonPath: '.spec.authentication.type' },
+            { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+            { name: 'Secret', type: 'string', jsonPath: '.status.secret' },
+            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+          ],
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              description: 'A user of a secured KafkaCluster: how it authenticates, its ACLs and quotas.',
+              required: ['spec'],
+              'x-kubernetes-validations': kafkaUserNameRules,
+              properties: {
+                apiVersion: { type: 'string' },
+                kind: { type: 'string' },
+                metadata: { type: 'object' },
+                spec,
+                status: structural(KafkaUserStatus, 'status'),
               },
             },
           },

@@ -8,6 +8,10 @@
 export const clusterWorkflowId = (namespace: string, name: string): string =>
   `kafkacluster/${namespace}/${name}`;
 
+/** The workflow that reconciles every KafkaUser of one KafkaCluster. */
+export const usersWorkflowId = (namespace: string, cluster: string): string =>
+  `kafka-users/${namespace}/${cluster}`;
+
 /** The operator-wide roll permits workflow of one task queue. */
 export const rollPermitsWorkflowId = (taskQueue: string): string => `keelson/roll-permits/${taskQueue}`;
 
@@ -33,4 +37,6 @@ export const signalNames = {
   drift: 'drift',
   /** A roll asks the permits workflow for a permit: { holder, limit }. */
   requestRollPermit: 'requestRollPermit',
+  /** A KafkaUser of the cluster changed, or asked to be deleted: { user }. */
+  usersChanged: 'usersChanged',
 } as const;

@@ -14,3 +14,4 @@ export { teardownWorkflow } from './teardown.ts';
 export { backupWorkflow } from './backup.ts';
 export { restoreWorkflow } from './restore.ts';
 export { restoreDrillWorkflow } from './restore-drill.ts';
+export { kafkaUsersWorkflow } from './kafka-users.ts';

@@ -12,6 +12,7 @@ export {
   restoreDrillScheduleId,
   restoreWorkflowId,
   rollPermitsWorkflowId,
+  usersWorkflowId,
 } from '../domain/workflow-ids.ts';
 
 type DrillReport = NonNullable<KafkaClusterStatus['lastDrill']>;

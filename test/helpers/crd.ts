@@ -1,4 +1,4 @@
-// Installs the committed KafkaCluster CRD into the local API server (once per
+// Installs the committed CRDs into the local API server (once per
 // test file) and waits until it is served.
 import {
   ApiextensionsV1Api,
@@ -8,15 +8,20 @@ import {
 } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crdFile } from '../../src/cli/crd.ts';
+import { crdFiles } from '../../src/cli/crd.ts';
 import { eventually } from './cluster.ts';
 
+/** Installs every committed CRD (KafkaCluster, KafkaUser). */
 export async function installCrd(kubeconfig: KubeConfig): Promise<void> {
+  for (const [file] of crdFiles()) await installCrdFile(kubeconfig, file);
+}
+
+async function installCrdFile(kubeconfig: KubeConfig, file: string): Promise<void> {
   const api = kubeconfig.makeApiClient(ApiextensionsV1Api);
   // loadYaml maps the YAML onto the client's typed model; a plain parse would
   // lose every x-kubernetes-* key when the typed API call serialises it.
   const crd = loadYaml<V1CustomResourceDefinition>(
-    readFileSync(join(import.meta.dirname, '../..', crdFile), 'utf8'),
+    readFileSync(join(import.meta.dirname, '../..', file), 'utf8'),
   );
   const name = crd.metadata?.name ?? '';
   try {

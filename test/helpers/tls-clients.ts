@@ -2,7 +2,7 @@
 // from the cluster's Secrets, and name resolution of the pods' DNS names
 // (which TLS listeners advertise) to their pod IPs, as cluster DNS would.
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
-import { Admin, type ConnectionOptions } from '@platformatic/kafka';
+import { Admin, Producer, stringSerializers, type ConnectionOptions } from '@platformatic/kafka';
 import type { LookupFunction } from 'node:net';
 
 type TlsOptions = NonNullable<ConnectionOptions['tls']>;
@@ -67,6 +67,35 @@ export async function tryAdmin(
     ]);
   } finally {
     await admin.close().catch(() => undefined);
+  }
+}
+
+/** What a producer with these options gets when it sends one record to `topic`: 'connected' or the error. */
+export async function tryProduce(
+  bootstrap: string,
+  options: { tls?: TlsOptions; sasl?: ConnectionOptions['sasl'] },
+  topic: string,
+): Promise<string> {
+  const producer = new Producer({
+    clientId: 'keelson-test',
+    bootstrapBrokers: [bootstrap],
+    retries: 0,
+    connectTimeout: 5_000,
+    requestTimeout: 10_000,
+    serializers: stringSerializers,
+    ...options,
+  });
+  const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('timed out'), 20_000).unref());
+  try {
+    return await Promise.race([
+      producer.send({ messages: [{ topic, key: 'k', value: 'v' }] }).then(
+        () => 'connected',
+        (err: unknown) => describeError(err),
+      ),
+      timeout,
+    ]);
+  } finally {
+    await producer.close().catch(() => undefined);
   }
 }
 
