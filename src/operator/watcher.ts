@@ -9,6 +9,7 @@ import { LeaderElector } from './leader-election.ts';
 import { leader, signalsSent, watchEvents } from './metrics.ts';
 import { clusterWatchHandlers } from '../watch/handlers.ts';
 import { watchKafkaClusters } from '../watch/kafka-cluster-watch.ts';
+import { UserSignaller, watchKafkaUsers } from '../watch/kafka-user-watch.ts';
 import type { WatchEventKind } from '../watch/list-watch.ts';
 import { driftSender, watchOwnedObjects } from '../watch/owned-objects.ts';
 
@@ -46,10 +47,11 @@ export async function runWatcher(
     handlers.event?.(kind, detail);
   };
   const send = driftSender(client);
+  const users = new UserSignaller(client, options.taskQueue);
   const watchAll = async (signal: AbortSignal) => {
     log.info(
       { namespaces: options.namespaces.length ? options.namespaces : 'all', taskQueue: options.taskQueue },
-      'watching KafkaClusters and the pods and claims they own',
+      'watching KafkaClusters, KafkaUsers and the pods and claims the clusters own',
     );
     await Promise.all([
       watchKafkaClusters(
@@ -64,6 +66,15 @@ export async function runWatcher(
           event,
         },
         { namespaces: options.namespaces },
+        signal,
+      ),
+      watchKafkaUsers(
+        kube,
+        users,
+        {
+          namespaces: options.namespaces,
+          event: (kind, detail) => event(kind, detail && `KafkaUser: ${detail}`),
+        },
         signal,
       ),
       watchOwnedObjects(

@@ -13,6 +13,7 @@ import {
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { apiVersion, group, kind, plural, version } from '../../../src/crd/kafka-cluster.ts';
+import { userPlural } from '../../../src/crd/kafka-user.ts';
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
 import { adminKubeConfig, createNamespace } from '../../helpers/cluster.ts';
 import { applyShippedRbac, operatorKubeConfig } from '../../helpers/operator-rbac.ts';
@@ -62,6 +63,13 @@ describe('the shipped operator RBAC', () => {
     });
 
     await opCustom.listClusterCustomObject({ group, version, plural });
+    // KafkaUsers everywhere (the watcher), and the Secrets of certificates and passwords it keeps.
+    await opCustom.listClusterCustomObject({ group, version, plural: userPlural });
+    await opCustom.listNamespacedCustomObject({ group, version, namespace: managed, plural: userPlural });
+    const tlsSecret = { metadata: { name: 'orders-cluster-ca' }, data: { 'ca.crt': 'eA==' } };
+    await opCore.createNamespacedSecret({ namespace: managed, body: tlsSecret });
+    const stored = await opCore.readNamespacedSecret({ name: 'orders-cluster-ca', namespace: managed });
+    await opCore.replaceNamespacedSecret({ name: 'orders-cluster-ca', namespace: managed, body: stored });
     // The watcher lists owned pods and claims across namespaces (read only).
     await opCore.listPodForAllNamespaces({ labelSelector: 'app.kubernetes.io/managed-by=keelson' });
     await opCore.listPersistentVolumeClaimForAllNamespaces({
@@ -160,6 +168,14 @@ describe('the shipped operator RBAC', () => {
     await assert.rejects(opCore.readNamespacedSecret({ name: 'backup-creds', namespace: other }), forbidden);
     await assert.rejects(opCore.listNamespacedSecret({ namespace: managed }), forbidden);
     await assert.rejects(opCore.listSecretForAllNamespaces(), forbidden);
+    await assert.rejects(
+      opCore.createNamespacedSecret({ namespace: other, body: { metadata: { name: 'planted' } } }),
+      forbidden,
+    );
+    await assert.rejects(
+      opCore.deleteNamespacedSecret({ name: 'orders-cluster-ca', namespace: managed }),
+      forbidden,
+    );
     await assert.rejects(
       asOperator.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
         group,

@@ -1,0 +1,94 @@
+// The KafkaUser watch against the real API server and Temporal: a KafkaUser
+// created wakes its cluster's users workflow (started by signal-with-start),
+// a rotation asked for wakes it again, and neither a status write (the
+// workflow's own) nor a relist re-delivering the same objects does. No
+// worker runs here: the signals are counted in the workflow's history.
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { Client, Connection } from '@temporalio/client';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { group, userPlural, version } from '../../../src/crd/kafka-user.ts';
+import { rotateCredentialsAnnotation } from '../../../src/domain/kafka-users.ts';
+import { signalNames, usersWorkflowId } from '../../../src/domain/workflow-ids.ts';
+import { UserSignaller, watchKafkaUsers } from '../../../src/watch/kafka-user-watch.ts';
+import { adminKubeConfig, createNamespace, env, eventually } from '../../helpers/cluster.ts';
+import { installCrd } from '../../helpers/crd.ts';
+
+describe('KafkaUser watch', () => {
+  const kubeconfig = adminKubeConfig();
+  const core = kubeconfig.makeApiClient(CoreV1Api);
+  const custom = kubeconfig.makeApiClient(CustomObjectsApi);
+  const stop = new AbortController();
+  const relists: string[] = [];
+  let namespace = '';
+  let client: Client;
+  let connection: Connection;
+  let watching: Promise<void> = Promise.resolve();
+
+  const signals = async (): Promise<number> => {
+    const history = await client.workflow.getHandle(usersWorkflowId(namespace, 'orders')).fetchHistory();
+    return (history.events ?? []).filter(
+      (e) => e.workflowExecutionSignaledEventAttributes?.signalName === signalNames.usersChanged,
+    ).length;
+  };
+  const patch = (body: object, status = false) => {
+    const key = { group, version, namespace, plural: userPlural, name: 'alice', body };
+    const options = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+    return status
+      ? custom.patchNamespacedCustomObjectStatus(key, options)
+      : custom.patchNamespacedCustomObject(key, options);
+  };
+
+  before(async () => {
+    await installCrd(kubeconfig);
+    namespace = await createNamespace(core, 'user-watch');
+    connection = await Connection.connect({ address: env.temporal.address });
+    client = new Client({ connection, namespace: env.temporal.namespace });
+    watching = watchKafkaUsers(
+      kubeconfig,
+      new UserSignaller(client, `user-watch-${Date.now()}`),
+      { namespaces: [namespace], resyncMs: 3_000, watchSeconds: 5, event: (kind) => void relists.push(kind) },
+      stop.signal,
+    );
+  });
+  after(async () => {
+    stop.abort();
+    await watching;
+    await client.workflow
+      .getHandle(usersWorkflowId(namespace, 'orders'))
+      .terminate('test finished')
+      .catch(() => undefined);
+    await connection.close();
+    await core.deleteNamespace({ name: namespace });
+  });
+
+  it('wakes the users workflow of the cluster once per change that matters', async () => {
+    await custom.createNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural: userPlural,
+      body: {
+        apiVersion: `${group}/${version}`,
+        kind: 'KafkaUser',
+        metadata: { name: 'alice' },
+        spec: { cluster: 'orders', authentication: { type: 'scram-sha-512' } },
+      },
+    });
+    await eventually('the users workflow started by the first signal', async () =>
+      (await signals().catch(() => 0)) === 1 ? true : undefined,
+    );
+    // The workflow's own status write, and relists: no new signal.
+    await patch({ status: { username: 'alice' } }, true);
+    const relistsBefore = relists.filter((k) => k === 'relist').length;
+    await eventually('two relists', async () =>
+      relists.filter((k) => k === 'relist').length >= relistsBefore + 2 ? true : undefined,
+    );
+    await sleep(500);
+    assert.equal(await signals(), 1);
+    // A rotation asked for: one more.
+    await patch({ metadata: { annotations: { [rotateCredentialsAnnotation]: 'now' } } });
+    await eventually('the rotation signalled', async () => ((await signals()) === 2 ? true : undefined));
+  });
+});
