@@ -6,6 +6,7 @@
 // change, so the patch is shown to replay what ran before it. Record again
 // only when a change is meant to be incompatible (and is guarded by patched()),
 // moving the files it replaces to earlier/ under a name of their own.
+// secured/ holds runs of a secured cluster (certificates, a renewal roll).
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -31,6 +32,23 @@ describe('recorded workflow histories', () => {
   it('cover every workflow type the worker runs', () => {
     const recorded = files.filter((f) => !f.includes('/')).map((f) => f.replace(/\.json$/, ''));
     assert.deepEqual(recorded, Object.keys(workflows).sort());
+  });
+
+  it('hold no private key (secured/ was recorded from clusters with certificates)', () => {
+    // Payloads are stored base64-encoded: each is decoded before it is searched.
+    const texts = (value: unknown): string[] =>
+      typeof value === 'string'
+        ? [value, Buffer.from(value, 'base64').toString('utf8')]
+        : value && typeof value === 'object'
+          ? Object.values(value).flatMap(texts)
+          : [];
+    for (const file of files) {
+      const all = texts(JSON.parse(readFileSync(join(historiesDir, file), 'utf8'))).join('\n');
+      assert.ok(all.includes('json/plain'), `${file}: payloads decoded`);
+      // PEM, and the base64 DER start of a PKCS#8 EC P-256 key (the keys Keelson makes).
+      for (const marker of ['PRIVATE KEY', 'MIGHAgEAMBMGByqGSM49'])
+        assert.ok(!all.includes(marker), `${file} holds ${marker}`);
+    }
   });
 
   for (const file of files) {

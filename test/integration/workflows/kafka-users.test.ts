@@ -119,6 +119,10 @@ describe('KafkaUsers', () => {
     assert.equal(created, 'connected');
   });
   after(async () => {
+    await cluster?.client.workflow
+      .getHandle(usersWorkflowId(namespace, clusterName))
+      .terminate('test finished')
+      .catch(() => undefined);
     await cluster?.close();
   });
 
