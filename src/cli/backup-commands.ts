@@ -8,7 +8,6 @@
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import {
   Client,
-  Connection,
   ScheduleNotFoundError,
   ScheduleOverlapPolicy,
   WorkflowExecutionAlreadyStartedError,
@@ -30,10 +29,10 @@ import {
 } from '../workflows/messages.ts';
 import type { RestoreDrillResult } from '../workflows/restore-drill.ts';
 import type { RestoreInput, RestoreReport } from '../workflows/restore.ts';
-import { parseClusterRef, type TemporalOptions } from './cluster-commands.ts';
+import { connectTemporal, parseClusterRef, type TemporalOptions } from './cluster-commands.ts';
 
 async function withClient<T>(options: TemporalOptions, action: (client: Client) => Promise<T>): Promise<T> {
-  const connection = await Connection.connect({ address: options.temporalAddress });
+  const connection = await connectTemporal(options);
   try {
     return await action(new Client({ connection, namespace: options.temporalNamespace }));
   } finally {

@@ -2,6 +2,11 @@
 // cluster's workflow. Pause, resume, roll and drill start/abort are Temporal
 // Updates, so a refusal (already paused, invalid spec, unknown zone, …) comes
 // back at once as an error message and changes nothing.
+import {
+  temporalApiKey,
+  temporalConnectionOptions,
+  type TemporalTlsFiles,
+} from '../operator/temporal-connection.ts';
 import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
 import {
   abortDrillUpdate,
@@ -16,7 +21,19 @@ import {
 export interface TemporalOptions {
   temporalAddress: string;
   temporalNamespace: string;
+  temporalTls?: TemporalTlsFiles;
+  temporalApiKeyFile?: string | undefined;
 }
+
+/** A connection to Temporal with the command's TLS and API key options, as the operator makes one. */
+export const connectTemporal = (options: TemporalOptions): Promise<Connection> =>
+  Connection.connect(
+    temporalConnectionOptions({
+      address: options.temporalAddress,
+      tls: options.temporalTls,
+      apiKey: temporalApiKey(options.temporalApiKeyFile, process.env.KEELSON_TEMPORAL_API_KEY),
+    }),
+  );
 
 export function parseClusterRef(ref: string | undefined): { namespace: string; name: string } {
   const match = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(ref ?? '');
@@ -30,7 +47,7 @@ export async function runClusterCommand(
   options: TemporalOptions & { reason?: string; zone?: string; hold?: string },
 ): Promise<string> {
   const { namespace, name } = parseClusterRef(ref);
-  const connection = await Connection.connect({ address: options.temporalAddress });
+  const connection = await connectTemporal(options);
   try {
     const client = new Client({ connection, namespace: options.temporalNamespace });
     const handle = client.workflow.getHandle(clusterWorkflowId(namespace, name));

@@ -1,6 +1,7 @@
 // The options of `keelson operator|worker|watch`, from their flags and the
 // environment (a flag wins over its variable), checked: a pure function, so
 // every default and every refusal is unit-tested without starting anything.
+import { temporalApiKey } from '../operator/temporal-connection.ts';
 import { parseDurationMs } from '../crd/duration.ts';
 import { policyProblems } from '../domain/backup-policy.ts';
 import { defaultReconcilePolicy, reconcilePolicyProblems } from '../domain/reconcile-policy.ts';
@@ -16,6 +17,7 @@ export interface ProcessFlags {
   temporalTlsKey?: string | undefined;
   temporalTlsCa?: string | undefined;
   temporalTlsServerName?: string | undefined;
+  temporalApiKeyFile?: string | undefined;
   taskQueue?: string | undefined;
   kubeconfig?: string | undefined;
   namespace?: string[] | undefined;
@@ -82,6 +84,12 @@ export function processOptions(
   };
   if (Boolean(tls.cert) !== Boolean(tls.key))
     problems.push('--temporal-tls-cert and --temporal-tls-key go together');
+  let apiKey: string | undefined;
+  try {
+    apiKey = temporalApiKey(flags.temporalApiKeyFile, env.KEELSON_TEMPORAL_API_KEY);
+  } catch (err) {
+    problems.push(`--temporal-api-key-file: ${(err as Error).message}`);
+  }
   const health = flags.healthAddress ?? env.KEELSON_HEALTH_ADDRESS ?? ':8080';
   const healthAddress = health === 'off' ? undefined : health;
   const healthProblem = healthAddress ? addressProblem(healthAddress) : undefined;
@@ -127,6 +135,7 @@ export function processOptions(
       temporalAddress: flags.temporalAddress ?? env.KEELSON_TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
       temporalNamespace: flags.temporalNamespace ?? env.KEELSON_TEMPORAL_NAMESPACE ?? 'default',
       ...(Object.values(tls).some(Boolean) ? { temporalTls: tls } : {}),
+      ...(apiKey ? { temporalApiKey: apiKey } : {}),
       taskQueue: flags.taskQueue ?? env.KEELSON_TASK_QUEUE ?? 'keelson',
       kubeconfig: flags.kubeconfig ?? env.KUBECONFIG,
       namespaces: list(flags.namespace, env.KEELSON_NAMESPACES),

@@ -25,11 +25,35 @@ const repeatable = (value: string, previous: string[] | undefined): string[] => 
 interface TemporalFlags {
   temporalAddress: string;
   temporalNamespace: string;
+  temporalTlsCert?: string;
+  temporalTlsKey?: string;
+  temporalTlsCa?: string;
+  temporalTlsServerName?: string;
+  temporalApiKeyFile?: string;
 }
 
-/** --temporal-address and --temporal-namespace, for the commands that talk to the Temporal server. */
-function withTemporal(command: Command): Command {
+/** TLS and API key options to reach a secured Temporal: the same for the processes and the commands. */
+function withTemporalTls(command: Command): Command {
   return command
+    .option('--temporal-tls-cert <file>', 'client certificate for mTLS (env KEELSON_TEMPORAL_TLS_CERT)')
+    .option('--temporal-tls-key <file>', 'its key (env KEELSON_TEMPORAL_TLS_KEY)')
+    .option(
+      '--temporal-tls-ca <file>',
+      'CA of the Temporal frontend; TLS is on when any is given (env KEELSON_TEMPORAL_TLS_CA)',
+    )
+    .option(
+      '--temporal-tls-server-name <name>',
+      'server name to verify (env KEELSON_TEMPORAL_TLS_SERVER_NAME)',
+    )
+    .option(
+      '--temporal-api-key-file <file>',
+      'file holding a Temporal Cloud API key; turns TLS on (env KEELSON_TEMPORAL_API_KEY holds the key itself)',
+    );
+}
+
+/** --temporal-address, --temporal-namespace and the TLS options, for the commands that talk to the Temporal server. */
+function withTemporal(command: Command): Command {
+  command
     .option(
       '--temporal-address <host:port>',
       'Temporal frontend (env KEELSON_TEMPORAL_ADDRESS)',
@@ -40,11 +64,20 @@ function withTemporal(command: Command): Command {
       'Temporal namespace (env KEELSON_TEMPORAL_NAMESPACE)',
       env.KEELSON_TEMPORAL_NAMESPACE ?? 'default',
     );
+  return withTemporalTls(command);
 }
 
+/** The commands reach Temporal as the operator does: the same TLS and API key options and variables. */
 const temporal = (flags: TemporalFlags) => ({
   temporalAddress: flags.temporalAddress,
   temporalNamespace: flags.temporalNamespace,
+  temporalTls: {
+    cert: flags.temporalTlsCert ?? env.KEELSON_TEMPORAL_TLS_CERT,
+    key: flags.temporalTlsKey ?? env.KEELSON_TEMPORAL_TLS_KEY,
+    ca: flags.temporalTlsCa ?? env.KEELSON_TEMPORAL_TLS_CA,
+    serverName: flags.temporalTlsServerName ?? env.KEELSON_TEMPORAL_TLS_SERVER_NAME,
+  },
+  temporalApiKeyFile: flags.temporalApiKeyFile,
 });
 
 function processCommand(program: Command, mode: ProcessMode, summary: string): void {
@@ -61,17 +94,8 @@ function processCommand(program: Command, mode: ProcessMode, summary: string): v
     .option(
       '--temporal-namespace <ns>',
       'Temporal namespace (env KEELSON_TEMPORAL_NAMESPACE, default default)',
-    )
-    .option('--temporal-tls-cert <file>', 'client certificate for mTLS (env KEELSON_TEMPORAL_TLS_CERT)')
-    .option('--temporal-tls-key <file>', 'its key (env KEELSON_TEMPORAL_TLS_KEY)')
-    .option(
-      '--temporal-tls-ca <file>',
-      'CA of the Temporal frontend; TLS is on when any is given (env KEELSON_TEMPORAL_TLS_CA)',
-    )
-    .option(
-      '--temporal-tls-server-name <name>',
-      'server name to verify (env KEELSON_TEMPORAL_TLS_SERVER_NAME)',
-    )
+    );
+  withTemporalTls(command)
     .option('--task-queue <name>', 'task queue (env KEELSON_TASK_QUEUE, default keelson)')
     .option('--kubeconfig <file>', 'kubeconfig (env KUBECONFIG; in a pod, the in-cluster config)')
     .option(

@@ -3,10 +3,10 @@
 // scale workers out). Serves /healthz, /readyz and /metrics, and on SIGTERM
 // or SIGINT stops cleanly: the watcher stops and gives up its Lease, the
 // worker finishes or hands back what it runs, connections close.
+import { temporalConnectionOptions, type TemporalTlsFiles } from './temporal-connection.ts';
 import type { BackupPolicy } from '../domain/backup-policy.ts';
 import type { ReconcilePolicy } from '../domain/reconcile-policy.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { pino } from 'pino';
 import { boundAddress, startHealthServer } from './health-server.ts';
@@ -19,7 +19,9 @@ export interface ProcessOptions {
   temporalAddress: string;
   temporalNamespace: string;
   /** TLS to the Temporal frontend: client certificate and key, and the CA to trust (files). */
-  temporalTls?: { cert?: string; key?: string; ca?: string; serverName?: string };
+  temporalTls?: TemporalTlsFiles;
+  /** Temporal Cloud's API key (read from a file or the environment, never a flag's value). */
+  temporalApiKey?: string;
   taskQueue: string;
   kubeconfig: string | undefined;
   namespaces: string[];
@@ -37,19 +39,6 @@ export interface ProcessOptions {
 
 /** A stop that takes longer than this ends the process anyway. */
 const shutdownDeadlineMs = 30_000;
-
-function temporalTls(options: ProcessOptions['temporalTls']) {
-  if (!options) return undefined;
-  const read = (file: string | undefined) => (file ? readFileSync(file) : undefined);
-  const cert = read(options.cert);
-  const key = read(options.key);
-  const ca = read(options.ca);
-  return {
-    ...(options.serverName ? { serverNameOverride: options.serverName } : {}),
-    ...(ca ? { serverRootCACertificate: ca } : {}),
-    ...(cert && key ? { clientCertPair: { crt: cert, key } } : {}),
-  };
-}
 
 export async function runProcess(options: ProcessOptions): Promise<void> {
   const log = pino({ name: `keelson-${options.mode}` }, pino.destination(2));
@@ -84,7 +73,11 @@ export async function runProcess(options: ProcessOptions): Promise<void> {
     : undefined;
   if (health) log.info({ address: boundAddress(health) }, 'serving /healthz, /readyz and /metrics');
 
-  const tls = temporalTls(options.temporalTls);
+  const temporal = temporalConnectionOptions({
+    address: options.temporalAddress,
+    tls: options.temporalTls,
+    apiKey: options.temporalApiKey,
+  });
   const identity = `${process.env.POD_NAME ?? hostname()}-${process.pid}`;
   const failed = (part: string) => (err: unknown) => {
     failure = `${part} failed: ${err instanceof Error ? err.message : String(err)}`;
@@ -107,10 +100,7 @@ export async function runProcess(options: ProcessOptions): Promise<void> {
     const worker = await import('./worker.ts');
     const loading = loadKube();
     loading.catch(() => undefined); // reported by whichever half awaits it
-    const connection = await worker.NativeConnection.connect({
-      address: options.temporalAddress,
-      ...(tls ? { tls } : {}),
-    });
+    const connection = await worker.NativeConnection.connect(temporal);
     try {
       await worker.runWorker(loading, connection, options, workerStatus, log, stop.signal);
     } finally {
@@ -120,10 +110,7 @@ export async function runProcess(options: ProcessOptions): Promise<void> {
   const watcherHalf = async (): Promise<void> => {
     const watcher = await import('./watcher.ts');
     const config = await loadKube();
-    const connection = await watcher.Connection.connect({
-      address: options.temporalAddress,
-      ...(tls ? { tls } : {}),
-    });
+    const connection = await watcher.Connection.connect(temporal);
     try {
       await watcher.runWatcher(
         config,
