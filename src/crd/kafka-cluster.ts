@@ -291,6 +291,25 @@ export const Security = z.object({
       superUsers: setOf(principalName, 0, 20).default([]),
     })
     .optional(),
+  /**
+   * A NetworkPolicy: the controller and replication ports only from the
+   * cluster's nodes and Keelson, the listeners only from the cluster's
+   * namespace, Keelson and clientNamespaces. @default enabled
+   */
+  networkPolicy: z
+    .object({
+      enabled: z.boolean().default(true),
+      /** More namespaces (by name) whose pods may reach the listeners. */
+      clientNamespaces: setOf(
+        z
+          .string()
+          .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
+          .max(63),
+        0,
+        50,
+      ).default([]),
+    })
+    .default({ enabled: true, clientNamespaces: [] }),
 });
 
 export const KafkaClusterSpec = withRules(

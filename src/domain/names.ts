@@ -29,4 +29,5 @@ export const names = {
   nodeCertificate: (pod: string): string => dnsLabel(`${pod}-tls`, 253),
   /** Keelson's own client key and certificate for this cluster. */
   operatorCertificate: (cluster: string): string => dnsLabel(`${cluster}-keelson-client`, 253),
+  networkPolicy: (cluster: string): string => dnsLabel(`${cluster}-network`, 253),
 };

@@ -7,7 +7,7 @@
 // listener); a node certificate that came due while the operator was down is
 // renewed by the periodic pass and that node alone restarts with it; and no
 // private key is in any Temporal history of the cluster.
-import { CoreV1Api, CustomObjectsApi, EventsV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, EventsV1Api, NetworkingV1Api } from '@kubernetes/client-node';
 import { Connection as KafkaConnection, type Admin } from '@platformatic/kafka';
 import { defaultPayloadConverter } from '@temporalio/common';
 import assert from 'node:assert/strict';
@@ -78,7 +78,7 @@ describe('a secured cluster', () => {
     await cluster?.close();
   });
 
-  it('is Ready with every certificate in a Secret of its own, and their expiry in status', async () => {
+  it('is Ready with every certificate in a Secret of its own, their expiry in status, and a NetworkPolicy', async () => {
     const status = await readClusterStatus(custom, namespace, clusterName);
     const certificates = status?.certificates ?? [];
     assert.deepEqual(certificates.map((c) => c.kind).sort(), [
@@ -93,6 +93,15 @@ describe('a secured cluster', () => {
       const days = (Date.parse(certificate.notAfter) - Date.now()) / 86_400_000;
       assert.ok(days > 364 && days <= 365, `${certificate.secret} valid for ${days} days`);
     }
+    const policy = await admin
+      .makeApiClient(NetworkingV1Api)
+      .readNamespacedNetworkPolicy({ name: names.networkPolicy(clusterName), namespace });
+    assert.deepEqual(
+      policy.spec?.ingress?.[0]?.ports?.map((p) => p.port),
+      [9093, 9091],
+      'internal ports',
+    );
+    assert.equal(policy.spec?.ingress?.[0]?._from?.length, 2, "only the cluster's nodes and Keelson");
     const pods = await cluster.pods();
     for (const pod of pods) {
       const keystore = await secret(names.nodeCertificate(pod.metadata?.name ?? ''), 'node.pem');

@@ -1,3 +1,4 @@
+import type { V1NetworkPolicy } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KafkaClusterSpec, type KafkaClusterSpecInput } from '../../../src/crd/kafka-cluster.ts';
@@ -109,6 +110,43 @@ describe('a secured cluster', () => {
       secret: 'orders-keelson-client',
       nodeDomain: '.orders-nodes.team.svc.cluster.local',
     });
+  });
+});
+
+describe("a secured cluster's NetworkPolicy", () => {
+  it('admits the controller and replication ports from its nodes and Keelson, the listeners also from its namespace', () => {
+    const { manifests } = build({ ...secured, security: { networkPolicy: { clientNamespaces: ['apps'] } } });
+    const policy = manifests.shared.find((o) => o.kind === 'NetworkPolicy') as V1NetworkPolicy;
+    assert.deepEqual(policy.spec?.podSelector?.matchLabels, { 'keelson.dev/cluster': 'orders' });
+    const [internal, clients] = policy.spec?.ingress ?? [];
+    assert.deepEqual(
+      internal?.ports?.map((p) => p.port),
+      [9093, 9091],
+    );
+    assert.deepEqual(
+      internal?._from?.map((p) => p.podSelector?.matchLabels),
+      [{ 'keelson.dev/cluster': 'orders' }, { 'app.kubernetes.io/name': 'keelson' }],
+    );
+    assert.deepEqual(
+      clients?.ports?.map((p) => p.port),
+      [9092, 9095, 9094],
+    );
+    assert.deepEqual(
+      clients?._from?.slice(2).map((p) => p.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name']),
+      ['team', 'apps'],
+    );
+  });
+
+  it('is not made for a cluster without security, nor when disabled', () => {
+    assert.equal(
+      build(minimalSpec).manifests.shared.some((o) => o.kind === 'NetworkPolicy'),
+      false,
+    );
+    const disabled = build({ ...secured, security: { networkPolicy: { enabled: false } } });
+    assert.equal(
+      disabled.manifests.shared.some((o) => o.kind === 'NetworkPolicy'),
+      false,
+    );
   });
 });
 

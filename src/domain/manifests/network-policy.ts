@@ -1,0 +1,63 @@
+// The NetworkPolicy of a secured cluster: its pods accept the controller and
+// replication ports only from the cluster's own nodes and from Keelson, and
+// the client listeners only from the cluster's namespace, Keelson and the
+// namespaces spec.security.networkPolicy names. Certificates already decide
+// who may do what; this keeps everyone else from reaching the ports at all.
+import type { V1NetworkPolicy, V1NetworkPolicyPeer } from '@kubernetes/client-node';
+import type { KafkaClusterSpec } from '../../crd/kafka-cluster.ts';
+import { clusterLabels, labelKeys, ownerReference, type ClusterRef } from '../labels.ts';
+import { names } from '../names.ts';
+import { replicationListener } from '../tls.ts';
+import { ports } from './config.ts';
+
+/** The label of Keelson's own pods (deploy/operator), in whichever namespace it runs. */
+export const operatorPodLabels = { 'app.kubernetes.io/name': 'keelson' } as const;
+
+const namespaceNamed = (name: string): V1NetworkPolicyPeer => ({
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } },
+});
+
+export function buildNetworkPolicy(cluster: ClusterRef, spec: KafkaClusterSpec): V1NetworkPolicy | undefined {
+  const policy = spec.security?.networkPolicy;
+  if (spec.security === undefined || policy?.enabled === false) return undefined;
+  const ownNodes: V1NetworkPolicyPeer = {
+    podSelector: { matchLabels: { [labelKeys.cluster]: cluster.name } },
+  };
+  const keelson: V1NetworkPolicyPeer = {
+    namespaceSelector: {},
+    podSelector: { matchLabels: { ...operatorPodLabels } },
+  };
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: {
+      name: names.networkPolicy(cluster.name),
+      namespace: cluster.namespace,
+      labels: clusterLabels(cluster),
+      ownerReferences: [ownerReference(cluster)],
+    },
+    spec: {
+      podSelector: { matchLabels: { [labelKeys.cluster]: cluster.name } },
+      policyTypes: ['Ingress'],
+      ingress: [
+        {
+          // `_from` is the client's model name for `from` (a reserved word); it is sent as `from`.
+          _from: [ownNodes, keelson],
+          ports: [
+            { protocol: 'TCP', port: ports.controller },
+            { protocol: 'TCP', port: replicationListener.port },
+          ],
+        },
+        {
+          _from: [
+            ownNodes,
+            keelson,
+            namespaceNamed(cluster.namespace),
+            ...(policy?.clientNamespaces ?? []).map(namespaceNamed),
+          ],
+          ports: spec.listeners.map((l) => ({ protocol: 'TCP', port: l.port })),
+        },
+      ],
+    },
+  };
+}
