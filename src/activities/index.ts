@@ -26,7 +26,7 @@ import { rollDecisionActivities } from './roll-decision.ts';
 import { moveWaitActivities } from './kafka/move-wait.ts';
 import { drillHoldActivities } from './drill-hold.ts';
 import { kafkaClients } from './kafka/client-options.ts';
-import { certificateActivities } from './tls/certificates.ts';
+import { certificateActivities, type CertificatesObserver } from './tls/certificates.ts';
 import { userActivities } from './kafka/users.ts';
 
 /** How many clusters may roll at once per operator (task queue), unless configured. */
@@ -41,6 +41,8 @@ export function createActivities(deps: {
   reconcilePolicy?: ReconcilePolicy | undefined;
   /** Told of each operation the cluster workflows report finished (for the operator's metrics). */
   onOperationFinished?: (operation: FinishedOperation) => void;
+  /** Told of a cluster's certificates and their expiry at each pass (for the operator's metrics). */
+  onCertificates?: CertificatesObserver;
 }) {
   const backupPolicy = deps.backupPolicy ?? noBackupPolicy;
   const cluster = clusterActivities(
@@ -67,7 +69,7 @@ export function createActivities(deps: {
     ...kafkaState,
     ...brokerConfigActivities(kafka),
     ...featureActivities(kafka),
-    ...certificateActivities(deps.kube),
+    ...certificateActivities(deps.kube, deps.onCertificates),
     ...userActivities({ kube: deps.kube, kafka, observeNodes: pods.observeNodes }),
     ...leaders,
     ...rollDecisionActivities({

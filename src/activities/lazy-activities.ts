@@ -12,6 +12,7 @@ import type { Activities } from './index.ts';
 import type { BackupPolicy } from '../domain/backup-policy.ts';
 import type { ReconcilePolicy } from '../domain/reconcile-policy.ts';
 import type { FinishedOperation } from './kubernetes/cluster.ts';
+import type { CertificatesObserver } from './tls/certificates.ts';
 
 export interface LazyActivities {
   activities: Activities;
@@ -26,6 +27,7 @@ export function lazyActivities(deps: {
   backupPolicy?: BackupPolicy | undefined;
   reconcilePolicy?: ReconcilePolicy | undefined;
   onOperationFinished?: (operation: FinishedOperation) => void;
+  onCertificates?: CertificatesObserver;
 }): LazyActivities {
   let loading: Promise<Activities> | undefined;
   const load = (): Promise<Activities> =>

@@ -60,3 +60,31 @@ export function countOperation(op: {
     if (Number.isFinite(seconds) && seconds >= 0) operationSeconds.observe({ type: op.type }, seconds);
   }
 }
+
+export const certificateExpiry = new Gauge({
+  name: 'keelson_certificate_expiry_timestamp_seconds',
+  help: 'When each certificate of a secured cluster expires (Unix seconds), by Secret and kind (cluster-ca, clients-ca, node, operator, user)',
+  labelNames: ['namespace', 'cluster', 'secret', 'kind'] as const,
+  registers: [registry],
+});
+
+const certificateSecrets = new Map<string, Set<string>>();
+
+/** Sets the expiry of every certificate a cluster holds now, forgetting those it no longer has. */
+export function recordCertificates(
+  cluster: { namespace: string; name: string },
+  certificates: readonly { secret: string; kind: string; notAfter: string }[],
+  group = 'cluster',
+): void {
+  const key = `${cluster.namespace}/${cluster.name}/${group}`;
+  const before = certificateSecrets.get(key) ?? new Set<string>();
+  const now = new Set<string>();
+  for (const c of certificates) {
+    const labels = { namespace: cluster.namespace, cluster: cluster.name, secret: c.secret, kind: c.kind };
+    certificateExpiry.set(labels, Date.parse(c.notAfter) / 1000);
+    now.add(JSON.stringify(labels));
+  }
+  for (const gone of before)
+    if (!now.has(gone)) certificateExpiry.remove(JSON.parse(gone) as Record<string, string>);
+  certificateSecrets.set(key, now);
+}

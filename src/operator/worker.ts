@@ -5,7 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { lazyActivities } from '../activities/lazy-activities.ts';
-import { countOperation } from './metrics.ts';
+import { countOperation, recordCertificates } from './metrics.ts';
 import type { BackupPolicy } from '../domain/backup-policy.ts';
 import type { ReconcilePolicy } from '../domain/reconcile-policy.ts';
 import { workflowBundle } from './workflow-bundle.ts';
@@ -44,6 +44,7 @@ export async function runWorker(
     backupPolicy: options.backupPolicy,
     reconcilePolicy: options.reconcilePolicy,
     onOperationFinished: countOperation,
+    onCertificates: recordCertificates,
   });
   const worker = await Worker.create({
     connection,

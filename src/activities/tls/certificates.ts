@@ -39,7 +39,13 @@ const decode = (secret: V1Secret | undefined, key: string): string | undefined =
   return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
 };
 
-export function certificateActivities(kube: KubeConfig) {
+/** Told of every certificate of a cluster after each check (the operator's expiry gauge). */
+export type CertificatesObserver = (
+  cluster: { namespace: string; name: string },
+  certificates: readonly CertificateStatus[],
+) => void;
+
+export function certificateActivities(kube: KubeConfig, observe: CertificatesObserver = () => undefined) {
   const core = kube.makeApiClient(CoreV1Api);
 
   const read = (namespace: string, name: string): Promise<V1Secret | undefined> =>
@@ -225,6 +231,7 @@ export function certificateActivities(kube: KubeConfig) {
         files: (pair) => ({ 'tls.key': pair.keyPem }),
         trust: { 'ca.crt': clusterCa.certificatePem },
       });
+      observe(cluster, certificates);
       return { certificates, issued };
     },
   };
