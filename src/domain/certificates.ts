@@ -33,3 +33,16 @@ export function reissueReason(
 /** When renewal of a certificate valid until notAfterMs is due. */
 export const renewalDueAtMs = (notAfterMs: number, renewalDays: number): number =>
   notAfterMs - renewalDays * 86_400_000;
+
+/** The CAs inside their renewal window: Keelson never replaces a CA you provide, and does not renew its own CAs yet. */
+export function expiringAuthorities<T extends { kind: string; notAfter: string }>(
+  certificates: readonly T[],
+  renewalDays: { 'cluster-ca': number; 'clients-ca': number },
+  nowMs: number,
+): T[] {
+  return certificates.filter(
+    (c) =>
+      (c.kind === 'cluster-ca' || c.kind === 'clients-ca') &&
+      renewalDueAtMs(Date.parse(c.notAfter), renewalDays[c.kind]) <= nowMs,
+  );
+}

@@ -9,6 +9,7 @@ import type { Activities } from '../activities/index.ts';
 import { parseDurationMs } from '../crd/duration.ts';
 import { KafkaClusterSpec, type KafkaClusterStatus } from '../crd/kafka-cluster.ts';
 import { backupScheduleInput, backupScheduleKey } from '../domain/backup-schedule-key.ts';
+import { expiringAuthorities } from '../domain/certificates.ts';
 import { conditionsAfterPass, invalidSpecCondition, type PassOutcome } from '../domain/cluster-conditions.ts';
 import { chooseOperation, type ZoneFailoverOperation } from '../domain/cluster-operations.ts';
 import { rootCause } from '../domain/failure-message.ts';
@@ -192,6 +193,25 @@ async function issueCertificates(plan: PassPlan): Promise<void> {
     return certificate === undefined ? node : { ...node, certificate };
   });
   plan.desired = withConfigHashes(cluster, spec, plan.nodes);
+  const expiring = expiringAuthorities(
+    certificates,
+    { 'cluster-ca': spec.security.clusterCa.renewalDays, 'clients-ca': spec.security.clientsCa.renewalDays },
+    Date.now(),
+  );
+  for (const ca of expiring) {
+    await quick.recordEvent({
+      cluster,
+      key: `ca-expiring/${ca.secret}/${ca.serial}`,
+      type: 'Warning',
+      reason: 'CertificateAuthorityExpiring',
+      action: 'Check',
+      note: `the ${ca.kind} in Secret ${ca.secret} expires at ${ca.notAfter}: ${
+        ca.userProvided
+          ? 'Keelson never replaces a CA you provide; put a new one in place before then'
+          : 'renew it before then (Keelson does not renew its CAs by itself yet)'
+      }`,
+    });
+  }
   for (const { secret, reason } of issued) {
     const serial = certificates.find((c) => c.secret === secret)?.serial ?? '';
     await quick.recordEvent({

@@ -4,7 +4,13 @@
 // their ACLs allow and nothing else, a quota is in force, a rotation asked
 // for changes the password, and deleting a user removes its credential,
 // ACLs and quotas. Bad KafkaUsers are refused at admission.
-import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  EventsV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 import {
   AclOperations,
   AclPermissionTypes,
@@ -22,6 +28,7 @@ import { usersWorkflowId } from '../../../src/workflows/messages.ts';
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
 import { adminKubeConfig, eventually } from '../../helpers/cluster.ts';
 import { apiErrorMessage } from '../../helpers/crd.ts';
+import { clusterEvents, readClusterStatus } from '../../helpers/kafka-cluster.ts';
 import {
   clusterName,
   managedCluster,
@@ -29,9 +36,10 @@ import {
   type ManagedCluster,
 } from '../../helpers/managed-cluster.ts';
 import { podLookup, secretFile, tryAdmin, tryProduce } from '../../helpers/tls-clients.ts';
-import { issue, loadCa } from '../../../src/activities/tls/pki.ts';
+import { certificateFacts, createCa, issue, loadCa } from '../../../src/activities/tls/pki.ts';
 
 const ports = { scram: 9092, mtls: 9094 };
+const ownClientsCa = 'our-clients-ca';
 
 describe('KafkaUsers', () => {
   const admin = adminKubeConfig();
@@ -40,6 +48,7 @@ describe('KafkaUsers', () => {
   let cluster: ManagedCluster;
   let namespace = '';
   let host = '';
+  let ownCaPem = '';
   let tls: (extra?: object) => object;
   const secret = (name: string, key: string) => secretFile(core, namespace, name, key);
   const user = (name: string, spec: object) =>
@@ -90,10 +99,7 @@ describe('KafkaUsers', () => {
     sasl: { mechanism: 'SCRAM-SHA-512' as const, username, password },
   });
   const superUser = async () => {
-    const ca = await loadCa(
-      await secret(names.clientsCa(clusterName), 'ca.crt'),
-      await secret(names.clientsCa(clusterName), 'ca.key'),
-    );
+    const ca = await loadCa(await secret(ownClientsCa, 'ca.crt'), await secret(ownClientsCa, 'ca.key'));
     const pair = await issue(ca, { commonName: 'admin', dnsNames: [], usage: 'client', validityDays: 1 });
     return { tls: tls({ cert: pair.certificatePem, key: pair.keyPem }) };
   };
@@ -104,9 +110,25 @@ describe('KafkaUsers', () => {
         { name: 'scram', port: ports.scram, tls: true, authentication: { type: 'scram-sha-512' } },
         { name: 'mtls', port: ports.mtls, tls: true, authentication: { type: 'mtls' } },
       ],
-      security: { authorization: { type: 'simple', superUsers: ['admin'] } },
+      security: {
+        authorization: { type: 'simple', superUsers: ['admin'] },
+        // A clients CA of our own, 20 days from its end: inside the 30-day window, so Keelson warns.
+        clientsCa: { secretName: ownClientsCa },
+      },
     });
     namespace = cluster.namespace;
+    const mine = await createCa('our own clients CA', 20);
+    const data = { 'ca.crt': mine.certificatePem, 'ca.key': mine.keyPem };
+    await core.createNamespacedSecret({
+      namespace,
+      body: {
+        metadata: { name: ownClientsCa },
+        data: Object.fromEntries(
+          Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+        ),
+      },
+    });
+    ownCaPem = mine.certificatePem;
     await provisioned(admin, cluster);
     const pods = await cluster.pods();
     host = `${pods[0]?.spec?.hostname}.${pods[0]?.spec?.subdomain}.${namespace}.svc.cluster.local`;
@@ -203,6 +225,22 @@ describe('KafkaUsers', () => {
     );
     assert.deepEqual(visible.sort(), ['orders'], 'carol sees only what her prefixed ACL names');
     assert.match(await tryProduce(`${host}:${ports.mtls}`, carol, 'orders'), /authoriz/i);
+
+    // carol's certificate is signed by the clients CA we provide, which Keelson left as it was.
+    assert.ok(certificateFacts(await secret('carol', 'user.crt')).signedBy(ownCaPem));
+    assert.equal(await secret(ownClientsCa, 'ca.crt'), ownCaPem);
+    const events = await clusterEvents(admin.makeApiClient(EventsV1Api), namespace, clusterName);
+    assert.ok(
+      events.some(
+        (e) =>
+          e.reason === 'CertificateAuthorityExpiring' &&
+          e.note.includes(ownClientsCa) &&
+          /never replaces a CA you provide/.test(e.note),
+      ),
+      'a Warning that the CA we provide is about to expire',
+    );
+    const status = await readClusterStatus(custom, namespace, clusterName);
+    assert.ok(status?.certificates?.some((c) => c.secret === ownClientsCa && c.userProvided));
 
     let quotas: { key: string; value: number }[] = [];
     await tryAdmin(`${host}:${ports.mtls}`, await superUser(), async (a) => {

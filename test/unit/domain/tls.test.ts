@@ -2,7 +2,7 @@ import type { V1NetworkPolicy } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KafkaClusterSpec, type KafkaClusterSpecInput } from '../../../src/crd/kafka-cluster.ts';
-import { reissueReason } from '../../../src/domain/certificates.ts';
+import { expiringAuthorities, reissueReason } from '../../../src/domain/certificates.ts';
 import { buildClusterManifests } from '../../../src/domain/manifests/index.ts';
 import { names } from '../../../src/domain/names.ts';
 import { assignNodeIdBases, planNodes } from '../../../src/domain/nodes.ts';
@@ -190,5 +190,20 @@ describe('when a certificate is issued again', () => {
     );
     assert.match(reissueReason({ ...found, notAfterMs: now }, wanted(), now) ?? '', /^expired at/);
     assert.equal(reissueReason(found, wanted(['a.example', 'c.example']), now), 'does not name c.example');
+  });
+});
+
+describe('CAs about to expire', () => {
+  it('are the CAs inside their renewal window, not the leaf certificates', () => {
+    const now = Date.parse('2026-11-30T00:00:00Z');
+    const certificates = [
+      { kind: 'cluster-ca', notAfter: '2026-12-20T00:00:00Z' },
+      { kind: 'clients-ca', notAfter: '2026-12-20T00:00:00Z' },
+      { kind: 'node', notAfter: '2026-12-01T00:00:00Z' },
+    ];
+    assert.deepEqual(
+      expiringAuthorities(certificates, { 'cluster-ca': 30, 'clients-ca': 10 }, now).map((c) => c.kind),
+      ['cluster-ca'],
+    );
   });
 });
