@@ -87,7 +87,13 @@ const operator = spawn(
 console.log(
   `Started keelson operator (pid ${operator.pid}) as ServiceAccount keelson-system/keelson-operator.`,
 );
-kubectl('apply', '-f', join(repo, 'deploy/examples/kafka-cluster.yaml'));
+kubectl(
+  'apply',
+  '-f',
+  join(repo, 'deploy/examples/kafka-cluster.yaml'),
+  '-f',
+  join(repo, 'deploy/examples/kafka-user.yaml'),
+);
 
 const k = `${env.kubectl} --kubeconfig ${env.kubeconfig}`;
 const keelson = `node src/main.ts`;
@@ -98,8 +104,15 @@ Keelson is running.
   operator log     ${operatorLog}
   health, metrics  http://${healthAddress}/readyz  http://${healthAddress}/metrics
 
-Watch the sample cluster come up (about a minute):
-  ${k} get kafkaclusters -n kafka -w
+Watch the sample cluster come up (about a minute), secured: TLS everywhere, users and ACLs:
+  ${k} get kafkaclusters,kafkausers -n kafka -w
+
+Connect as the KafkaUser alice (password and CA in the Secret kafka/alice; inside the cluster):
+  ${k} get secret alice -n kafka -o jsonpath='{.data.ca\\.crt}' | base64 -d > ca.crt
+  ${k} get secret alice -n kafka -o jsonpath='{.data.sasl\\.jaas\\.config}' | base64 -d   # sasl.jaas.config
+  client.properties:  security.protocol=SASL_SSL  sasl.mechanism=SCRAM-SHA-512
+                      ssl.truststore.type=PEM  ssl.truststore.location=ca.crt  sasl.jaas.config=<the line above>
+  kafka-console-producer.sh --bootstrap-server orders-bootstrap.kafka.svc:9092 --topic orders --producer.config client.properties
 
 Then try:
   ${keelson} status kafka/orders
@@ -153,16 +166,30 @@ const poll = setInterval(() => {
     ],
     { encoding: 'utf8' },
   ).stdout.split(' ');
-  if (ready === 'True' && generation === observed) {
+  const userReady = spawnSync(
+    env.kubectl,
+    [
+      `--kubeconfig=${env.kubeconfig}`,
+      'get',
+      'kafkauser',
+      'alice',
+      '-n',
+      'kafka',
+      '-o',
+      'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+    ],
+    { encoding: 'utf8' },
+  ).stdout;
+  if (ready === 'True' && generation === observed && userReady === 'True') {
     clearInterval(poll);
     console.log(
-      `\nkafka/orders is Ready (${kubectl('get', 'kafkacluster', 'orders', '-n', 'kafka', '-o', 'jsonpath={.status.bootstrapAddress}')}).`,
+      `\nkafka/orders is Ready (${kubectl('get', 'kafkacluster', 'orders', '-n', 'kafka', '-o', 'jsonpath={.status.bootstrapAddress}')}), and so is its user alice (Secret kafka/alice).`,
     );
     if (untilReady) void stop(0);
   } else if (Date.now() > readyAt) {
     clearInterval(poll);
     console.error(
-      'kafka/orders did not become Ready within 10 minutes; see the operator log and the Temporal UI',
+      'kafka/orders and its user alice did not become Ready within 10 minutes; see the operator log and the Temporal UI',
     );
     if (untilReady) void stop(1);
   }

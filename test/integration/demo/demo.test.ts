@@ -9,7 +9,8 @@ import { execFile, spawnSync } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { group, plural, version } from '../../../src/crd/kafka-cluster.ts';
-import { clusterWorkflowId } from '../../../src/workflows/messages.ts';
+import { userPlural } from '../../../src/crd/kafka-user.ts';
+import { clusterWorkflowId, usersWorkflowId } from '../../../src/workflows/messages.ts';
 import { adminKubeConfig, env, eventually } from '../../helpers/cluster.ts';
 
 const demo = fileURLToPath(new URL('../../../tools/demo.ts', import.meta.url));
@@ -27,6 +28,10 @@ describe('npm run demo', () => {
       .getHandle(clusterWorkflowId('kafka', 'orders'))
       .terminate('demo test finished')
       .catch(() => undefined);
+    await new Client({ connection, namespace: env.temporal.namespace }).workflow
+      .getHandle(usersWorkflowId('kafka', 'orders'))
+      .terminate('demo test finished')
+      .catch(() => undefined);
     await connection.close();
     await custom
       .patchNamespacedCustomObject({
@@ -35,6 +40,17 @@ describe('npm run demo', () => {
         plural,
         namespace: 'kafka',
         name: 'orders',
+        body: [{ op: 'replace', path: '/metadata/finalizers', value: [] }],
+      })
+      .catch(() => undefined);
+    // No operator runs any more to take the user's finalizer off.
+    await custom
+      .patchNamespacedCustomObject({
+        group,
+        version,
+        plural: userPlural,
+        namespace: 'kafka',
+        name: 'alice',
         body: [{ op: 'replace', path: '/metadata/finalizers', value: [] }],
       })
       .catch(() => undefined);
@@ -63,7 +79,8 @@ describe('npm run demo', () => {
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
     assert.match(run.stdout, /Temporal UI +http:\/\//);
     assert.match(run.stdout, /as ServiceAccount keelson-system\/keelson-operator/);
-    assert.match(run.stdout, /kafka\/orders is Ready/);
+    assert.match(run.stdout, /kafka\/orders is Ready .*and so is its user alice/);
+    assert.match(run.stdout, /Connect as the KafkaUser alice/);
     const object = (await custom.getNamespacedCustomObject({
       group,
       version,
@@ -72,6 +89,10 @@ describe('npm run demo', () => {
       name: 'orders',
     })) as { status?: { brokersReady?: string } };
     assert.equal(object.status?.brokersReady, '3/3');
+    // Secured, as the sample asks: certificates issued, and the user's password in its Secret.
+    const secret = await core.readNamespacedSecret({ name: 'alice', namespace: 'kafka' });
+    assert.equal(Buffer.from(secret.data?.password ?? '', 'base64').length, 32);
+    await core.readNamespacedSecret({ name: 'orders-cluster-ca', namespace: 'kafka' });
     assert.equal(
       spawnSync(process.execPath, [testenvCli, 'status'], { stdio: 'ignore' }).status,
       0,
