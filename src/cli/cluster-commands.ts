@@ -15,6 +15,7 @@ import {
   pauseUpdate,
   resumeUpdate,
   rollUpdate,
+  rotateCertificatesUpdate,
   stateQuery,
 } from '../workflows/messages.ts';
 
@@ -42,7 +43,8 @@ export function parseClusterRef(ref: string | undefined): { namespace: string; n
 }
 
 export async function runClusterCommand(
-  command: 'status' | 'pause' | 'resume' | 'roll' | 'drill start' | 'drill abort' | 'drill status',
+  command:
+    'status' | 'pause' | 'resume' | 'roll' | 'certs rotate' | 'drill start' | 'drill abort' | 'drill status',
   ref: string | undefined,
   options: TemporalOptions & { reason?: string; zone?: string; hold?: string },
 ): Promise<string> {
@@ -77,6 +79,11 @@ export async function runClusterCommand(
             args: [{ reason: options.reason ?? 'requested with keelson roll' }],
           });
           return `${namespace}/${name}: forced roll accepted; follow it with keelson status or in the Temporal UI`;
+        case 'certs rotate':
+          await handle.executeUpdate(rotateCertificatesUpdate, {
+            args: [{ reason: options.reason ?? 'requested with keelson certs rotate' }],
+          });
+          return `${namespace}/${name}: certificate rotation accepted: every node gets a new certificate and restarts with it in a safe roll; follow it with keelson status, kubectl events or in the Temporal UI`;
         case 'drill start': {
           if (!options.zone) throw new Error('--zone is required');
           const accepted = await handle.executeUpdate(drillUpdate, {

@@ -227,6 +227,24 @@ function addClusterCommands(program: Command): void {
     ),
   );
 
+  const certs = program.command('certs').description("a secured cluster's certificates");
+  withTemporal(
+    certs
+      .command('rotate')
+      .argument('<ns/name>', 'the KafkaCluster')
+      .description(
+        "issue every node certificate again now (and Keelson's own), and restart the nodes onto them in a safe roll; the CAs are kept",
+      )
+      .option('--reason <text>', 'why (shown in status and Events)'),
+  ).action(async (ref: string, flags: TemporalFlags & { reason?: string }) =>
+    report('certs rotate', async () =>
+      (await import('./cluster-commands.ts')).runClusterCommand('certs rotate', ref, {
+        ...temporal(flags),
+        ...(flags.reason ? { reason: flags.reason } : {}),
+      }),
+    ),
+  );
+
   const drill = program.command('drill').description('failover drills of one zone');
   withTemporal(
     drill

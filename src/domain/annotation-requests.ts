@@ -8,6 +8,7 @@
 //   keelson.dev/drill: <zone> or <zone>/<hold> starts a drill; "abort" aborts it
 //   keelson.dev/pause: "true" pauses, "false" resumes
 //   keelson.dev/backup: any token; a new token takes a backup now
+//   keelson.dev/rotate-certs: any token; a new token issues the node certificates again and rolls
 import { contentHash } from './hash.ts';
 
 /** Longer request values are refused: a token, a zone or true/false never needs more. */
@@ -16,13 +17,14 @@ export const maxRequestValueLength = 256;
 export type AnnotationRequest =
   | { kind: 'roll'; value: string }
   | { kind: 'backup'; value: string }
+  | { kind: 'rotate-certs'; value: string }
   | { kind: 'drill'; value: string; zone: string; hold?: string }
   | { kind: 'abort-drill'; value: string }
   | { kind: 'pause'; value: string }
   | { kind: 'resume'; value: string }
   | { kind: 'invalid'; annotation: RequestKind; value: string; message: string };
 
-const requestKinds = ['roll', 'drill', 'pause', 'backup'] as const;
+const requestKinds = ['roll', 'drill', 'pause', 'backup', 'rotate-certs'] as const;
 export type RequestKind = (typeof requestKinds)[number];
 
 export const requestAnnotation = (kind: RequestKind): string => `keelson.dev/${kind}`;
@@ -62,7 +64,7 @@ export function pendingRequests(annotations: Readonly<Record<string, string>>): 
         value,
         message: `the value is ${value.length} characters long; at most ${maxRequestValueLength} are taken`,
       });
-    } else if (kind === 'roll' || kind === 'backup') pending.push({ kind, value });
+    } else if (kind === 'roll' || kind === 'backup' || kind === 'rotate-certs') pending.push({ kind, value });
     else if (kind === 'pause') {
       if (value === 'true') pending.push({ kind: 'pause', value });
       else if (value === 'false') pending.push({ kind: 'resume', value });

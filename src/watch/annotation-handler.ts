@@ -22,6 +22,7 @@ import {
   pauseUpdate,
   resumeUpdate,
   rollUpdate,
+  rotateCertificatesUpdate,
 } from '../workflows/messages.ts';
 import type { ClusterObject } from './kafka-cluster-watch.ts';
 
@@ -80,6 +81,12 @@ export class AnnotationHandler {
           await handle.executeUpdate(rollUpdate, {
             updateId,
             args: [{ reason: `annotation keelson.dev/roll=${request.value}` }],
+          });
+          break;
+        case 'rotate-certs':
+          await handle.executeUpdate(rotateCertificatesUpdate, {
+            updateId,
+            args: [{ reason: `annotation keelson.dev/rotate-certs=${request.value}` }],
           });
           break;
         case 'pause':

@@ -21,6 +21,7 @@ import {
   pauseUpdate,
   resumeUpdate,
   rollUpdate,
+  rotateCertificatesUpdate,
   specSignal,
   stateQuery,
 } from './messages.ts';
@@ -85,6 +86,24 @@ export function installHandlers(state: ClusterState, key: { namespace: string; n
         if (state.paused) throw new Error('the cluster is paused: resume it first');
         if (state.invalidSpec) throw new Error(`the spec is invalid: ${state.invalidSpec}`);
         if (state.forcedRoll) throw new Error('a forced roll is already waiting to start');
+      },
+    },
+  );
+  setHandler(
+    rotateCertificatesUpdate,
+    ({ reason }) => {
+      // Workflow time: the same token on replay. Each node's Secret records it once reissued.
+      state.certificateRotation = { token: String(Date.now()), reason };
+      return { accepted: true } as const;
+    },
+    {
+      validator: (request) => {
+        requireValidUpdate(payloads.rotateCertificates, 'rotateCertificates', request);
+        if (state.paused) throw new Error('the cluster is paused: resume it first');
+        if (state.invalidSpec) throw new Error(`the spec is invalid: ${state.invalidSpec}`);
+        if (state.lastSpec && state.lastSpec.security === undefined)
+          throw new Error('the cluster has no spec.security: it has no certificates to rotate');
+        if (state.certificateRotation) throw new Error('a certificate rotation is already waiting to start');
       },
     },
   );

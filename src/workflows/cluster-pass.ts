@@ -172,9 +172,10 @@ function withConfigHashes(
  * it). A node whose certificate was renewed must restart with it: its serial
  * number becomes part of its config hash, so the plan rolls it.
  */
-async function issueCertificates(plan: PassPlan): Promise<void> {
+async function issueCertificates(state: ClusterState, plan: PassPlan): Promise<void> {
   const { cluster, spec } = plan;
   if (spec.security === undefined) return;
+  const rotation = state.certificateRotation;
   const { certificates, issued } = await quick.ensureCertificates.executeWithOptions(
     { ...quickCall, summary: 'issue missing certificates and renew those due' },
     [
@@ -183,9 +184,12 @@ async function issueCertificates(plan: PassPlan): Promise<void> {
         clusterCa: spec.security.clusterCa,
         clientsCa: spec.security.clientsCa,
         nodes: plan.nodes.map((node) => ({ podName: node.podName, dnsNames: nodeDnsNames(cluster, node) })),
+        ...(rotation ? { rotation: rotation.token } : {}),
       },
     ],
   );
+  // Carried out: every certificate now records the rotation; the roll that follows is planned as usual.
+  if (rotation && state.certificateRotation?.token === rotation.token) state.certificateRotation = undefined;
   plan.status.certificates = certificates;
   const serials = new Map(certificates.map((c) => [c.pod, c.serial]));
   plan.nodes = plan.nodes.map((node) => {
@@ -232,7 +236,7 @@ async function issueCertificates(plan: PassPlan): Promise<void> {
 export async function converge(state: ClusterState, plan: PassPlan): Promise<PassOutcome> {
   const { key, spec, status } = plan;
   const pass = workflowInfo().historyLength;
-  await issueCertificates(plan);
+  await issueCertificates(state, plan);
   for (let round = 0; round < maxOperationsPerGeneration; round++) {
     const observedNodes = await quick.observeNodes({
       namespace: key.namespace,

@@ -26,9 +26,13 @@ export interface ClusterWorkflowInput {
   backupSchedule?: string;
   /** A retry scheduled after a pass that did not succeed. */
   retry?: ScheduledRetry;
+  /** A certificate rotation asked for and not carried out yet. */
+  certificateRotation?: { token: string; reason: string };
 }
 
 export interface ClusterState extends ClusterView {
+  /** A certificate rotation asked for: its token (recorded on each Secret reissued for it) and reason. */
+  certificateRotation?: { token: string; reason: string } | undefined;
   /** A signal for another incarnation of the name (deleted and created again), to check. */
   successor: SpecChange | undefined;
   /** Spec signals taken so far; a pass compares it across its read of the cluster. */
@@ -74,6 +78,7 @@ export function initialState(input: ClusterWorkflowInput): ClusterState {
     reconcile: defaultReconcilePolicy,
     lastPassAtMs: Date.now(),
     scheduledRetry: input.retry,
+    certificateRotation: input.certificateRotation,
   };
 }
 
@@ -85,6 +90,7 @@ export function shouldWake(state: ClusterState): boolean {
     (!state.paused &&
       (state.lastSeenGeneration > state.lastPlannedGeneration ||
         (!state.requestsHeld && state.forcedRoll !== undefined) ||
+        state.certificateRotation !== undefined ||
         state.driftReported !== undefined ||
         state.successor !== undefined ||
         (!state.requestsHeld && state.drill !== undefined && !state.drill.running)))
@@ -107,6 +113,7 @@ export function continueAsNewInput(input: ClusterWorkflowInput, state: ClusterSt
     ...(state.zoneOutage ? { zoneOutage: state.zoneOutage } : {}),
     backupSchedule: state.backupSchedule,
     ...(state.scheduledRetry ? { retry: state.scheduledRetry } : {}),
+    ...(state.certificateRotation ? { certificateRotation: state.certificateRotation } : {}),
   };
 }
 
@@ -126,6 +133,9 @@ export function clusterView(state: ClusterState): ClusterView {
     zoneOutage: state.zoneOutage,
     ...(state.lastDrill ? { lastDrill: state.lastDrill } : {}),
     ...(state.scheduledRetry ? { retry: retryView(state.scheduledRetry) } : {}),
+    ...(state.certificateRotation
+      ? { certificateRotation: { reason: state.certificateRotation.reason } }
+      : {}),
   };
 }
 

@@ -92,6 +92,7 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
       if (
         state.lastSeenGeneration <= state.lastPlannedGeneration &&
         !state.forcedRoll &&
+        !state.certificateRotation &&
         !state.driftReported &&
         !state.drill
       )

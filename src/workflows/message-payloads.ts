@@ -16,6 +16,9 @@ export const payloads = {
   spec: z.object({ uid, generation }),
   drift: z.object({ reason: text(1024), deleting: z.boolean().optional() }),
   roll: z.object({ reason: text(1024).refine((r) => r.trim() !== '', 'give a reason for the roll') }),
+  rotateCertificates: z.object({
+    reason: text(1024).refine((r) => r.trim() !== '', 'give a reason for the rotation'),
+  }),
   drill: z.object({ zone: z.string().min(1).max(63), hold: z.string().max(32).optional() }),
   requestRollPermit: z.object({ holder: workflowId, limit: z.int().min(1).max(1000) }),
   releaseRollPermit: z.object({ holder: workflowId }),

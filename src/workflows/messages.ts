@@ -41,6 +41,8 @@ export interface ClusterView {
   paused: boolean;
   /** A forced roll asked for by `keelson roll`, not started yet. */
   forcedRoll: { reason: string } | undefined;
+  /** A certificate rotation asked for and not carried out yet. */
+  certificateRotation?: { reason: string } | undefined;
   /** An owned object changed or went missing (e.g. a pod deleted), not planned for yet. */
   driftReported: string | undefined;
   /** A drill asked for with `keelson drill start`: waiting for its turn, or running. */
@@ -69,6 +71,15 @@ export const pauseUpdate = defineUpdate<{ paused: true }, []>('pause');
 export const resumeUpdate = defineUpdate<{ paused: false }, []>('resume');
 /** Restart every node, safely, even if none is out of date. Refused while paused or with an invalid spec. */
 export const rollUpdate = defineUpdate<{ accepted: true }, [{ reason: string }]>('roll');
+/**
+ * Issue every node certificate (and Keelson's own) of a secured cluster
+ * again now, and roll the nodes onto them under every roll rule. Refused
+ * when the cluster is not secured, while paused, with an invalid spec, or
+ * while a rotation waits.
+ */
+export const rotateCertificatesUpdate = defineUpdate<{ accepted: true }, [{ reason: string }]>(
+  'rotateCertificates',
+);
 
 /** Sent by the cluster workflow to its running roll when a newer generation arrives: stop at the next safe point. */
 export const supersededSignal = defineSignal('superseded');

@@ -10,6 +10,7 @@ import {
   ProduceAcks,
   stringDeserializers,
   stringSerializers,
+  type ConnectionOptions,
 } from '@platformatic/kafka';
 import { eventually } from './cluster.ts';
 
@@ -95,6 +96,9 @@ export async function produce(bootstrapBrokers: string[], topic: string, count: 
   }
 }
 
+/** A client's TLS and SASL settings, for a secured cluster. */
+export type ClientSecurity = Pick<ConnectionOptions, 'tls' | 'sasl'>;
+
 /**
  * Consumes `topic` from the start until `count` distinct keys arrived; returns
  * them. Each attempt is a fresh consumer group reading from the earliest
@@ -106,6 +110,8 @@ export async function consumeKeys(
   bootstrapBrokers: string[],
   topic: string,
   count: number,
+  /** TLS and SASL settings, for a secured cluster. */
+  security: ClientSecurity = {},
 ): Promise<Set<string>> {
   const seen = new Set<string>();
   for (let attempt = 1; attempt <= 3 && seen.size < count; attempt++) {
@@ -114,6 +120,7 @@ export async function consumeKeys(
       groupId: `verify-${topic}-${Date.now()}-${attempt}`,
       bootstrapBrokers,
       deserializers: stringDeserializers,
+      ...security,
     });
     try {
       const stream = await consumer.consume({
@@ -154,6 +161,7 @@ export function startSteadyProducer(
   bootstrapBrokers: string[],
   topic: string,
   firstKey: number,
+  security: ClientSecurity = {},
 ): {
   stop: () => Promise<{
     acked: string[];
@@ -169,6 +177,7 @@ export function startSteadyProducer(
     acks: ProduceAcks.ALL,
     retries: 60,
     retryDelay: 2_000,
+    ...security,
   });
   const acked: string[] = [];
   const failed: { key: string; error: string }[] = [];

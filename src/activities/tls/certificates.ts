@@ -13,11 +13,16 @@ import { nodeTlsFiles, principals } from '../../domain/tls.ts';
 import { classified } from '../failures.ts';
 import { certificateFacts, createCa, issue, loadCa, type KeyPair, type SigningCa } from './pki.ts';
 
+/** On a certificate's Secret: the rotation it was last issued for (a retried activity does not issue it twice). */
+export const rotationAnnotation = 'keelson.dev/rotation';
+
 export interface CertificatesInput {
   cluster: ClusterRef;
   clusterCa: CertificateAuthority;
   clientsCa: CertificateAuthority;
   nodes: { podName: string; dnsNames: string[] }[];
+  /** A rotation asked for: every node and Keelson certificate not issued for it yet is issued again. */
+  rotation?: string;
 }
 
 /** One certificate as status shows it: where it is and until when it is valid. */
@@ -68,6 +73,7 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
     name: string,
     existing: V1Secret | undefined,
     files: Record<string, string>,
+    annotations: Record<string, string> = {},
   ) {
     const body: V1Secret = {
       apiVersion: 'v1',
@@ -77,6 +83,7 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
         name,
         namespace: cluster.namespace,
         labels: clusterLabels(cluster),
+        annotations: { ...existing?.metadata?.annotations, ...annotations },
         ownerReferences: [ownerReference(cluster)],
         ...(existing?.metadata?.resourceVersion
           ? { resourceVersion: existing.metadata.resourceVersion }
@@ -172,11 +179,15 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
         checkOwned(cluster, secret);
         const pem = decode(secret, 'tls.crt');
         const facts = pem ? certificateFactsOrUndefined(pem) : undefined;
-        const reason = reissueReason(
-          facts && { ...facts, signedByCurrentCa: facts.signedBy(clusterCa.certificatePem) },
-          { dnsNames: leaf.dnsNames, renewalDays: input.clusterCa.renewalDays },
-          Date.now(),
-        );
+        const rotationDue =
+          input.rotation !== undefined &&
+          secret?.metadata?.annotations?.[rotationAnnotation] !== input.rotation;
+        const reason =
+          reissueReason(
+            facts && { ...facts, signedByCurrentCa: facts.signedBy(clusterCa.certificatePem) },
+            { dnsNames: leaf.dnsNames, renewalDays: input.clusterCa.renewalDays },
+            Date.now(),
+          ) ?? (rotationDue ? 'rotation asked for' : undefined);
         let current = facts;
         if (reason !== undefined) {
           const pair = await issue(clusterCa, {
@@ -185,11 +196,13 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
             usage: leaf.kind === 'node' ? 'server-and-client' : 'client',
             validityDays: input.clusterCa.validityDays,
           });
-          await write(cluster, leaf.secret, secret, {
-            ...leaf.files(pair),
-            'tls.crt': pair.certificatePem,
-            ...leaf.trust,
-          });
+          await write(
+            cluster,
+            leaf.secret,
+            secret,
+            { ...leaf.files(pair), 'tls.crt': pair.certificatePem, ...leaf.trust },
+            input.rotation !== undefined ? { [rotationAnnotation]: input.rotation } : {},
+          );
           issued.push({ secret: leaf.secret, reason });
           current = certificateFacts(pair.certificatePem);
         } else if (Object.entries(leaf.trust).some(([key, value]) => decode(secret, key) !== value)) {

@@ -11,6 +11,8 @@ import { CoreV1Api, CustomObjectsApi, EventsV1Api, NetworkingV1Api } from '@kube
 import { Connection as KafkaConnection, type Admin } from '@platformatic/kafka';
 import { defaultPayloadConverter } from '@temporalio/common';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { checkNodeIdentity } from '../../../src/activities/kafka/client-options.ts';
 import { upsertScramCredential } from '../../../src/activities/kafka/scram-credentials.ts';
@@ -19,7 +21,8 @@ import { names } from '../../../src/domain/names.ts';
 import { nodeDomain } from '../../../src/domain/tls.ts';
 import { clusterWorkflowId } from '../../../src/workflows/messages.ts';
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
-import { adminKubeConfig, eventually } from '../../helpers/cluster.ts';
+import { adminKubeConfig, env, eventually } from '../../helpers/cluster.ts';
+import { consumeKeys, startSteadyProducer } from '../../helpers/kafka.ts';
 import { brokerStarts, clusterEvents, readClusterStatus } from '../../helpers/kafka-cluster.ts';
 import {
   clusterName,
@@ -30,6 +33,7 @@ import {
 import { podLookup, secretFile, tryAdmin } from '../../helpers/tls-clients.ts';
 
 const ports = { scram: 9092, mtls: 9094, replication: 9091 };
+const mainScript = join(import.meta.dirname, '../../../src/main.ts');
 
 describe('a secured cluster', () => {
   const admin = adminKubeConfig();
@@ -262,6 +266,90 @@ describe('a secured cluster', () => {
     assert.equal(
       await tryAdmin(`${podHost}:${ports.mtls}`, { tls: tls(await userCertificate('admin')) }),
       'connected',
+    );
+  });
+
+  it('rotates every node certificate on request while a TLS producer (acks=all) and a consumer run: nothing acknowledged is lost', async () => {
+    const pods = (await cluster.pods()).map((p) => p.metadata?.name ?? '').sort();
+    const serialsBefore = new Map<string, string>();
+    for (const pod of pods)
+      serialsBefore.set(pod, certificateFacts(await secret(names.nodeCertificate(pod), 'tls.crt')).serial);
+    const startsBefore = new Map(pods.map((pod) => [pod, brokerStarts(namespace, pod)]));
+    const superUser = { tls: tls(await userCertificate('admin')) };
+    const hosts = (await cluster.pods()).map(
+      (p) => `${p.spec?.hostname}.${p.spec?.subdomain}.${namespace}.svc.cluster.local:${ports.mtls}`,
+    );
+    assert.equal(
+      await tryAdmin(hosts[0] ?? '', superUser, (a) =>
+        a.createTopics({
+          topics: ['rotation'],
+          partitions: 3,
+          replicas: 3,
+          configs: [{ name: 'min.insync.replicas', value: '2' }],
+        }),
+      ),
+      'connected',
+    );
+    const producer = startSteadyProducer(hosts, 'rotation', 0, superUser);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+
+    const cli = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [
+          mainScript,
+          'certs',
+          'rotate',
+          `${namespace}/${clusterName}`,
+          '--reason',
+          'test',
+          `--temporal-address=${env.temporal.address}`,
+        ],
+        (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }),
+      ),
+    );
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.match(cli.stdout, /certificate rotation accepted/);
+
+    await eventually(
+      'every node restarted onto a new certificate, and the cluster Ready',
+      async () => {
+        for (const pod of pods) {
+          const serial = certificateFacts(await secret(names.nodeCertificate(pod), 'tls.crt')).serial;
+          const running = (await cluster.pods()).find((p) => p.metadata?.name === pod);
+          if (serial === serialsBefore.get(pod)) return undefined;
+          if (running?.metadata?.annotations?.['keelson.dev/certificate-serial'] !== serial) return undefined;
+        }
+        const status = await readClusterStatus(custom, namespace, clusterName);
+        return status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' &&
+          status.currentOperation === undefined
+          ? true
+          : undefined;
+      },
+      300_000,
+      1_000,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const { acked, failed } = await producer.stop();
+    assert.deepEqual(failed, [], 'no send failed');
+    assert.ok(acked.length > 100, `${acked.length} records acknowledged during the rotation`);
+    const consumed = await consumeKeys(hosts, 'rotation', acked.length, superUser);
+    assert.deepEqual(
+      acked.filter((key) => !consumed.has(key)),
+      [],
+      'every acknowledged record consumed',
+    );
+    for (const pod of pods)
+      assert.equal(
+        brokerStarts(namespace, pod),
+        (startsBefore.get(pod) ?? 0) + 1,
+        `${pod} restarted exactly once`,
+      );
+    const events = await clusterEvents(admin.makeApiClient(EventsV1Api), namespace, clusterName);
+    assert.equal(
+      events.filter((e) => e.reason === 'CertificateRenewed' && /rotation asked for/.test(e.note)).length,
+      pods.length + 1,
+      "each node certificate and Keelson's own, once",
     );
   });
 

@@ -22,6 +22,16 @@ describe('pendingRequests', () => {
     ]);
   });
 
+  it('reads certificate rotation requests: any new token', () => {
+    assert.deepEqual(pendingRequests({ 'keelson.dev/rotate-certs': 'now' }), [
+      { kind: 'rotate-certs', value: 'now' },
+    ]);
+    assert.deepEqual(
+      pendingRequests({ 'keelson.dev/rotate-certs': 'now', 'keelson.dev/rotate-certs-acknowledged': 'now' }),
+      [],
+    );
+  });
+
   it('reads backup requests: any new token', () => {
     assert.deepEqual(pendingRequests({ 'keelson.dev/backup': '2026-11-26' }), [
       { kind: 'backup', value: '2026-11-26' },
