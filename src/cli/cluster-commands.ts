@@ -46,7 +46,7 @@ export async function runClusterCommand(
   command:
     'status' | 'pause' | 'resume' | 'roll' | 'certs rotate' | 'drill start' | 'drill abort' | 'drill status',
   ref: string | undefined,
-  options: TemporalOptions & { reason?: string; zone?: string; hold?: string },
+  options: TemporalOptions & { reason?: string; zone?: string; hold?: string; ca?: boolean },
 ): Promise<string> {
   const { namespace, name } = parseClusterRef(ref);
   const connection = await connectTemporal(options);
@@ -81,9 +81,16 @@ export async function runClusterCommand(
           return `${namespace}/${name}: forced roll accepted; follow it with keelson status or in the Temporal UI`;
         case 'certs rotate':
           await handle.executeUpdate(rotateCertificatesUpdate, {
-            args: [{ reason: options.reason ?? 'requested with keelson certs rotate' }],
+            args: [
+              {
+                reason: options.reason ?? `requested with keelson certs rotate${options.ca ? ' --ca' : ''}`,
+                ...(options.ca ? { ca: true } : {}),
+              },
+            ],
           });
-          return `${namespace}/${name}: certificate rotation accepted: every node gets a new certificate and restarts with it in a safe roll; follow it with keelson status, kubectl events or in the Temporal UI`;
+          return options.ca
+            ? `${namespace}/${name}: cluster CA renewal accepted: three phases, each a safe roll (trust the new CA, issue every node certificate from it, drop the old CA); follow it in status.caRenewal, kubectl events or the Temporal UI`
+            : `${namespace}/${name}: certificate rotation accepted: every node gets a new certificate and restarts with it in a safe roll; follow it with keelson status, kubectl events or in the Temporal UI`;
         case 'drill start': {
           if (!options.zone) throw new Error('--zone is required');
           const accepted = await handle.executeUpdate(drillUpdate, {

@@ -235,12 +235,17 @@ function addClusterCommands(program: Command): void {
       .description(
         "issue every node certificate again now (and Keelson's own), and restart the nodes onto them in a safe roll; the CAs are kept",
       )
-      .option('--reason <text>', 'why (shown in status and Events)'),
-  ).action(async (ref: string, flags: TemporalFlags & { reason?: string }) =>
+      .option('--reason <text>', 'why (shown in status and Events)')
+      .option(
+        '--ca',
+        "renew Keelson's cluster CA instead, in three phases of a roll each: trust the new CA beside the old, issue every node certificate from it, drop the old",
+      ),
+  ).action(async (ref: string, flags: TemporalFlags & { reason?: string; ca?: boolean }) =>
     report('certs rotate', async () =>
       (await import('./cluster-commands.ts')).runClusterCommand('certs rotate', ref, {
         ...temporal(flags),
         ...(flags.reason ? { reason: flags.reason } : {}),
+        ...(flags.ca ? { ca: true } : {}),
       }),
     ),
   );

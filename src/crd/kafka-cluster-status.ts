@@ -163,6 +163,8 @@ export const KafkaClusterStatus = z.object({
   kafkaVersion: z.string().optional(),
   metadataVersion: z.string().optional(),
   bootstrapAddress: z.string().optional(),
+  /** A renewal of the cluster CA under way: its phase (trust-new, reissue, drop-old) and what that phase does. */
+  caRenewal: z.object({ phase: z.enum(['trust-new', 'reissue', 'drop-old']), step: z.string() }).optional(),
   /** Each certificate of a secured cluster: its Secret and when it expires (never a key). */
   certificates: z
     .array(
@@ -172,6 +174,7 @@ export const KafkaClusterStatus = z.object({
         notAfter: z.string(),
         serial: z.string(),
         pod: z.string().optional(),
+        mark: z.string().optional(),
         userProvided: z.literal(true).optional(),
       }),
     )

@@ -8,7 +8,8 @@
 //   keelson.dev/drill: <zone> or <zone>/<hold> starts a drill; "abort" aborts it
 //   keelson.dev/pause: "true" pauses, "false" resumes
 //   keelson.dev/backup: any token; a new token takes a backup now
-//   keelson.dev/rotate-certs: any token; a new token issues the node certificates again and rolls
+//   keelson.dev/rotate-certs: any token; a new token issues the node certificates again and rolls;
+//     a token starting with "ca:" renews the cluster CA (three phases, a roll each)
 import { contentHash } from './hash.ts';
 
 /** Longer request values are refused: a token, a zone or true/false never needs more. */

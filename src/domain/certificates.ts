@@ -46,3 +46,35 @@ export function expiringAuthorities<T extends { kind: string; notAfter: string }
       renewalDueAtMs(Date.parse(c.notAfter), renewalDays[c.kind]) <= nowMs,
   );
 }
+
+/**
+ * A CA renewal, phase by phase, so that every connection keeps working: each
+ * phase changes what every node runs with, and the next phase starts only
+ * when every node runs the current one (restarted by a roll and Ready).
+ *   trust-new: a new CA is made; every node trusts it beside the old one;
+ *   reissue:   the new CA signs from now on; every node gets a certificate of it;
+ *   drop-old:  the old CA is no longer trusted.
+ */
+export type CaRenewalPhase = 'trust-new' | 'reissue' | 'drop-old';
+
+export const caRenewalPhases: Record<CaRenewalPhase, string> = {
+  'trust-new': '1/3: trust the new CA beside the old one',
+  reissue: '2/3: issue every node certificate from the new CA',
+  'drop-old': '3/3: stop trusting the old CA',
+};
+
+export type CaRenewalAction = 'start' | 'promote' | 'drop-previous' | 'finish' | 'none';
+
+export function caRenewalAction(
+  phase: CaRenewalPhase | undefined,
+  facts: {
+    /** Inside the renewal window, or a renewal asked for (keelson certs rotate --ca). */
+    wanted: boolean;
+    /** Every node runs what the current phase gives it, and is Ready. */
+    allNodesCurrent: boolean;
+  },
+): CaRenewalAction {
+  if (phase === undefined) return facts.wanted ? 'start' : 'none';
+  if (!facts.allNodesCurrent) return 'none';
+  return phase === 'trust-new' ? 'promote' : phase === 'reissue' ? 'drop-previous' : 'finish';
+}

@@ -20,8 +20,8 @@ export const annotationKeys = {
   restartToken: 'keelson.dev/restart-token',
   /** On each volume claim: the Kafka cluster id of the data on it. */
   kafkaClusterId: 'keelson.dev/kafka-cluster-id',
-  /** In a secured cluster: the serial number of the certificate the node started with. */
-  certificateSerial: 'keelson.dev/certificate-serial',
+  /** In a secured cluster: the certificate and trusted CAs the node started with (nodeCertificateMark). */
+  certificates: 'keelson.dev/certificates',
 };
 
 /** Set on every KafkaCluster by the watcher: deletion waits until the operator has torn the cluster down. */

@@ -19,9 +19,10 @@ export interface KafkaNode {
   zone: string;
   roles: ('controller' | 'broker')[];
   /**
-   * In a secured cluster, the serial number of the certificate the node must
-   * run with: a renewed certificate changes the node's config hash, so the
-   * node restarts with it in a roll like any other change.
+   * In a secured cluster, the certificate and trusted CAs the node must run
+   * with (nodeCertificateMark): a renewed certificate or a CA renewal's phase
+   * changes the node's config hash, so the node restarts with it in a roll
+   * like any other change.
    */
   certificate?: string;
 }

@@ -6,6 +6,7 @@
 import type { KafkaClusterSpec, Listener } from '../crd/kafka-cluster.ts';
 import { replicationListener } from '../crd/spec-rules.ts';
 import type { ClusterRef } from './labels.ts';
+import { contentHash } from './hash.ts';
 import { names } from './names.ts';
 import type { KafkaNode } from './nodes.ts';
 
@@ -36,6 +37,14 @@ export function listenerProtocol(listener: Listener): 'PLAINTEXT' | 'SSL' | 'SAS
   if (!listener.tls) return 'PLAINTEXT';
   return listener.authentication.type === 'scram-sha-512' ? 'SASL_SSL' : 'SSL';
 }
+
+/**
+ * What a node runs with, as its pod records it: its certificate's serial
+ * number and a digest of the CAs it trusts. Either changing restarts the node
+ * (a renewed certificate, a CA renewal's phase).
+ */
+export const nodeCertificateMark = (serial: string, trustedCas: string): string =>
+  `${serial}/${contentHash(trustedCas).slice(0, 12)}`;
 
 /** The DNS names of one node's certificate: its pod name through the headless Service, and the bootstrap Service. */
 export function nodeDnsNames(cluster: ClusterRef, node: KafkaNode): string[] {

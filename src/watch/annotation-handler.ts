@@ -86,7 +86,12 @@ export class AnnotationHandler {
         case 'rotate-certs':
           await handle.executeUpdate(rotateCertificatesUpdate, {
             updateId,
-            args: [{ reason: `annotation keelson.dev/rotate-certs=${request.value}` }],
+            args: [
+              {
+                reason: `annotation keelson.dev/rotate-certs=${request.value}`,
+                ...(request.value.startsWith('ca:') ? { ca: true } : {}),
+              },
+            ],
           });
           break;
         case 'pause':

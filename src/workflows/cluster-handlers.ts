@@ -91,9 +91,9 @@ export function installHandlers(state: ClusterState, key: { namespace: string; n
   );
   setHandler(
     rotateCertificatesUpdate,
-    ({ reason }) => {
-      // Workflow time: the same token on replay. Each node's Secret records it once reissued.
-      state.certificateRotation = { token: String(Date.now()), reason };
+    ({ reason, ca }) => {
+      // Workflow time: the same token on replay. Each Secret records the rotation once done for it.
+      state.certificateRotation = { token: String(Date.now()), reason, ...(ca ? { ca } : {}) };
       return { accepted: true } as const;
     },
     {
@@ -104,6 +104,12 @@ export function installHandlers(state: ClusterState, key: { namespace: string; n
         if (state.lastSpec && state.lastSpec.security === undefined)
           throw new Error('the cluster has no spec.security: it has no certificates to rotate');
         if (state.certificateRotation) throw new Error('a certificate rotation is already waiting to start');
+        if (request.ca && state.lastSpec?.security?.clusterCa.secretName !== undefined)
+          throw new Error(
+            'the cluster CA is one you provide (security.clusterCa.secretName): Keelson never replaces it',
+          );
+        if (request.ca && state.caRenewalPhase)
+          throw new Error(`a cluster CA renewal is already under way (${state.caRenewalPhase})`);
       },
     },
   );

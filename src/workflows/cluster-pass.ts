@@ -9,7 +9,7 @@ import type { Activities } from '../activities/index.ts';
 import { parseDurationMs } from '../crd/duration.ts';
 import { KafkaClusterSpec, type KafkaClusterStatus } from '../crd/kafka-cluster.ts';
 import { backupScheduleInput, backupScheduleKey } from '../domain/backup-schedule-key.ts';
-import { expiringAuthorities } from '../domain/certificates.ts';
+import { caRenewalPhases, expiringAuthorities } from '../domain/certificates.ts';
 import { conditionsAfterPass, invalidSpecCondition, type PassOutcome } from '../domain/cluster-conditions.ts';
 import { chooseOperation, type ZoneFailoverOperation } from '../domain/cluster-operations.ts';
 import { rootCause } from '../domain/failure-message.ts';
@@ -169,36 +169,62 @@ function withConfigHashes(
 /**
  * A secured cluster's certificates: issued, renewed when due, before any
  * node's pod (a pod mounts its certificate's Secret and cannot start without
- * it). A node whose certificate was renewed must restart with it: its serial
- * number becomes part of its config hash, so the plan rolls it.
+ * it). A node whose certificate or trusted CAs changed must restart with them:
+ * what it runs with is part of its config hash, so the plan rolls it. Called
+ * at every round of a pass, so a CA renewal's next phase starts as soon as the
+ * roll of the one before has ended.
  */
 async function issueCertificates(state: ClusterState, plan: PassPlan): Promise<void> {
   const { cluster, spec } = plan;
   if (spec.security === undefined) return;
   const rotation = state.certificateRotation;
-  const { certificates, issued } = await quick.ensureCertificates.executeWithOptions(
-    { ...quickCall, summary: 'issue missing certificates and renew those due' },
+  const { certificates, issued, caRenewal } = await quick.ensureCertificates.executeWithOptions(
+    {
+      ...quickCall,
+      summary: state.caRenewalPhase
+        ? `cluster CA renewal ${caRenewalPhases[state.caRenewalPhase]}: move on once every node runs it`
+        : 'issue missing certificates and renew those due',
+    },
     [
       {
         cluster,
         clusterCa: spec.security.clusterCa,
         clientsCa: spec.security.clientsCa,
         nodes: plan.nodes.map((node) => ({ podName: node.podName, dnsNames: nodeDnsNames(cluster, node) })),
-        ...(rotation ? { rotation: rotation.token } : {}),
+        ...(rotation && !rotation.ca ? { rotation: rotation.token } : {}),
+        ...(rotation?.ca ? { caRotation: rotation.token } : {}),
       },
     ],
   );
   // Carried out: every certificate now records the rotation; the roll that follows is planned as usual.
   if (rotation && state.certificateRotation?.token === rotation.token) state.certificateRotation = undefined;
   plan.status.certificates = certificates;
-  const serials = new Map(certificates.map((c) => [c.pod, c.serial]));
+  const marks = new Map(certificates.map((c) => [c.pod, c.mark]));
   plan.nodes = plan.nodes.map((node) => {
-    const certificate = serials.get(node.podName);
+    const certificate = marks.get(node.podName);
     return certificate === undefined ? node : { ...node, certificate };
   });
   plan.desired = withConfigHashes(cluster, spec, plan.nodes);
+  state.caRenewalPhase = caRenewal.phase;
+  if (caRenewal.phase)
+    plan.status.caRenewal = { phase: caRenewal.phase, step: caRenewalPhases[caRenewal.phase] };
+  else delete plan.status.caRenewal;
+  if (caRenewal.action !== 'none') {
+    const ca = certificates.find((c) => c.kind === 'cluster-ca');
+    await quick.recordEvent({
+      cluster,
+      key: `ca-renewal/${ca?.secret}/${caRenewal.action}/${ca?.serial}`,
+      type: 'Normal',
+      reason: 'CertificateAuthorityRenewal',
+      action: 'Renew',
+      note: caRenewal.phase
+        ? `cluster CA renewal ${caRenewalPhases[caRenewal.phase]} (every node restarts with it in a roll)`
+        : `cluster CA renewal finished: every node runs a certificate of the new CA (serial ${ca?.serial}) and trusts only it`,
+    });
+  }
+  // Keelson renews its own cluster CA; a CA you provide, and its own clients CA, it only warns of.
   const expiring = expiringAuthorities(
-    certificates,
+    certificates.filter((c) => c.kind === 'clients-ca' || c.userProvided),
     { 'cluster-ca': spec.security.clusterCa.renewalDays, 'clients-ca': spec.security.clientsCa.renewalDays },
     Date.now(),
   );
@@ -212,7 +238,7 @@ async function issueCertificates(state: ClusterState, plan: PassPlan): Promise<v
       note: `the ${ca.kind} in Secret ${ca.secret} expires at ${ca.notAfter}: ${
         ca.userProvided
           ? 'Keelson never replaces a CA you provide; put a new one in place before then'
-          : 'renew it before then (Keelson does not renew its CAs by itself yet)'
+          : 'renew it before then (Keelson does not renew its clients CA by itself yet)'
       }`,
     });
   }
@@ -236,8 +262,8 @@ async function issueCertificates(state: ClusterState, plan: PassPlan): Promise<v
 export async function converge(state: ClusterState, plan: PassPlan): Promise<PassOutcome> {
   const { key, spec, status } = plan;
   const pass = workflowInfo().historyLength;
-  await issueCertificates(state, plan);
   for (let round = 0; round < maxOperationsPerGeneration; round++) {
+    await issueCertificates(state, plan);
     const observedNodes = await quick.observeNodes({
       namespace: key.namespace,
       cluster: key.name,
@@ -335,7 +361,12 @@ export async function reportPass(
   const retry = state.scheduledRetry;
   await quick.patchStatus({
     ...key,
-    clear: retry ? ['currentOperation'] : ['currentOperation', 'retry'],
+    clear: [
+      'currentOperation',
+      ...(retry ? [] : (['retry'] as const)),
+      // A secured cluster's status shows a CA renewal only while one is under way.
+      ...(state.caRenewalPhase || !plan.spec.security ? [] : (['caRenewal'] as const)),
+    ],
     status: {
       ...status,
       brokersReady: `${brokers.filter((n) => n.ready).length}/${brokers.length}`,

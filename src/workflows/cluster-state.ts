@@ -11,6 +11,7 @@ import {
   type ScheduledRetry,
 } from '../domain/reconcile-policy.ts';
 import type { ZoneOutage } from '../domain/zone-outage.ts';
+import type { CaRenewalPhase } from '../domain/certificates.ts';
 import type { ClusterView, SpecChange } from './messages.ts';
 
 export interface ClusterWorkflowInput {
@@ -27,12 +28,14 @@ export interface ClusterWorkflowInput {
   /** A retry scheduled after a pass that did not succeed. */
   retry?: ScheduledRetry;
   /** A certificate rotation asked for and not carried out yet. */
-  certificateRotation?: { token: string; reason: string };
+  certificateRotation?: { token: string; reason: string; ca?: boolean };
 }
 
 export interface ClusterState extends ClusterView {
-  /** A certificate rotation asked for: its token (recorded on each Secret reissued for it) and reason. */
-  certificateRotation?: { token: string; reason: string } | undefined;
+  /** A certificate rotation asked for: its token (recorded on each Secret reissued for it), reason, and whether of the cluster CA. */
+  certificateRotation?: { token: string; reason: string; ca?: boolean } | undefined;
+  /** The phase of a cluster CA renewal under way, as the last check of the certificates said. */
+  caRenewalPhase?: CaRenewalPhase | undefined;
   /** A signal for another incarnation of the name (deleted and created again), to check. */
   successor: SpecChange | undefined;
   /** Spec signals taken so far; a pass compares it across its read of the cluster. */

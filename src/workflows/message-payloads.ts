@@ -18,6 +18,7 @@ export const payloads = {
   roll: z.object({ reason: text(1024).refine((r) => r.trim() !== '', 'give a reason for the roll') }),
   rotateCertificates: z.object({
     reason: text(1024).refine((r) => r.trim() !== '', 'give a reason for the rotation'),
+    ca: z.boolean().optional(),
   }),
   drill: z.object({ zone: z.string().min(1).max(63), hold: z.string().max(32).optional() }),
   requestRollPermit: z.object({ holder: workflowId, limit: z.int().min(1).max(1000) }),

@@ -73,11 +73,12 @@ export const resumeUpdate = defineUpdate<{ paused: false }, []>('resume');
 export const rollUpdate = defineUpdate<{ accepted: true }, [{ reason: string }]>('roll');
 /**
  * Issue every node certificate (and Keelson's own) of a secured cluster
- * again now, and roll the nodes onto them under every roll rule. Refused
- * when the cluster is not secured, while paused, with an invalid spec, or
- * while a rotation waits.
+ * again now, and roll the nodes onto them under every roll rule; with `ca`,
+ * renew the cluster CA in its three phases instead. Refused when the cluster
+ * is not secured, while paused, with an invalid spec, while a rotation waits,
+ * and for `ca` when the cluster CA is one the user provides.
  */
-export const rotateCertificatesUpdate = defineUpdate<{ accepted: true }, [{ reason: string }]>(
+export const rotateCertificatesUpdate = defineUpdate<{ accepted: true }, [{ reason: string; ca?: boolean }]>(
   'rotateCertificates',
 );
 

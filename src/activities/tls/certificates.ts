@@ -1,15 +1,30 @@
 // Issuing a secured cluster's certificates: the cluster CA and the clients CA
 // (made by Keelson, or read from the Secret a user names), one Secret per node
 // with its key, its certificate chain and the CAs it trusts, and Keelson's own
-// client certificate. Keys are made and stored here and never leave the
-// activity: the workflow gets Secret names and expiry dates back.
+// client certificate; and the phases of a renewal of Keelson's cluster CA
+// (src/domain/certificates.ts), each started only once every node runs the
+// one before. Keys are made and stored here and never leave the activity:
+// the workflow gets Secret names, serial numbers and dates back.
 import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import type { CertificateAuthority } from '../../crd/kafka-cluster.ts';
-import { reissueReason } from '../../domain/certificates.ts';
+import {
+  caRenewalAction,
+  renewalDueAtMs,
+  reissueReason,
+  type CaRenewalAction,
+  type CaRenewalPhase,
+} from '../../domain/certificates.ts';
 import { failure } from '../../domain/failures.ts';
-import { clusterLabels, ownerReference, ownerUidOf, type ClusterRef } from '../../domain/labels.ts';
+import {
+  annotationKeys,
+  clusterLabels,
+  labelKeys,
+  ownerReference,
+  ownerUidOf,
+  type ClusterRef,
+} from '../../domain/labels.ts';
 import { names } from '../../domain/names.ts';
-import { nodeTlsFiles, principals } from '../../domain/tls.ts';
+import { nodeCertificateMark, nodeTlsFiles, principals } from '../../domain/tls.ts';
 import { classified } from '../failures.ts';
 import { certificateFacts, createCa, issue, loadCa, type KeyPair, type SigningCa } from './pki.ts';
 
@@ -23,6 +38,18 @@ export interface CertificatesInput {
   nodes: { podName: string; dnsNames: string[] }[];
   /** A rotation asked for: every node and Keelson certificate not issued for it yet is issued again. */
   rotation?: string;
+  /** A renewal of the cluster CA asked for (keelson certs rotate --ca), not started for it yet. */
+  caRotation?: string;
+}
+
+/** On the cluster CA's Secret: the phase of a renewal under way. */
+export const caPhaseAnnotation = 'keelson.dev/ca-renewal-phase';
+
+export interface CaRenewalOutcome {
+  /** What this call did: started a renewal, moved it on, or finished it. */
+  action: CaRenewalAction;
+  /** The phase under way after this call, if any. */
+  phase?: CaRenewalPhase;
 }
 
 /** One certificate as status shows it: where it is and until when it is valid. */
@@ -33,6 +60,8 @@ export interface CertificateStatus {
   notAfter: string;
   /** Its serial number (hex): public, and what a node's config hash records. */
   serial: string;
+  /** For a node: what it must run with (nodeCertificateMark of the serial and the CAs it trusts). */
+  mark?: string;
   /** The node's pod, for a node certificate. */
   pod?: string;
   /** A CA the user provides: Keelson never replaces it. */
@@ -98,71 +127,206 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
     );
   }
 
-  /** The CA that signs, made when missing or expired (a CA you provide is only read). */
-  async function signingCa(
+  /** A CA the user provides: read, never changed. */
+  async function providedCa(cluster: ClusterRef, kind: 'cluster-ca' | 'clients-ca', secretName: string) {
+    const secret = await read(cluster.namespace, secretName);
+    const certificatePem = decode(secret, 'ca.crt');
+    const keyPem = decode(secret, 'ca.key');
+    const field = `security.${kind === 'cluster-ca' ? 'clusterCa' : 'clientsCa'}.secretName`;
+    if (certificatePem === undefined || keyPem === undefined) {
+      throw failure(
+        'InvalidSpec',
+        `${field}: Secret ${cluster.namespace}/${secretName} ${secret ? 'lacks the key ca.crt or ca.key' : 'does not exist'}`,
+      );
+    }
+    return loadCa(certificatePem, keyPem).catch((err: unknown) => {
+      throw failure(
+        'InvalidSpec',
+        `${field}: Secret ${cluster.namespace}/${secretName}: ${(err as Error).message}`,
+      );
+    });
+  }
+
+  /**
+   * Keelson's own CA of one kind: made when missing or expired. The cluster
+   * CA's Secret also holds, during a renewal, the next CA (next.crt,
+   * next.key) or the previous one (previous.crt), and the phase.
+   */
+  async function managedCa(
     cluster: ClusterRef,
     kind: 'cluster-ca' | 'clients-ca',
     spec: CertificateAuthority,
-    statuses: CertificateStatus[],
-  ): Promise<SigningCa> {
-    const report = (secret: string, ca: SigningCa, userProvided: boolean) =>
-      statuses.push({
-        secret,
-        kind,
-        notAfter: ca.certificate.notAfter.toISOString(),
-        serial: ca.certificate.serialNumber.toLowerCase(),
-        ...(userProvided ? { userProvided: true as const } : {}),
-      });
-    if (spec.secretName !== undefined) {
-      const secret = await read(cluster.namespace, spec.secretName);
-      const certificatePem = decode(secret, 'ca.crt');
-      const keyPem = decode(secret, 'ca.key');
-      const field = `security.${kind === 'cluster-ca' ? 'clusterCa' : 'clientsCa'}.secretName`;
-      if (certificatePem === undefined || keyPem === undefined) {
-        throw failure(
-          'InvalidSpec',
-          `${field}: Secret ${cluster.namespace}/${spec.secretName} ${secret ? 'lacks the key ca.crt or ca.key' : 'does not exist'}`,
-        );
-      }
-      const ca = await loadCa(certificatePem, keyPem).catch((err: unknown) => {
-        throw failure(
-          'InvalidSpec',
-          `${field}: Secret ${cluster.namespace}/${spec.secretName}: ${(err as Error).message}`,
-        );
-      });
-      report(spec.secretName, ca, true);
-      return ca;
-    }
+  ) {
     const name = kind === 'cluster-ca' ? names.clusterCa(cluster.name) : names.clientsCa(cluster.name);
     const secret = await read(cluster.namespace, name);
     checkOwned(cluster, secret);
     const certificatePem = decode(secret, 'ca.crt');
     const keyPem = decode(secret, 'ca.key');
-    let ca =
+    const ca =
       certificatePem && keyPem ? await loadCa(certificatePem, keyPem).catch(() => undefined) : undefined;
-    if (ca === undefined || ca.certificate.notAfter.getTime() <= Date.now()) {
-      ca = await createCa(`${cluster.namespace}/${cluster.name} ${kind}`, spec.validityDays);
-      await write(cluster, name, secret, { 'ca.crt': ca.certificatePem, 'ca.key': ca.keyPem });
+    if (ca !== undefined && ca.certificate.notAfter.getTime() > Date.now()) return { name, secret, ca };
+    const made = await createCa(`${cluster.namespace}/${cluster.name} ${kind}`, spec.validityDays);
+    await write(cluster, name, secret, { 'ca.crt': made.certificatePem, 'ca.key': made.keyPem });
+    return { name, secret: await read(cluster.namespace, name), ca: made };
+  }
+
+  /** Whether every node's pod runs what its Secret holds now (certificate and trusted CAs), and is Ready. */
+  async function allNodesCurrent(cluster: ClusterRef, nodes: CertificatesInput['nodes']): Promise<boolean> {
+    const pods = (
+      await core.listNamespacedPod({
+        namespace: cluster.namespace,
+        labelSelector: `${labelKeys.cluster}=${cluster.name}`,
+      })
+    ).items;
+    for (const node of nodes) {
+      const pod = pods.find((p) => p.metadata?.name === node.podName);
+      const ready = pod?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+      if (!pod || pod.metadata?.deletionTimestamp || !ready) return false;
+      const secret = await read(cluster.namespace, names.nodeCertificate(node.podName));
+      const pem = decode(secret, 'tls.crt');
+      if (!pem) return false;
+      const mark = nodeCertificateMark(certificateFacts(pem).serial, trustedOf(secret));
+      if (pod.metadata?.annotations?.[annotationKeys.certificates] !== mark) return false;
     }
-    report(name, ca, false);
-    return ca;
+    return true;
+  }
+
+  /**
+   * The cluster CA, moved one phase on when its renewal is wanted or under way
+   * and every node runs the phase before. Returns the CA that signs now, the
+   * CAs to trust (PEM, the signing one first) and what was done.
+   */
+  async function clusterCaWithRenewal(
+    input: CertificatesInput,
+  ): Promise<{ ca: SigningCa; trust: string; secret: string; renewal: CaRenewalOutcome }> {
+    const { cluster } = input;
+    if (input.clusterCa.secretName !== undefined) {
+      const ca = await providedCa(cluster, 'cluster-ca', input.clusterCa.secretName);
+      return {
+        ca,
+        trust: ca.certificatePem,
+        secret: input.clusterCa.secretName,
+        renewal: { action: 'none' },
+      };
+    }
+    const { name, secret, ca } = await managedCa(cluster, 'cluster-ca', input.clusterCa);
+    const phase = secret?.metadata?.annotations?.[caPhaseAnnotation] as CaRenewalPhase | undefined;
+    const asked =
+      input.caRotation !== undefined &&
+      secret?.metadata?.annotations?.[rotationAnnotation] !== input.caRotation;
+    const due = renewalDueAtMs(ca.certificate.notAfter.getTime(), input.clusterCa.renewalDays) <= Date.now();
+    const action = caRenewalAction(phase, {
+      wanted: due || asked,
+      allNodesCurrent: phase === undefined || (await allNodesCurrent(cluster, input.nodes)),
+    });
+    const files = Object.fromEntries(
+      Object.keys(secret?.data ?? {}).map((k) => [k, decode(secret, k) ?? '']),
+    );
+    const annotations = { ...secret?.metadata?.annotations };
+    let signing = ca;
+    let next: string | undefined = files['next.crt'];
+    let previous: string | undefined = files['previous.crt'];
+    let after: CaRenewalPhase | undefined = phase;
+    if (action === 'start') {
+      const made = await createCa(
+        `${cluster.namespace}/${cluster.name} cluster-ca`,
+        input.clusterCa.validityDays,
+      );
+      files['next.crt'] = made.certificatePem;
+      files['next.key'] = made.keyPem;
+      next = made.certificatePem;
+      after = 'trust-new';
+      if (input.caRotation !== undefined) annotations[rotationAnnotation] = input.caRotation;
+    } else if (action === 'promote') {
+      signing = await loadCa(files['next.crt'] ?? '', files['next.key'] ?? '');
+      files['previous.crt'] = ca.certificatePem;
+      files['ca.crt'] = signing.certificatePem;
+      files['ca.key'] = signing.keyPem;
+      delete files['next.crt'];
+      delete files['next.key'];
+      previous = ca.certificatePem;
+      next = undefined;
+      after = 'reissue';
+    } else if (action === 'drop-previous') {
+      delete files['previous.crt'];
+      previous = undefined;
+      after = 'drop-old';
+    } else if (action === 'finish') {
+      after = undefined;
+    }
+    if (action !== 'none') {
+      if (after) annotations[caPhaseAnnotation] = after;
+      else delete annotations[caPhaseAnnotation];
+      await writeExactly(cluster, name, secret, files, annotations);
+    }
+    return {
+      ca: signing,
+      trust: [signing.certificatePem, next, previous]
+        .filter((pem): pem is string => pem !== undefined)
+        .join(''),
+      secret: name,
+      renewal: { action, ...(after ? { phase: after } : {}) },
+    };
+  }
+
+  /** Replaces a Secret's data and annotations as given (write() keeps existing annotations). */
+  async function writeExactly(
+    cluster: ClusterRef,
+    name: string,
+    existing: V1Secret | undefined,
+    files: Record<string, string>,
+    annotations: Record<string, string>,
+  ) {
+    const body: V1Secret = {
+      ...existing,
+      metadata: { ...existing?.metadata, annotations },
+      data: Object.fromEntries(Object.entries(files).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+    };
+    await classified(`writing Secret ${cluster.namespace}/${name}`, () =>
+      core.replaceNamespacedSecret({ name, namespace: cluster.namespace, body }),
+    );
   }
 
   return {
     /**
      * Makes sure every certificate of a secured cluster exists, is signed by
      * the current CA, names what it must, has not expired and is not due for
-     * renewal; issues the ones that are not. Returns where they are, their
-     * serial numbers and expiry, and what was issued why: never a key.
+     * renewal, and trusts the CAs of the current phase; issues the ones that
+     * are not. Returns where they are, their serial numbers and expiry, what
+     * was issued why, and the CA renewal's step: never a key.
      */
-    async ensureCertificates(
-      input: CertificatesInput,
-    ): Promise<{ certificates: CertificateStatus[]; issued: { secret: string; reason: string }[] }> {
+    async ensureCertificates(input: CertificatesInput): Promise<{
+      certificates: CertificateStatus[];
+      issued: { secret: string; reason: string }[];
+      caRenewal: CaRenewalOutcome;
+    }> {
       const { cluster } = input;
       const certificates: CertificateStatus[] = [];
       const issued: { secret: string; reason: string }[] = [];
-      const clusterCa = await signingCa(cluster, 'cluster-ca', input.clusterCa, certificates);
-      const clientsCa = await signingCa(cluster, 'clients-ca', input.clientsCa, certificates);
+      const clusterCa = await clusterCaWithRenewal(input);
+      const clientsCa =
+        input.clientsCa.secretName !== undefined
+          ? {
+              ca: await providedCa(cluster, 'clients-ca', input.clientsCa.secretName),
+              secret: input.clientsCa.secretName,
+            }
+          : await managedCa(cluster, 'clients-ca', input.clientsCa).then((m) => ({
+              ca: m.ca,
+              secret: m.name,
+            }));
+      for (const [kind, { ca, secret }, userProvided] of [
+        ['cluster-ca', clusterCa, input.clusterCa.secretName !== undefined],
+        ['clients-ca', clientsCa, input.clientsCa.secretName !== undefined],
+      ] as const) {
+        certificates.push({
+          secret,
+          kind,
+          notAfter: ca.certificate.notAfter.toISOString(),
+          serial: ca.certificate.serialNumber.toLowerCase(),
+          ...(userProvided ? { userProvided: true as const } : {}),
+        });
+      }
+      const signing = clusterCa.ca;
 
       const ensureLeaf = async (leaf: {
         secret: string;
@@ -184,13 +348,13 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
           secret?.metadata?.annotations?.[rotationAnnotation] !== input.rotation;
         const reason =
           reissueReason(
-            facts && { ...facts, signedByCurrentCa: facts.signedBy(clusterCa.certificatePem) },
+            facts && { ...facts, signedByCurrentCa: facts.signedBy(signing.certificatePem) },
             { dnsNames: leaf.dnsNames, renewalDays: input.clusterCa.renewalDays },
             Date.now(),
           ) ?? (rotationDue ? 'rotation asked for' : undefined);
         let current = facts;
         if (reason !== undefined) {
-          const pair = await issue(clusterCa, {
+          const pair = await issue(signing, {
             commonName: leaf.commonName,
             dnsNames: leaf.dnsNames,
             usage: leaf.kind === 'node' ? 'server-and-client' : 'client',
@@ -217,10 +381,16 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
           kind: leaf.kind,
           notAfter: new Date(current?.notAfterMs ?? 0).toISOString(),
           serial: current?.serial ?? '',
-          ...(leaf.pod !== undefined ? { pod: leaf.pod } : {}),
+          ...(leaf.pod !== undefined
+            ? { pod: leaf.pod, mark: nodeCertificateMark(current?.serial ?? '', trustedOfFiles(leaf.trust)) }
+            : {}),
         });
       };
 
+      const nodeTrust = {
+        [nodeTlsFiles.clusterCa]: clusterCa.trust,
+        [nodeTlsFiles.clientsCa]: clientsCa.ca.certificatePem,
+      };
       for (const node of input.nodes) {
         await ensureLeaf({
           secret: names.nodeCertificate(node.podName),
@@ -229,10 +399,7 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
           commonName: principals.node,
           dnsNames: node.dnsNames,
           files: (pair) => ({ [nodeTlsFiles.keystore]: pair.keyPem + pair.certificatePem }),
-          trust: {
-            [nodeTlsFiles.clusterCa]: clusterCa.certificatePem,
-            [nodeTlsFiles.clientsCa]: clientsCa.certificatePem,
-          },
+          trust: nodeTrust,
         });
       }
       // Keelson's own: renewed here too, and used from its next connection (no restart needed).
@@ -242,13 +409,23 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
         commonName: principals.operator,
         dnsNames: [],
         files: (pair) => ({ 'tls.key': pair.keyPem }),
-        trust: { 'ca.crt': clusterCa.certificatePem },
+        trust: { 'ca.crt': clusterCa.trust },
       });
       observe(cluster, certificates);
-      return { certificates, issued };
+      return { certificates, issued, caRenewal: clusterCa.renewal };
     },
   };
 }
+
+/** The CAs a node trusts, as one string for its mark: the cluster CAs, then the clients CAs. */
+const trustedOfFiles = (files: Record<string, string>): string =>
+  `${files[nodeTlsFiles.clusterCa] ?? ''}${files[nodeTlsFiles.clientsCa] ?? ''}`;
+
+const trustedOf = (secret: V1Secret | undefined): string =>
+  trustedOfFiles({
+    [nodeTlsFiles.clusterCa]: decode(secret, nodeTlsFiles.clusterCa) ?? '',
+    [nodeTlsFiles.clientsCa]: decode(secret, nodeTlsFiles.clientsCa) ?? '',
+  });
 
 function certificateFactsOrUndefined(pem: string) {
   try {

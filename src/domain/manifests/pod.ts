@@ -74,7 +74,7 @@ export function buildNodePod(
       labels: nodeLabels(cluster, node),
       annotations: {
         [annotationKeys.configHash]: nodeConfigHash(cluster, spec, nodes, node, pool),
-        ...(node.certificate !== undefined ? { [annotationKeys.certificateSerial]: node.certificate } : {}),
+        ...(node.certificate !== undefined ? { [annotationKeys.certificates]: node.certificate } : {}),
       },
       ownerReferences: [ownerReference(cluster)],
     },

@@ -238,7 +238,7 @@ describe('a secured cluster', () => {
         const status = await readClusterStatus(custom, namespace, clusterName);
         const ready = status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
         return facts.serial !== ageingSerial &&
-          pod?.metadata?.annotations?.['keelson.dev/certificate-serial'] === facts.serial &&
+          pod?.metadata?.annotations?.['keelson.dev/certificates']?.startsWith(`${facts.serial}/`) &&
           ready
           ? facts.serial
           : undefined;
@@ -318,7 +318,8 @@ describe('a secured cluster', () => {
           const serial = certificateFacts(await secret(names.nodeCertificate(pod), 'tls.crt')).serial;
           const running = (await cluster.pods()).find((p) => p.metadata?.name === pod);
           if (serial === serialsBefore.get(pod)) return undefined;
-          if (running?.metadata?.annotations?.['keelson.dev/certificate-serial'] !== serial) return undefined;
+          if (!running?.metadata?.annotations?.['keelson.dev/certificates']?.startsWith(`${serial}/`))
+            return undefined;
         }
         const status = await readClusterStatus(custom, namespace, clusterName);
         return status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' &&
@@ -351,6 +352,114 @@ describe('a secured cluster', () => {
       pods.length + 1,
       "each node certificate and Keelson's own, once",
     );
+  });
+
+  it('renews the cluster CA in three phases while a TLS producer and a consumer run, with the worker SIGKILLed at each phase', async () => {
+    const caSecret = names.clusterCa(clusterName);
+    const readCa = () => core.readNamespacedSecret({ name: caSecret, namespace });
+    const oldCa = await secret(caSecret, 'ca.crt');
+    const pods = (await cluster.pods()).map((p) => p.metadata?.name ?? '').sort();
+    const startsBefore = new Map(pods.map((pod) => [pod, brokerStarts(namespace, pod)]));
+    // A client trusting the cluster CA as its user Secret gives it: the old CA, then both, then the new one.
+    const clientTls = tls(await userCertificate('admin')) as { ca: string };
+    const superUser = { tls: clientTls };
+    const hosts = (await cluster.pods()).map(
+      (p) => `${p.spec?.hostname}.${p.spec?.subdomain}.${namespace}.svc.cluster.local:${ports.mtls}`,
+    );
+    assert.equal(
+      await tryAdmin(hosts[0] ?? '', superUser, (a) =>
+        a.createTopics({
+          topics: ['ca-renewal'],
+          partitions: 3,
+          replicas: 3,
+          configs: [{ name: 'min.insync.replicas', value: '2' }],
+        }),
+      ),
+      'connected',
+    );
+    const producer = startSteadyProducer(hosts, 'ca-renewal', 0, superUser);
+    const cli = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [
+          mainScript,
+          'certs',
+          'rotate',
+          `${namespace}/${clusterName}`,
+          '--ca',
+          `--temporal-address=${env.temporal.address}`,
+        ],
+        (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }),
+      ),
+    );
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.match(cli.stdout, /cluster CA renewal accepted/);
+
+    // Each phase, once seen: the worker is killed (SIGKILL) and started again.
+    const phasesSeen: string[] = [];
+    let kills = 0;
+    await eventually(
+      'the CA renewal through its three phases and finished',
+      async () => {
+        const stored = await readCa();
+        const phase = stored.metadata?.annotations?.['keelson.dev/ca-renewal-phase'];
+        const next = stored.data?.['next.crt'];
+        if (next) clientTls.ca = oldCa + Buffer.from(next, 'base64').toString('utf8');
+        if (phase && !phasesSeen.includes(phase)) {
+          phasesSeen.push(phase);
+          await cluster.worker.kill('SIGKILL');
+          kills++;
+          await cluster.worker.start();
+        }
+        const current = Buffer.from(stored.data?.['ca.crt'] ?? '', 'base64').toString('utf8');
+        if (phase || current === oldCa || stored.data?.['previous.crt'] || next) return undefined;
+        clientTls.ca = current;
+        const status = await readClusterStatus(custom, namespace, clusterName);
+        return status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && !status.caRenewal
+          ? true
+          : undefined;
+      },
+      600_000,
+      500,
+    );
+    assert.deepEqual(phasesSeen, ['trust-new', 'reissue', 'drop-old']);
+    assert.equal(kills, 3);
+    const newCa = await secret(caSecret, 'ca.crt');
+    for (const pod of pods) {
+      const nodeSecret = names.nodeCertificate(pod);
+      assert.ok(
+        certificateFacts(await secret(nodeSecret, 'tls.crt')).signedBy(newCa),
+        `${pod}: signed by the new CA`,
+      );
+      assert.equal(await secret(nodeSecret, 'ca.crt'), newCa, `${pod}: trusts only the new CA`);
+    }
+    assert.ok(
+      certificateFacts(await secret(names.operatorCertificate(clusterName), 'tls.crt')).signedBy(newCa),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const { acked, failed } = await producer.stop();
+    assert.deepEqual(failed, [], 'no send failed');
+    assert.ok(acked.length > 100, `${acked.length} records acknowledged during the renewal`);
+    const consumed = await consumeKeys(hosts, 'ca-renewal', acked.length, superUser);
+    assert.deepEqual(
+      acked.filter((key) => !consumed.has(key)),
+      [],
+      'every acknowledged record consumed',
+    );
+    for (const pod of pods)
+      assert.equal(
+        brokerStarts(namespace, pod),
+        (startsBefore.get(pod) ?? 0) + 3,
+        `${pod}: one restart per phase`,
+      );
+    const events = await clusterEvents(admin.makeApiClient(EventsV1Api), namespace, clusterName);
+    assert.equal(
+      events.filter((e) => e.reason === 'CertificateAuthorityRenewal').length,
+      4,
+      'three phases and the end',
+    );
+    // Keelson still reaches the cluster with its own (renewed) certificate.
+    clusterCa = newCa;
   });
 
   it('keeps every private key out of the Temporal histories of its workflows', async () => {

@@ -2,7 +2,7 @@ import type { V1NetworkPolicy } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KafkaClusterSpec, type KafkaClusterSpecInput } from '../../../src/crd/kafka-cluster.ts';
-import { expiringAuthorities, reissueReason } from '../../../src/domain/certificates.ts';
+import { caRenewalAction, expiringAuthorities, reissueReason } from '../../../src/domain/certificates.ts';
 import { buildClusterManifests } from '../../../src/domain/manifests/index.ts';
 import { names } from '../../../src/domain/names.ts';
 import { assignNodeIdBases, planNodes } from '../../../src/domain/nodes.ts';
@@ -205,5 +205,17 @@ describe('CAs about to expire', () => {
       expiringAuthorities(certificates, { 'cluster-ca': 30, 'clients-ca': 10 }, now).map((c) => c.kind),
       ['cluster-ca'],
     );
+  });
+});
+
+describe('a CA renewal', () => {
+  it('starts when wanted, and moves to its next phase only once every node runs the current one', () => {
+    assert.equal(caRenewalAction(undefined, { wanted: false, allNodesCurrent: true }), 'none');
+    assert.equal(caRenewalAction(undefined, { wanted: true, allNodesCurrent: false }), 'start');
+    for (const phase of ['trust-new', 'reissue', 'drop-old'] as const)
+      assert.equal(caRenewalAction(phase, { wanted: true, allNodesCurrent: false }), 'none', phase);
+    assert.equal(caRenewalAction('trust-new', { wanted: false, allNodesCurrent: true }), 'promote');
+    assert.equal(caRenewalAction('reissue', { wanted: false, allNodesCurrent: true }), 'drop-previous');
+    assert.equal(caRenewalAction('drop-old', { wanted: true, allNodesCurrent: true }), 'finish');
   });
 });
