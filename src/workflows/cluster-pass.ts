@@ -4,7 +4,9 @@
 // through cluster-operation.ts), report the pass in status. The order of
 // their activity calls and child workflows is the workflow's history:
 // changing it needs a patch (see the replay test).
-import { patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { usersWorkflowId } from '../domain/workflow-ids.ts';
+import { usersChangedSignal } from './kafka-users.ts';
 import type { Activities } from '../activities/index.ts';
 import { parseDurationMs } from '../crd/duration.ts';
 import { KafkaClusterSpec, type KafkaClusterStatus } from '../crd/kafka-cluster.ts';
@@ -210,6 +212,10 @@ async function issueCertificates(state: ClusterState, plan: PassPlan): Promise<v
     plan.status.caRenewal = { phase: caRenewal.phase, step: caRenewalPhases[caRenewal.phase] };
   else delete plan.status.caRenewal;
   if (caRenewal.action !== 'none') {
+    // The users' Secrets carry the CAs to trust: their workflow puts the new set in at once.
+    await getExternalWorkflowHandle(usersWorkflowId(cluster.namespace, cluster.name))
+      .signal(usersChangedSignal, { user: 'cluster CA renewal' })
+      .catch(() => undefined); // no users workflow: no users
     const ca = certificates.find((c) => c.kind === 'cluster-ca');
     await quick.recordEvent({
       cluster,

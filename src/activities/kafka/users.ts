@@ -332,7 +332,11 @@ export function userActivities(deps: Deps) {
       const client = await deps.kafka.options(kafkaAccess(clusterRef, spec, addresses));
       const clientsCaSecret = security.clientsCa.secretName ?? names.clientsCa(input.cluster);
       const clusterCaSecret = security.clusterCa.secretName ?? names.clusterCa(input.cluster);
-      const clusterCaPem = decode(await readSecret(namespace, clusterCaSecret), 'ca.crt') ?? '';
+      // The CAs a client must trust: during a CA renewal, the next or previous one too.
+      const caStored = await readSecret(namespace, clusterCaSecret);
+      const clusterCaPem = ['ca.crt', 'next.crt', 'previous.crt']
+        .map((k) => decode(caStored, k) ?? '')
+        .join('');
 
       const admin = new Admin(client);
       try {
@@ -469,6 +473,14 @@ export function userActivities(deps: Deps) {
                 notAfterMs = certificateFacts(pair.certificatePem).notAfterMs;
               }
               status.certificateNotAfter = new Date(notAfterMs).toISOString();
+            }
+            // The trusted CAs follow a cluster CA renewal; the credential stays.
+            const stored = await readSecret(namespace, name);
+            if (stored && decode(stored, 'ca.crt') !== clusterCaPem) {
+              const kept = Object.fromEntries(
+                Object.keys(stored.data ?? {}).map((k) => [k, decode(stored, k) ?? '']),
+              );
+              await writeUserSecret(user, stored, { ...kept, 'ca.crt': clusterCaPem });
             }
             desired.push(...desiredAcls(name, userSpec));
             const quota = quotaChanges(userSpec.quotas, quotasOf.get(name) ?? {});

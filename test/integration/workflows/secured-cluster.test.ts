@@ -19,7 +19,9 @@ import { upsertScramCredential } from '../../../src/activities/kafka/scram-crede
 import { certificateFacts, createCa, issue, loadCa } from '../../../src/activities/tls/pki.ts';
 import { names } from '../../../src/domain/names.ts';
 import { nodeDomain } from '../../../src/domain/tls.ts';
-import { clusterWorkflowId } from '../../../src/workflows/messages.ts';
+import { clusterWorkflowId, usersWorkflowId } from '../../../src/workflows/messages.ts';
+import { usersChangedSignal } from '../../../src/workflows/kafka-users.ts';
+import { group, userPlural, version } from '../../../src/crd/kafka-user.ts';
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
 import { adminKubeConfig, env, eventually } from '../../helpers/cluster.ts';
 import { consumeKeys, startSteadyProducer } from '../../helpers/kafka.ts';
@@ -79,6 +81,10 @@ describe('a secured cluster', () => {
     clusterCa = await secret(names.clusterCa(clusterName), 'ca.crt');
   });
   after(async () => {
+    await cluster?.client.workflow
+      .getHandle(usersWorkflowId(namespace, clusterName))
+      .terminate('test finished')
+      .catch(() => undefined);
     await cluster?.close();
   });
 
@@ -377,6 +383,29 @@ describe('a secured cluster', () => {
       ),
       'connected',
     );
+    // A KafkaUser, whose Secret gives clients the CAs to trust.
+    await custom.createNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural: userPlural,
+      body: {
+        apiVersion: `${group}/${version}`,
+        kind: 'KafkaUser',
+        metadata: { name: 'bob' },
+        spec: { cluster: clusterName, authentication: { type: 'scram-sha-512' } },
+      },
+    });
+    await cluster.client.workflow.signalWithStart('kafkaUsersWorkflow', {
+      workflowId: usersWorkflowId(namespace, clusterName),
+      taskQueue: cluster.taskQueue,
+      args: [{ namespace, cluster: clusterName }],
+      signal: usersChangedSignal,
+      signalArgs: [{ user: 'bob' }],
+    });
+    await eventually("bob's Secret", async () =>
+      (await secret('bob', 'ca.crt').catch(() => undefined)) === oldCa ? true : undefined,
+    );
     const producer = startSteadyProducer(hosts, 'ca-renewal', 0, superUser);
     const cli = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
       execFile(
@@ -436,6 +465,9 @@ describe('a secured cluster', () => {
     assert.ok(
       certificateFacts(await secret(names.operatorCertificate(clusterName), 'tls.crt')).signedBy(newCa),
     );
+    await eventually("bob's Secret trusting the new CA alone", async () =>
+      (await secret('bob', 'ca.crt')) === newCa ? true : undefined,
+    );
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const { acked, failed } = await producer.stop();
     assert.deepEqual(failed, [], 'no send failed');
@@ -478,7 +510,7 @@ describe('a secured cluster', () => {
       keys.push(body);
     }
     const seen = new Set<string>();
-    const pending = [clusterWorkflowId(namespace, clusterName)];
+    const pending = [clusterWorkflowId(namespace, clusterName), usersWorkflowId(namespace, clusterName)];
     let scanned = 0;
     while (pending.length > 0) {
       const workflowId = pending.pop() ?? '';
