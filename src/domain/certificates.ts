@@ -16,7 +16,12 @@ export interface FoundCertificate {
  */
 export function reissueReason(
   found: FoundCertificate | undefined,
-  wanted: { dnsNames: readonly string[]; renewalDays: number },
+  wanted: {
+    dnsNames: readonly string[];
+    renewalDays: number;
+    /** When the signing CA ends: no certificate it signs outlives it, so one that already ends with it is not renewed. */
+    caNotAfterMs: number;
+  },
   nowMs: number,
 ): string | undefined {
   if (found === undefined) return 'none issued yet';
@@ -25,7 +30,9 @@ export function reissueReason(
   if (found.notAfterMs <= nowMs) return `expired at ${expires}`;
   const missing = wanted.dnsNames.filter((name) => !found.dnsNames.includes(name));
   if (missing.length > 0) return `does not name ${missing.join(', ')}`;
-  if (renewalDueAtMs(found.notAfterMs, wanted.renewalDays) <= nowMs)
+  // A renewal that would end no later is no renewal: the CA's own renewal (or its owner) must come first.
+  const wouldOutlive = wanted.caNotAfterMs - found.notAfterMs > 60_000;
+  if (renewalDueAtMs(found.notAfterMs, wanted.renewalDays) <= nowMs && wouldOutlive)
     return `due for renewal (expires at ${expires}, renewed ${wanted.renewalDays} days before)`;
   return undefined;
 }

@@ -454,7 +454,11 @@ export function userActivities(deps: Deps) {
                 ? 'rotation asked for'
                 : reissueReason(
                     facts && { ...facts, signedByCurrentCa: facts.signedBy(ca.certificatePem) },
-                    { dnsNames: [], renewalDays: security.clientsCa.renewalDays },
+                    {
+                      dnsNames: [],
+                      renewalDays: security.clientsCa.renewalDays,
+                      caNotAfterMs: ca.certificate.notAfter.getTime(),
+                    },
                     Date.now(),
                   );
               let notAfterMs = facts?.notAfterMs ?? 0;

@@ -349,7 +349,11 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
         const reason =
           reissueReason(
             facts && { ...facts, signedByCurrentCa: facts.signedBy(signing.certificatePem) },
-            { dnsNames: leaf.dnsNames, renewalDays: input.clusterCa.renewalDays },
+            {
+              dnsNames: leaf.dnsNames,
+              renewalDays: input.clusterCa.renewalDays,
+              caNotAfterMs: signing.certificate.notAfter.getTime(),
+            },
             Date.now(),
           ) ?? (rotationDue ? 'rotation asked for' : undefined);
         let current = facts;

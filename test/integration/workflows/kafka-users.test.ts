@@ -255,6 +255,37 @@ describe('KafkaUsers', () => {
     });
   });
 
+  it("renews a TLS user's certificate inside its renewal window", async () => {
+    // carol's certificate as it would be 355 days after issue: valid 10 more days, inside the 30-day window.
+    const ca = await loadCa(ownCaPem, await secret(ownClientsCa, 'ca.key'));
+    const ageing = await issue(ca, { commonName: 'carol', dnsNames: [], usage: 'client', validityDays: 10 });
+    const stored = await core.readNamespacedSecret({ name: 'carol', namespace });
+    const data = { ...stored.data };
+    data['user.crt'] = Buffer.from(ageing.certificatePem).toString('base64');
+    data['user.key'] = Buffer.from(ageing.keyPem).toString('base64');
+    await core.replaceNamespacedSecret({ name: 'carol', namespace, body: { ...stored, data } });
+    const ageingSerial = certificateFacts(ageing.certificatePem).serial;
+    await signalUsers();
+    const renewed = await eventually('carol renewed', async () => {
+      const facts = certificateFacts(await secret('carol', 'user.crt'));
+      return facts.serial !== ageingSerial ? facts : undefined;
+    });
+    // As long as the CA allows: our CA ends in 20 days, and no certificate outlives its CA.
+    assert.equal(
+      renewed.notAfterMs,
+      (await loadCa(ownCaPem, await secret(ownClientsCa, 'ca.key'))).certificate.notAfter.getTime(),
+    );
+    assert.ok(renewed.signedBy(ownCaPem));
+    // Ending with its CA, it is not renewed again at every pass.
+    await signalUsers();
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    assert.equal(certificateFacts(await secret('carol', 'user.crt')).serial, renewed.serial);
+    const carol = {
+      tls: tls({ cert: await secret('carol', 'user.crt'), key: await secret('carol', 'user.key') }),
+    };
+    assert.equal(await tryAdmin(`${host}:${ports.mtls}`, carol), 'connected');
+  });
+
   it('gives a user a new password when asked, and the old one stops working', async () => {
     const before = await secret('alice', 'password');
     await custom.patchNamespacedCustomObject(

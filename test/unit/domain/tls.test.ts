@@ -173,7 +173,7 @@ describe('when a certificate is issued again', () => {
   const now = Date.parse('2026-11-30T00:00:00Z');
   const day = 86_400_000;
   const found = { notAfterMs: now + 40 * day, dnsNames: ['a.example', 'b.example'], signedByCurrentCa: true };
-  const wanted = (dnsNames: string[] = []) => ({ dnsNames, renewalDays: 30 });
+  const wanted = (dnsNames: string[] = []) => ({ dnsNames, renewalDays: 30, caNotAfterMs: now + 365 * day });
   it('keeps a certificate of the current CA naming every host, until its renewal window', () => {
     assert.equal(reissueReason(found, wanted(['a.example']), now), undefined);
     assert.equal(reissueReason(found, wanted(), now + 10 * day - 1), undefined);
@@ -182,6 +182,19 @@ describe('when a certificate is issued again', () => {
       /^due for renewal \(expires at 2027-01-09/,
     );
   });
+  it('does not renew a certificate that already ends with its CA: a new one could not end later', () => {
+    const endsWithCa = { ...found, notAfterMs: now + 20 * day };
+    assert.equal(reissueReason(endsWithCa, { ...wanted(), caNotAfterMs: now + 20 * day }, now), undefined);
+    assert.match(
+      reissueReason(
+        { ...endsWithCa, notAfterMs: now + 10 * day },
+        { ...wanted(), caNotAfterMs: now + 20 * day },
+        now,
+      ) ?? '',
+      /^due for renewal/,
+    );
+  });
+
   it('issues a missing one, one of another CA, an expired one and one missing a name', () => {
     assert.equal(reissueReason(undefined, wanted(), now), 'none issued yet');
     assert.equal(
