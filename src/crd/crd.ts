@@ -59,20 +59,33 @@ function structural(schema: z.ZodType, path: string): Schema {
   return json;
 }
 
-export function buildKafkaClusterCrd(): Schema {
+interface ResourceKind {
+  kind: string;
+  plural: string;
+  shortNames: string[];
+  description: string;
+  columns: Schema[];
+  /** CEL rules at the root: metadata.name is the one metadata field CEL may read there. */
+  nameRules: { rule: string; message: string }[];
+  spec: Schema;
+  status: Schema;
+}
+
+/** A namespaced keelson.dev CRD with a status subresource, one served and stored version. */
+function customResourceDefinition(resource: ResourceKind): Schema {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: `${plural}.${group}` },
+    metadata: { name: `${resource.plural}.${group}` },
     spec: {
       group,
       scope: 'Namespaced',
       names: {
-        kind,
-        listKind: `${kind}List`,
-        plural,
-        singular: kind.toLowerCase(),
-        shortNames: ['kc'],
+        kind: resource.kind,
+        listKind: `${resource.kind}List`,
+        plural: resource.plural,
+        singular: resource.kind.toLowerCase(),
+        shortNames: resource.shortNames,
         categories: ['kafka', 'keelson'],
       },
       versions: [
@@ -81,27 +94,19 @@ export function buildKafkaClusterCrd(): Schema {
           served: true,
           storage: true,
           subresources: { status: {} },
-          additionalPrinterColumns: [
-            { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-            { name: 'Version', type: 'string', jsonPath: '.spec.kafkaVersion' },
-            { name: 'Brokers', type: 'string', jsonPath: '.status.brokersReady' },
-            { name: 'Operation', type: 'string', jsonPath: '.status.currentOperation.type' },
-            { name: 'Last Backup', type: 'date', jsonPath: '.status.lastBackup.finishedAt', priority: 1 },
-            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
-          ],
+          additionalPrinterColumns: resource.columns,
           schema: {
             openAPIV3Schema: {
               type: 'object',
-              description: 'A Kafka cluster in KRaft mode, managed by Keelson.',
+              description: resource.description,
               required: ['spec'],
-              // metadata.name is the one metadata field CEL may read at the root.
-              'x-kubernetes-validations': clusterNameRules.map(({ rule, message }) => ({ rule, message })),
+              'x-kubernetes-validations': resource.nameRules,
               properties: {
                 apiVersion: { type: 'string' },
                 kind: { type: 'string' },
                 metadata: { type: 'object' },
-                spec: structural(KafkaClusterSpec, 'spec'),
-                status: structural(KafkaClusterStatus, 'status'),
+                spec: resource.spec,
+                status: resource.status,
               },
             },
           },
@@ -111,54 +116,43 @@ export function buildKafkaClusterCrd(): Schema {
   };
 }
 
+export function buildKafkaClusterCrd(): Schema {
+  return customResourceDefinition({
+    kind,
+    plural,
+    shortNames: ['kc'],
+    description: 'A Kafka cluster in KRaft mode, managed by Keelson.',
+    columns: [
+      { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+      { name: 'Version', type: 'string', jsonPath: '.spec.kafkaVersion' },
+      { name: 'Brokers', type: 'string', jsonPath: '.status.brokersReady' },
+      { name: 'Operation', type: 'string', jsonPath: '.status.currentOperation.type' },
+      { name: 'Last Backup', type: 'date', jsonPath: '.status.lastBackup.finishedAt', priority: 1 },
+      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ],
+    nameRules: clusterNameRules.map(({ rule, message }) => ({ rule, message })),
+    spec: structural(KafkaClusterSpec, 'spec'),
+    status: structural(KafkaClusterStatus, 'status'),
+  });
+}
+
 export function buildKafkaUserCrd(): Schema {
   const spec = structural(KafkaUserSpec, 'spec');
   spec['x-kubernetes-validations'] = kafkaUserTransitionRules.map(({ rule, message }) => ({ rule, message }));
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: `${userPlural}.${group}` },
-    spec: {
-      group,
-      scope: 'Namespaced',
-      names: {
-        kind: userKind,
-        listKind: `${userKind}List`,
-        plural: userPlural,
-        singular: userKind.toLowerCase(),
-        shortNames: ['ku'],
-        categories: ['kafka', 'keelson'],
-      },
-      versions: [
-        {
-          name: version,
-          served: true,
-          storage: true,
-          subresources: { status: {} },
-          additionalPrinterColumns: [
-            { name: 'Cluster', type: 'string', jsonPath: '.spec.cluster' },
-            { name: 'Authentication', type: 'string', jsonPath: '.spec.authentication.type' },
-            { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-            { name: 'Secret', type: 'string', jsonPath: '.status.secret' },
-            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
-          ],
-          schema: {
-            openAPIV3Schema: {
-              type: 'object',
-              description: 'A user of a secured KafkaCluster: how it authenticates, its ACLs and quotas.',
-              required: ['spec'],
-              'x-kubernetes-validations': kafkaUserNameRules,
-              properties: {
-                apiVersion: { type: 'string' },
-                kind: { type: 'string' },
-                metadata: { type: 'object' },
-                spec,
-                status: structural(KafkaUserStatus, 'status'),
-              },
-            },
-          },
-        },
-      ],
-    },
-  };
+  return customResourceDefinition({
+    kind: userKind,
+    plural: userPlural,
+    shortNames: ['ku'],
+    description: 'A user of a secured KafkaCluster: how it authenticates, its ACLs and quotas.',
+    columns: [
+      { name: 'Cluster', type: 'string', jsonPath: '.spec.cluster' },
+      { name: 'Authentication', type: 'string', jsonPath: '.spec.authentication.type' },
+      { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+      { name: 'Secret', type: 'string', jsonPath: '.status.secret' },
+      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ],
+    nameRules: kafkaUserNameRules,
+    spec,
+    status: structural(KafkaUserStatus, 'status'),
+  });
 }

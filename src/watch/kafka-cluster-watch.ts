@@ -1,10 +1,10 @@
 // The KafkaCluster collection for the list/watch loop, and the handful of
 // fields the watcher acts on.
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { group, plural, version } from '../crd/kafka-cluster.ts';
 import {
+  customObjects,
   listWatch,
-  type ObjectList,
   type RawObject,
   type WatchEventKind,
   type WatchOptions,
@@ -52,25 +52,9 @@ export async function watchKafkaClusters(
   options: WatchOptions,
   signal: AbortSignal,
 ): Promise<void> {
-  const custom = kube.makeApiClient(CustomObjectsApi);
   await listWatch(
     kube,
-    {
-      path: (namespace) =>
-        namespace
-          ? `/apis/${group}/${version}/namespaces/${namespace}/${plural}`
-          : `/apis/${group}/${version}/${plural}`,
-      list: async (namespace, token, limit) =>
-        (await (namespace
-          ? custom.listNamespacedCustomObject({ group, version, plural, namespace, limit, _continue: token })
-          : custom.listClusterCustomObject({
-              group,
-              version,
-              plural,
-              limit,
-              _continue: token,
-            }))) as ObjectList,
-    },
+    customObjects(kube, group, version, plural),
     {
       changed: async (raw) => {
         const cluster = toCluster(raw);

@@ -4,14 +4,14 @@
 // once per change that matters (a new generation, a rotation asked for, a
 // deletion asked for): the status writes of the workflow itself, and a
 // relist re-delivering unchanged objects, signal nothing.
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import { group, userPlural, version } from '../crd/kafka-user.ts';
 import { rotateCredentialsAnnotation } from '../domain/kafka-users.ts';
 import { signalNames, usersWorkflowId } from '../domain/workflow-ids.ts';
 import {
+  customObjects,
   listWatch,
-  type ObjectList,
   type RawObject,
   type WatchEventKind,
   type WatchOptions,
@@ -61,26 +61,9 @@ export async function watchKafkaUsers(
   options: WatchOptions & { event?: (kind: WatchEventKind, detail?: string) => void },
   signal: AbortSignal,
 ): Promise<void> {
-  const custom = kube.makeApiClient(CustomObjectsApi);
-  const plural = userPlural;
   await listWatch(
     kube,
-    {
-      path: (namespace) =>
-        namespace
-          ? `/apis/${group}/${version}/namespaces/${namespace}/${plural}`
-          : `/apis/${group}/${version}/${plural}`,
-      list: async (namespace, token, limit) =>
-        (await (namespace
-          ? custom.listNamespacedCustomObject({ group, version, plural, namespace, limit, _continue: token })
-          : custom.listClusterCustomObject({
-              group,
-              version,
-              plural,
-              limit,
-              _continue: token,
-            }))) as ObjectList,
-    },
+    customObjects(kube, group, version, userPlural),
     {
       changed: (raw) => signaller.changed(raw),
       deleted: async (raw) => signaller.deleted(raw),

@@ -11,7 +11,7 @@
 // within that bound. A handler that fails on one object is reported and
 // passed over: the other objects are still handled, and the next relist
 // (brought forward, with backoff) tries that object again.
-import { Watch, type KubeConfig } from '@kubernetes/client-node';
+import { CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
 
 /** The parts of an object the handlers read, as the API server sends it. */
 export interface RawObject {
@@ -39,6 +39,26 @@ export interface WatchedCollection {
   path(namespace: string): string;
   list(namespace: string, continueToken: string | undefined, limit: number): Promise<ObjectList>;
   labelSelector?: string;
+}
+
+/** A custom resource collection of group/version (keelson.dev/v1alpha1), in one namespace or in all. */
+export function customObjects(
+  kube: KubeConfig,
+  group: string,
+  version: string,
+  plural: string,
+): WatchedCollection {
+  const custom = kube.makeApiClient(CustomObjectsApi);
+  return {
+    path: (namespace) =>
+      namespace
+        ? `/apis/${group}/${version}/namespaces/${namespace}/${plural}`
+        : `/apis/${group}/${version}/${plural}`,
+    list: async (namespace, token, limit) =>
+      (await (namespace
+        ? custom.listNamespacedCustomObject({ group, version, plural, namespace, limit, _continue: token })
+        : custom.listClusterCustomObject({ group, version, plural, limit, _continue: token }))) as ObjectList,
+  };
 }
 
 export type WatchEventKind = 'list' | 'relist' | 'reconnect' | 'gone' | 'error' | 'handler-error';

@@ -4,6 +4,7 @@
 // and each user's status. Passwords and keys are made and read here and
 // never leave the activity: the workflow gets counts back. A user being
 // deleted loses its credential, ACLs and quotas before its finalizer goes.
+import { secretFiles, secretText, writeSecret } from '../kubernetes/secret-data.ts';
 import {
   CoreV1Api,
   CustomObjectsApi,
@@ -26,6 +27,7 @@ import { randomBytes } from 'node:crypto';
 import { KafkaClusterSpec } from '../../crd/kafka-cluster.ts';
 import {
   KafkaUserSpec,
+  aclOperations,
   group,
   userKind,
   userPlural,
@@ -49,6 +51,7 @@ import { kafkaAccess, operatorPort } from '../../domain/tls.ts';
 import { issue, loadCa, certificateFacts } from '../tls/pki.ts';
 import type { KafkaClients } from './client-options.ts';
 import { withConnection } from './connection.ts';
+import { readAcls } from './cluster-metadata.ts';
 import { deleteScramCredential, scramUsers, upsertScramCredential } from './scram-credentials.ts';
 
 interface UserObject {
@@ -83,21 +86,10 @@ type Deps = {
 
 const operationValue = (name: string) =>
   AclOperations[name.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase() as keyof typeof AclOperations];
-const operationName = Object.fromEntries(
-  [
-    'All',
-    'Read',
-    'Write',
-    'Create',
-    'Delete',
-    'Alter',
-    'Describe',
-    'ClusterAction',
-    'DescribeConfigs',
-    'AlterConfigs',
-    'IdempotentWrite',
-  ].map((name) => [operationValue(name), name]),
-) as Record<number, string>;
+const operationName = Object.fromEntries(aclOperations.map((name) => [operationValue(name), name])) as Record<
+  number,
+  string
+>;
 const resourceTypes = {
   topic: ResourceTypes.TOPIC,
   group: ResourceTypes.GROUP,
@@ -119,11 +111,6 @@ const toKafkaAcl = (e: AclEntry): KafkaAcl => ({
   operation: operationValue(e.operation),
   permissionType: e.permission === 'deny' ? AclPermissionTypes.DENY : AclPermissionTypes.ALLOW,
 });
-
-const decode = (secret: V1Secret | undefined, key: string): string | undefined => {
-  const value = secret?.data?.[key];
-  return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
-};
 
 /** 32 characters from a 62-letter alphabet: about 190 bits. */
 function newPassword(): string {
@@ -204,33 +191,24 @@ export function userActivities(deps: Deps) {
     if (existing && owner !== uid) {
       throw new Error(`Secret ${namespace}/${name} exists and is not this KafkaUser's; delete or rename it`);
     }
-    const body: V1Secret = {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      type: 'Opaque',
-      metadata: {
+    await writeSecret(
+      core,
+      {
         name,
         namespace,
         labels: { 'app.kubernetes.io/managed-by': 'keelson', 'keelson.dev/kafka-user': name },
-        ownerReferences: [
-          {
-            apiVersion: `${group}/${version}`,
-            kind: userKind,
-            name,
-            uid,
-            controller: true,
-            blockOwnerDeletion: true,
-          },
-        ],
-        ...(existing?.metadata?.resourceVersion
-          ? { resourceVersion: existing.metadata.resourceVersion }
-          : {}),
+        owner: {
+          apiVersion: `${group}/${version}`,
+          kind: userKind,
+          name,
+          uid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+        files,
       },
-      data: Object.fromEntries(Object.entries(files).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
-    };
-    await (existing
-      ? core.replaceNamespacedSecret({ name, namespace, body })
-      : core.createNamespacedSecret({ namespace, body }));
+      existing,
+    );
   }
 
   return {
@@ -335,44 +313,29 @@ export function userActivities(deps: Deps) {
       // The CAs a client must trust: during a CA renewal, the next or previous one too.
       const caStored = await readSecret(namespace, clusterCaSecret);
       const clusterCaPem = ['ca.crt', 'next.crt', 'previous.crt']
-        .map((k) => decode(caStored, k) ?? '')
+        .map((k) => secretText(caStored, k) ?? '')
         .join('');
 
       const admin = new Admin(client);
       try {
         const [currentAcls, quotas, scram] = await Promise.all([
-          admin.describeAcls({
-            filter: {
-              resourceType: ResourceTypes.ANY,
-              resourceName: null,
-              resourcePatternType: ResourcePatternTypes.ANY,
-              principal: null,
-              host: null,
-              operation: AclOperations.ANY,
-              permissionType: AclPermissionTypes.ANY,
-            },
-          }),
+          readAcls(admin).then((acls) => acls ?? []),
           admin.describeClientQuotas({
             components: [{ entityType: 'user', matchType: ClientQuotaMatchTypes.ANY }],
           }),
           withConnection(client, scramUsers),
         ]);
-        const current: AclEntry[] = currentAcls.flatMap((resource) =>
-          resource.acls
-            .filter(
-              (a) => resourceTypeName[resource.resourceType] !== undefined && operationName[a.operation],
-            )
-            .map((a) => ({
-              resourceType: resourceTypeName[resource.resourceType] as AclEntry['resourceType'],
-              resourceName: resource.resourceName,
-              patternType:
-                resource.resourcePatternType === ResourcePatternTypes.PREFIXED ? 'prefixed' : 'literal',
-              principal: a.principal,
-              host: a.host,
-              operation: operationName[a.operation] ?? '',
-              permission: a.permissionType === AclPermissionTypes.DENY ? 'deny' : 'allow',
-            })),
-        );
+        const current: AclEntry[] = currentAcls
+          .filter((a) => resourceTypeName[a.resourceType] !== undefined && operationName[a.operation])
+          .map((a) => ({
+            resourceType: resourceTypeName[a.resourceType] as AclEntry['resourceType'],
+            resourceName: a.resourceName,
+            patternType: a.patternType === ResourcePatternTypes.PREFIXED ? 'prefixed' : 'literal',
+            principal: a.principal,
+            host: a.host,
+            operation: operationName[a.operation] ?? '',
+            permission: a.permissionType === AclPermissionTypes.DENY ? 'deny' : 'allow',
+          }));
         const quotasOf = new Map<string, Partial<Record<QuotaKey, number>>>();
         for (const entry of quotas) {
           const userName = entry.entity.find((e) => e.entityType === 'user')?.entityName;
@@ -432,7 +395,7 @@ export function userActivities(deps: Deps) {
               ...(rotateFor !== undefined ? { rotatedFor: rotateFor } : {}),
             };
             if (userSpec.authentication.type === 'scram-sha-512') {
-              let password = decode(secret, 'password');
+              let password = secretText(secret, 'password');
               const fresh = password === undefined || rotate;
               if (fresh) {
                 password = newPassword();
@@ -446,9 +409,12 @@ export function userActivities(deps: Deps) {
                 await withConnection(client, (c) => upsertScramCredential(c, name, password ?? ''));
             } else {
               if (scram.has(name)) await withConnection(client, (c) => deleteScramCredential(c, name));
-              const pem = decode(secret, 'user.crt');
+              const pem = secretText(secret, 'user.crt');
               const caSecret = await readSecret(namespace, clientsCaSecret);
-              const ca = await loadCa(decode(caSecret, 'ca.crt') ?? '', decode(caSecret, 'ca.key') ?? '');
+              const ca = await loadCa(
+                secretText(caSecret, 'ca.crt') ?? '',
+                secretText(caSecret, 'ca.key') ?? '',
+              );
               const facts = pem ? certificateFacts(pem) : undefined;
               const reason = rotate
                 ? 'rotation asked for'
@@ -480,10 +446,8 @@ export function userActivities(deps: Deps) {
             }
             // The trusted CAs follow a cluster CA renewal; the credential stays.
             const stored = await readSecret(namespace, name);
-            if (stored && decode(stored, 'ca.crt') !== clusterCaPem) {
-              const kept = Object.fromEntries(
-                Object.keys(stored.data ?? {}).map((k) => [k, decode(stored, k) ?? '']),
-              );
+            if (stored && secretText(stored, 'ca.crt') !== clusterCaPem) {
+              const kept = secretFiles(stored);
               await writeUserSecret(user, stored, { ...kept, 'ca.crt': clusterCaPem });
             }
             desired.push(...desiredAcls(name, userSpec));

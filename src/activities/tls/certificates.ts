@@ -5,6 +5,7 @@
 // (src/domain/certificates.ts), each started only once every node runs the
 // one before. Keys are made and stored here and never leave the activity:
 // the workflow gets Secret names, serial numbers and dates back.
+import { secretData, secretFiles, secretText, writeSecret } from '../kubernetes/secret-data.ts';
 import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import type { CertificateAuthority } from '../../crd/kafka-cluster.ts';
 import {
@@ -68,11 +69,6 @@ export interface CertificateStatus {
   userProvided?: true;
 }
 
-const decode = (secret: V1Secret | undefined, key: string): string | undefined => {
-  const value = secret?.data?.[key];
-  return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
-};
-
 /** Told of every certificate of a cluster after each check (the operator's expiry gauge). */
 export type CertificatesObserver = (
   cluster: { namespace: string; name: string },
@@ -104,34 +100,27 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
     files: Record<string, string>,
     annotations: Record<string, string> = {},
   ) {
-    const body: V1Secret = {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      type: 'Opaque',
-      metadata: {
-        name,
-        namespace: cluster.namespace,
-        labels: clusterLabels(cluster),
-        annotations: { ...existing?.metadata?.annotations, ...annotations },
-        ownerReferences: [ownerReference(cluster)],
-        ...(existing?.metadata?.resourceVersion
-          ? { resourceVersion: existing.metadata.resourceVersion }
-          : {}),
-      },
-      data: Object.fromEntries(Object.entries(files).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
-    };
     await classified(`writing Secret ${cluster.namespace}/${name}`, () =>
-      existing
-        ? core.replaceNamespacedSecret({ name, namespace: cluster.namespace, body })
-        : core.createNamespacedSecret({ namespace: cluster.namespace, body }),
+      writeSecret(
+        core,
+        {
+          name,
+          namespace: cluster.namespace,
+          labels: clusterLabels(cluster),
+          owner: ownerReference(cluster),
+          files,
+          annotations,
+        },
+        existing,
+      ),
     );
   }
 
   /** A CA the user provides: read, never changed. */
   async function providedCa(cluster: ClusterRef, kind: 'cluster-ca' | 'clients-ca', secretName: string) {
     const secret = await read(cluster.namespace, secretName);
-    const certificatePem = decode(secret, 'ca.crt');
-    const keyPem = decode(secret, 'ca.key');
+    const certificatePem = secretText(secret, 'ca.crt');
+    const keyPem = secretText(secret, 'ca.key');
     const field = `security.${kind === 'cluster-ca' ? 'clusterCa' : 'clientsCa'}.secretName`;
     if (certificatePem === undefined || keyPem === undefined) {
       throw failure(
@@ -160,8 +149,8 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
     const name = kind === 'cluster-ca' ? names.clusterCa(cluster.name) : names.clientsCa(cluster.name);
     const secret = await read(cluster.namespace, name);
     checkOwned(cluster, secret);
-    const certificatePem = decode(secret, 'ca.crt');
-    const keyPem = decode(secret, 'ca.key');
+    const certificatePem = secretText(secret, 'ca.crt');
+    const keyPem = secretText(secret, 'ca.key');
     const ca =
       certificatePem && keyPem ? await loadCa(certificatePem, keyPem).catch(() => undefined) : undefined;
     if (ca !== undefined && ca.certificate.notAfter.getTime() > Date.now()) return { name, secret, ca };
@@ -183,7 +172,7 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
       const ready = pod?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
       if (!pod || pod.metadata?.deletionTimestamp || !ready) return false;
       const secret = await read(cluster.namespace, names.nodeCertificate(node.podName));
-      const pem = decode(secret, 'tls.crt');
+      const pem = secretText(secret, 'tls.crt');
       if (!pem) return false;
       const mark = nodeCertificateMark(certificateFacts(pem).serial, trustedOf(secret));
       if (pod.metadata?.annotations?.[annotationKeys.certificates] !== mark) return false;
@@ -219,9 +208,7 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
       wanted: due || asked,
       allNodesCurrent: phase === undefined || (await allNodesCurrent(cluster, input.nodes)),
     });
-    const files = Object.fromEntries(
-      Object.keys(secret?.data ?? {}).map((k) => [k, decode(secret, k) ?? '']),
-    );
+    const files = secretFiles(secret);
     const annotations = { ...secret?.metadata?.annotations };
     let signing = ca;
     let next: string | undefined = files['next.crt'];
@@ -280,7 +267,7 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
     const body: V1Secret = {
       ...existing,
       metadata: { ...existing?.metadata, annotations },
-      data: Object.fromEntries(Object.entries(files).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+      data: secretData(files),
     };
     await classified(`writing Secret ${cluster.namespace}/${name}`, () =>
       core.replaceNamespacedSecret({ name, namespace: cluster.namespace, body }),
@@ -341,7 +328,7 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
       }) => {
         const secret = await read(cluster.namespace, leaf.secret);
         checkOwned(cluster, secret);
-        const pem = decode(secret, 'tls.crt');
+        const pem = secretText(secret, 'tls.crt');
         const facts = pem ? certificateFactsOrUndefined(pem) : undefined;
         const rotationDue =
           input.rotation !== undefined &&
@@ -373,11 +360,9 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
           );
           issued.push({ secret: leaf.secret, reason });
           current = certificateFacts(pair.certificatePem);
-        } else if (Object.entries(leaf.trust).some(([key, value]) => decode(secret, key) !== value)) {
+        } else if (Object.entries(leaf.trust).some(([key, value]) => secretText(secret, key) !== value)) {
           // Only the trusted CAs changed: keep the key and certificate.
-          const kept = Object.fromEntries(
-            Object.keys(secret?.data ?? {}).map((key) => [key, decode(secret, key) ?? '']),
-          );
+          const kept = secretFiles(secret);
           await write(cluster, leaf.secret, secret, { ...kept, ...leaf.trust });
         }
         certificates.push({
@@ -427,8 +412,8 @@ const trustedOfFiles = (files: Record<string, string>): string =>
 
 const trustedOf = (secret: V1Secret | undefined): string =>
   trustedOfFiles({
-    [nodeTlsFiles.clusterCa]: decode(secret, nodeTlsFiles.clusterCa) ?? '',
-    [nodeTlsFiles.clientsCa]: decode(secret, nodeTlsFiles.clientsCa) ?? '',
+    [nodeTlsFiles.clusterCa]: secretText(secret, nodeTlsFiles.clusterCa) ?? '',
+    [nodeTlsFiles.clientsCa]: secretText(secret, nodeTlsFiles.clientsCa) ?? '',
   });
 
 function certificateFactsOrUndefined(pem: string) {

@@ -14,6 +14,7 @@ import { signalNames, usersWorkflowId } from '../../../src/domain/workflow-ids.t
 import { UserSignaller, watchKafkaUsers } from '../../../src/watch/kafka-user-watch.ts';
 import { adminKubeConfig, createNamespace, env, eventually } from '../../helpers/cluster.ts';
 import { installCrd } from '../../helpers/crd.ts';
+import { createKafkaUser } from '../../helpers/kafka-users.ts';
 
 describe('KafkaUser watch', () => {
   const kubeconfig = adminKubeConfig();
@@ -64,17 +65,9 @@ describe('KafkaUser watch', () => {
   });
 
   it('wakes the users workflow of the cluster once per change that matters', async () => {
-    await custom.createNamespacedCustomObject({
-      group,
-      version,
-      namespace,
-      plural: userPlural,
-      body: {
-        apiVersion: `${group}/${version}`,
-        kind: 'KafkaUser',
-        metadata: { name: 'alice' },
-        spec: { cluster: 'orders', authentication: { type: 'scram-sha-512' } },
-      },
+    await createKafkaUser(custom, namespace, 'alice', {
+      cluster: 'orders',
+      authentication: { type: 'scram-sha-512' },
     });
     await eventually('the users workflow started by the first signal', async () =>
       (await signals().catch(() => 0)) === 1 ? true : undefined,

@@ -23,8 +23,6 @@ import { after, before, describe, it } from 'node:test';
 import { group, userPlural, version } from '../../../src/crd/kafka-user.ts';
 import { names } from '../../../src/domain/names.ts';
 import { rotateCredentialsAnnotation, userFinalizer } from '../../../src/domain/kafka-users.ts';
-import { usersChangedSignal } from '../../../src/workflows/kafka-users.ts';
-import { usersWorkflowId } from '../../../src/workflows/messages.ts';
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
 import { adminKubeConfig, eventually } from '../../helpers/cluster.ts';
 import { apiErrorMessage } from '../../helpers/crd.ts';
@@ -35,6 +33,7 @@ import {
   provisioned,
   type ManagedCluster,
 } from '../../helpers/managed-cluster.ts';
+import { closeWithUsers, createKafkaUser, signalUsersWorkflow } from '../../helpers/kafka-users.ts';
 import { podLookup, secretFile, tryAdmin, tryProduce } from '../../helpers/tls-clients.ts';
 import { certificateFacts, createCa, issue, loadCa } from '../../../src/activities/tls/pki.ts';
 
@@ -51,19 +50,8 @@ describe('KafkaUsers', () => {
   let ownCaPem = '';
   let tls: (extra?: object) => object;
   const secret = (name: string, key: string) => secretFile(core, namespace, name, key);
-  const user = (name: string, spec: object) =>
-    custom.createNamespacedCustomObject({
-      group,
-      version,
-      namespace,
-      plural: userPlural,
-      body: {
-        apiVersion: `${group}/${version}`,
-        kind: 'KafkaUser',
-        metadata: { name },
-        spec: { cluster: clusterName, ...spec },
-      },
-    });
+  const user = (name: string, spec: Record<string, unknown>) =>
+    createKafkaUser(custom, namespace, name, spec);
   const readUser = (name: string) =>
     custom
       .getNamespacedCustomObject({ group, version, namespace, plural: userPlural, name })
@@ -86,14 +74,7 @@ describe('KafkaUsers', () => {
       500,
     );
   /** Wakes the users workflow as the watcher does on any KafkaUser event. */
-  const signalUsers = () =>
-    cluster.client.workflow.signalWithStart('kafkaUsersWorkflow', {
-      workflowId: usersWorkflowId(namespace, clusterName),
-      taskQueue: cluster.taskQueue,
-      args: [{ namespace, cluster: clusterName, resyncMs: 5_000 }],
-      signal: usersChangedSignal,
-      signalArgs: [{ user: 'test' }],
-    });
+  const signalUsers = () => signalUsersWorkflow(cluster, 5_000);
   const scram = (username: string, password: string) => ({
     tls: tls(),
     sasl: { mechanism: 'SCRAM-SHA-512' as const, username, password },
@@ -141,15 +122,11 @@ describe('KafkaUsers', () => {
     assert.equal(created, 'connected');
   });
   after(async () => {
-    await cluster?.client.workflow
-      .getHandle(usersWorkflowId(namespace, clusterName))
-      .terminate('test finished')
-      .catch(() => undefined);
-    await cluster?.close();
+    await closeWithUsers(cluster);
   });
 
   it('refuses bad KafkaUsers at admission, naming the field', async () => {
-    const refused = async (name: string, spec: object) =>
+    const refused = async (name: string, spec: Record<string, unknown>) =>
       apiErrorMessage(
         await user(name, spec).then(
           () => assert.fail(`${name} was accepted`),

@@ -20,8 +20,6 @@ import { certificateFacts, createCa, issue, loadCa } from '../../../src/activiti
 import { names } from '../../../src/domain/names.ts';
 import { nodeDomain } from '../../../src/domain/tls.ts';
 import { clusterWorkflowId, usersWorkflowId } from '../../../src/workflows/messages.ts';
-import { usersChangedSignal } from '../../../src/workflows/kafka-users.ts';
-import { group, userPlural, version } from '../../../src/crd/kafka-user.ts';
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
 import { adminKubeConfig, env, eventually } from '../../helpers/cluster.ts';
 import { consumeKeys, startSteadyProducer } from '../../helpers/kafka.ts';
@@ -32,6 +30,7 @@ import {
   provisioned,
   type ManagedCluster,
 } from '../../helpers/managed-cluster.ts';
+import { closeWithUsers, createKafkaUser, signalUsersWorkflow } from '../../helpers/kafka-users.ts';
 import { podLookup, secretFile, tryAdmin } from '../../helpers/tls-clients.ts';
 
 const ports = { scram: 9092, mtls: 9094, replication: 9091 };
@@ -68,6 +67,66 @@ describe('a secured cluster', () => {
   };
   const tls = (extra: object = {}) => ({ ca: clusterCa, lookup, ...extra });
   const domain = () => nodeDomain({ name: clusterName, namespace, uid: cluster.uid });
+  /** keelson, as a user runs it against the local Temporal. */
+  const keelson = (...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [mainScript, ...args, `--temporal-address=${env.temporal.address}`],
+        (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }),
+      ),
+    );
+  /**
+   * A replicated topic with an acks=all producer writing to it over TLS; `finish`
+   * stops it and checks that no send failed and every acknowledged record is read back.
+   */
+  const underLoad = async (topic: string, client: { tls: object }) => {
+    const hosts = (await cluster.pods()).map(
+      (p) => `${p.spec?.hostname}.${p.spec?.subdomain}.${namespace}.svc.cluster.local:${ports.mtls}`,
+    );
+    assert.equal(
+      await tryAdmin(hosts[0] ?? '', client, (a) =>
+        a.createTopics({
+          topics: [topic],
+          partitions: 3,
+          replicas: 3,
+          configs: [{ name: 'min.insync.replicas', value: '2' }],
+        }),
+      ),
+      'connected',
+    );
+    const producer = startSteadyProducer(hosts, topic, 0, client);
+    return {
+      async finish(): Promise<void> {
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+        const { acked, failed } = await producer.stop();
+        assert.deepEqual(failed, [], 'no send failed');
+        assert.ok(acked.length > 100, `${acked.length} records acknowledged meanwhile`);
+        const consumed = await consumeKeys(hosts, topic, acked.length, client);
+        assert.deepEqual(
+          acked.filter((key) => !consumed.has(key)),
+          [],
+          'every acknowledged record consumed',
+        );
+      },
+    };
+  };
+  /** How often each node's broker has started so far; `check` asserts `more` starts since. */
+  const brokerStartsNow = async () => {
+    const pods = (await cluster.pods()).map((p) => p.metadata?.name ?? '').sort();
+    const before = new Map(pods.map((pod) => [pod, brokerStarts(namespace, pod)]));
+    return {
+      pods,
+      check: (more: number) => {
+        for (const pod of pods)
+          assert.equal(
+            brokerStarts(namespace, pod),
+            (before.get(pod) ?? 0) + more,
+            `${pod}: ${more} restart(s)`,
+          );
+      },
+    };
+  };
 
   before(async () => {
     // A short resync: with no watcher here, the periodic pass is what notices a certificate due.
@@ -81,11 +140,7 @@ describe('a secured cluster', () => {
     clusterCa = await secret(names.clusterCa(clusterName), 'ca.crt');
   });
   after(async () => {
-    await cluster?.client.workflow
-      .getHandle(usersWorkflowId(namespace, clusterName))
-      .terminate('test finished')
-      .catch(() => undefined);
-    await cluster?.close();
+    await closeWithUsers(cluster);
   });
 
   it('is Ready with every certificate in a Secret of its own, their expiry in status, and a NetworkPolicy', async () => {
@@ -276,44 +331,14 @@ describe('a secured cluster', () => {
   });
 
   it('rotates every node certificate on request while a TLS producer (acks=all) and a consumer run: nothing acknowledged is lost', async () => {
-    const pods = (await cluster.pods()).map((p) => p.metadata?.name ?? '').sort();
+    const starts = await brokerStartsNow();
+    const pods = starts.pods;
     const serialsBefore = new Map<string, string>();
     for (const pod of pods)
       serialsBefore.set(pod, certificateFacts(await secret(names.nodeCertificate(pod), 'tls.crt')).serial);
-    const startsBefore = new Map(pods.map((pod) => [pod, brokerStarts(namespace, pod)]));
     const superUser = { tls: tls(await userCertificate('admin')) };
-    const hosts = (await cluster.pods()).map(
-      (p) => `${p.spec?.hostname}.${p.spec?.subdomain}.${namespace}.svc.cluster.local:${ports.mtls}`,
-    );
-    assert.equal(
-      await tryAdmin(hosts[0] ?? '', superUser, (a) =>
-        a.createTopics({
-          topics: ['rotation'],
-          partitions: 3,
-          replicas: 3,
-          configs: [{ name: 'min.insync.replicas', value: '2' }],
-        }),
-      ),
-      'connected',
-    );
-    const producer = startSteadyProducer(hosts, 'rotation', 0, superUser);
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-
-    const cli = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-      execFile(
-        process.execPath,
-        [
-          mainScript,
-          'certs',
-          'rotate',
-          `${namespace}/${clusterName}`,
-          '--reason',
-          'test',
-          `--temporal-address=${env.temporal.address}`,
-        ],
-        (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }),
-      ),
-    );
+    const load = await underLoad('rotation', superUser);
+    const cli = await keelson('certs', 'rotate', `${namespace}/${clusterName}`, '--reason', 'test');
     assert.equal(cli.code, 0, cli.stderr);
     assert.match(cli.stdout, /certificate rotation accepted/);
 
@@ -336,22 +361,8 @@ describe('a secured cluster', () => {
       300_000,
       1_000,
     );
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    const { acked, failed } = await producer.stop();
-    assert.deepEqual(failed, [], 'no send failed');
-    assert.ok(acked.length > 100, `${acked.length} records acknowledged during the rotation`);
-    const consumed = await consumeKeys(hosts, 'rotation', acked.length, superUser);
-    assert.deepEqual(
-      acked.filter((key) => !consumed.has(key)),
-      [],
-      'every acknowledged record consumed',
-    );
-    for (const pod of pods)
-      assert.equal(
-        brokerStarts(namespace, pod),
-        (startsBefore.get(pod) ?? 0) + 1,
-        `${pod} restarted exactly once`,
-      );
+    await load.finish();
+    starts.check(1);
     const events = await clusterEvents(admin.makeApiClient(EventsV1Api), namespace, clusterName);
     assert.equal(
       events.filter((e) => e.reason === 'CertificateRenewed' && /rotation asked for/.test(e.note)).length,
@@ -364,63 +375,19 @@ describe('a secured cluster', () => {
     const caSecret = names.clusterCa(clusterName);
     const readCa = () => core.readNamespacedSecret({ name: caSecret, namespace });
     const oldCa = await secret(caSecret, 'ca.crt');
-    const pods = (await cluster.pods()).map((p) => p.metadata?.name ?? '').sort();
-    const startsBefore = new Map(pods.map((pod) => [pod, brokerStarts(namespace, pod)]));
+    const starts = await brokerStartsNow();
+    const pods = starts.pods;
     // A client trusting the cluster CA as its user Secret gives it: the old CA, then both, then the new one.
     const clientTls = tls(await userCertificate('admin')) as { ca: string };
     const superUser = { tls: clientTls };
-    const hosts = (await cluster.pods()).map(
-      (p) => `${p.spec?.hostname}.${p.spec?.subdomain}.${namespace}.svc.cluster.local:${ports.mtls}`,
-    );
-    assert.equal(
-      await tryAdmin(hosts[0] ?? '', superUser, (a) =>
-        a.createTopics({
-          topics: ['ca-renewal'],
-          partitions: 3,
-          replicas: 3,
-          configs: [{ name: 'min.insync.replicas', value: '2' }],
-        }),
-      ),
-      'connected',
-    );
     // A KafkaUser, whose Secret gives clients the CAs to trust.
-    await custom.createNamespacedCustomObject({
-      group,
-      version,
-      namespace,
-      plural: userPlural,
-      body: {
-        apiVersion: `${group}/${version}`,
-        kind: 'KafkaUser',
-        metadata: { name: 'bob' },
-        spec: { cluster: clusterName, authentication: { type: 'scram-sha-512' } },
-      },
-    });
-    await cluster.client.workflow.signalWithStart('kafkaUsersWorkflow', {
-      workflowId: usersWorkflowId(namespace, clusterName),
-      taskQueue: cluster.taskQueue,
-      args: [{ namespace, cluster: clusterName }],
-      signal: usersChangedSignal,
-      signalArgs: [{ user: 'bob' }],
-    });
+    await createKafkaUser(custom, namespace, 'bob', { authentication: { type: 'scram-sha-512' } });
+    await signalUsersWorkflow(cluster);
     await eventually("bob's Secret", async () =>
       (await secret('bob', 'ca.crt').catch(() => undefined)) === oldCa ? true : undefined,
     );
-    const producer = startSteadyProducer(hosts, 'ca-renewal', 0, superUser);
-    const cli = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-      execFile(
-        process.execPath,
-        [
-          mainScript,
-          'certs',
-          'rotate',
-          `${namespace}/${clusterName}`,
-          '--ca',
-          `--temporal-address=${env.temporal.address}`,
-        ],
-        (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }),
-      ),
-    );
+    const load = await underLoad('ca-renewal', superUser);
+    const cli = await keelson('certs', 'rotate', `${namespace}/${clusterName}`, '--ca');
     assert.equal(cli.code, 0, cli.stderr);
     assert.match(cli.stdout, /cluster CA renewal accepted/);
 
@@ -468,22 +435,8 @@ describe('a secured cluster', () => {
     await eventually("bob's Secret trusting the new CA alone", async () =>
       (await secret('bob', 'ca.crt')) === newCa ? true : undefined,
     );
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    const { acked, failed } = await producer.stop();
-    assert.deepEqual(failed, [], 'no send failed');
-    assert.ok(acked.length > 100, `${acked.length} records acknowledged during the renewal`);
-    const consumed = await consumeKeys(hosts, 'ca-renewal', acked.length, superUser);
-    assert.deepEqual(
-      acked.filter((key) => !consumed.has(key)),
-      [],
-      'every acknowledged record consumed',
-    );
-    for (const pod of pods)
-      assert.equal(
-        brokerStarts(namespace, pod),
-        (startsBefore.get(pod) ?? 0) + 3,
-        `${pod}: one restart per phase`,
-      );
+    await load.finish();
+    starts.check(3);
     const events = await clusterEvents(admin.makeApiClient(EventsV1Api), namespace, clusterName);
     assert.equal(
       events.filter((e) => e.reason === 'CertificateAuthorityRenewal').length,
