@@ -183,6 +183,8 @@ async function issueCertificates(state: ClusterState, plan: PassPlan): Promise<v
   const { certificates, issued, caRenewal } = await quick.ensureCertificates.executeWithOptions(
     {
       ...quickCall,
+      // It heartbeats per certificate: a worker that dies in it is noticed within seconds, not 30.
+      heartbeatTimeout: '10 seconds',
       summary: state.caRenewalPhase
         ? `cluster CA renewal ${caRenewalPhases[state.caRenewalPhase]}: move on once every node runs it`
         : 'issue missing certificates and renew those due',
@@ -207,11 +209,14 @@ async function issueCertificates(state: ClusterState, plan: PassPlan): Promise<v
     return certificate === undefined ? node : { ...node, certificate };
   });
   plan.desired = withConfigHashes(cluster, spec, plan.nodes);
+  // Told by the phase seen, not by the action: an attempt killed after it moved the CA on
+  // leaves its retry nothing to do, and the phase is still new to the workflow.
+  const phaseChanged = caRenewal.phase !== state.caRenewalPhase || caRenewal.action !== 'none';
   state.caRenewalPhase = caRenewal.phase;
   if (caRenewal.phase)
     plan.status.caRenewal = { phase: caRenewal.phase, step: caRenewalPhases[caRenewal.phase] };
   else delete plan.status.caRenewal;
-  if (caRenewal.action !== 'none') {
+  if (phaseChanged) {
     // The users' Secrets carry the CAs to trust: their workflow puts the new set in at once.
     await getExternalWorkflowHandle(usersWorkflowId(cluster.namespace, cluster.name))
       .signal(usersChangedSignal, { user: 'cluster CA renewal' })
@@ -219,7 +224,7 @@ async function issueCertificates(state: ClusterState, plan: PassPlan): Promise<v
     const ca = certificates.find((c) => c.kind === 'cluster-ca');
     await quick.recordEvent({
       cluster,
-      key: `ca-renewal/${ca?.secret}/${caRenewal.action}/${ca?.serial}`,
+      key: `ca-renewal/${ca?.secret}/${caRenewal.phase ?? 'finished'}/${ca?.serial}`,
       type: 'Normal',
       reason: 'CertificateAuthorityRenewal',
       action: 'Renew',

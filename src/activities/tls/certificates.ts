@@ -5,6 +5,7 @@
 // (src/domain/certificates.ts), each started only once every node runs the
 // one before. Keys are made and stored here and never leave the activity:
 // the workflow gets Secret names, serial numbers and dates back.
+import { heartbeat } from '@temporalio/activity';
 import { secretData, secretFiles, secretText, writeSecret } from '../kubernetes/secret-data.ts';
 import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import type { CertificateAuthority } from '../../crd/kafka-cluster.ts';
@@ -159,8 +160,18 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
     return { name, secret: await read(cluster.namespace, name), ca: made };
   }
 
-  /** Whether every node's pod runs what its Secret holds now (certificate and trusted CAs), and is Ready. */
-  async function allNodesCurrent(cluster: ClusterRef, nodes: CertificatesInput['nodes']): Promise<boolean> {
+  /**
+   * Whether every node runs what the current phase gives it, and is Ready:
+   * its Secret holds a certificate of the signing CA and trusts exactly the
+   * phase's CAs, and its pod started with that Secret as it is. The Secret is
+   * checked too, not just the pod: a call killed after the CA's Secret moved
+   * on but before the nodes' Secrets did must not count as the next phase done.
+   */
+  async function allNodesCurrent(
+    cluster: ClusterRef,
+    nodes: CertificatesInput['nodes'],
+    phase: { signing: string; trustedClusterCas: string },
+  ): Promise<boolean> {
     const pods = (
       await core.listNamespacedPod({
         namespace: cluster.namespace,
@@ -173,8 +184,10 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
       if (!pod || pod.metadata?.deletionTimestamp || !ready) return false;
       const secret = await read(cluster.namespace, names.nodeCertificate(node.podName));
       const pem = secretText(secret, 'tls.crt');
-      if (!pem) return false;
-      const mark = nodeCertificateMark(certificateFacts(pem).serial, trustedOf(secret));
+      if (!pem || secretText(secret, nodeTlsFiles.clusterCa) !== phase.trustedClusterCas) return false;
+      const facts = certificateFacts(pem);
+      if (!facts.signedBy(phase.signing)) return false;
+      const mark = nodeCertificateMark(facts.serial, trustedOf(secret));
       if (pod.metadata?.annotations?.[annotationKeys.certificates] !== mark) return false;
     }
     return true;
@@ -204,11 +217,20 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
       input.caRotation !== undefined &&
       secret?.metadata?.annotations?.[rotationAnnotation] !== input.caRotation;
     const due = renewalDueAtMs(ca.certificate.notAfter.getTime(), input.clusterCa.renewalDays) <= Date.now();
+    const files = secretFiles(secret);
+    // The CAs the nodes trust in the phase as it stands, the signing one first (as written below).
+    const trustedNow = [ca.certificatePem, files['next.crt'], files['previous.crt']]
+      .filter((pem): pem is string => pem !== undefined)
+      .join('');
     const action = caRenewalAction(phase, {
       wanted: due || asked,
-      allNodesCurrent: phase === undefined || (await allNodesCurrent(cluster, input.nodes)),
+      allNodesCurrent:
+        phase === undefined ||
+        (await allNodesCurrent(cluster, input.nodes, {
+          signing: ca.certificatePem,
+          trustedClusterCas: trustedNow,
+        })),
     });
-    const files = secretFiles(secret);
     const annotations = { ...secret?.metadata?.annotations };
     let signing = ca;
     let next: string | undefined = files['next.crt'];
@@ -326,6 +348,7 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
         /** The CAs it trusts, kept up to date without a new certificate. */
         trust: Record<string, string>;
       }) => {
+        heartbeat({ certificate: leaf.secret });
         const secret = await read(cluster.namespace, leaf.secret);
         checkOwned(cluster, secret);
         const pem = secretText(secret, 'tls.crt');

@@ -54,6 +54,10 @@ describe('npm run demo', () => {
         body: [{ op: 'replace', path: '/metadata/finalizers', value: [] }],
       })
       .catch(() => undefined);
+    // The brokers need not shut down cleanly: their data goes with the namespace.
+    await core
+      .deleteCollectionNamespacedPod({ namespace: 'kafka', gracePeriodSeconds: 0 })
+      .catch(() => undefined);
     await core.deleteNamespace({ name: 'kafka' }).catch(() => undefined);
     await eventually(
       'namespace kafka to be gone',

@@ -86,12 +86,23 @@ describe('a cluster that converges by itself', () => {
       500,
     );
     const tookMs = Date.now() - changedAt;
-    const events = await admin.makeApiClient(EventsV1Api).listNamespacedEvent({ namespace });
-    // One Event per pass that put something back (a pass may come between two of the edits).
-    const repaired = events.items
-      .filter((e) => e.reason === 'DriftRepaired')
-      .map((e) => e.note)
-      .join('; ');
+    // One Event per pass that put something back (a pass may come between two of the edits),
+    // recorded just after the objects it names are back.
+    const repaired = await eventually(
+      'DriftRepaired Events naming every object put back',
+      async () => {
+        const events = await admin.makeApiClient(EventsV1Api).listNamespacedEvent({ namespace });
+        const notes = events.items
+          .filter((e) => e.reason === 'DriftRepaired')
+          .map((e) => e.note)
+          .join('; ');
+        return ['ConfigMap/', 'Service/', 'PodDisruptionBudget/'].every((kind) => notes.includes(kind))
+          ? notes
+          : undefined;
+      },
+      30_000,
+      250,
+    );
     assert.match(repaired, /ConfigMap\/orders-config/);
     assert.match(repaired, /Service\/orders-bootstrap/);
     assert.match(repaired, /PodDisruptionBudget\/orders-brokers/);

@@ -80,6 +80,7 @@ describe('a secured cluster', () => {
    * A replicated topic with an acks=all producer writing to it over TLS; `finish`
    * stops it and checks that no send failed and every acknowledged record is read back.
    */
+  const unfinished = new Set<ReturnType<typeof startSteadyProducer>>();
   const underLoad = async (topic: string, client: { tls: object }) => {
     const hosts = (await cluster.pods()).map(
       (p) => `${p.spec?.hostname}.${p.spec?.subdomain}.${namespace}.svc.cluster.local:${ports.mtls}`,
@@ -96,9 +97,12 @@ describe('a secured cluster', () => {
       'connected',
     );
     const producer = startSteadyProducer(hosts, topic, 0, client);
+    // A test that fails before finish() must not leave it sending (the file would never end).
+    unfinished.add(producer);
     return {
       async finish(): Promise<void> {
         await new Promise((resolve) => setTimeout(resolve, 2_000));
+        unfinished.delete(producer);
         const { acked, failed } = await producer.stop();
         assert.deepEqual(failed, [], 'no send failed');
         assert.ok(acked.length > 100, `${acked.length} records acknowledged meanwhile`);
@@ -140,6 +144,7 @@ describe('a secured cluster', () => {
     clusterCa = await secret(names.clusterCa(clusterName), 'ca.crt');
   });
   after(async () => {
+    for (const producer of unfinished) await producer.stop().catch(() => undefined);
     await closeWithUsers(cluster);
   });
 
