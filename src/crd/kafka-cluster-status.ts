@@ -164,6 +164,12 @@ export const KafkaClusterStatus = z.object({
   metadataVersion: z.string().optional(),
   bootstrapAddress: z.string().optional(),
   /** A renewal of the cluster CA under way: its phase (trust-new, reissue, drop-old) and what that phase does. */
+  /**
+   * How far the cluster is on its way to TLS: plaintext; tls-added, tls-used
+   * (a plaintext cluster given spec.security, one roll each); upgraded (it
+   * got there); secured (created secured).
+   */
+  securityStage: z.enum(['plaintext', 'tls-added', 'tls-used', 'secured', 'upgraded']).optional(),
   caRenewal: z.object({ phase: z.enum(['trust-new', 'reissue', 'drop-old']), step: z.string() }).optional(),
   /** Each certificate of a secured cluster: its Secret and when it expires (never a key). */
   certificates: z

@@ -17,6 +17,8 @@ const isSecurityKey = (key: string): boolean => (securityOwnedConfigKeys as read
 
 /** The listener of a secured cluster's own traffic: replication, and Keelson's admin connections (mutual TLS). */
 export const replicationListener = { name: 'replication', port: 9091 } as const;
+/** The TLS controller listener of a cluster that was upgraded from plaintext (see SecurityStage). */
+export const tlsControllerListener = { name: 'controller-tls', port: 9090 } as const;
 
 interface PoolShape {
   roles: string[];
@@ -37,12 +39,16 @@ const celNodesWithRole = (role: string): string =>
 
 export const specRules: Rule<SpecShape>[] = [
   {
-    cel: `!has(self.security) || self.listeners.all(l, l.name != '${replicationListener.name}' && l.port != ${replicationListener.port})`,
-    message: `listeners: the name ${replicationListener.name} and port ${replicationListener.port} are reserved for the TLS listener the brokers and Keelson use inside a secured cluster`,
+    cel: `!has(self.security) || self.listeners.all(l, !(l.name in ['${replicationListener.name}', '${tlsControllerListener.name}']) && !(l.port in [${replicationListener.port}, ${tlsControllerListener.port}]))`,
+    message: `listeners: in a secured cluster the names ${replicationListener.name} and ${tlsControllerListener.name} and the ports ${replicationListener.port} and ${tlsControllerListener.port} are reserved for the TLS listeners of the brokers, Keelson and (after an upgrade from plaintext) the controllers`,
     path: ['listeners'],
     holds: (spec) =>
       spec.security === undefined ||
-      spec.listeners.every((l) => l.name !== replicationListener.name && l.port !== replicationListener.port),
+      spec.listeners.every(
+        (l) =>
+          !([replicationListener.name, tlsControllerListener.name] as string[]).includes(l.name) &&
+          !([replicationListener.port, tlsControllerListener.port] as number[]).includes(l.port),
+      ),
   },
   {
     cel: `!has(self.security) || !has(self.config) || self.config.all(k, !(k in ${securityKeysCel}))`,
@@ -108,12 +114,11 @@ export const specRules: Rule<SpecShape>[] = [
     holds: () => true,
   },
   {
-    // Switching the controller quorum between PLAINTEXT and TLS one node at a
-    // time would split it; the phased switch is not built yet.
-    cel: 'has(self.security) == has(oldSelf.security)',
+    // Adding it is a roll in three stages (see SecurityStage); removing it is not built.
+    cel: '!has(oldSelf.security) || has(self.security)',
     transition: true,
     message:
-      'security cannot be added to or removed from an existing cluster yet: create a secured cluster and move its data with a backup and restore',
+      'security cannot be removed from a secured cluster: create a plaintext cluster and move its data with a backup and restore',
     path: ['security'],
     holds: () => true,
   },

@@ -3,7 +3,7 @@
 // (none ready is for the caller to report).
 import type { ApplicationFailure } from '@temporalio/workflow';
 import { proxyActivities } from '@temporalio/workflow';
-import { kafkaAccess, operatorPort, type KafkaAccess } from '../domain/tls.ts';
+import { kafkaAccess, operatorPort, specAtRecordedStage, type KafkaAccess } from '../domain/tls.ts';
 import type { Activities } from '../activities/index.ts';
 import { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
 import type { ClusterRef } from '../domain/labels.ts';
@@ -35,13 +35,14 @@ export async function clusterWithBackupTarget(
   const backup = parsed.data.backup;
   if (!backup) throw failure('InvalidSpec', `${name} ${noBackup}`);
   const cluster = { ...key, uid: snapshot.uid };
+  const spec = specAtRecordedStage(parsed.data, snapshot.status?.securityStage);
   const bootstrap = kafkaAccess(
     cluster,
-    parsed.data,
+    spec,
     brokers
       ? readyBrokerAddresses(
           await quick.observeNodes({ namespace: key.namespace, cluster: key.name }),
-          operatorPort(parsed.data),
+          operatorPort(spec),
         )
       : [],
   );

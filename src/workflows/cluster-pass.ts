@@ -22,7 +22,18 @@ import { planNodes, planPoolLayouts, type KafkaNode } from '../domain/nodes.ts';
 import { nodesNotReady, readyBrokerAddresses, type ObservedNode } from '../domain/observed.ts';
 import { planOperations } from '../domain/planner.ts';
 import { assessZones } from '../domain/zone-outage.ts';
-import { kafkaAccess, nodeDnsNames, operatorPort, type KafkaAccess } from '../domain/tls.ts';
+import {
+  kafkaAccess,
+  nextSecurityStage,
+  nodeDnsNames,
+  operatorPort,
+  securityStageOf,
+  securityStageSteps,
+  withSecurityStage,
+  type KafkaAccess,
+  type SecurityStage,
+  type StagedSpec,
+} from '../domain/tls.ts';
 import { bestEffortRead, quickCall } from './activity-options.ts';
 import { retryView, type ClusterState } from './cluster-state.ts';
 import { runOperation } from './cluster-operation.ts';
@@ -101,7 +112,8 @@ export async function acceptSpec(
 export interface PassPlan {
   key: ClusterKey;
   cluster: ClusterRef;
-  spec: KafkaClusterSpec;
+  /** With the security stage the pass runs the nodes at (see SecurityStage). */
+  spec: KafkaClusterSpec & StagedSpec;
   generation: number;
   /** The status written as the pass goes (node pools, versions, the last operation). */
   status: Partial<KafkaClusterStatus>;
@@ -112,6 +124,8 @@ export interface PassPlan {
   layoutsSeeing: (observed: readonly ObservedNode[]) => ReturnType<typeof planPoolLayouts>;
   /** The pass began with drift to look at, not a new generation. */
   drift: boolean;
+  /** The security stage status recorded when the pass began. */
+  recordedStage: SecurityStage | undefined;
   clusterAttributes: SearchAttributes;
 }
 
@@ -119,7 +133,7 @@ export function planPass(
   state: ClusterState,
   key: ClusterKey,
   snapshot: Snapshot,
-  spec: KafkaClusterSpec,
+  spec: KafkaClusterSpec & StagedSpec,
   clusterAttributes: SearchAttributes,
 ): PassPlan {
   const generation = snapshot.generation;
@@ -145,6 +159,7 @@ export function planPass(
       kafkaVersion: spec.kafkaVersion,
       bootstrapAddress: bootstrapAddress(cluster, spec),
       nodePools: layouts,
+      securityStage: securityStageOf(spec),
     },
     nodes,
     desired,
@@ -152,6 +167,7 @@ export function planPass(
     layoutsSeeing: (observed) =>
       planPoolLayouts(spec.nodePools, knownLayouts, (pool) => observed.some((n) => n.pool === pool)),
     drift,
+    recordedStage: snapshot.status?.securityStage,
     clusterAttributes,
   };
 }
@@ -159,7 +175,7 @@ export function planPass(
 /** Each node with the hash of what it must run with (see nodeConfigHash). */
 function withConfigHashes(
   cluster: ClusterRef,
-  spec: KafkaClusterSpec,
+  spec: KafkaClusterSpec & StagedSpec,
   nodes: KafkaNode[],
 ): PassPlan['desired'] {
   return nodes.map((node) => {
@@ -271,9 +287,12 @@ async function issueCertificates(state: ClusterState, plan: PassPlan): Promise<v
  * each: the plan is only ever trusted for the cluster as it is.
  */
 export async function converge(state: ClusterState, plan: PassPlan): Promise<PassOutcome> {
-  const { key, spec, status } = plan;
+  const { key, status } = plan;
   const pass = workflowInfo().historyLength;
   for (let round = 0; round < maxOperationsPerGeneration; round++) {
+    const spec = plan.spec; // a security upgrade's next stage changes it between rounds
+    if (round === 0 && securityStageOf(spec) === 'tls-added' && plan.recordedStage !== 'tls-added')
+      await moveToSecurityStage(state, plan, 'tls-added');
     await issueCertificates(state, plan);
     const observedNodes = await quick.observeNodes({
       namespace: key.namespace,
@@ -321,14 +340,51 @@ export async function converge(state: ClusterState, plan: PassPlan): Promise<Pas
       observed: observedNodes,
     });
     if (!choice) {
-      if (plan.drift && patched(restoreSharedObjectsPatch)) await restoreSharedObjects(plan);
       const unready = nodesNotReady(observedNodes, plan.desiredNames);
+      const nextStage = unready ? undefined : nextSecurityStage(securityStageOf(spec));
+      if (nextStage) {
+        await moveToSecurityStage(state, plan, nextStage);
+        continue;
+      }
+      if (plan.drift && patched(restoreSharedObjectsPatch)) await restoreSharedObjects(plan);
       return unready ? { kind: 'failed', ...unready, retries: true } : { kind: 'ready' };
     }
     const ended = await runOperation(state, plan, choice, { observed: observedNodes, round, pass });
     if (ended) return ended;
   }
   return { kind: 'ready' };
+}
+
+/**
+ * The next stage of a plaintext cluster's way to TLS, once every node runs
+ * the one before and is Ready: recorded in status first (what Keelson's
+ * other connections go by, and where a new workflow picks it up), then
+ * carried out by the roll the next round plans from the changed config.
+ */
+async function moveToSecurityStage(state: ClusterState, plan: PassPlan, stage: SecurityStage): Promise<void> {
+  const step = securityStageSteps[stage as keyof typeof securityStageSteps];
+  plan.spec = withSecurityStage(plan.spec, stage);
+  state.lastSpec = plan.spec;
+  plan.desired = withConfigHashes(plan.cluster, plan.spec, plan.nodes);
+  plan.status.securityStage = stage;
+  await quick.patchStatus.executeWithOptions({ ...quickCall, summary: `security upgrade ${step}` }, [
+    { ...plan.key, status: { securityStage: stage } },
+  ]);
+  await recordSecurityStage(plan);
+}
+
+/** An Event for each stage of a security upgrade, once. */
+async function recordSecurityStage(plan: PassPlan): Promise<void> {
+  const stage = securityStageOf(plan.spec);
+  if (!(stage in securityStageSteps)) return;
+  await quick.recordEvent({
+    cluster: plan.cluster,
+    key: `security-stage/${plan.cluster.uid}/${stage}`,
+    type: 'Normal',
+    reason: 'SecurityUpgrade',
+    action: 'Upgrade',
+    note: `security upgrade ${securityStageSteps[stage as keyof typeof securityStageSteps]} (every node restarts with it in a roll)`,
+  });
 }
 
 /**

@@ -6,6 +6,7 @@
 // and its wake predicate (cluster-state.ts), handlers (cluster-handlers.ts),
 // the steps of a pass (cluster-pass.ts), the typed dispatch to operation
 // workflows (operation-children.ts), and the decisions (src/domain).
+import { plannedSecurityStage, securityStageOf, withSecurityStage } from '../domain/tls.ts';
 import {
   allHandlersFinished,
   condition,
@@ -106,8 +107,12 @@ export async function kafkaClusterWorkflow(input: ClusterWorkflowInput): Promise
     }
     const specWasInvalid = state.invalidSpec !== undefined;
     state.invalidSpec = undefined;
-    state.lastSpec = spec;
-    const plan = planPass(state, key, snapshot, spec, clusterAttributes);
+    // The stage status records, or for a status that records none the one this workflow last planned.
+    const recordedStage =
+      snapshot.status?.securityStage ?? (state.lastSpec ? securityStageOf(state.lastSpec) : undefined);
+    const staged = withSecurityStage(spec, plannedSecurityStage(recordedStage, spec.security !== undefined));
+    state.lastSpec = staged;
+    const plan = planPass(state, key, snapshot, staged, clusterAttributes);
     const outcome = await converge(state, plan);
     if (outcome.kind === 'superseded') {
       // Plan again at once from the newer spec; status follows from that plan.

@@ -3,12 +3,11 @@
 // stale broker is registered; a refusal stops here with its reason, since
 // Kafka cannot lower metadata.version again.
 import { proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
-import { kafkaAccess, operatorPort } from '../domain/tls.ts';
+import { controllerPort, kafkaAccess, operatorPort } from '../domain/tls.ts';
 import type { Activities } from '../activities/index.ts';
 import { quickCall } from './activity-options.ts';
 import type { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
 import type { ClusterRef } from '../domain/labels.ts';
-import { ports } from '../domain/manifests/config.ts';
 import { nodeProtocolAddresses, readyBrokerAddresses } from '../domain/observed.ts';
 import { failure } from '../domain/failures.ts';
 
@@ -39,7 +38,7 @@ export async function metadataVersionWorkflow({
   }
   step(`checking that all ${observed.length} nodes support it`);
   const result = await quick.raiseMetadataVersion({
-    nodes: nodeProtocolAddresses(observed, port, ports.controller),
+    nodes: nodeProtocolAddresses(observed, port, controllerPort(spec)),
     bootstrap,
     to,
   });

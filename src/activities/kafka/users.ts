@@ -47,7 +47,13 @@ import {
 } from '../../domain/kafka-users.ts';
 import { names } from '../../domain/names.ts';
 import { readyBrokerAddresses, type ObservedNode } from '../../domain/observed.ts';
-import { kafkaAccess, operatorPort } from '../../domain/tls.ts';
+import {
+  isSecured,
+  kafkaAccess,
+  operatorPort,
+  specAtRecordedStage,
+  type SecurityStage,
+} from '../../domain/tls.ts';
 import { issue, loadCa, certificateFacts } from '../tls/pki.ts';
 import type { KafkaClients } from './client-options.ts';
 import { withConnection } from './connection.ts';
@@ -247,7 +253,13 @@ export function userActivities(deps: Deps) {
         .catch((err: { code?: number }) => {
           if (err.code === 404) return undefined;
           throw err;
-        })) as { metadata: { uid: string; deletionTimestamp?: string }; spec: unknown } | undefined;
+        })) as
+        | {
+            metadata: { uid: string; deletionTimestamp?: string };
+            spec: unknown;
+            status?: { securityStage?: SecurityStage };
+          }
+        | undefined;
 
       const release = async (user: UserObject) => {
         await patchUser(user, {
@@ -297,8 +309,19 @@ export function userActivities(deps: Deps) {
         }
         return outcome;
       }
-      const spec = clusterSpec.data;
+      const stage = clusterObject.status?.securityStage;
+      const spec = specAtRecordedStage(clusterSpec.data, stage);
       const security = clusterSpec.data.security;
+      if (!isSecured(spec)) {
+        for (const user of users)
+          if (!user.metadata.deletionTimestamp)
+            await notReady(
+              user,
+              'ClusterNotSecured',
+              `KafkaCluster ${namespace}/${input.cluster} is not secured yet`,
+            );
+        return outcome;
+      }
       const observed = await deps.observeNodes({ namespace, cluster: input.cluster, uid: clusterRef.uid });
       const addresses = readyBrokerAddresses(observed, operatorPort(spec));
       if (addresses.length === 0) {

@@ -10,13 +10,22 @@ import { isDynamicBrokerConfig } from '../dynamic-config.ts';
 import { clusterLabels, ownerReference, type ClusterRef } from '../labels.ts';
 import { names } from '../names.ts';
 import type { KafkaNode } from '../nodes.ts';
-import { isSecured, listenerProtocol, replicationListener, securityProperties } from '../tls.ts';
+import {
+  controllerListeners,
+  controllerPort,
+  isSecured,
+  listenerProtocol,
+  replicationListener,
+  securityProperties,
+  usesTls,
+  type StagedSpec,
+} from '../tls.ts';
 
+/** The controller port of a cluster that never ran plaintext (see controllerListeners for one that did). */
 export const ports = { controller: 9093 } as const;
 export const dataMountPath = '/var/lib/kafka/data';
 export const configMountPath = '/mnt/shared/config';
 export const logDir = `${dataMountPath}/kafka-log`;
-const controllerListener = 'CONTROLLER';
 
 export const listenerName = (name: string): string => name.toUpperCase().replaceAll('-', '_');
 
@@ -24,10 +33,10 @@ export const listenerName = (name: string): string => name.toUpperCase().replace
 export const nodeHost = (cluster: ClusterRef, node: KafkaNode): string =>
   `${node.podName}.${names.headlessService(cluster.name)}.${cluster.namespace}.svc.cluster.local`;
 
-export function quorumVoters(cluster: ClusterRef, nodes: readonly KafkaNode[]): string {
+export function quorumVoters(cluster: ClusterRef, nodes: readonly KafkaNode[], port: number): string {
   return nodes
     .filter((n) => n.roles.includes('controller'))
-    .map((n) => `${n.nodeId}@${nodeHost(cluster, n)}:${ports.controller}`)
+    .map((n) => `${n.nodeId}@${nodeHost(cluster, n)}:${port}`)
     .join(',');
 }
 
@@ -51,21 +60,21 @@ function render(properties: ReadonlyMap<string, string>): string {
 /** Shared properties, in a stable order: operator-owned first, then the user's config sorted by key. */
 export function sharedProperties(
   cluster: ClusterRef,
-  spec: KafkaClusterSpec,
+  spec: KafkaClusterSpec & StagedSpec,
   nodes: readonly KafkaNode[],
   options: { dynamic: boolean } = { dynamic: true },
 ): Map<string, string> {
-  const secured = isSecured(spec);
+  const controllers = controllerListeners(spec);
   const protocols = [
-    `${controllerListener}:${secured ? 'SSL' : 'PLAINTEXT'}`,
-    ...(secured ? [`${listenerName(replicationListener.name)}:SSL`] : []),
+    ...controllers.map((l) => `${l.name}:${l.protocol}`),
+    ...(isSecured(spec) ? [`${listenerName(replicationListener.name)}:SSL`] : []),
     ...spec.listeners.map((l) => `${listenerName(l.name)}:${listenerProtocol(l)}`),
   ];
-  const interBroker = secured ? replicationListener.name : (spec.listeners[0]?.name ?? 'plain');
+  const interBroker = usesTls(spec) ? replicationListener.name : (spec.listeners[0]?.name ?? 'plain');
   const { defaultReplicationFactor: rf, minInSyncReplicas: minIsr } = spec.replication;
   const properties = new Map<string, string>([
-    ['controller.quorum.voters', quorumVoters(cluster, nodes)],
-    ['controller.listener.names', controllerListener],
+    ['controller.quorum.voters', quorumVoters(cluster, nodes, controllerPort(spec))],
+    ['controller.listener.names', controllers.map((l) => l.name).join(',')],
     ['listener.security.protocol.map', protocols.join(',')],
     ['inter.broker.listener.name', listenerName(interBroker)],
     ['log.dirs', logDir],
@@ -85,7 +94,7 @@ export function sharedProperties(
 
 export function buildConfigMap(
   cluster: ClusterRef,
-  spec: KafkaClusterSpec,
+  spec: KafkaClusterSpec & StagedSpec,
   nodes: readonly KafkaNode[],
 ): V1ConfigMap {
   return {
@@ -137,7 +146,11 @@ export const kafkaClusterIdOf = (
   spec: Pick<KafkaClusterSpec, 'kafkaClusterId'>,
 ): string => spec.kafkaClusterId ?? clusterId(cluster.uid);
 
-export function nodeEnv(cluster: ClusterRef, spec: KafkaClusterSpec, node: KafkaNode): V1EnvVar[] {
+export function nodeEnv(
+  cluster: ClusterRef,
+  spec: KafkaClusterSpec & StagedSpec,
+  node: KafkaNode,
+): V1EnvVar[] {
   const isBroker = node.roles.includes('broker');
   const isController = node.roles.includes('controller');
   // The brokers' own listener of a secured cluster comes first: it is what
@@ -150,7 +163,7 @@ export function nodeEnv(cluster: ClusterRef, spec: KafkaClusterSpec, node: Kafka
   ];
   const listeners = [
     ...(isBroker ? brokerListeners.map((l) => `${listenerName(l.name)}://$(POD_IP):${l.port}`) : []),
-    ...(isController ? [`${controllerListener}://$(POD_IP):${ports.controller}`] : []),
+    ...(isController ? controllerListeners(spec).map((l) => `${l.name}://$(POD_IP):${l.port}`) : []),
   ];
   const env: V1EnvVar[] = [
     { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },

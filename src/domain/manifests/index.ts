@@ -1,6 +1,7 @@
 // Everything a KafkaCluster owns, built from its spec as plain objects.
 import type { KafkaClusterSpec } from '../../crd/kafka-cluster.ts';
 import type { ClusterRef } from '../labels.ts';
+import type { StagedSpec } from '../tls.ts';
 import type { KafkaNode } from '../nodes.ts';
 import { buildConfigMap, kafkaClusterIdOf } from './config.ts';
 import { buildNodeClaim, buildNodePod } from './pod.ts';
@@ -15,7 +16,7 @@ export * from './network-policy.ts';
 /** All objects of a cluster, in the order they are best created. */
 export function buildClusterManifests(
   cluster: ClusterRef,
-  spec: KafkaClusterSpec,
+  spec: KafkaClusterSpec & StagedSpec,
   nodes: readonly KafkaNode[],
 ) {
   const poolOf = (node: KafkaNode) => {

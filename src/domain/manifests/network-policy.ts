@@ -7,8 +7,7 @@ import type { V1NetworkPolicy, V1NetworkPolicyPeer } from '@kubernetes/client-no
 import type { KafkaClusterSpec } from '../../crd/kafka-cluster.ts';
 import { clusterLabels, labelKeys, ownerReference, type ClusterRef } from '../labels.ts';
 import { names } from '../names.ts';
-import { replicationListener } from '../tls.ts';
-import { ports } from './config.ts';
+import { controllerListeners, isSecured, replicationListener, type StagedSpec } from '../tls.ts';
 
 /** The label of Keelson's own pods (deploy/operator), in whichever namespace it runs. */
 export const operatorPodLabels = { 'app.kubernetes.io/name': 'keelson' } as const;
@@ -17,9 +16,12 @@ const namespaceNamed = (name: string): V1NetworkPolicyPeer => ({
   namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } },
 });
 
-export function buildNetworkPolicy(cluster: ClusterRef, spec: KafkaClusterSpec): V1NetworkPolicy | undefined {
+export function buildNetworkPolicy(
+  cluster: ClusterRef,
+  spec: KafkaClusterSpec & StagedSpec,
+): V1NetworkPolicy | undefined {
   const policy = spec.security?.networkPolicy;
-  if (spec.security === undefined || policy?.enabled === false) return undefined;
+  if (spec.security === undefined || !isSecured(spec) || policy?.enabled === false) return undefined;
   const ownNodes: V1NetworkPolicyPeer = {
     podSelector: { matchLabels: { [labelKeys.cluster]: cluster.name } },
   };
@@ -44,7 +46,7 @@ export function buildNetworkPolicy(cluster: ClusterRef, spec: KafkaClusterSpec):
           // `_from` is the client's model name for `from` (a reserved word); it is sent as `from`.
           _from: [ownNodes, keelson],
           ports: [
-            { protocol: 'TCP', port: ports.controller },
+            ...controllerListeners(spec).map((l) => ({ protocol: 'TCP', port: l.port })),
             { protocol: 'TCP', port: replicationListener.port },
           ],
         },

@@ -9,8 +9,8 @@ import { contentHash } from '../hash.ts';
 import { annotationKeys, clusterLabels, labelKeys, ownerReference, type ClusterRef } from '../labels.ts';
 import { names } from '../names.ts';
 import type { KafkaNode } from '../nodes.ts';
-import { isSecured, tlsMountPath } from '../tls.ts';
-import { configMountPath, dataMountPath, nodeEnv, ports, sharedProperties } from './config.ts';
+import { controllerListeners, controllerPort, isSecured, tlsMountPath, type StagedSpec } from '../tls.ts';
+import { configMountPath, dataMountPath, nodeEnv, sharedProperties } from './config.ts';
 
 export const zoneLabel = 'topology.kubernetes.io/zone';
 /** Kafka's controlled shutdown moves leadership away first; give it time before SIGKILL. */
@@ -34,7 +34,7 @@ export function nodeLabels(cluster: ClusterRef, node: KafkaNode): Record<string,
  */
 export function nodeConfigHash(
   cluster: ClusterRef,
-  spec: KafkaClusterSpec,
+  spec: KafkaClusterSpec & StagedSpec,
   nodes: readonly KafkaNode[],
   node: KafkaNode,
   pool: NodePool,
@@ -53,17 +53,22 @@ export function nodeConfigHash(
 
 export function buildNodePod(
   cluster: ClusterRef,
-  spec: KafkaClusterSpec,
+  spec: KafkaClusterSpec & StagedSpec,
   nodes: readonly KafkaNode[],
   node: KafkaNode,
 ): V1Pod {
   const pool = spec.nodePools.find((p) => p.name === node.pool);
   if (pool === undefined) throw new Error(`node ${node.podName} belongs to unknown pool ${node.pool}`);
   const isBroker = node.roles.includes('broker');
-  const probePort = isBroker ? (spec.listeners[0]?.port ?? 9092) : ports.controller;
+  const probePort = isBroker ? (spec.listeners[0]?.port ?? 9092) : controllerPort(spec);
   const containerPorts = [
     ...(isBroker ? spec.listeners.map((l) => ({ name: l.name, containerPort: l.port })) : []),
-    ...(node.roles.includes('controller') ? [{ name: 'controller', containerPort: ports.controller }] : []),
+    ...(node.roles.includes('controller')
+      ? controllerListeners(spec).map((l) => ({
+          name: l.name.toLowerCase().replaceAll('_', '-'),
+          containerPort: l.port,
+        }))
+      : []),
   ];
   return {
     apiVersion: 'v1',
