@@ -151,7 +151,18 @@ describe('upgrading a plaintext cluster to TLS and authentication', () => {
     const tlsHosts = pods.map(
       (p) => `${p.spec?.hostname}.${p.spec?.subdomain}.${namespace}.svc.cluster.local:${ports.mtls}`,
     );
-    const tlsProducer = startSteadyProducer(tlsHosts, 'orders', 1_000_000, mtls);
+    assert.equal(
+      await tryAdmin(tlsHosts[0] ?? '', mtls, (a) =>
+        a.createTopics({
+          topics: ['payments'],
+          partitions: 3,
+          replicas: 3,
+          configs: [{ name: 'min.insync.replicas', value: '2' }],
+        }),
+      ),
+      'connected',
+    );
+    const tlsProducer = startSteadyProducer(tlsHosts, 'payments', 0, mtls);
     running.add(tlsProducer);
     const beforeClosing = await startsOf();
     const closed = await changeSpec(custom, cluster.client, key, [
@@ -164,7 +175,7 @@ describe('upgrading a plaintext cluster to TLS and authentication', () => {
       Object.fromEntries([...beforeClosing.keys()].map((pod) => [pod, 1])),
       'one roll',
     );
-    await finish(tlsProducer, tlsHosts, 'orders', mtls);
+    await finish(tlsProducer, tlsHosts, 'payments', mtls);
     assert.notEqual(await tryAdmin(plainHosts[0] ?? '', {}), 'connected', 'the plaintext listener is gone');
   });
 });
