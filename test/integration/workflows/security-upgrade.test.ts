@@ -177,5 +177,11 @@ describe('upgrading a plaintext cluster to TLS and authentication', () => {
     );
     await finish(tlsProducer, tlsHosts, 'payments', mtls);
     assert.notEqual(await tryAdmin(plainHosts[0] ?? '', {}), 'connected', 'the plaintext listener is gone');
+    // There is no way back in place: the API server refuses it.
+    await assert.rejects(
+      changeSpec(custom, cluster.client, key, [{ op: 'remove', path: '/spec/security' }]),
+      (err: { body?: unknown; message?: string }) =>
+        /security cannot be removed/.test(`${String(err.body)} ${err.message}`),
+    );
   });
 });
