@@ -171,6 +171,10 @@ export const KafkaClusterStatus = z.object({
    */
   securityStage: z.enum(['plaintext', 'tls-added', 'tls-used', 'secured', 'upgraded']).optional(),
   caRenewal: z.object({ phase: z.enum(['trust-new', 'reissue', 'drop-old']), step: z.string() }).optional(),
+  /** A renewal of Keelson's clients CA under way: its phase and what it does. */
+  clientsCaRenewal: z
+    .object({ phase: z.enum(['trust-new', 'reissue', 'drop-old']), step: z.string() })
+    .optional(),
   /** Each certificate of a secured cluster: its Secret and when it expires (never a key). */
   certificates: z
     .array(

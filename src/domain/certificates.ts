@@ -41,7 +41,7 @@ export function reissueReason(
 export const renewalDueAtMs = (notAfterMs: number, renewalDays: number): number =>
   notAfterMs - renewalDays * 86_400_000;
 
-/** The CAs inside their renewal window: Keelson never replaces a CA you provide, and does not renew its own CAs yet. */
+/** The CAs inside their renewal window (Keelson renews its own; of one you provide it only warns). */
 export function expiringAuthorities<T extends { kind: string; notAfter: string }>(
   certificates: readonly T[],
   renewalDays: { 'cluster-ca': number; 'clients-ca': number },
@@ -68,6 +68,14 @@ export const caRenewalPhases: Record<CaRenewalPhase, string> = {
   'trust-new': '1/3: trust the new CA beside the old one',
   reissue: '2/3: issue every node certificate from the new CA',
   'drop-old': '3/3: stop trusting the old CA',
+};
+
+/** The same phases for the clients CA, whose certificates are the KafkaUsers'. */
+export const clientsCaRenewalPhases: Record<CaRenewalPhase, string> = {
+  'trust-new': '1/3: the brokers trust the new clients CA beside the old one',
+  reissue:
+    '2/3: KafkaUser certificates come from the new clients CA; the old one stays trusted until it ends',
+  'drop-old': '3/3: the brokers stop trusting the old clients CA',
 };
 
 export type CaRenewalAction = 'start' | 'promote' | 'drop-previous' | 'finish' | 'none';

@@ -11,7 +11,7 @@ import type { Activities } from '../activities/index.ts';
 import { parseDurationMs } from '../crd/duration.ts';
 import { KafkaClusterSpec, type KafkaClusterStatus } from '../crd/kafka-cluster.ts';
 import { backupScheduleInput, backupScheduleKey } from '../domain/backup-schedule-key.ts';
-import { caRenewalPhases, expiringAuthorities } from '../domain/certificates.ts';
+import { caRenewalPhases, clientsCaRenewalPhases, expiringAuthorities } from '../domain/certificates.ts';
 import { conditionsAfterPass, invalidSpecCondition, type PassOutcome } from '../domain/cluster-conditions.ts';
 import { chooseOperation, type ZoneFailoverOperation } from '../domain/cluster-operations.ts';
 import { rootCause } from '../domain/failure-message.ts';
@@ -196,26 +196,27 @@ async function issueCertificates(state: ClusterState, plan: PassPlan): Promise<v
   const { cluster, spec } = plan;
   if (spec.security === undefined) return;
   const rotation = state.certificateRotation;
-  const { certificates, issued, caRenewal } = await quick.ensureCertificates.executeWithOptions(
-    {
-      ...quickCall,
-      // It heartbeats per certificate: a worker that dies in it is noticed within seconds, not 30.
-      heartbeatTimeout: '10 seconds',
-      summary: state.caRenewalPhase
-        ? `cluster CA renewal ${caRenewalPhases[state.caRenewalPhase]}: move on once every node runs it`
-        : 'issue missing certificates and renew those due',
-    },
-    [
+  const { certificates, issued, caRenewal, clientsCaRenewal } =
+    await quick.ensureCertificates.executeWithOptions(
       {
-        cluster,
-        clusterCa: spec.security.clusterCa,
-        clientsCa: spec.security.clientsCa,
-        nodes: plan.nodes.map((node) => ({ podName: node.podName, dnsNames: nodeDnsNames(cluster, node) })),
-        ...(rotation && !rotation.ca ? { rotation: rotation.token } : {}),
-        ...(rotation?.ca ? { caRotation: rotation.token } : {}),
+        ...quickCall,
+        // It heartbeats per certificate: a worker that dies in it is noticed within seconds, not 30.
+        heartbeatTimeout: '10 seconds',
+        summary: state.caRenewalPhase
+          ? `cluster CA renewal ${caRenewalPhases[state.caRenewalPhase]}: move on once every node runs it`
+          : 'issue missing certificates and renew those due',
       },
-    ],
-  );
+      [
+        {
+          cluster,
+          clusterCa: spec.security.clusterCa,
+          clientsCa: spec.security.clientsCa,
+          nodes: plan.nodes.map((node) => ({ podName: node.podName, dnsNames: nodeDnsNames(cluster, node) })),
+          ...(rotation && !rotation.ca ? { rotation: rotation.token } : {}),
+          ...(rotation?.ca ? { caRotation: rotation.token } : {}),
+        },
+      ],
+    );
   // Carried out: every certificate now records the rotation; the roll that follows is planned as usual.
   if (rotation && state.certificateRotation?.token === rotation.token) state.certificateRotation = undefined;
   plan.status.certificates = certificates;
@@ -227,31 +228,54 @@ async function issueCertificates(state: ClusterState, plan: PassPlan): Promise<v
   plan.desired = withConfigHashes(cluster, spec, plan.nodes);
   // Told by the phase seen, not by the action: an attempt killed after it moved the CA on
   // leaves its retry nothing to do, and the phase is still new to the workflow.
-  const phaseChanged = caRenewal.phase !== state.caRenewalPhase || caRenewal.action !== 'none';
+  const renewals = [
+    {
+      kind: 'cluster-ca',
+      name: 'cluster CA',
+      steps: caRenewalPhases,
+      outcome: caRenewal,
+      seen: state.caRenewalPhase,
+    },
+    // Results recorded before clients CA renewals have none.
+    {
+      kind: 'clients-ca',
+      name: 'clients CA',
+      steps: clientsCaRenewalPhases,
+      outcome: clientsCaRenewal ?? { action: 'none' },
+      seen: state.clientsCaRenewalPhase,
+    },
+  ] as const;
   state.caRenewalPhase = caRenewal.phase;
-  if (caRenewal.phase)
-    plan.status.caRenewal = { phase: caRenewal.phase, step: caRenewalPhases[caRenewal.phase] };
-  else delete plan.status.caRenewal;
-  if (phaseChanged) {
-    // The users' Secrets carry the CAs to trust: their workflow puts the new set in at once.
+  state.clientsCaRenewalPhase = clientsCaRenewal?.phase;
+  for (const { kind, steps, outcome } of renewals) {
+    const field = kind === 'cluster-ca' ? 'caRenewal' : 'clientsCaRenewal';
+    if (outcome.phase) plan.status[field] = { phase: outcome.phase, step: steps[outcome.phase] };
+    else delete plan.status[field];
+  }
+  for (const { kind, name, steps, outcome, seen } of renewals) {
+    if (outcome.phase === seen && outcome.action === 'none') continue;
+    // The users' Secrets carry the cluster CAs to trust, and their certificates come from the
+    // clients CA: their workflow puts the new ones in at once.
     await getExternalWorkflowHandle(usersWorkflowId(cluster.namespace, cluster.name))
-      .signal(usersChangedSignal, { user: 'cluster CA renewal' })
+      .signal(usersChangedSignal, { user: `${name} renewal` })
       .catch(() => undefined); // no users workflow: no users
-    const ca = certificates.find((c) => c.kind === 'cluster-ca');
+    const ca = certificates.find((c) => c.kind === kind);
     await quick.recordEvent({
       cluster,
-      key: `ca-renewal/${ca?.secret}/${caRenewal.phase ?? 'finished'}/${ca?.serial}`,
+      key: `ca-renewal/${ca?.secret}/${outcome.phase ?? 'finished'}/${ca?.serial}`,
       type: 'Normal',
       reason: 'CertificateAuthorityRenewal',
       action: 'Renew',
-      note: caRenewal.phase
-        ? `cluster CA renewal ${caRenewalPhases[caRenewal.phase]} (every node restarts with it in a roll)`
-        : `cluster CA renewal finished: every node runs a certificate of the new CA (serial ${ca?.serial}) and trusts only it`,
+      note: outcome.phase
+        ? `${name} renewal ${steps[outcome.phase]}${kind === 'clients-ca' && outcome.phase === 'reissue' ? '' : ' (every node restarts with it in a roll)'}`
+        : kind === 'cluster-ca'
+          ? `cluster CA renewal finished: every node runs a certificate of the new CA (serial ${ca?.serial}) and trusts only it`
+          : `clients CA renewal finished: the brokers trust only the new clients CA (serial ${ca?.serial})`,
     });
   }
-  // Keelson renews its own cluster CA; a CA you provide, and its own clients CA, it only warns of.
+  // Keelson renews its own CAs; a CA you provide it only warns of.
   const expiring = expiringAuthorities(
-    certificates.filter((c) => c.kind === 'clients-ca' || c.userProvided),
+    certificates.filter((c) => c.userProvided),
     { 'cluster-ca': spec.security.clusterCa.renewalDays, 'clients-ca': spec.security.clientsCa.renewalDays },
     Date.now(),
   );
@@ -262,11 +286,7 @@ async function issueCertificates(state: ClusterState, plan: PassPlan): Promise<v
       type: 'Warning',
       reason: 'CertificateAuthorityExpiring',
       action: 'Check',
-      note: `the ${ca.kind} in Secret ${ca.secret} expires at ${ca.notAfter}: ${
-        ca.userProvided
-          ? 'Keelson never replaces a CA you provide; put a new one in place before then'
-          : 'renew it before then (Keelson does not renew its clients CA by itself yet)'
-      }`,
+      note: `the ${ca.kind} in Secret ${ca.secret} expires at ${ca.notAfter}: Keelson never replaces a CA you provide; put a new one in place before then`,
     });
   }
   for (const { secret, reason } of issued) {
@@ -433,6 +453,7 @@ export async function reportPass(
       ...(retry ? [] : (['retry'] as const)),
       // A secured cluster's status shows a CA renewal only while one is under way.
       ...(state.caRenewalPhase || !plan.spec.security ? [] : (['caRenewal'] as const)),
+      ...(state.clientsCaRenewalPhase || !plan.spec.security ? [] : (['clientsCaRenewal'] as const)),
     ],
     status: {
       ...status,

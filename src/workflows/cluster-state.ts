@@ -36,6 +36,8 @@ export interface ClusterState extends ClusterView {
   certificateRotation?: { token: string; reason: string; ca?: boolean } | undefined;
   /** The phase of a cluster CA renewal under way, as the last check of the certificates said. */
   caRenewalPhase?: CaRenewalPhase | undefined;
+  /** The phase of a renewal of Keelson's clients CA under way, as last seen. */
+  clientsCaRenewalPhase?: CaRenewalPhase | undefined;
   /** A signal for another incarnation of the name (deleted and created again), to check. */
   successor: SpecChange | undefined;
   /** Spec signals taken so far; a pass compares it across its read of the cluster. */

@@ -54,6 +54,7 @@ import {
   specAtRecordedStage,
   type SecurityStage,
 } from '../../domain/tls.ts';
+import { trustedCaBundle } from '../tls/certificates.ts';
 import { issue, loadCa, certificateFacts } from '../tls/pki.ts';
 import type { KafkaClients } from './client-options.ts';
 import { withConnection } from './connection.ts';
@@ -335,9 +336,7 @@ export function userActivities(deps: Deps) {
       const clusterCaSecret = security.clusterCa.secretName ?? names.clusterCa(input.cluster);
       // The CAs a client must trust: during a CA renewal, the next or previous one too.
       const caStored = await readSecret(namespace, clusterCaSecret);
-      const clusterCaPem = ['ca.crt', 'next.crt', 'previous.crt']
-        .map((k) => secretText(caStored, k) ?? '')
-        .join('');
+      const clusterCaPem = trustedCaBundle(secretFiles(caStored));
 
       const admin = new Admin(client);
       try {

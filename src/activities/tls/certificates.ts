@@ -162,15 +162,16 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
 
   /**
    * Whether every node runs what the current phase gives it, and is Ready:
-   * its Secret holds a certificate of the signing CA and trusts exactly the
-   * phase's CAs, and its pod started with that Secret as it is. The Secret is
-   * checked too, not just the pod: a call killed after the CA's Secret moved
-   * on but before the nodes' Secrets did must not count as the next phase done.
+   * its Secret trusts exactly the phase's CAs (and, for the cluster CA, holds
+   * a certificate of the signing one), and its pod started with that Secret as
+   * it is. The Secret is checked too, not just the pod: a call killed after
+   * the CA's Secret moved on but before the nodes' Secrets did must not count
+   * as the next phase done.
    */
   async function allNodesCurrent(
     cluster: ClusterRef,
     nodes: CertificatesInput['nodes'],
-    phase: { signing: string; trustedClusterCas: string },
+    phase: { trustFile: string; trusted: string; signing?: string },
   ): Promise<boolean> {
     const pods = (
       await core.listNamespacedPod({
@@ -184,9 +185,9 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
       if (!pod || pod.metadata?.deletionTimestamp || !ready) return false;
       const secret = await read(cluster.namespace, names.nodeCertificate(node.podName));
       const pem = secretText(secret, 'tls.crt');
-      if (!pem || secretText(secret, nodeTlsFiles.clusterCa) !== phase.trustedClusterCas) return false;
+      if (!pem || secretText(secret, phase.trustFile) !== phase.trusted) return false;
       const facts = certificateFacts(pem);
-      if (!facts.signedBy(phase.signing)) return false;
+      if (phase.signing !== undefined && !facts.signedBy(phase.signing)) return false;
       const mark = nodeCertificateMark(facts.serial, trustedOf(secret));
       if (pod.metadata?.annotations?.[annotationKeys.certificates] !== mark) return false;
     }
@@ -194,58 +195,56 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
   }
 
   /**
-   * The cluster CA, moved one phase on when its renewal is wanted or under way
-   * and every node runs the phase before. Returns the CA that signs now, the
-   * CAs to trust (PEM, the signing one first) and what was done.
+   * A CA of the cluster, moved one phase on when its renewal is wanted or
+   * under way and the phase before is done. Returns the CA that signs now,
+   * the CAs to trust (PEM, oldest first: promoting the new CA then changes
+   * nothing the nodes trust) and what was done.
+   *   cluster CA: each phase is done once every node runs it (a roll each);
+   *   clients CA: its certificates are the KafkaUsers', which the users
+   *     workflow issues again from the new CA at once; the old one stays
+   *     trusted until it ends, so that a client that has not reloaded its
+   *     certificate yet keeps working, and only then is it dropped.
    */
-  async function clusterCaWithRenewal(
+  async function caWithRenewal(
     input: CertificatesInput,
+    kind: 'cluster-ca' | 'clients-ca',
   ): Promise<{ ca: SigningCa; trust: string; secret: string; renewal: CaRenewalOutcome }> {
     const { cluster } = input;
-    if (input.clusterCa.secretName !== undefined) {
-      const ca = await providedCa(cluster, 'cluster-ca', input.clusterCa.secretName);
-      return {
-        ca,
-        trust: ca.certificatePem,
-        secret: input.clusterCa.secretName,
-        renewal: { action: 'none' },
-      };
+    const spec = kind === 'cluster-ca' ? input.clusterCa : input.clientsCa;
+    if (spec.secretName !== undefined) {
+      const ca = await providedCa(cluster, kind, spec.secretName);
+      return { ca, trust: ca.certificatePem, secret: spec.secretName, renewal: { action: 'none' } };
     }
-    const { name, secret, ca } = await managedCa(cluster, 'cluster-ca', input.clusterCa);
+    const { name, secret, ca } = await managedCa(cluster, kind, spec);
     const phase = secret?.metadata?.annotations?.[caPhaseAnnotation] as CaRenewalPhase | undefined;
     const asked =
+      kind === 'cluster-ca' &&
       input.caRotation !== undefined &&
       secret?.metadata?.annotations?.[rotationAnnotation] !== input.caRotation;
-    const due = renewalDueAtMs(ca.certificate.notAfter.getTime(), input.clusterCa.renewalDays) <= Date.now();
+    const due = renewalDueAtMs(ca.certificate.notAfter.getTime(), spec.renewalDays) <= Date.now();
     const files = secretFiles(secret);
-    // The CAs the nodes trust in the phase as it stands, the signing one first (as written below).
-    const trustedNow = [ca.certificatePem, files['next.crt'], files['previous.crt']]
-      .filter((pem): pem is string => pem !== undefined)
-      .join('');
-    const action = caRenewalAction(phase, {
-      wanted: due || asked,
-      allNodesCurrent:
-        phase === undefined ||
-        (await allNodesCurrent(cluster, input.nodes, {
-          signing: ca.certificatePem,
-          trustedClusterCas: trustedNow,
-        })),
-    });
+    const phaseDone = async (): Promise<boolean> => {
+      if (phase === undefined) return true;
+      if (kind === 'clients-ca' && phase === 'reissue') {
+        const previous = files['previous.crt'];
+        return previous === undefined || certificateFacts(previous).notAfterMs <= Date.now();
+      }
+      return allNodesCurrent(cluster, input.nodes, {
+        trustFile: kind === 'cluster-ca' ? nodeTlsFiles.clusterCa : nodeTlsFiles.clientsCa,
+        trusted: trustedCaBundle(files),
+        ...(kind === 'cluster-ca' ? { signing: ca.certificatePem } : {}),
+      });
+    };
+    const action = caRenewalAction(phase, { wanted: due || asked, allNodesCurrent: await phaseDone() });
     const annotations = { ...secret?.metadata?.annotations };
     let signing = ca;
-    let next: string | undefined = files['next.crt'];
-    let previous: string | undefined = files['previous.crt'];
     let after: CaRenewalPhase | undefined = phase;
     if (action === 'start') {
-      const made = await createCa(
-        `${cluster.namespace}/${cluster.name} cluster-ca`,
-        input.clusterCa.validityDays,
-      );
+      const made = await createCa(`${cluster.namespace}/${cluster.name} ${kind}`, spec.validityDays);
       files['next.crt'] = made.certificatePem;
       files['next.key'] = made.keyPem;
-      next = made.certificatePem;
       after = 'trust-new';
-      if (input.caRotation !== undefined) annotations[rotationAnnotation] = input.caRotation;
+      if (asked && input.caRotation !== undefined) annotations[rotationAnnotation] = input.caRotation;
     } else if (action === 'promote') {
       signing = await loadCa(files['next.crt'] ?? '', files['next.key'] ?? '');
       files['previous.crt'] = ca.certificatePem;
@@ -253,12 +252,9 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
       files['ca.key'] = signing.keyPem;
       delete files['next.crt'];
       delete files['next.key'];
-      previous = ca.certificatePem;
-      next = undefined;
       after = 'reissue';
     } else if (action === 'drop-previous') {
       delete files['previous.crt'];
-      previous = undefined;
       after = 'drop-old';
     } else if (action === 'finish') {
       after = undefined;
@@ -270,9 +266,7 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
     }
     return {
       ca: signing,
-      trust: [signing.certificatePem, next, previous]
-        .filter((pem): pem is string => pem !== undefined)
-        .join(''),
+      trust: trustedCaBundle(files),
       secret: name,
       renewal: { action, ...(after ? { phase: after } : {}) },
     };
@@ -308,21 +302,13 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
       certificates: CertificateStatus[];
       issued: { secret: string; reason: string }[];
       caRenewal: CaRenewalOutcome;
+      clientsCaRenewal: CaRenewalOutcome;
     }> {
       const { cluster } = input;
       const certificates: CertificateStatus[] = [];
       const issued: { secret: string; reason: string }[] = [];
-      const clusterCa = await clusterCaWithRenewal(input);
-      const clientsCa =
-        input.clientsCa.secretName !== undefined
-          ? {
-              ca: await providedCa(cluster, 'clients-ca', input.clientsCa.secretName),
-              secret: input.clientsCa.secretName,
-            }
-          : await managedCa(cluster, 'clients-ca', input.clientsCa).then((m) => ({
-              ca: m.ca,
-              secret: m.name,
-            }));
+      const clusterCa = await caWithRenewal(input, 'cluster-ca');
+      const clientsCa = await caWithRenewal(input, 'clients-ca');
       for (const [kind, { ca, secret }, userProvided] of [
         ['cluster-ca', clusterCa, input.clusterCa.secretName !== undefined],
         ['clients-ca', clientsCa, input.clientsCa.secretName !== undefined],
@@ -401,7 +387,7 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
 
       const nodeTrust = {
         [nodeTlsFiles.clusterCa]: clusterCa.trust,
-        [nodeTlsFiles.clientsCa]: clientsCa.ca.certificatePem,
+        [nodeTlsFiles.clientsCa]: clientsCa.trust,
       };
       for (const node of input.nodes) {
         await ensureLeaf({
@@ -424,10 +410,18 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
         trust: { 'ca.crt': clusterCa.trust },
       });
       observe(cluster, certificates);
-      return { certificates, issued, caRenewal: clusterCa.renewal };
+      return { certificates, issued, caRenewal: clusterCa.renewal, clientsCaRenewal: clientsCa.renewal };
     },
   };
 }
+
+/**
+ * The CAs to trust from a CA's Secret, oldest first: during a renewal the
+ * previous or the next one beside the current one. Oldest first, so that
+ * promoting the next CA to current changes nothing a node or client trusts.
+ */
+export const trustedCaBundle = (files: Record<string, string | undefined>): string =>
+  [files['previous.crt'], files['ca.crt'], files['next.crt']].filter((pem) => pem !== undefined).join('');
 
 /** The CAs a node trusts, as one string for its mark: the cluster CAs, then the clients CAs. */
 const trustedOfFiles = (files: Record<string, string>): string =>
