@@ -443,19 +443,22 @@ export class NodeAgent {
         : // The image's default single-node configuration keeps its logs in /tmp.
           new Map([['log.dirs', '/tmp/kraft-combined-logs']]);
     const properties = mapPropertyPaths(mergeEnvIntoProperties(base, env), allPaths);
-    for (const key of ['log.dirs', 'log.dir', 'metadata.log.dir']) {
-      for (const dir of properties.get(key)?.split(',') ?? []) mkdirSync(dir, { recursive: true });
-    }
+    const logDirs = ['log.dirs', 'log.dir', 'metadata.log.dir'].flatMap(
+      (key) => properties.get(key)?.split(',') ?? [],
+    );
+    for (const dir of logDirs) mkdirSync(dir, { recursive: true });
     return {
       version,
       libsDir: this.options.kafkaLibsDir(version),
       workDir: join(runtime.dir, 'container'),
       properties: renderProperties(properties),
       clusterId: env.get('CLUSTER_ID'),
+      logDirs,
       heapOpts: env.get('KAFKA_HEAP_OPTS'),
       extraJavaOpts: env.get('KAFKA_OPTS'),
       hostsFile: this.hostsFile,
       logFile: join(this.options.stateDir, 'logs', `${runtime.namespace}_${runtime.name}.log`),
+      cdsArchive: join(this.options.stateDir, 'class-data', `kafka-${version}.jsa`),
     };
   }
 

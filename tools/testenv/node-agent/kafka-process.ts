@@ -1,10 +1,11 @@
 // One running container: a Kafka JVM started from the cached jars of the
 // pod's version, with its own log file. Start-up formats the log directories
-// when CLUSTER_ID is set (a no-op once formatted, so restarts keep their data).
+// when CLUSTER_ID is set and they are not formatted yet (restarts keep their data).
 // `started` flips when the broker logs that it finished starting.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { classDataSharing } from './class-data-sharing.ts';
 
 export interface KafkaLaunch {
   version: string;
@@ -12,10 +13,14 @@ export interface KafkaLaunch {
   workDir: string;
   properties: string;
   clusterId: string | undefined;
+  /** Every directory the broker keeps logs or metadata in. */
+  logDirs: string[];
   heapOpts: string | undefined;
   extraJavaOpts: string | undefined;
   hostsFile: string;
   logFile: string;
+  /** Where the version's class-data sharing archive is, or is written (see class-data-sharing.ts). */
+  cdsArchive: string;
 }
 
 const startedMarker = 'Kafka Server started';
@@ -37,7 +42,7 @@ export class KafkaProcess {
     this.log = createWriteStream(launch.logFile, { flags: 'a' });
   }
 
-  private javaArgs(mainClass: string, args: string[]): string[] {
+  private javaArgs(mainClass: string, args: string[], jvmOptions: string[] = []): string[] {
     const tmp = join(this.launch.workDir, 'tmp');
     mkdirSync(tmp, { recursive: true });
     return [
@@ -45,6 +50,7 @@ export class KafkaProcess {
       // Fast start-up over peak throughput: these brokers live for one test.
       '-XX:TieredStopAtLevel=1',
       '-XX:+UseSerialGC',
+      ...jvmOptions,
       ...(this.launch.extraJavaOpts ?? '').split(/\s+/).filter(Boolean),
       `-Djdk.net.hosts.file=${this.launch.hostsFile}`,
       `-Djava.io.tmpdir=${tmp}`,
@@ -60,7 +66,12 @@ export class KafkaProcess {
   async start(): Promise<void> {
     const config = join(this.launch.workDir, 'server.properties');
     writeFileSync(config, this.launch.properties);
-    if (this.launch.clusterId !== undefined) {
+    // The image formats at every start with --ignore-formatted, a no-op once every directory
+    // holds its meta.properties: the agent skips that JVM then (it costs a second per restart).
+    const formatted =
+      this.launch.logDirs.length > 0 &&
+      this.launch.logDirs.every((dir) => existsSync(join(dir, 'meta.properties')));
+    if (this.launch.clusterId !== undefined && !formatted) {
       const code = await this.runToEnd(
         this.javaArgs('kafka.tools.StorageTool', [
           'format',
@@ -80,7 +91,8 @@ export class KafkaProcess {
       }
     }
     this.startedAt = new Date();
-    const child = spawn('java', this.javaArgs('kafka.Kafka', [config]), {
+    const sharing = classDataSharing(this.launch.cdsArchive);
+    const child = spawn('java', this.javaArgs('kafka.Kafka', [config], sharing.javaOptions), {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -94,6 +106,7 @@ export class KafkaProcess {
     child.stdout?.on('data', watchOutput);
     child.stderr?.on('data', watchOutput);
     child.on('exit', (code, signal) => {
+      sharing.exited();
       this.exited = true;
       this.started = false;
       this.exitCode = code ?? (signal === 'SIGKILL' ? 137 : 143);
