@@ -41,7 +41,7 @@ export function createActivities(deps: {
   reconcilePolicy?: ReconcilePolicy | undefined;
   /** Told of each operation the cluster workflows report finished (for the operator's metrics). */
   onOperationFinished?: (operation: FinishedOperation) => void;
-  /** Told of a cluster's certificates and their expiry at each pass (for the operator's metrics). */
+  /** Told of a cluster's certificates, and of its KafkaUsers', and their expiry at each pass (for the operator's metrics). */
   onCertificates?: CertificatesObserver;
 }) {
   const backupPolicy = deps.backupPolicy ?? noBackupPolicy;
@@ -70,7 +70,12 @@ export function createActivities(deps: {
     ...brokerConfigActivities(kafka),
     ...featureActivities(kafka),
     ...certificateActivities(deps.kube, deps.onCertificates),
-    ...userActivities({ kube: deps.kube, kafka, observeNodes: pods.observeNodes }),
+    ...userActivities({
+      kube: deps.kube,
+      kafka,
+      observeNodes: pods.observeNodes,
+      ...(deps.onCertificates ? { observeCertificates: deps.onCertificates } : {}),
+    }),
     ...leaders,
     ...rollDecisionActivities({
       observeNodes: pods.observeNodes,

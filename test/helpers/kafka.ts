@@ -1,6 +1,7 @@
 // Kafka checks shared by integration tests: readiness of broker pods and a
 // round trip of acknowledged messages through a replicated topic.
 import type { CoreV1Api } from '@kubernetes/client-node';
+import assert from 'node:assert/strict';
 import { type V1Pod } from '@kubernetes/client-node';
 import {
   Admin,
@@ -208,6 +209,28 @@ export function startSteadyProducer(
       return { acked, failed, placed };
     },
   };
+}
+
+/**
+ * Stops a steady producer and checks what an application relies on: no send
+ * failed, enough records were acknowledged meanwhile, and every acknowledged
+ * record is read back.
+ */
+export async function expectNothingLost(
+  producer: ReturnType<typeof startSteadyProducer>,
+  bootstrapBrokers: string[],
+  topic: string,
+  security: ClientSecurity = {},
+): Promise<void> {
+  const { acked, failed } = await producer.stop();
+  assert.deepEqual(failed, [], 'no send failed');
+  assert.ok(acked.length > 100, `${acked.length} records acknowledged meanwhile`);
+  const consumed = await consumeKeys(bootstrapBrokers, topic, acked.length, security);
+  assert.deepEqual(
+    acked.filter((key) => !consumed.has(key)),
+    [],
+    'every acknowledged record consumed',
+  );
 }
 
 /** The key of the message at each of `positions` (undefined where there is none), read with explicit offsets. */

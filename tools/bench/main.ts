@@ -21,7 +21,7 @@ import { measureStartup } from './startup.ts';
 const parts = ['startup', 'latency', 'memory', 'roll', 'faults'] as const;
 const quick = process.argv.includes('--quick');
 const settings: Settings = quick
-  ? { updates: 20, clusters: [20], startups: 2, rolls: [], faultRounds: 0 }
+  ? { updates: 10, clusters: [10], startups: 1, rolls: [], faultRounds: 0 }
   : { updates: 200, clusters: [100, 1000], startups: 5, rolls: [3, 5], faultRounds: 2 };
 const only = process.argv
   .find((a) => a.startsWith('--only='))

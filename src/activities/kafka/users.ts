@@ -89,6 +89,12 @@ type Deps = {
   kube: KubeConfig;
   kafka: KafkaClients;
   observeNodes: (key: { namespace: string; cluster: string; uid?: string }) => Promise<ObservedNode[]>;
+  /** Told of the users' certificates and their expiry at each pass (the operator's expiry gauge). */
+  observeCertificates?: (
+    cluster: { namespace: string; name: string },
+    certificates: readonly { secret: string; kind: string; notAfter: string }[],
+    group: string,
+  ) => void;
 };
 
 const operationValue = (name: string) =>
@@ -507,6 +513,15 @@ export function userActivities(deps: Deps) {
         }
 
         for (const user of users) if (user.metadata.deletionTimestamp) await release(user);
+        deps.observeCertificates?.(
+          { namespace, name: input.cluster },
+          settled.flatMap(({ status }) =>
+            status.certificateNotAfter && status.secret
+              ? [{ secret: status.secret, kind: 'user', notAfter: status.certificateNotAfter }]
+              : [],
+          ),
+          'users',
+        );
         for (const { user, status } of settled) {
           outcome.ready++;
           await writeStatus(user, {

@@ -73,7 +73,9 @@ export interface CertificateStatus {
 /** Told of every certificate of a cluster after each check (the operator's expiry gauge). */
 export type CertificatesObserver = (
   cluster: { namespace: string; name: string },
-  certificates: readonly CertificateStatus[],
+  certificates: readonly { secret: string; kind: string; notAfter: string }[],
+  /** Which set they are: the cluster's own, or its KafkaUsers' (each replaces its set's series). */
+  group?: string,
 ) => void;
 
 export function certificateActivities(kube: KubeConfig, observe: CertificatesObserver = () => undefined) {

@@ -105,9 +105,9 @@ describe('failover drills', () => {
   it('takes zone-a down and back with a producer running, surviving a worker kill', async () => {
     const before = await partitions('ledger');
     const producer = startSteadyProducer(await bootstrap(), 'ledger', initialMessages);
-    const started = await keelson('drill', 'start', ref, '--zone', 'zone-a', '--hold', '90s');
+    const started = await keelson('drill', 'start', ref, '--zone', 'zone-a', '--hold', '45s');
     assert.equal(started.status, 0, started.stderr);
-    assert.match(started.stdout, /drill of zone-a accepted \(hold 90 s\)/);
+    assert.match(started.stdout, /drill of zone-a accepted \(hold 45 s\)/);
 
     await stepStarted('drill: hold');
     assert.equal((await pods()).length, 2, "zone-a's node is down during the hold");

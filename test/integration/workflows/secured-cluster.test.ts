@@ -22,7 +22,7 @@ import { nodeDomain } from '../../../src/domain/tls.ts';
 import { clusterWorkflowId, usersWorkflowId } from '../../../src/workflows/messages.ts';
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
 import { adminKubeConfig, env, eventually } from '../../helpers/cluster.ts';
-import { consumeKeys, startSteadyProducer } from '../../helpers/kafka.ts';
+import { expectNothingLost, startSteadyProducer } from '../../helpers/kafka.ts';
 import { brokerStarts, clusterEvents, readClusterStatus } from '../../helpers/kafka-cluster.ts';
 import {
   clusterName,
@@ -103,15 +103,7 @@ describe('a secured cluster', () => {
       async finish(): Promise<void> {
         await new Promise((resolve) => setTimeout(resolve, 2_000));
         unfinished.delete(producer);
-        const { acked, failed } = await producer.stop();
-        assert.deepEqual(failed, [], 'no send failed');
-        assert.ok(acked.length > 100, `${acked.length} records acknowledged meanwhile`);
-        const consumed = await consumeKeys(hosts, topic, acked.length, client);
-        assert.deepEqual(
-          acked.filter((key) => !consumed.has(key)),
-          [],
-          'every acknowledged record consumed',
-        );
+        await expectNothingLost(producer, hosts, topic, client);
       },
     };
   };
@@ -450,75 +442,6 @@ describe('a secured cluster', () => {
     );
     // Keelson still reaches the cluster with its own (renewed) certificate.
     clusterCa = newCa;
-  });
-
-  it('renews the clients CA in three phases: KafkaUsers get certificates of the new one, and the old one is trusted until it ends', async () => {
-    const caSecret = names.clientsCa(clusterName);
-    const stored = await core.readNamespacedSecret({ name: caSecret, namespace });
-    // Keelson's clients CA, replaced by one that ends in 120 s: inside its renewal window at once.
-    const ending = await createCa('ending clients CA', 120 / 86_400);
-    const base64 = (text: string) => Buffer.from(text).toString('base64');
-    await core.replaceNamespacedSecret({
-      name: caSecret,
-      namespace,
-      body: { ...stored, data: { 'ca.crt': base64(ending.certificatePem), 'ca.key': base64(ending.keyPem) } },
-    });
-    const starts = await brokerStartsNow();
-    // A client holding a certificate of the old CA, as a KafkaUser's application does until it reloads.
-    const oldClient = { tls: tls(await userCertificate('admin')) };
-    await createKafkaUser(custom, namespace, 'dave', { authentication: { type: 'tls' } });
-    await signalUsersWorkflow(cluster);
-    const phasesSeen: string[] = [];
-    let oldClientInReissue = '';
-    let daveInReissue = '';
-    await eventually(
-      'the clients CA renewal through its three phases and finished',
-      async () => {
-        const current = await core.readNamespacedSecret({ name: caSecret, namespace });
-        const phase = current.metadata?.annotations?.['keelson.dev/ca-renewal-phase'];
-        if (phase && !phasesSeen.includes(phase)) phasesSeen.push(phase);
-        if (phase === 'reissue' && !daveInReissue) {
-          const newCa = await secret(caSecret, 'ca.crt');
-          const daveCertificate = await secret('dave', 'user.crt');
-          if (!certificateFacts(daveCertificate).signedBy(newCa)) return undefined; // not reissued yet
-          const dave = { tls: tls({ cert: daveCertificate, key: await secret('dave', 'user.key') }) };
-          daveInReissue = await tryAdmin(`${podHost}:${ports.mtls}`, dave);
-          oldClientInReissue = await tryAdmin(`${podHost}:${ports.mtls}`, oldClient);
-        }
-        if (phase || (await secret(caSecret, 'ca.crt')) === ending.certificatePem) return undefined;
-        const status = await readClusterStatus(custom, namespace, clusterName);
-        return status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' &&
-          !status.clientsCaRenewal
-          ? true
-          : undefined;
-      },
-      600_000,
-      500,
-    );
-    assert.deepEqual(phasesSeen, ['trust-new', 'reissue', 'drop-old']);
-    assert.equal(daveInReissue, 'connected', "dave's certificate of the new CA");
-    assert.equal(oldClientInReissue, 'connected', 'a certificate of the old CA, while it lasts');
-    // Trusting the new CA and dropping the old one are a roll each; the reissue is no roll.
-    starts.check(2);
-    const newCa = await secret(caSecret, 'ca.crt');
-    for (const pod of starts.pods)
-      assert.equal(
-        await secret(names.nodeCertificate(pod), 'clients-ca.crt'),
-        newCa,
-        `${pod}: trusts the new clients CA alone`,
-      );
-    const dave = {
-      tls: tls({ cert: await secret('dave', 'user.crt'), key: await secret('dave', 'user.key') }),
-    };
-    assert.equal(await tryAdmin(`${podHost}:${ports.mtls}`, dave), 'connected');
-    assert.notEqual(await tryAdmin(`${podHost}:${ports.mtls}`, oldClient), 'connected');
-    const events = await clusterEvents(admin.makeApiClient(EventsV1Api), namespace, clusterName);
-    assert.equal(
-      events.filter((e) => e.reason === 'CertificateAuthorityRenewal' && e.note.startsWith('clients CA'))
-        .length,
-      4,
-      'three phases and the end',
-    );
   });
 
   it('keeps every private key out of the Temporal histories of its workflows', async () => {
