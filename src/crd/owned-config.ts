@@ -31,13 +31,33 @@ export const operatorOwnedConfigKeys = [
 export const securityOwnedConfigKeys = [
   'ssl.keystore.type',
   'ssl.keystore.location',
+  'ssl.keystore.key',
+  'ssl.keystore.certificate.chain',
+  'ssl.keystore.password',
+  'ssl.key.password',
   'ssl.truststore.type',
   'ssl.truststore.location',
+  'ssl.truststore.certificates',
+  'ssl.truststore.password',
+  'ssl.client.auth',
   'ssl.endpoint.identification.algorithm',
   'ssl.principal.mapping.rules',
+  'principal.builder.class',
+  'sasl.enabled.mechanisms',
+  'security.inter.broker.protocol',
+  'allow.everyone.if.no.acl.found',
   'authorizer.class.name',
   'super.users',
 ] as const;
+
+/**
+ * Per-listener keys (listener.name.<listener>.ssl.client.auth, …) of a secured
+ * cluster are Keelson's too: one of them could turn off the client
+ * certificates of the controller or replication listener, or let a listener
+ * trust another CA. Cipher suites and TLS versions (ssl.cipher.suites,
+ * ssl.enabled.protocols) stay the user's to set for every listener.
+ */
+export const securityOwnedConfigPrefix = 'listener.name.';
 
 /**
  * What a config key may look like: Kafka's own keys and plugin keys are

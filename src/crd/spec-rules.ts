@@ -9,11 +9,15 @@ import {
   maxConfigKeyLength,
   operatorOwnedConfigKeys,
   securityOwnedConfigKeys,
+  securityOwnedConfigPrefix,
 } from './owned-config.ts';
 import type { Rule } from './rules.ts';
 
 const securityKeysCel = `[${securityOwnedConfigKeys.map((k) => `'${k}'`).join(', ')}]`;
-const isSecurityKey = (key: string): boolean => (securityOwnedConfigKeys as readonly string[]).includes(key);
+const isSecurityKeyCel = (k: string) =>
+  `(${k} in ${securityKeysCel} || ${k}.startsWith('${securityOwnedConfigPrefix}'))`;
+const isSecurityKey = (key: string): boolean =>
+  (securityOwnedConfigKeys as readonly string[]).includes(key) || key.startsWith(securityOwnedConfigPrefix);
 
 /** The listener of a secured cluster's own traffic: replication, and Keelson's admin connections (mutual TLS). */
 export const replicationListener = { name: 'replication', port: 9091 } as const;
@@ -51,9 +55,9 @@ export const specRules: Rule<SpecShape>[] = [
       ),
   },
   {
-    cel: `!has(self.security) || !has(self.config) || self.config.all(k, !(k in ${securityKeysCel}))`,
+    cel: `!has(self.security) || !has(self.config) || self.config.all(k, !${isSecurityKeyCel('k')})`,
     message: 'config sets a key that the operator sets for a secured cluster',
-    messageExpression: `'config key ' + self.config.filter(k, k in ${securityKeysCel})[0] + ' is set by the operator for a secured cluster (from spec.security) and cannot be overridden'`,
+    messageExpression: `'config key ' + self.config.filter(k, ${isSecurityKeyCel('k')})[0] + ' is set by the operator for a secured cluster (from spec.security) and cannot be overridden'`,
     messageFor: (spec) =>
       `config key ${Object.keys(spec.config).find(isSecurityKey)} is set by the operator for a secured cluster (from spec.security) and cannot be overridden`,
     path: ['config'],
