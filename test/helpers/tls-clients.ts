@@ -4,6 +4,9 @@
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import { Admin, Producer, stringSerializers, type ConnectionOptions } from '@platformatic/kafka';
 import type { LookupFunction } from 'node:net';
+import { issue, loadCa } from '../../src/activities/tls/pki.ts';
+import { names } from '../../src/domain/names.ts';
+import { clusterName } from './managed-cluster.ts';
 
 type TlsOptions = NonNullable<ConnectionOptions['tls']>;
 
@@ -17,6 +20,21 @@ export async function secretFile(
   const value = secret.data?.[key];
   if (value === undefined) throw new Error(`Secret ${namespace}/${name} has no ${key}`);
   return Buffer.from(value, 'base64').toString('utf8');
+}
+
+/** A client certificate of the test cluster's clients CA as it is now, as a KafkaUser with mtls gets one. */
+export async function clientsCaCertificate(
+  core: CoreV1Api,
+  namespace: string,
+  user: string,
+): Promise<{ cert: string; key: string }> {
+  const caSecret = names.clientsCa(clusterName);
+  const ca = await loadCa(
+    await secretFile(core, namespace, caSecret, 'ca.crt'),
+    await secretFile(core, namespace, caSecret, 'ca.key'),
+  );
+  const pair = await issue(ca, { commonName: user, dnsNames: [], usage: 'client', validityDays: 1 });
+  return { cert: pair.certificatePem, key: pair.keyPem };
 }
 
 /** Resolves `<pod>.<subdomain>.<namespace>.svc.cluster.local` to the pod's IP. */

@@ -31,7 +31,7 @@ import {
   type ManagedCluster,
 } from '../../helpers/managed-cluster.ts';
 import { closeWithUsers, createKafkaUser, signalUsersWorkflow } from '../../helpers/kafka-users.ts';
-import { podLookup, secretFile, tryAdmin } from '../../helpers/tls-clients.ts';
+import { clientsCaCertificate, podLookup, secretFile, tryAdmin } from '../../helpers/tls-clients.ts';
 
 const ports = { scram: 9092, mtls: 9094, replication: 9091 };
 const mainScript = join(import.meta.dirname, '../../../src/main.ts');
@@ -56,15 +56,7 @@ describe('a secured cluster', () => {
     security: { authorization: { type: 'simple', superUsers: ['admin'] } },
   };
   const secret = (name: string, key: string) => secretFile(core, namespace, name, key);
-  /** A client certificate of the clients CA, as a KafkaUser with mtls gets one. */
-  const userCertificate = async (user: string) => {
-    const ca = await loadCa(
-      await secret(names.clientsCa(clusterName), 'ca.crt'),
-      await secret(names.clientsCa(clusterName), 'ca.key'),
-    );
-    const pair = await issue(ca, { commonName: user, dnsNames: [], usage: 'client', validityDays: 1 });
-    return { cert: pair.certificatePem, key: pair.keyPem };
-  };
+  const userCertificate = (user: string) => clientsCaCertificate(core, namespace, user);
   const tls = (extra: object = {}) => ({ ca: clusterCa, lookup, ...extra });
   const domain = () => nodeDomain({ name: clusterName, namespace, uid: cluster.uid });
   /** keelson, as a user runs it against the local Temporal. */

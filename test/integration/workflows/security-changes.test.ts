@@ -16,7 +16,7 @@
 import { CoreV1Api, CustomObjectsApi, EventsV1Api } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { certificateFacts, createCa, issue, loadCa } from '../../../src/activities/tls/pki.ts';
+import { certificateFacts, createCa } from '../../../src/activities/tls/pki.ts';
 import { group, userPlural, version } from '../../../src/crd/kafka-user.ts';
 import { names } from '../../../src/domain/names.ts';
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
@@ -36,7 +36,7 @@ import {
   provisioned,
   type ManagedCluster,
 } from '../../helpers/managed-cluster.ts';
-import { podLookup, secretFile, tryAdmin } from '../../helpers/tls-clients.ts';
+import { clientsCaCertificate, podLookup, secretFile, tryAdmin } from '../../helpers/tls-clients.ts';
 
 const ports = { plain: 9092, mtls: 9094 };
 
@@ -211,15 +211,7 @@ describe('security changes of running clusters', { concurrency: true }, () => {
     const podHost = `${pods[0]?.spec?.hostname}.${pods[0]?.spec?.subdomain}.${ns}.svc.cluster.local`;
     const clusterCa = await secret(names.clusterCa(clusterName), 'ca.crt');
     const tls = (extra: object = {}) => ({ ca: clusterCa, lookup: podLookup(pods), ...extra });
-    /** A client certificate of the clients CA as it is now, as a KafkaUser with mtls gets one. */
-    const userCertificate = async (user: string) => {
-      const ca = await loadCa(
-        await secret(names.clientsCa(clusterName), 'ca.crt'),
-        await secret(names.clientsCa(clusterName), 'ca.key'),
-      );
-      const pair = await issue(ca, { commonName: user, dnsNames: [], usage: 'client', validityDays: 1 });
-      return { cert: pair.certificatePem, key: pair.keyPem };
-    };
+    const userCertificate = (user: string) => clientsCaCertificate(core, ns, user);
     const caSecret = names.clientsCa(clusterName);
     const stored = await core.readNamespacedSecret({ name: caSecret, namespace: ns });
     // Keelson's clients CA, replaced by one that ends in 120 s: inside its renewal window at once.
