@@ -2,7 +2,7 @@
 // key and the CAs it trusts, which names its certificate must carry, which
 // principals are the cluster's own, and the broker properties that follow.
 // Keys and certificates themselves never appear here: activities make them
-// and keep them in Secrets (see src/activities/kubernetes/certificates.ts).
+// and keep them in Secrets (see src/activities/tls/certificates.ts).
 import type { KafkaClusterSpec, Listener } from '../crd/kafka-cluster.ts';
 import { replicationListener, tlsControllerListener } from '../crd/spec-rules.ts';
 import type { ClusterRef } from './labels.ts';
