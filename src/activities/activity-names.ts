@@ -10,6 +10,7 @@ export const activityNames = [
   'applyObjects',
   'ensureCertificates',
   'reconcileUsers',
+  'reconcileTopics',
   'recordEvent',
   'observeNodes',
   'restartNode',

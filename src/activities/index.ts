@@ -28,6 +28,7 @@ import { drillHoldActivities } from './drill-hold.ts';
 import { kafkaClients } from './kafka/client-options.ts';
 import { certificateActivities, type CertificatesObserver } from './tls/certificates.ts';
 import { userActivities } from './kafka/users.ts';
+import { topicActivities } from './kafka/topics.ts';
 
 /** How many clusters may roll at once per operator (task queue), unless configured. */
 export { defaultMaxConcurrentRolls };
@@ -76,6 +77,7 @@ export function createActivities(deps: {
       observeNodes: pods.observeNodes,
       ...(deps.onCertificates ? { observeCertificates: deps.onCertificates } : {}),
     }),
+    ...topicActivities({ kube: deps.kube, kafka, observeNodes: pods.observeNodes }),
     ...leaders,
     ...rollDecisionActivities({
       observeNodes: pods.observeNodes,

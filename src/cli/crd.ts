@@ -2,7 +2,7 @@
 // YAML as deploy/crds). Plain YAML, not the client's dumpYaml, which drops
 // the x-kubernetes-* keys it has no model for.
 import { stringify } from 'yaml';
-import { buildKafkaClusterCrd, buildKafkaUserCrd } from '../crd/crd.ts';
+import { buildKafkaClusterCrd, buildKafkaTopicCrd, buildKafkaUserCrd } from '../crd/crd.ts';
 
 const header = '# Generated from src/crd by `npm run gen:crd`; do not edit.\n';
 const render = (crd: object): string => `${header}${stringify(crd, { lineWidth: 0 })}`;
@@ -14,4 +14,5 @@ export const renderCrd = (): string => render(buildKafkaClusterCrd());
 export const crdFiles = (): [string, string][] => [
   [crdFile, renderCrd()],
   ['deploy/crds/045-crd-kafkauser.yaml', render(buildKafkaUserCrd())],
+  ['deploy/crds/046-crd-kafkatopic.yaml', render(buildKafkaTopicCrd())],
 ];

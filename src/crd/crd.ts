@@ -13,6 +13,14 @@ import {
   userKind,
   userPlural,
 } from './kafka-user.ts';
+import {
+  KafkaTopicSpec,
+  KafkaTopicStatus,
+  kafkaTopicNameRules,
+  kafkaTopicTransitionRules,
+  topicKind,
+  topicPlural,
+} from './kafka-topic.ts';
 
 type Schema = Record<string, unknown>;
 
@@ -154,5 +162,30 @@ export function buildKafkaUserCrd(): Schema {
     nameRules: kafkaUserNameRules,
     spec,
     status: structural(KafkaUserStatus, 'status'),
+  });
+}
+
+export function buildKafkaTopicCrd(): Schema {
+  const spec = structural(KafkaTopicSpec, 'spec');
+  spec['x-kubernetes-validations'] = [
+    ...((spec['x-kubernetes-validations'] as Schema[] | undefined) ?? []),
+    ...kafkaTopicTransitionRules.map(({ rule, message }) => ({ rule, message })),
+  ];
+  return customResourceDefinition({
+    kind: topicKind,
+    plural: topicPlural,
+    shortNames: ['kt'],
+    description: 'A topic of a KafkaCluster: its partitions, replication factor and configs.',
+    columns: [
+      { name: 'Cluster', type: 'string', jsonPath: '.spec.cluster' },
+      { name: 'Partitions', type: 'integer', jsonPath: '.spec.partitions' },
+      { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas' },
+      { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+      { name: 'Topic', type: 'string', jsonPath: '.status.topicName', priority: 1 },
+      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ],
+    nameRules: kafkaTopicNameRules,
+    spec,
+    status: structural(KafkaTopicStatus, 'status'),
   });
 }

@@ -239,6 +239,16 @@ const badKey = (k: string): boolean => k.length > maxConfigKeyLength || !keyRegE
 // CEL string literals take the regular expressions with their backslashes doubled.
 const celString = (text: string): string => `'${text.replaceAll('\\', '\\\\')}'`;
 
+/** No line break or other control character in a config value (KafkaCluster and KafkaTopic). */
+export const configValueRule: Rule<Record<string, unknown>> = {
+  cel: `self.all(k, type(self[k]) != string || !string(self[k]).matches(${celString(configValueForbidden)}))`,
+  message: 'config values may not contain line breaks or other control characters',
+  messageExpression: `'config value of ' + self.filter(k, type(self[k]) == string && string(self[k]).matches(${celString(configValueForbidden)}))[0] + ' contains a line break or another control character'`,
+  messageFor: (config) =>
+    `config value of ${Object.keys(config).find((k) => typeof config[k] === 'string' && forbiddenInValue.test(config[k]))} contains a line break or another control character`,
+  holds: (config) => Object.values(config).every((v) => typeof v !== 'string' || !forbiddenInValue.test(v)),
+};
+
 export const configRules: Rule<Record<string, unknown>>[] = [
   {
     cel: `self.all(k, size(k) <= ${maxConfigKeyLength} && k.matches(${celString(configKeyPattern)}))`,
@@ -248,14 +258,7 @@ export const configRules: Rule<Record<string, unknown>>[] = [
     messageFor: (config) => `config key "${Object.keys(config).find(badKey)}": ${keyMessage}`,
     holds: (config) => !Object.keys(config).some(badKey),
   },
-  {
-    cel: `self.all(k, type(self[k]) != string || !string(self[k]).matches(${celString(configValueForbidden)}))`,
-    message: 'config values may not contain line breaks or other control characters',
-    messageExpression: `'config value of ' + self.filter(k, type(self[k]) == string && string(self[k]).matches(${celString(configValueForbidden)}))[0] + ' contains a line break or another control character'`,
-    messageFor: (config) =>
-      `config value of ${Object.keys(config).find((k) => typeof config[k] === 'string' && forbiddenInValue.test(config[k]))} contains a line break or another control character`,
-    holds: (config) => Object.values(config).every((v) => typeof v !== 'string' || !forbiddenInValue.test(v)),
-  },
+  configValueRule,
   {
     cel: `self.all(k, !(k in ${ownedKeysCel}))`,
     message: 'config sets a key that the operator owns',

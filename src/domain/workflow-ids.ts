@@ -12,6 +12,10 @@ export const clusterWorkflowId = (namespace: string, name: string): string =>
 export const usersWorkflowId = (namespace: string, cluster: string): string =>
   `kafka-users/${namespace}/${cluster}`;
 
+/** The workflow that reconciles every KafkaTopic of one KafkaCluster. */
+export const topicsWorkflowId = (namespace: string, cluster: string): string =>
+  `kafka-topics/${namespace}/${cluster}`;
+
 /** The operator-wide roll permits workflow of one task queue. */
 export const rollPermitsWorkflowId = (taskQueue: string): string => `keelson/roll-permits/${taskQueue}`;
 
@@ -39,4 +43,6 @@ export const signalNames = {
   requestRollPermit: 'requestRollPermit',
   /** A KafkaUser of the cluster changed, or asked to be deleted: { user }. */
   usersChanged: 'usersChanged',
+  /** A KafkaTopic of the cluster changed, or asked to be deleted: { topic }. */
+  topicsChanged: 'topicsChanged',
 } as const;

@@ -9,7 +9,12 @@ import { LeaderElector } from './leader-election.ts';
 import { leader, signalsSent, watchEvents } from './metrics.ts';
 import { clusterWatchHandlers } from '../watch/handlers.ts';
 import { watchKafkaClusters } from '../watch/kafka-cluster-watch.ts';
-import { UserSignaller, watchKafkaUsers } from '../watch/kafka-user-watch.ts';
+import {
+  ClusterResourceSignaller,
+  topicKind,
+  userKind,
+  watchClusterResources,
+} from '../watch/cluster-resource-watch.ts';
 import type { WatchEventKind } from '../watch/list-watch.ts';
 import { driftSender, watchOwnedObjects } from '../watch/owned-objects.ts';
 
@@ -47,11 +52,13 @@ export async function runWatcher(
     handlers.event?.(kind, detail);
   };
   const send = driftSender(client);
-  const users = new UserSignaller(client, options.taskQueue);
+  const resourceSignallers = [userKind, topicKind].map(
+    (kind) => new ClusterResourceSignaller(kind, client, options.taskQueue),
+  );
   const watchAll = async (signal: AbortSignal) => {
     log.info(
       { namespaces: options.namespaces.length ? options.namespaces : 'all', taskQueue: options.taskQueue },
-      'watching KafkaClusters, KafkaUsers and the pods and claims the clusters own',
+      'watching KafkaClusters, KafkaUsers, KafkaTopics and the pods and claims the clusters own',
     );
     await Promise.all([
       watchKafkaClusters(
@@ -68,14 +75,16 @@ export async function runWatcher(
         { namespaces: options.namespaces },
         signal,
       ),
-      watchKafkaUsers(
-        kube,
-        users,
-        {
-          namespaces: options.namespaces,
-          event: (kind, detail) => event(kind, detail && `KafkaUser: ${detail}`),
-        },
-        signal,
+      ...resourceSignallers.map((signaller) =>
+        watchClusterResources(
+          kube,
+          signaller,
+          {
+            namespaces: options.namespaces,
+            event: (kind, detail) => event(kind, detail && `${signaller.kind.plural}: ${detail}`),
+          },
+          signal,
+        ),
       ),
       watchOwnedObjects(
         kube,

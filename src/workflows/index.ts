@@ -15,3 +15,4 @@ export { backupWorkflow } from './backup.ts';
 export { restoreWorkflow } from './restore.ts';
 export { restoreDrillWorkflow } from './restore-drill.ts';
 export { kafkaUsersWorkflow } from './kafka-users.ts';
+export { kafkaTopicsWorkflow } from './kafka-topics.ts';

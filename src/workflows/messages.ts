@@ -12,6 +12,7 @@ export {
   restoreDrillScheduleId,
   restoreWorkflowId,
   rollPermitsWorkflowId,
+  topicsWorkflowId,
   usersWorkflowId,
 } from '../domain/workflow-ids.ts';
 

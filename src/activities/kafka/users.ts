@@ -5,14 +5,8 @@
 // never leave the activity: the workflow gets counts back. A user being
 // deleted loses its credential, ACLs and quotas before its finalizer goes.
 import { secretFiles, secretText, writeSecret } from '../kubernetes/secret-data.ts';
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-  type V1Secret,
-} from '@kubernetes/client-node';
+import { clusterResources, type ClusterResource } from '../kubernetes/cluster-resources.ts';
+import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import {
   AclOperations,
   AclPermissionTypes,
@@ -47,13 +41,7 @@ import {
 } from '../../domain/kafka-users.ts';
 import { names } from '../../domain/names.ts';
 import { readyBrokerAddresses, type ObservedNode } from '../../domain/observed.ts';
-import {
-  isSecured,
-  kafkaAccess,
-  operatorPort,
-  specAtRecordedStage,
-  type SecurityStage,
-} from '../../domain/tls.ts';
+import { isSecured, kafkaAccess, operatorPort, specAtRecordedStage } from '../../domain/tls.ts';
 import { trustedCaBundle } from '../tls/certificates.ts';
 import { issue, loadCa, certificateFacts } from '../tls/pki.ts';
 import type { KafkaClients } from './client-options.ts';
@@ -61,20 +49,7 @@ import { withConnection } from './connection.ts';
 import { readAcls } from './cluster-metadata.ts';
 import { deleteScramCredential, scramUsers, upsertScramCredential } from './scram-credentials.ts';
 
-interface UserObject {
-  metadata: {
-    name: string;
-    namespace: string;
-    uid: string;
-    generation?: number;
-    annotations?: Record<string, string>;
-    finalizers?: string[];
-    deletionTimestamp?: string;
-    resourceVersion?: string;
-  };
-  spec: unknown;
-  status?: KafkaUserStatus;
-}
+type UserObject = ClusterResource<KafkaUserStatus>;
 
 export interface UsersOutcome {
   users: number;
@@ -137,61 +112,13 @@ function newPassword(): string {
 
 export function userActivities(deps: Deps) {
   const core = deps.kube.makeApiClient(CoreV1Api);
-  const custom = deps.kube.makeApiClient(CustomObjectsApi);
-  const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-
+  const resources = clusterResources<KafkaUserStatus>(deps.kube, userPlural);
+  const { writeStatus, readyCondition: condition } = resources;
   const readSecret = (namespace: string, name: string): Promise<V1Secret | undefined> =>
     core.readNamespacedSecret({ name, namespace }).catch((err: { code?: number }) => {
       if (err.code === 404) return undefined;
       throw err;
     });
-
-  async function patchUser(user: UserObject, body: object, status = false): Promise<void> {
-    const key = {
-      group,
-      version,
-      plural: userPlural,
-      namespace: user.metadata.namespace,
-      name: user.metadata.name,
-      body,
-    };
-    await (status
-      ? custom.patchNamespacedCustomObjectStatus(key, mergePatch)
-      : custom.patchNamespacedCustomObject(key, mergePatch));
-  }
-
-  async function writeStatus(user: UserObject, status: KafkaUserStatus): Promise<void> {
-    const ready = status.conditions?.[0];
-    const before = user.status?.conditions?.find((c) => c.type === 'Ready');
-    // Unchanged: no write (and so no watch event that would wake the workflow again).
-    const same =
-      before?.status === ready?.status &&
-      before?.reason === ready?.reason &&
-      before?.message === ready?.message &&
-      user.status?.observedGeneration === status.observedGeneration &&
-      user.status?.secret === status.secret &&
-      user.status?.certificateNotAfter === status.certificateNotAfter &&
-      user.status?.rotatedFor === status.rotatedFor;
-    if (same) return;
-    const conditions = status.conditions?.map((c) => ({
-      ...c,
-      lastTransitionTime: before?.status === c.status ? before.lastTransitionTime : c.lastTransitionTime,
-    }));
-    await patchUser(user, { status: { ...status, ...(conditions ? { conditions } : {}) } }, true).catch(
-      (err: { code?: number }) => {
-        if (err.code !== 404) throw err;
-      },
-    );
-  }
-
-  const condition = (user: UserObject, ok: boolean, reason: string, message: string) => ({
-    type: 'Ready' as const,
-    status: ok ? ('True' as const) : ('False' as const),
-    reason,
-    message: message.slice(0, 4000),
-    lastTransitionTime: new Date().toISOString(),
-    ...(user.metadata.generation !== undefined ? { observedGeneration: user.metadata.generation } : {}),
-  });
 
   /** The user's Secret: created or replaced only when it is the user's own (owned by its uid). */
   async function writeUserSecret(
@@ -231,17 +158,7 @@ export function userActivities(deps: Deps) {
      */
     async reconcileUsers(input: { namespace: string; cluster: string }): Promise<UsersOutcome> {
       const { namespace } = input;
-      const listed = (await custom.listNamespacedCustomObject({
-        group,
-        version,
-        plural: userPlural,
-        namespace,
-      })) as {
-        items: UserObject[];
-      };
-      const users = listed.items.filter(
-        (u) => (u.spec as { cluster?: string } | undefined)?.cluster === input.cluster,
-      );
+      const users = await resources.list(namespace, input.cluster);
       const outcome: UsersOutcome = {
         users: users.length,
         ready: 0,
@@ -249,34 +166,10 @@ export function userActivities(deps: Deps) {
         removed: 0,
         clusterGone: false,
       };
-      const clusterObject = (await custom
-        .getNamespacedCustomObject({
-          group,
-          version,
-          plural: 'kafkaclusters',
-          namespace,
-          name: input.cluster,
-        })
-        .catch((err: { code?: number }) => {
-          if (err.code === 404) return undefined;
-          throw err;
-        })) as
-        | {
-            metadata: { uid: string; deletionTimestamp?: string };
-            spec: unknown;
-            status?: { securityStage?: SecurityStage };
-          }
-        | undefined;
+      const clusterObject = await resources.readCluster(namespace, input.cluster);
 
       const release = async (user: UserObject) => {
-        await patchUser(user, {
-          metadata: {
-            resourceVersion: user.metadata.resourceVersion,
-            finalizers: (user.metadata.finalizers ?? []).filter((f) => f !== userFinalizer),
-          },
-        }).catch((err: { code?: number }) => {
-          if (err.code !== 404) throw err;
-        });
+        await resources.removeFinalizer(user, userFinalizer);
         outcome.removed++;
       };
       const notReady = async (user: UserObject, reason: string, message: string) => {
@@ -403,14 +296,7 @@ export function userActivities(deps: Deps) {
           }
           const userSpec = parsed.data;
           try {
-            if (!(user.metadata.finalizers ?? []).includes(userFinalizer)) {
-              await patchUser(user, {
-                metadata: {
-                  resourceVersion: user.metadata.resourceVersion,
-                  finalizers: [...(user.metadata.finalizers ?? []), userFinalizer],
-                },
-              });
-            }
+            await resources.addFinalizer(user, userFinalizer);
             const rotateFor = user.metadata.annotations?.[rotateCredentialsAnnotation];
             const rotate = rotateFor !== undefined && rotateFor !== user.status?.rotatedFor;
             const secret = await readSecret(namespace, name);

@@ -11,7 +11,11 @@ import { after, before, describe, it } from 'node:test';
 import { group, userPlural, version } from '../../../src/crd/kafka-user.ts';
 import { rotateCredentialsAnnotation } from '../../../src/domain/kafka-users.ts';
 import { signalNames, usersWorkflowId } from '../../../src/domain/workflow-ids.ts';
-import { UserSignaller, watchKafkaUsers } from '../../../src/watch/kafka-user-watch.ts';
+import {
+  ClusterResourceSignaller,
+  userKind,
+  watchClusterResources,
+} from '../../../src/watch/cluster-resource-watch.ts';
 import { adminKubeConfig, createNamespace, env, eventually } from '../../helpers/cluster.ts';
 import { installCrd } from '../../helpers/crd.ts';
 import { createKafkaUser } from '../../helpers/kafka-users.ts';
@@ -46,9 +50,9 @@ describe('KafkaUser watch', () => {
     namespace = await createNamespace(core, 'user-watch');
     connection = await Connection.connect({ address: env.temporal.address });
     client = new Client({ connection, namespace: env.temporal.namespace });
-    watching = watchKafkaUsers(
+    watching = watchClusterResources(
       kubeconfig,
-      new UserSignaller(client, `user-watch-${Date.now()}`),
+      new ClusterResourceSignaller(userKind, client, `user-watch-${Date.now()}`),
       { namespaces: [namespace], resyncMs: 3_000, watchSeconds: 5, event: (kind) => void relists.push(kind) },
       stop.signal,
     );
