@@ -166,13 +166,19 @@ export function planReplicationChange(
   return moves;
 }
 
-/** Which KafkaTopic owns a topic name when several name it: the oldest, then the first by name. */
-export function topicOwners<T extends { name: string; created: string; topicName: string }>(
-  topics: readonly T[],
-): Map<string, T> {
+/**
+ * Which KafkaTopic owns a topic name when several name it: the one holding
+ * the topic (its id in status), then one already claiming the name in its
+ * status, then the oldest, then the first by name. Creation times have
+ * seconds only, so a claim already made must win over the clock.
+ */
+export function topicOwners<
+  T extends { name: string; created: string; topicName: string; holds: boolean; claims: boolean },
+>(topics: readonly T[]): Map<string, T> {
   const owners = new Map<string, T>();
+  const rank = (t: T) => (t.holds ? 0 : t.claims ? 1 : 2);
   const ordered = [...topics].sort(
-    (a, b) => a.created.localeCompare(b.created) || a.name.localeCompare(b.name),
+    (a, b) => rank(a) - rank(b) || a.created.localeCompare(b.created) || a.name.localeCompare(b.name),
   );
   for (const t of ordered) if (!owners.has(t.topicName)) owners.set(t.topicName, t);
   return owners;

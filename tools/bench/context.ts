@@ -32,6 +32,8 @@ export interface Settings {
   rolls: number[];
   /** Rounds of the fault run (each: a roll under a worker kill, a config change across an API server restart, a roll under a broker kill); 0 skips it. */
   faultRounds: number;
+  /** KafkaTopics applied at once to one running cluster; 0 skips it. */
+  topics: number;
 }
 
 export interface Bench {

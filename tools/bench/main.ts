@@ -4,9 +4,9 @@
 // anchor it is compared to (the published Go and .NET operator figures,
 // see the README). The parts, each in its own file here: startup, change-to-action
 // latency, memory, roll overhead (full mode), operations under faults and
-// recovery (full mode). Apart from the rolls and the fault run, the
+// recovery (full mode), 1,000 KafkaTopics (full mode). Apart from the rolls and the fault run, the
 // KafkaClusters are paused (no broker runs): those figures are the
-// operator's own. `--only=startup,latency,memory,roll,faults` runs some parts.
+// operator's own. `--only=startup,latency,memory,roll,faults,topics` runs some parts.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -17,12 +17,13 @@ import { measureChangeToAction } from './latency.ts';
 import { measureMemory } from './memory.ts';
 import { measureRollOverhead } from './roll-overhead.ts';
 import { measureStartup } from './startup.ts';
+import { measureTopics } from './topics.ts';
 
-const parts = ['startup', 'latency', 'memory', 'roll', 'faults'] as const;
+const parts = ['startup', 'latency', 'memory', 'roll', 'faults', 'topics'] as const;
 const quick = process.argv.includes('--quick');
 const settings: Settings = quick
-  ? { updates: 10, clusters: [10], startups: 1, rolls: [], faultRounds: 0 }
-  : { updates: 200, clusters: [100, 1000], startups: 5, rolls: [3, 5], faultRounds: 2 };
+  ? { updates: 10, clusters: [10], startups: 1, rolls: [], faultRounds: 0, topics: 0 }
+  : { updates: 200, clusters: [100, 1000], startups: 5, rolls: [3, 5], faultRounds: 2, topics: 1000 };
 const only = process.argv
   .find((a) => a.startsWith('--only='))
   ?.slice('--only='.length)
@@ -56,6 +57,7 @@ try {
   if (part('roll'))
     for (const brokers of settings.rolls) figures.push(await measureRollOverhead(bench, brokers));
   if (part('faults') && settings.faultRounds > 0) figures.push(...(await measureFaults(bench)));
+  if (part('topics') && settings.topics > 0) figures.push(...(await measureTopics(bench, settings.topics)));
 } finally {
   await bench.core.deleteNamespace({ name: bench.namespace }).catch(() => undefined);
   await bench.connection.close();

@@ -33,7 +33,7 @@ import {
 import { readyBrokerAddresses, type ObservedNode } from '../../domain/observed.ts';
 import { kafkaAccess, operatorPort, specAtRecordedStage } from '../../domain/tls.ts';
 import type { Moves } from '../../domain/reassignment.ts';
-import { clusterResources, type ClusterResource } from '../kubernetes/cluster-resources.ts';
+import { clusterResources, writeQueue, type ClusterResource } from '../kubernetes/cluster-resources.ts';
 import type { KafkaClients } from './client-options.ts';
 import { readMetadata, withConnection } from './connection.ts';
 import { reassignmentActivities, replicaMoveActivities } from './reassignment.ts';
@@ -47,6 +47,8 @@ export interface TopicsOutcome {
   removed: number;
   /** Topics whose replicas are moving: the workflow passes again soon to follow them. */
   moving: number;
+  /** Where the pass spent its time: reading (Kubernetes and Kafka), changing Kafka, writing statuses and finalizers. */
+  timings?: { readMs: number; kafkaMs: number; writeMs: number };
   /** The cluster is gone and no KafkaTopic of it is left: the topics workflow may end. */
   clusterGone: boolean;
 }
@@ -90,6 +92,7 @@ export function topicActivities(deps: Deps) {
      */
     async reconcileTopics(input: { namespace: string; cluster: string }): Promise<TopicsOutcome> {
       const { namespace } = input;
+      const startedAt = Date.now();
       const topics = await resources.list(namespace, input.cluster);
       const outcome: TopicsOutcome = {
         topics: topics.length,
@@ -99,19 +102,24 @@ export function topicActivities(deps: Deps) {
         moving: 0,
         clusterGone: false,
       };
-      const release = async (topic: TopicObject) => {
-        await resources.removeFinalizer(topic, topicFinalizer);
+      // Kubernetes writes go through a queue, 16 at a time, drained before returning.
+      const writes = writeQueue();
+      const release = (topic: TopicObject) => {
         outcome.removed++;
+        writes.add(() => resources.removeFinalizer(topic, topicFinalizer));
       };
-      const notReady = async (topic: TopicObject, reason: string, message: string) => {
+      const notReady = (topic: TopicObject, reason: string, message: string, topicName?: string) => {
         outcome.notReady++;
-        await resources.writeStatus(topic, {
-          ...topic.status,
-          ...(topic.metadata.generation !== undefined
-            ? { observedGeneration: topic.metadata.generation }
-            : {}),
-          conditions: [resources.readyCondition(topic, false, reason, message)],
-        });
+        writes.add(() =>
+          resources.writeStatus(topic, {
+            ...topic.status,
+            ...(topicName !== undefined ? { topicName } : {}),
+            ...(topic.metadata.generation !== undefined
+              ? { observedGeneration: topic.metadata.generation }
+              : {}),
+            conditions: [resources.readyCondition(topic, false, reason, message)],
+          }),
+        );
       };
 
       const clusterObject = await resources.readCluster(namespace, input.cluster);
@@ -119,9 +127,9 @@ export function topicActivities(deps: Deps) {
       if (!clusterObject || clusterObject.metadata.deletionTimestamp || !clusterSpec?.success) {
         // A cluster going or gone takes its topics with it: nothing to delete in Kafka.
         for (const topic of topics) {
-          if (topic.metadata.deletionTimestamp) await release(topic);
+          if (topic.metadata.deletionTimestamp) release(topic);
           else
-            await notReady(
+            notReady(
               topic,
               'ClusterNotFound',
               clusterObject
@@ -130,6 +138,7 @@ export function topicActivities(deps: Deps) {
             );
         }
         outcome.clusterGone = !clusterObject && topics.every((t) => t.metadata.deletionTimestamp);
+        await writes.drain();
         return outcome;
       }
       const clusterRef = { namespace, name: input.cluster, uid: clusterObject.metadata.uid };
@@ -139,7 +148,8 @@ export function topicActivities(deps: Deps) {
       if (addresses.length === 0) {
         for (const topic of topics)
           if (!topic.metadata.deletionTimestamp)
-            await notReady(topic, 'ClusterNotReady', `no broker of ${input.cluster} is ready yet`);
+            notReady(topic, 'ClusterNotReady', `no broker of ${input.cluster} is ready yet`);
+        await writes.drain();
         throw new Error(`no broker of ${namespace}/${input.cluster} is ready`);
       }
       const bootstrap = kafkaAccess(clusterRef, spec, addresses);
@@ -171,7 +181,7 @@ export function topicActivities(deps: Deps) {
         if (topic.metadata.deletionTimestamp) continue;
         const result = KafkaTopicSpec.safeParse(topic.spec);
         if (!result.success) {
-          await notReady(
+          notReady(
             topic,
             'InvalidSpec',
             result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
@@ -185,6 +195,9 @@ export function topicActivities(deps: Deps) {
           ...p,
           name: p.topic.metadata.name,
           created: p.topic.metadata.creationTimestamp ?? '',
+          holds:
+            p.topic.status?.topicId !== undefined && p.topic.status.topicId === inKafka.get(p.topicName)?.id,
+          claims: p.topic.status?.topicName === p.topicName,
         })),
       );
 
@@ -231,7 +244,7 @@ export function topicActivities(deps: Deps) {
       for (const { topic, spec, topicName } of parsed) {
         const owner = owners.get(topicName);
         if (owner?.topic !== topic) {
-          await notReady(
+          notReady(
             topic,
             'DuplicateTopic',
             `KafkaTopic ${owner?.topic.metadata.name} already manages topic ${topicName} of this cluster`,
@@ -249,7 +262,7 @@ export function topicActivities(deps: Deps) {
         });
         const planned: Planned = { topic, spec, topicName, adopt: false };
         if (plan.kind === 'refuse') {
-          await notReady(topic, plan.reason, plan.message);
+          notReady(topic, plan.reason, plan.message, topicName);
           continue;
         }
         if (plan.kind === 'create') {
@@ -280,6 +293,7 @@ export function topicActivities(deps: Deps) {
         settled.push(planned);
       }
 
+      const readAt = Date.now();
       const failures = new Map<Planned, string>();
       const created = new Map<Planned, string>();
       const admin = new Admin(client);
@@ -360,65 +374,65 @@ export function topicActivities(deps: Deps) {
             admin.deleteTopics({ topics: items.map((t) => t.status?.topicName ?? '') }),
           );
           for (const [t, message] of failed)
-            await notReady(t, 'DeleteFailed', `deleting the topic failed: ${message}`);
-          for (const t of deleting) if (!failed.has(t)) await release(t);
+            notReady(t, 'DeleteFailed', `deleting the topic failed: ${message}`);
+          for (const t of deleting) if (!failed.has(t)) release(t);
         } finally {
           await admin.close();
         }
-      } else for (const t of deleting) await release(t);
+      } else for (const t of deleting) release(t);
 
       for (const planned of settled) {
         const { topic, spec, topicName } = planned;
         const failure = failures.get(planned);
         if (failure) {
-          await notReady(topic, 'Failed', failure);
+          notReady(topic, 'Failed', failure);
           continue;
         }
-        await resources.addFinalizer(topic, topicFinalizer).catch((err: { code?: number }) => {
-          // 409: changed meanwhile; the next pass adds it.
-          if (err.code !== 409) throw err;
-        });
         const existing = inKafka.get(topicName);
-        const topicId = created.get(planned) ?? existing?.id ?? '';
-        const replicas = existing ? replicationFactor(existing) : spec.replicas;
+        const isMoving = moving.has(planned);
         const status: KafkaTopicStatus = {
           ...(topic.metadata.generation !== undefined
             ? { observedGeneration: topic.metadata.generation }
             : {}),
           topicName,
-          topicId,
+          topicId: created.get(planned) ?? existing?.id ?? '',
           partitions: spec.partitions,
-          replicas: moving.has(planned) ? replicas : spec.replicas,
+          replicas: isMoving && existing ? replicationFactor(existing) : spec.replicas,
+          conditions: [
+            isMoving
+              ? resources.readyCondition(
+                  topic,
+                  false,
+                  'ReplicasMoving',
+                  `replication factor changing to ${spec.replicas}: replicas are moving, throttled to ${clusterSpec.data.rebalance.throttleBytesPerSecond} bytes/s per broker`,
+                )
+              : resources.readyCondition(
+                  topic,
+                  true,
+                  'Ready',
+                  `${planned.adopt ? 'adopted ' : ''}topic ${topicName}: ${spec.partitions} partitions, ${spec.replicas} replicas, ${Object.keys(spec.config).length} configs set`,
+                ),
+          ],
         };
-        if (moving.has(planned)) {
+        if (isMoving) {
           outcome.moving++;
           outcome.notReady++;
-          await resources.writeStatus(topic, {
-            ...status,
-            conditions: [
-              resources.readyCondition(
-                topic,
-                false,
-                'ReplicasMoving',
-                `replication factor changing to ${spec.replicas}: replicas are moving, throttled to ${clusterSpec.data.rebalance.throttleBytesPerSecond} bytes/s per broker`,
-              ),
-            ],
+        } else outcome.ready++;
+        writes.add(async () => {
+          await resources.addFinalizer(topic, topicFinalizer).catch((err: { code?: number }) => {
+            // 409: changed meanwhile; the next pass adds it.
+            if (err.code !== 409) throw err;
           });
-          continue;
-        }
-        outcome.ready++;
-        await resources.writeStatus(topic, {
-          ...status,
-          conditions: [
-            resources.readyCondition(
-              topic,
-              true,
-              'Ready',
-              `${planned.adopt ? 'adopted ' : ''}topic ${topicName}: ${spec.partitions} partitions, ${spec.replicas} replicas, ${Object.keys(spec.config).length} configs set`,
-            ),
-          ],
+          await resources.writeStatus(topic, status);
         });
       }
+      const changedAt = Date.now();
+      await writes.drain();
+      outcome.timings = {
+        readMs: readAt - startedAt,
+        kafkaMs: changedAt - readAt,
+        writeMs: Date.now() - changedAt,
+      };
       return outcome;
     },
   };

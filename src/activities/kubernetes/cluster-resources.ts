@@ -146,3 +146,36 @@ export function clusterResources<Status extends ReadyStatus>(kube: KubeConfig, p
     }),
   };
 }
+
+/**
+ * Runs queued writes at most `concurrency` at a time: a pass over a thousand
+ * resources writes their statuses in parallel rather than one round trip
+ * after another. drain() waits for all and throws the first failure.
+ */
+export function writeQueue(concurrency = 32) {
+  const waiting: (() => Promise<void>)[] = [];
+  const running = new Set<Promise<void>>();
+  let failure: unknown;
+  const next = (): void => {
+    while (running.size < concurrency && waiting.length > 0) {
+      const write = waiting.shift() as () => Promise<void>;
+      const done: Promise<void> = write()
+        .catch((err: unknown) => void (failure ??= err))
+        .finally(() => {
+          running.delete(done);
+          next();
+        });
+      running.add(done);
+    }
+  };
+  return {
+    add(write: () => Promise<void>): void {
+      waiting.push(write);
+      next();
+    },
+    async drain(): Promise<void> {
+      while (running.size > 0) await Promise.race(running);
+      if (failure !== undefined) throw failure;
+    },
+  };
+}

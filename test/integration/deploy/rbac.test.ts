@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { apiVersion, group, kind, plural, version } from '../../../src/crd/kafka-cluster.ts';
 import { userPlural } from '../../../src/crd/kafka-user.ts';
+import { topicPlural } from '../../../src/crd/kafka-topic.ts';
 import { minimalSpec } from '../../fixtures/kafka-cluster-specs.ts';
 import { adminKubeConfig, createNamespace } from '../../helpers/cluster.ts';
 import { applyShippedRbac, operatorKubeConfig } from '../../helpers/operator-rbac.ts';
@@ -66,6 +67,40 @@ describe('the shipped operator RBAC', () => {
     // KafkaUsers everywhere (the watcher), and the Secrets of certificates and passwords it keeps.
     await opCustom.listClusterCustomObject({ group, version, plural: userPlural });
     await opCustom.listNamespacedCustomObject({ group, version, namespace: managed, plural: userPlural });
+    // KafkaTopics the same way: listed everywhere, their finalizer and status in a managed namespace.
+    await opCustom.listClusterCustomObject({ group, version, plural: topicPlural });
+    await admin.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
+      group,
+      version,
+      namespace: managed,
+      plural: topicPlural,
+      body: {
+        apiVersion,
+        kind: 'KafkaTopic',
+        metadata: { name: 'events' },
+        spec: { cluster: 'orders', partitions: 1, replicas: 1 },
+      },
+    });
+    for (const body of [
+      [{ op: 'add', path: '/metadata/finalizers', value: ['keelson.dev/topic-deletion'] }],
+      [{ op: 'remove', path: '/metadata/finalizers' }],
+    ])
+      await opCustom.patchNamespacedCustomObject({
+        group,
+        version,
+        namespace: managed,
+        plural: topicPlural,
+        name: 'events',
+        body,
+      });
+    await opCustom.patchNamespacedCustomObjectStatus({
+      group,
+      version,
+      namespace: managed,
+      plural: topicPlural,
+      name: 'events',
+      body: [{ op: 'add', path: '/status', value: { observedGeneration: 1 } }],
+    });
     const tlsSecret = { metadata: { name: 'orders-cluster-ca' }, data: { 'ca.crt': 'eA==' } };
     await opCore.createNamespacedSecret({ namespace: managed, body: tlsSecret });
     const stored = await opCore.readNamespacedSecret({ name: 'orders-cluster-ca', namespace: managed });

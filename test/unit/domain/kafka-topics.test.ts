@@ -139,13 +139,26 @@ describe('planReplicationChange', () => {
 });
 
 describe('topicOwners', () => {
-  it('gives a topic name to the oldest KafkaTopic naming it', () => {
+  const claim = (name: string, created: string, topicName: string, holds = false, claims = false) => ({
+    name,
+    created,
+    topicName,
+    holds,
+    claims,
+  });
+  it('gives a topic name to the KafkaTopic holding it, then one claiming it, then the oldest', () => {
     const owners = topicOwners([
-      { name: 'b', created: '2026-01-02T00:00:00Z', topicName: 'x' },
-      { name: 'a', created: '2026-01-03T00:00:00Z', topicName: 'x' },
-      { name: 'c', created: '2026-01-01T00:00:00Z', topicName: 'y' },
+      claim('b', '2026-01-02T00:00:00Z', 'x'),
+      claim('a', '2026-01-03T00:00:00Z', 'x'),
+      claim('c', '2026-01-01T00:00:00Z', 'y'),
+      claim('z', '2026-01-05T00:00:00Z', 'w', false, true),
+      claim('d', '2026-01-04T00:00:00Z', 'w'),
+      claim('e', '2026-01-06T00:00:00Z', 'v', true),
+      claim('f', '2026-01-06T00:00:00Z', 'v', false, true),
     ]);
     assert.equal(owners.get('x')?.name, 'b');
     assert.equal(owners.get('y')?.name, 'c');
+    assert.equal(owners.get('w')?.name, 'z', 'a claim made wins over an older creation time');
+    assert.equal(owners.get('v')?.name, 'e', 'holding the topic wins over a claim');
   });
 });
