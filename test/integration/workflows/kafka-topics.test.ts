@@ -353,5 +353,17 @@ describe('KafkaTopics', () => {
     );
     assert.ok(await topicExists('legacy'), 'retained');
     assert.equal((await consumeKeys(bootstrap, 'legacy', 200)).size, 200);
+
+    // More replicas than the cluster has brokers: reported, nothing made.
+    await create('too-wide', { partitions: 1, replicas: 4 });
+    const wide = await eventually(
+      'KafkaTopic too-wide refused',
+      async () => condition(await read('too-wide')),
+      60_000,
+      500,
+    );
+    assert.equal(wide.reason, 'NotEnoughBrokers');
+    assert.match(wide.message, /replicas 4 is more than the cluster's 3 brokers/);
+    assert.equal(await topicExists('too-wide'), false);
   });
 });
