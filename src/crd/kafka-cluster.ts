@@ -7,6 +7,7 @@ import { knownMetadataVersions, supportedKafkaVersions } from './kafka-versions.
 import { maxConfigValueLength, operatorOwnedConfigKeys } from './owned-config.ts';
 import { intervalMessage, scheduleMessage, schedulePattern, scheduleProblem } from './backup-schedule.ts';
 import { withRules } from './rules.ts';
+import { PodTemplate } from './pod-template.ts';
 import {
   backupRules,
   restoreDrillRules,
@@ -86,6 +87,8 @@ export const NodePool = withRules(
     zones: setOf(z.string().min(1).max(63), 1, 10),
     storage: Storage,
     resources: z.object({ requests: resourceList.optional(), limits: resourceList.optional() }).optional(),
+    /** Settings of the pool's pods: JVM, image, scheduling, labels; a change rolls the pool. */
+    template: PodTemplate.optional(),
   }),
   nodePoolRules,
 );

@@ -2,7 +2,8 @@
 // its zone, runs the official apache/kafka image as a non-root user, mounts
 // its own claim and the shared config, and carries the hash of everything
 // whose change needs a restart (see nodeConfigHash).
-import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import type { V1Affinity, V1EnvVar, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import type { PodTemplate } from '../../crd/pod-template.ts';
 import type { KafkaClusterSpec, NodePool } from '../../crd/kafka-cluster.ts';
 import { kafkaImage } from '../../crd/kafka-versions.ts';
 import { contentHash } from '../hash.ts';
@@ -13,8 +14,60 @@ import { controllerListeners, controllerPort, isSecured, tlsMountPath, type Stag
 import { configMountPath, dataMountPath, nodeEnv, sharedProperties } from './config.ts';
 
 export const zoneLabel = 'topology.kubernetes.io/zone';
+export const hostLabel = 'kubernetes.io/hostname';
 /** Kafka's controlled shutdown moves leadership away first; give it time before SIGKILL. */
 export const terminationGraceSeconds = 120;
+
+/** The pool's template when it sets anything: only then is it part of the hash, so no existing pod rolls. */
+const templateOf = (pool: NodePool): PodTemplate | undefined =>
+  pool.template && Object.keys(pool.template).length > 0 ? pool.template : undefined;
+
+/** KAFKA_HEAP_OPTS and KAFKA_OPTS from the pool's template. */
+export function jvmEnv(pool: NodePool): V1EnvVar[] {
+  const jvm = pool.template?.jvm;
+  return [
+    ...(jvm?.heap ? [{ name: 'KAFKA_HEAP_OPTS', value: `-Xms${jvm.heap} -Xmx${jvm.heap}` }] : []),
+    ...(jvm?.options?.length ? [{ name: 'KAFKA_OPTS', value: jvm.options.join(' ') }] : []),
+  ];
+}
+
+/**
+ * Where a node may run: its zone and the pool's node requirements (ANDed in
+ * one term), and away from the cluster's other pods on the same host,
+ * preferred unless the pool says required or none.
+ */
+export function nodeAffinity(cluster: ClusterRef, pool: NodePool, zone: string): V1Affinity {
+  const spread = pool.template?.antiAffinity ?? 'preferred';
+  const sameCluster = {
+    labelSelector: { matchLabels: { [labelKeys.cluster]: cluster.name } },
+    topologyKey: hostLabel,
+  };
+  return {
+    nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        nodeSelectorTerms: [
+          {
+            matchExpressions: [
+              { key: zoneLabel, operator: 'In', values: [zone] },
+              ...(pool.template?.nodeAffinity ?? []),
+            ],
+          },
+        ],
+      },
+    },
+    ...(spread === 'required'
+      ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [sameCluster] } }
+      : spread === 'preferred'
+        ? {
+            podAntiAffinity: {
+              preferredDuringSchedulingIgnoredDuringExecution: [
+                { weight: 100, podAffinityTerm: sameCluster },
+              ],
+            },
+          }
+        : {}),
+  };
+}
 const kafkaUser = 1000; // appuser in the apache/kafka image
 
 export function nodeLabels(cluster: ClusterRef, node: KafkaNode): Record<string, string> {
@@ -44,6 +97,7 @@ export function nodeConfigHash(
       image: kafkaImage(spec.kafkaVersion),
       env: nodeEnv(cluster, spec, node),
       resources: pool.resources ?? null,
+      ...(templateOf(pool) ? { template: templateOf(pool) } : {}),
       config: [...sharedProperties(cluster, spec, nodes, { dynamic: false })],
       // Only in a secured cluster, so that no other cluster's hash changes.
       ...(node.certificate !== undefined ? { certificate: node.certificate } : {}),
@@ -76,8 +130,10 @@ export function buildNodePod(
     metadata: {
       name: node.podName,
       namespace: cluster.namespace,
-      labels: nodeLabels(cluster, node),
+      // Keelson's labels and annotations over the pool's own (admission refuses those keys anyway).
+      labels: { ...pool.template?.labels, ...nodeLabels(cluster, node) },
       annotations: {
+        ...pool.template?.annotations,
         [annotationKeys.configHash]: nodeConfigHash(cluster, spec, nodes, node, pool),
         ...(node.certificate !== undefined ? { [annotationKeys.certificates]: node.certificate } : {}),
       },
@@ -88,16 +144,10 @@ export function buildNodePod(
       subdomain: names.headlessService(cluster.name),
       enableServiceLinks: false,
       restartPolicy: 'Always',
-      terminationGracePeriodSeconds: terminationGraceSeconds,
-      affinity: {
-        nodeAffinity: {
-          requiredDuringSchedulingIgnoredDuringExecution: {
-            nodeSelectorTerms: [
-              { matchExpressions: [{ key: zoneLabel, operator: 'In', values: [node.zone] }] },
-            ],
-          },
-        },
-      },
+      terminationGracePeriodSeconds: pool.template?.terminationGracePeriodSeconds ?? terminationGraceSeconds,
+      affinity: nodeAffinity(cluster, pool, node.zone),
+      ...(pool.template?.tolerations ? { tolerations: pool.template.tolerations } : {}),
+      ...(pool.template?.priorityClassName ? { priorityClassName: pool.template.priorityClassName } : {}),
       securityContext: {
         runAsNonRoot: true,
         runAsUser: kafkaUser,
@@ -108,8 +158,8 @@ export function buildNodePod(
       containers: [
         {
           name: 'kafka',
-          image: kafkaImage(spec.kafkaVersion),
-          env: nodeEnv(cluster, spec, node),
+          image: pool.template?.image ?? kafkaImage(spec.kafkaVersion),
+          env: [...nodeEnv(cluster, spec, node), ...jvmEnv(pool)],
           ports: containerPorts,
           readinessProbe: { tcpSocket: { port: probePort }, periodSeconds: 5, failureThreshold: 3 },
           livenessProbe: {

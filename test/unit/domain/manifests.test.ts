@@ -130,6 +130,57 @@ describe('buildClusterManifests', () => {
     });
   });
 
+  it("puts the pool template on its pods under Keelson's own settings, and spreads pods over hosts by default", () => {
+    const input = structuredClone(separatePools);
+    const brokers = input.nodePools[1];
+    assert.ok(brokers);
+    brokers.template = {
+      jvm: { heap: '2g', options: ['-XX:+UseG1GC', '-Dexample=1'] },
+      image: 'mirror.example.com/apache/kafka:4.1.1',
+      tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'kafka', effect: 'NoSchedule' }],
+      nodeAffinity: [{ key: 'disk', operator: 'In', values: ['ssd'] }],
+      antiAffinity: 'required',
+      priorityClassName: 'kafka',
+      labels: { team: 'payments' },
+      annotations: { 'example.com/owner': 'payments' },
+      terminationGracePeriodSeconds: 300,
+    };
+    const { manifests } = build(input);
+    const controller = manifests.pods[0];
+    const broker = manifests.pods[3];
+    assert.equal(env(broker ?? {}, 'KAFKA_HEAP_OPTS'), '-Xms2g -Xmx2g');
+    assert.equal(env(broker ?? {}, 'KAFKA_OPTS'), '-XX:+UseG1GC -Dexample=1');
+    assert.equal(broker?.spec?.containers[0]?.image, 'mirror.example.com/apache/kafka:4.1.1');
+    assert.deepEqual(broker?.spec?.tolerations, brokers.template.tolerations);
+    assert.equal(broker?.spec?.priorityClassName, 'kafka');
+    assert.equal(broker?.spec?.terminationGracePeriodSeconds, 300);
+    assert.equal(broker?.metadata?.labels?.team, 'payments');
+    assert.equal(broker?.metadata?.labels?.['keelson.dev/cluster'], 'orders');
+    assert.equal(broker?.metadata?.annotations?.['example.com/owner'], 'payments');
+    const affinity = broker?.spec?.affinity;
+    assert.deepEqual(
+      affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0]?.matchExpressions?.slice(
+        1,
+      ),
+      [{ key: 'disk', operator: 'In', values: ['ssd'] }],
+    );
+    assert.deepEqual(affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution, [
+      {
+        labelSelector: { matchLabels: { 'keelson.dev/cluster': 'orders' } },
+        topologyKey: 'kubernetes.io/hostname',
+      },
+    ]);
+    // The other pool keeps the defaults: the image of its version, a preferred spread, 120 s.
+    assert.equal(controller?.spec?.containers[0]?.image, 'apache/kafka:4.1.1');
+    assert.equal(env(controller ?? {}, 'KAFKA_HEAP_OPTS'), undefined);
+    assert.equal(controller?.spec?.terminationGracePeriodSeconds, 120);
+    assert.equal(
+      controller?.spec?.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.[0]
+        ?.podAffinityTerm.topologyKey,
+      'kubernetes.io/hostname',
+    );
+  });
+
   it('configures listeners by role: brokers advertise their own address, controllers only listen on 9093', () => {
     const { manifests } = build(separatePools);
     const controller = manifests.pods[0];
@@ -232,6 +283,19 @@ describe('nodeConfigHash', () => {
     const more = structuredClone(separatePools);
     if (more.nodePools[1]) more.nodePools[1].replicas = 5;
     assert.deepEqual(changed(more), []);
+  });
+  it("changes for the pool's pods only when its pod template changes, and not for an empty template", () => {
+    const templated = structuredClone(separatePools);
+    if (templated.nodePools[1]) templated.nodePools[1].template = { jvm: { heap: '2g' } };
+    assert.deepEqual(changed(templated), [
+      'orders-brokers-0',
+      'orders-brokers-1',
+      'orders-brokers-2',
+      'orders-brokers-3',
+    ]);
+    const empty = structuredClone(separatePools);
+    if (empty.nodePools[1]) empty.nodePools[1].template = {};
+    assert.deepEqual(changed(empty), []);
   });
   it('changes only the pod whose own settings change', () => {
     const input = KafkaClusterSpec.parse(separatePools);
