@@ -1,7 +1,7 @@
-import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import type { V1Node, V1Pod, V1Toleration } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { chooseNode, nodeFitsPod } from '../../../tools/testenv/node-agent/scheduling.ts';
+import { chooseNode, nodeFitsPod, tolerates } from '../../../tools/testenv/node-agent/scheduling.ts';
 
 const node = (name: string, zone: string): V1Node => ({
   metadata: { name, labels: { 'topology.kubernetes.io/zone': zone } },
@@ -65,5 +65,41 @@ describe('chooseNode', () => {
       spec: { containers: [], nodeSelector: { 'topology.kubernetes.io/zone': 'zone-x' } },
     };
     assert.equal(chooseNode(nodes, pod, new Map()), undefined);
+  });
+});
+
+describe('taints and tolerations', () => {
+  const tainted: V1Node = {
+    metadata: { name: 'node-zone-a', labels: { 'topology.kubernetes.io/zone': 'zone-a' } },
+    spec: { taints: [{ key: 'dedicated', value: 'kafka', effect: 'NoSchedule' }] },
+  };
+  const pod = (tolerations?: V1Toleration[]): V1Pod => ({
+    spec: { containers: [], ...(tolerations ? { tolerations } : {}) },
+  });
+  it('keeps a pod off a Node whose NoSchedule taint it does not tolerate', () => {
+    assert.equal(nodeFitsPod(tainted, pod()), false);
+    assert.equal(nodeFitsPod(tainted, pod([{ key: 'dedicated', operator: 'Equal', value: 'other' }])), false);
+  });
+  it('lets a pod that tolerates the taint on', () => {
+    assert.equal(
+      nodeFitsPod(
+        tainted,
+        pod([{ key: 'dedicated', operator: 'Equal', value: 'kafka', effect: 'NoSchedule' }]),
+      ),
+      true,
+    );
+    assert.equal(nodeFitsPod(tainted, pod([{ key: 'dedicated', operator: 'Exists' }])), true);
+    assert.equal(nodeFitsPod(tainted, pod([{ operator: 'Exists' }])), true);
+  });
+  it('matches effects and ignores PreferNoSchedule', () => {
+    assert.equal(
+      tolerates({ key: 'a', operator: 'Exists', effect: 'NoExecute' }, { key: 'a', effect: 'NoSchedule' }),
+      false,
+    );
+    const soft: V1Node = {
+      metadata: { name: 'n' },
+      spec: { taints: [{ key: 'a', effect: 'PreferNoSchedule' }] },
+    };
+    assert.equal(nodeFitsPod(soft, pod()), true);
   });
 });

@@ -36,7 +36,7 @@ import { PodConfigError, resolveEnv } from './pod-env.ts';
 import { buildPodStatus, sameStatus, type ContainerPhase } from './pod-status.ts';
 import { probeReady } from './probes.ts';
 import { provisionVolumes, reclaimVolumes, resizeVolumes } from './provisioner.ts';
-import { chooseNode } from './scheduling.ts';
+import { chooseNode, untoleratedTaints } from './scheduling.ts';
 import { configMapData, secretData, volumeHostDir } from './volumes.ts';
 
 export interface AgentOptions {
@@ -181,6 +181,9 @@ export class NodeAgent {
       this.core.listPersistentVolume(),
       this.core.listNode(),
     ]);
+    // Labels and taints as they are now: a test may taint or label a Node.
+    const ours = nodes.items.filter((n) => this.isOurNode(n.metadata?.name));
+    if (ours.length > 0) this.nodes = ours;
     const inOutage = new Set(
       nodes.items
         .filter((n) => this.isOurNode(n.metadata?.name) && nodeInOutage(n))
@@ -253,7 +256,8 @@ export class NodeAgent {
     const available = this.nodes.filter((n) => !this.inOutage.has(n.metadata?.name ?? ''));
     const node = unschedulable === undefined ? chooseNode(available, pod, podsPerNode) : undefined;
     if (unschedulable === undefined && node === undefined) {
-      unschedulable = `0/${this.nodes.length} nodes are available: ${this.nodes.length} node(s) didn't match Pod's node affinity/selector.`;
+      const tainted = available.filter((n) => untoleratedTaints(n, pod).length > 0).length;
+      unschedulable = `0/${this.nodes.length} nodes are available: ${tainted > 0 ? `${tainted} node(s) had untolerated taints, ` : ''}${available.length - tainted} node(s) didn't match Pod's node affinity/selector.`;
     }
     if (node !== undefined) {
       const nodeName = node.metadata?.name ?? '';

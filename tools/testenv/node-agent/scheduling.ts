@@ -1,8 +1,32 @@
 // The node agent's scheduler, as a pure function: which of the fake Nodes may
-// run a pod, honouring spec.nodeSelector and required node affinity (the
-// fields the operator uses to pin brokers to zones). Preferred affinity,
-// taints and resources are not considered (see tools/testenv/README.md).
-import type { V1Node, V1NodeSelectorRequirement, V1Pod } from '@kubernetes/client-node';
+// run a pod, honouring spec.nodeSelector, required node affinity (the
+// fields the operator uses to pin brokers to zones) and the NoSchedule and
+// NoExecute taints of a Node against the pod's tolerations. Preferred
+// affinity, pod (anti-)affinity and resources are not considered (see
+// tools/testenv/README.md).
+import type {
+  V1Node,
+  V1NodeSelectorRequirement,
+  V1Pod,
+  V1Taint,
+  V1Toleration,
+} from '@kubernetes/client-node';
+
+/** Whether a toleration tolerates a taint, as the scheduler's TaintToleration plugin decides. */
+export function tolerates(toleration: V1Toleration, taint: V1Taint): boolean {
+  if (toleration.effect && toleration.effect !== taint.effect) return false;
+  if (toleration.key === undefined || toleration.key === '') return toleration.operator === 'Exists';
+  if (toleration.key !== taint.key) return false;
+  return toleration.operator === 'Exists' || (toleration.value ?? '') === (taint.value ?? '');
+}
+
+/** The Node's taints that keep this pod off it (PreferNoSchedule only prefers, so never). */
+export function untoleratedTaints(node: V1Node, pod: V1Pod): V1Taint[] {
+  return (node.spec?.taints ?? []).filter(
+    (taint) =>
+      taint.effect !== 'PreferNoSchedule' && !(pod.spec?.tolerations ?? []).some((t) => tolerates(t, taint)),
+  );
+}
 
 function matchesRequirement(labels: Record<string, string>, req: V1NodeSelectorRequirement): boolean {
   const value = labels[req.key];
@@ -29,6 +53,7 @@ function matchesRequirement(labels: Record<string, string>, req: V1NodeSelectorR
 }
 
 export function nodeFitsPod(node: V1Node, pod: V1Pod): boolean {
+  if (untoleratedTaints(node, pod).length > 0) return false;
   const labels = node.metadata?.labels ?? {};
   for (const [key, value] of Object.entries(pod.spec?.nodeSelector ?? {})) {
     if (labels[key] !== value) return false;
