@@ -93,6 +93,49 @@ export const NodePool = withRules(
   nodePoolRules,
 );
 
+const nodePort = z.int().min(30000).max(32767);
+const hostName = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(
+    /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*|[0-9a-fA-F.:]+)$/,
+    'must be a DNS name or an IP address',
+  );
+
+export const ExternalListener = z.object({
+  /** The bootstrap Service's node port (nodeport). @default one Kubernetes assigns */
+  bootstrapNodePort: nodePort.optional(),
+  /** Per broker, by node id: the address it advertises instead of the one Keelson finds, and its node port. */
+  brokers: z
+    .array(
+      z.object({
+        nodeId: z.int().min(0).max(99_999),
+        /** The host clients use for this broker (a DNS name in front of it, say). */
+        host: hostName.optional(),
+        /** The port clients use for this broker. */
+        port: z.int().min(1).max(65535).optional(),
+        /** The node port of this broker's Service (nodeport). @default one Kubernetes assigns */
+        nodePort: nodePort.optional(),
+      }),
+    )
+    .max(100)
+    .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['nodeId'] })
+    .optional(),
+  /** Annotations of the listener's Services (a cloud load balancer's settings, say). */
+  annotations: z
+    .record(
+      z
+        .string()
+        .min(1)
+        .max(316)
+        .regex(/^[A-Za-z0-9./_-]+$/, 'must be an annotation key'),
+      z.string().max(4096),
+    )
+    .meta({ maxProperties: 32 })
+    .optional(),
+});
+
 export const Listener = withRules(
   z.object({
     /** Listener name, upper-cased in the broker config. CONTROLLER is reserved. */
@@ -107,6 +150,16 @@ export const Listener = withRules(
     authentication: z
       .object({ type: z.enum(['none', 'scram-sha-512', 'mtls']).default('none') })
       .default({ type: 'none' }),
+    /**
+     * internal: reached by pod address inside Kubernetes; nodeport: a NodePort
+     * Service per broker and one to bootstrap, brokers advertising their node's
+     * address and node port; loadbalancer: a LoadBalancer Service per broker and
+     * one to bootstrap, brokers advertising their load balancer's address.
+     * @default internal
+     */
+    type: z.enum(['internal', 'nodeport', 'loadbalancer']).default('internal'),
+    /** Settings of an external (nodeport or loadbalancer) listener. */
+    external: ExternalListener.optional(),
   }),
   listenerRules,
 );
@@ -328,7 +381,9 @@ export const KafkaClusterSpec = withRules(
       .min(1)
       .max(8)
       .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] })
-      .default([{ name: 'plain', port: 9092, tls: false, authentication: { type: 'none' } }]),
+      .default([
+        { name: 'plain', port: 9092, tls: false, authentication: { type: 'none' }, type: 'internal' },
+      ]),
     /** Broker configuration overrides; keys the operator owns are refused. */
     config: BrokerConfig.default({}),
     replication: z

@@ -30,7 +30,7 @@ interface PoolShape {
 }
 interface SpecShape {
   nodePools: PoolShape[];
-  listeners: { name: string; port: number; tls: boolean }[];
+  listeners: { name: string; port: number; tls: boolean; type?: string }[];
   security?: unknown;
   config: Record<string, unknown>;
   replication: { defaultReplicationFactor: number; minInSyncReplicas: number };
@@ -95,6 +95,13 @@ export const specRules: Rule<SpecShape>[] = [
     message: 'replication.defaultReplicationFactor must not exceed the number of broker nodes',
     path: ['replication', 'defaultReplicationFactor'],
     holds: (spec) => spec.replication.defaultReplicationFactor <= nodesWithRole(spec, 'broker'),
+  },
+  {
+    cel: "!has(self.listeners[0].type) || self.listeners[0].type == 'internal'",
+    message:
+      'listeners: the first listener must be internal: brokers replicate over it (in a cluster without security) and Keelson connects to it',
+    path: ['listeners'],
+    holds: (spec) => (spec.listeners[0]?.type ?? 'internal') === 'internal',
   },
   {
     cel: 'self.listeners.all(l, self.listeners.exists_one(m, m.port == l.port))',
@@ -163,7 +170,15 @@ export const listenerRules: Rule<{
   port: number;
   tls: boolean;
   authentication: { type: string };
+  type: string;
+  external?: unknown;
 }>[] = [
+  {
+    cel: "!has(self.external) || (has(self.type) && self.type != 'internal')",
+    message: 'listeners: external settings are for a nodeport or loadbalancer listener',
+    path: ['external'],
+    holds: (l) => l.external === undefined || l.type !== 'internal',
+  },
   {
     cel: "self.name != 'controller'",
     message: 'listeners: the name controller is reserved for the KRaft controller listener',

@@ -30,4 +30,10 @@ export const names = {
   /** Keelson's own client key and certificate for this cluster. */
   operatorCertificate: (cluster: string): string => dnsLabel(`${cluster}-keelson-client`, 253),
   networkPolicy: (cluster: string): string => dnsLabel(`${cluster}-network`, 253),
+  /** The Service clients outside Kubernetes bootstrap from, per external listener. */
+  externalBootstrap: (cluster: string, listener: string): string =>
+    dnsLabel(`${cluster}-${listener}-bootstrap`),
+  /** One broker's Service on an external listener. */
+  externalBroker: (cluster: string, listener: string, nodeId: number): string =>
+    dnsLabel(`${cluster}-${listener}-${nodeId}`),
 };

@@ -25,6 +25,19 @@ export interface KafkaNode {
    * like any other change.
    */
   certificate?: string;
+  /**
+   * Where clients outside Kubernetes reach the node on each external
+   * listener, as found on its Service (the node port; the load balancer's
+   * address): what the node advertises, so a change restarts it.
+   */
+  external?: ExternalAddress[];
+}
+
+export interface ExternalAddress {
+  listener: string;
+  /** The load balancer's address; none for a node port (the node's own address). */
+  host?: string;
+  port: number;
 }
 
 /** Gives each pool its block of node ids: existing ones are kept, new pools get the next free block. */

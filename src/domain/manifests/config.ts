@@ -10,6 +10,7 @@ import { isDynamicBrokerConfig } from '../dynamic-config.ts';
 import { clusterLabels, ownerReference, type ClusterRef } from '../labels.ts';
 import { names } from '../names.ts';
 import type { KafkaNode } from '../nodes.ts';
+import { advertisedAddress, listenerType } from './external.ts';
 import {
   controllerListeners,
   controllerPort,
@@ -167,6 +168,10 @@ export function nodeEnv(
   ];
   const env: V1EnvVar[] = [
     { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+    // A node port listener advertises the address of the node the pod runs on.
+    ...(isBroker && spec.listeners.some((l) => listenerType(l) === 'nodeport')
+      ? [{ name: 'HOST_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } }]
+      : []),
     { name: 'CLUSTER_ID', value: kafkaClusterIdOf(cluster, spec) },
     { name: 'KAFKA_NODE_ID', value: String(node.nodeId) },
     { name: 'KAFKA_PROCESS_ROLES', value: node.roles.join(',') },
@@ -178,7 +183,13 @@ export function nodeEnv(
       // A client of a TLS listener checks the broker's name against its
       // certificate, so those listeners advertise the pod's DNS name.
       value: brokerListeners
-        .map((l) => `${listenerName(l.name)}://${l.tls ? nodeHost(cluster, node) : '$(POD_IP)'}:${l.port}`)
+        .map((l) => {
+          if ('type' in l && listenerType(l) !== 'internal') {
+            const { host, port } = advertisedAddress(l, node);
+            return `${listenerName(l.name)}://${host}:${port}`;
+          }
+          return `${listenerName(l.name)}://${l.tls ? nodeHost(cluster, node) : '$(POD_IP)'}:${l.port}`;
+        })
         .join(','),
     });
     if (spec.rackAwareness) env.push({ name: 'KAFKA_BROKER_RACK', value: node.zone });

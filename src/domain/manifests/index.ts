@@ -12,6 +12,7 @@ export * from './config.ts';
 export * from './pod.ts';
 export * from './services.ts';
 export * from './network-policy.ts';
+export * from './external.ts';
 
 /** All objects of a cluster, in the order they are best created. */
 export function buildClusterManifests(

@@ -36,7 +36,7 @@ describe('KafkaClusterSpec', () => {
     const spec = KafkaClusterSpec.parse(minimalSpec);
     assert.deepEqual(spec.replication, { defaultReplicationFactor: 3, minInSyncReplicas: 2 });
     assert.deepEqual(spec.listeners, [
-      { name: 'plain', port: 9092, tls: false, authentication: { type: 'none' } },
+      { name: 'plain', port: 9092, tls: false, authentication: { type: 'none' }, type: 'internal' },
     ]);
     assert.equal(spec.nodePools[0]?.storage.deleteClaim, false);
     assert.equal(spec.rackAwareness, true);
