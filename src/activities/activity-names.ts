@@ -8,6 +8,7 @@ export const activityNames = [
   'removeTeardownFinalizer',
   'patchStatus',
   'applyObjects',
+  'exposeListeners',
   'ensureCertificates',
   'reconcileUsers',
   'reconcileTopics',

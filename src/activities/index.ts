@@ -29,6 +29,7 @@ import { kafkaClients } from './kafka/client-options.ts';
 import { certificateActivities, type CertificatesObserver } from './tls/certificates.ts';
 import { userActivities } from './kafka/users.ts';
 import { topicActivities } from './kafka/topics.ts';
+import { externalServiceActivities } from './kubernetes/external-services.ts';
 
 /** How many clusters may roll at once per operator (task queue), unless configured. */
 export { defaultMaxConcurrentRolls };
@@ -62,6 +63,7 @@ export function createActivities(deps: {
   return {
     ...cluster,
     ...objectActivities(deps.kube),
+    ...externalServiceActivities(deps.kube),
     ...events,
     ...pods,
     ...podLifecycleActivities(deps.kube),

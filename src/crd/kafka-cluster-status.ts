@@ -163,6 +163,10 @@ export const KafkaClusterStatus = z.object({
   kafkaVersion: z.string().optional(),
   metadataVersion: z.string().optional(),
   bootstrapAddress: z.string().optional(),
+  /** Where clients outside Kubernetes bootstrap from, per external listener (host:port). */
+  externalListeners: z
+    .array(z.object({ name: z.string(), type: z.enum(['nodeport', 'loadbalancer']), bootstrap: z.string() }))
+    .optional(),
   /** A renewal of the cluster CA under way: its phase (trust-new, reissue, drop-old) and what that phase does. */
   /**
    * How far the cluster is on its way to TLS: plaintext; tls-added, tls-used

@@ -30,7 +30,13 @@ interface PoolShape {
 }
 interface SpecShape {
   nodePools: PoolShape[];
-  listeners: { name: string; port: number; tls: boolean; type?: string }[];
+  listeners: {
+    name: string;
+    port: number;
+    tls: boolean;
+    type?: string;
+    external?: { brokers?: { host?: string | undefined }[] | undefined } | undefined;
+  }[];
   security?: unknown;
   config: Record<string, unknown>;
   replication: { defaultReplicationFactor: number; minInSyncReplicas: number };
@@ -95,6 +101,20 @@ export const specRules: Rule<SpecShape>[] = [
     message: 'replication.defaultReplicationFactor must not exceed the number of broker nodes',
     path: ['replication', 'defaultReplicationFactor'],
     holds: (spec) => spec.replication.defaultReplicationFactor <= nodesWithRole(spec, 'broker'),
+  },
+  {
+    cel: `self.listeners.all(l, !has(l.type) || l.type != 'nodeport' || !l.tls || (has(l.external) && has(l.external.brokers) && l.external.brokers.filter(b, has(b.host)).size() >= ${celNodesWithRole('broker')}))`,
+    message:
+      "listeners: a tls nodeport listener needs external.brokers with a host for every broker: a node's address is known only once the pod runs, too late for its certificate",
+    path: ['listeners'],
+    holds: (spec) =>
+      spec.listeners.every(
+        (l) =>
+          l.type !== 'nodeport' ||
+          !l.tls ||
+          (l.external?.brokers ?? []).filter((b) => b.host !== undefined).length >=
+            nodesWithRole(spec, 'broker'),
+      ),
   },
   {
     cel: "!has(self.listeners[0].type) || self.listeners[0].type == 'internal'",

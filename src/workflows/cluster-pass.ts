@@ -17,7 +17,13 @@ import { chooseOperation, type ZoneFailoverOperation } from '../domain/cluster-o
 import { rootCause } from '../domain/failure-message.ts';
 import { failureType } from '../domain/failures.ts';
 import type { ClusterRef } from '../domain/labels.ts';
-import { bootstrapAddress, buildClusterManifests, nodeConfigHash } from '../domain/manifests/index.ts';
+import {
+  bootstrapAddress,
+  buildClusterManifests,
+  externalListeners,
+  externalTlsHosts,
+  nodeConfigHash,
+} from '../domain/manifests/index.ts';
 import { planNodes, planPoolLayouts, type KafkaNode } from '../domain/nodes.ts';
 import { nodesNotReady, readyBrokerAddresses, type ObservedNode } from '../domain/observed.ts';
 import { planOperations } from '../domain/planner.ts';
@@ -126,6 +132,8 @@ export interface PassPlan {
   drift: boolean;
   /** The security stage status recorded when the pass began. */
   recordedStage: SecurityStage | undefined;
+  /** Status recorded external listeners when the pass began: their Services may need deleting. */
+  recordedExternal: boolean;
   clusterAttributes: SearchAttributes;
 }
 
@@ -168,6 +176,7 @@ export function planPass(
       planPoolLayouts(spec.nodePools, knownLayouts, (pool) => observed.some((n) => n.pool === pool)),
     drift,
     recordedStage: snapshot.status?.securityStage,
+    recordedExternal: (snapshot.status?.externalListeners?.length ?? 0) > 0,
     clusterAttributes,
   };
 }
@@ -182,6 +191,31 @@ function withConfigHashes(
     const pool = spec.nodePools.find((p) => p.name === node.pool);
     return { ...node, configHash: pool ? nodeConfigHash(cluster, spec, nodes, node, pool) : '' };
   });
+}
+
+/**
+ * The external listeners' Services, and where each broker is reached on
+ * them: what it must advertise is part of its config hash, so a node port or
+ * a load balancer address that changes rolls the brokers, like any change.
+ */
+async function exposeListeners(plan: PassPlan): Promise<void> {
+  const exposed = await quick.exposeListeners.executeWithOptions(
+    {
+      ...quickCall,
+      // A cloud load balancer may take minutes to get its address; the wait heartbeats.
+      startToCloseTimeout: '15 minutes',
+      heartbeatTimeout: '30 seconds',
+      summary: "apply the external listeners' Services and wait for their addresses",
+    },
+    [{ cluster: plan.cluster, listeners: externalListeners(plan.spec), nodes: plan.nodes }],
+  );
+  plan.status.externalListeners = exposed.listeners;
+  const byPod = new Map(exposed.nodes.map((n) => [n.podName, n.external]));
+  plan.nodes = plan.nodes.map((node) => {
+    const external = byPod.get(node.podName);
+    return external ? { ...node, external } : node;
+  });
+  plan.desired = withConfigHashes(plan.cluster, plan.spec, plan.nodes);
 }
 
 /**
@@ -211,7 +245,10 @@ async function issueCertificates(state: ClusterState, plan: PassPlan): Promise<v
           cluster,
           clusterCa: spec.security.clusterCa,
           clientsCa: spec.security.clientsCa,
-          nodes: plan.nodes.map((node) => ({ podName: node.podName, dnsNames: nodeDnsNames(cluster, node) })),
+          nodes: plan.nodes.map((node) => ({
+            podName: node.podName,
+            dnsNames: [...nodeDnsNames(cluster, node), ...externalTlsHosts(spec, node)],
+          })),
           ...(rotation && !rotation.ca ? { rotation: rotation.token } : {}),
           ...(rotation?.ca ? { caRotation: rotation.token } : {}),
         },
@@ -313,6 +350,8 @@ export async function converge(state: ClusterState, plan: PassPlan): Promise<Pas
     const spec = plan.spec; // a security upgrade's next stage changes it between rounds
     if (round === 0 && securityStageOf(spec) === 'tls-added' && plan.recordedStage !== 'tls-added')
       await moveToSecurityStage(state, plan, 'tls-added');
+    // Only for clusters with external listeners, now or before: other histories replay unchanged.
+    if (externalListeners(spec).length > 0 || plan.recordedExternal) await exposeListeners(plan);
     await issueCertificates(state, plan);
     const observedNodes = await quick.observeNodes({
       namespace: key.namespace,

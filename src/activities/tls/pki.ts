@@ -5,6 +5,7 @@ import 'reflect-metadata'; // @peculiar/x509's dependency injection needs it loa
 import * as x509 from '@peculiar/x509';
 import type { webcrypto } from 'node:crypto';
 import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
 
 type CryptoKey = webcrypto.CryptoKey;
 
@@ -120,7 +121,11 @@ export async function issue(ca: SigningCa, request: LeafRequest, now = new Date(
       ...(request.dnsNames.length > 0
         ? [
             new x509.SubjectAlternativeNameExtension(
-              request.dnsNames.map((value) => ({ type: 'dns' as const, value })),
+              // An external listener's address may be an IP address: an IP entry, as clients check it.
+              request.dnsNames.map((value) => ({
+                type: isIP(value) ? ('ip' as const) : ('dns' as const),
+                value,
+              })),
             ),
           ]
         : []),
@@ -153,8 +158,8 @@ export function certificateFacts(pem: string): CertificateFacts {
   const certificate = new X509Certificate(firstCertificate(pem));
   const dnsNames = (certificate.subjectAltName ?? '')
     .split(', ')
-    .filter((entry) => entry.startsWith('DNS:'))
-    .map((entry) => entry.slice('DNS:'.length));
+    .filter((entry) => entry.startsWith('DNS:') || entry.startsWith('IP Address:'))
+    .map((entry) => entry.replace(/^(DNS|IP Address):/, ''));
   return {
     serial: certificate.serialNumber.toLowerCase(),
     notAfterMs: Date.parse(certificate.validTo),

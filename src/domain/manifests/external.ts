@@ -84,3 +84,20 @@ export function buildExternalServices(
     ];
   });
 }
+
+/**
+ * The hosts a node advertises on its TLS external listeners, known before it
+ * starts (a load balancer's address, a per-broker host): its certificate must
+ * name them, or clients checking the name would refuse it.
+ */
+export function externalTlsHosts(
+  spec: { listeners: readonly (ListenerSpec & { tls: boolean })[] },
+  node: KafkaNode,
+): string[] {
+  if (!node.roles.includes('broker')) return [];
+  const hosts = externalListeners(spec)
+    .filter((l) => l.tls)
+    .map((l) => advertisedAddress(l, node).host)
+    .filter((host) => !host.startsWith('$('));
+  return [...new Set(hosts)];
+}
