@@ -102,4 +102,11 @@ describe('taints and tolerations', () => {
     };
     assert.equal(nodeFitsPod(soft, pod()), true);
   });
+  it("leaves the node lifecycle controller's own taints to it", () => {
+    const notReady: V1Node = {
+      metadata: { name: 'n' },
+      spec: { taints: [{ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' }] },
+    };
+    assert.equal(nodeFitsPod(notReady, pod()), true);
+  });
 });

@@ -37,6 +37,7 @@ import { buildPodStatus, sameStatus, type ContainerPhase } from './pod-status.ts
 import { probeReady } from './probes.ts';
 import { provisionVolumes, reclaimVolumes, resizeVolumes } from './provisioner.ts';
 import { chooseNode, untoleratedTaints } from './scheduling.ts';
+import { ServiceProxy } from './service-proxy.ts';
 import { configMapData, secretData, volumeHostDir } from './volumes.ts';
 
 export interface AgentOptions {
@@ -95,6 +96,7 @@ export class NodeAgent {
   private readonly watches: AbortController[] = [];
   private lastHosts = '';
   private readonly options: AgentOptions;
+  private readonly services: ServiceProxy;
 
   constructor(options: AgentOptions) {
     this.options = options;
@@ -104,6 +106,7 @@ export class NodeAgent {
     this.ips = new IpPool(join(options.stateDir, 'pod-ips.json'));
     this.hostsFile = join(options.stateDir, 'hosts');
     this.writeHosts();
+    this.services = new ServiceProxy(this.core, options.log);
   }
 
   async start(): Promise<void> {
@@ -115,6 +118,7 @@ export class NodeAgent {
       '/api/v1/persistentvolumeclaims',
       '/api/v1/persistentvolumes',
       '/api/v1/nodes',
+      '/api/v1/services',
     ]) {
       this.watch(path);
     }
@@ -134,6 +138,7 @@ export class NodeAgent {
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
     for (const watch of this.watches) watch.abort();
+    this.services.close();
     await Promise.all(
       [...this.runtimes.values()].map(async (runtime) => {
         await runtime.starting;
@@ -175,12 +180,17 @@ export class NodeAgent {
   }
 
   private async reconcile(): Promise<void> {
-    const [pods, claims, volumes, nodes] = await Promise.all([
+    const [pods, claims, volumes, nodes, services] = await Promise.all([
       this.core.listPodForAllNamespaces(),
       this.core.listPersistentVolumeClaimForAllNamespaces(),
       this.core.listPersistentVolume(),
       this.core.listNode(),
+      this.core.listServiceForAllNamespaces(),
     ]);
+    // Services must not hold back the pods: a failure is logged and retried at the next pass.
+    await this.services
+      .sync(services.items, pods.items)
+      .catch((err: unknown) => this.options.log.warn({ err }, 'service proxy sync failed'));
     // Labels and taints as they are now: a test may taint or label a Node.
     const ours = nodes.items.filter((n) => this.isOurNode(n.metadata?.name));
     if (ours.length > 0) this.nodes = ours;

@@ -20,11 +20,18 @@ export function tolerates(toleration: V1Toleration, taint: V1Taint): boolean {
   return toleration.operator === 'Exists' || (toleration.value ?? '') === (taint.value ?? '');
 }
 
-/** The Node's taints that keep this pod off it (PreferNoSchedule only prefers, so never). */
+/**
+ * The Node's taints that keep this pod off it (PreferNoSchedule only
+ * prefers, so never). The node lifecycle controller's own taints
+ * (node.kubernetes.io/*) are left out: it judges these fake Nodes' health
+ * on its own schedule, and the agent has its own zone outages.
+ */
 export function untoleratedTaints(node: V1Node, pod: V1Pod): V1Taint[] {
   return (node.spec?.taints ?? []).filter(
     (taint) =>
-      taint.effect !== 'PreferNoSchedule' && !(pod.spec?.tolerations ?? []).some((t) => tolerates(t, taint)),
+      taint.effect !== 'PreferNoSchedule' &&
+      !taint.key.startsWith('node.kubernetes.io/') &&
+      !(pod.spec?.tolerations ?? []).some((t) => tolerates(t, taint)),
   );
 }
 
