@@ -38,6 +38,8 @@ export interface ExternalAddress {
   /** The load balancer's address; none for a node port (the node's own address). */
   host?: string;
   port: number;
+  /** The bootstrap load balancer's address: clients reach this node through it too, so its certificate names it. */
+  bootstrapHost?: string;
 }
 
 /** Gives each pool its block of node ids: existing ones are kept, new pools get the next free block. */

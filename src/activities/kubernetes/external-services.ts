@@ -98,12 +98,19 @@ export function externalServiceActivities(kube: KubeConfig) {
             ? { listener: listener.name, port: port?.nodePort ?? listener.port }
             : { listener: listener.name, host: loadBalancerAddress(service) ?? '', port: listener.port };
         };
+        const bootstrapHost = (l: Listener) =>
+          loadBalancerAddress(services.get(names.externalBootstrap(cluster.name, l.name)));
         return {
           nodes: brokers.map((node) => ({
             podName: node.podName,
-            external: listeners.map((l) =>
-              addressOf(l, services.get(names.externalBroker(cluster.name, l.name, node.nodeId))),
-            ),
+            external: listeners.map((l) => {
+              const address = addressOf(
+                l,
+                services.get(names.externalBroker(cluster.name, l.name, node.nodeId)),
+              );
+              const viaBootstrap = bootstrapHost(l);
+              return viaBootstrap ? { ...address, bootstrapHost: viaBootstrap } : address;
+            }),
           })),
           listeners: listeners.map((l) => {
             const bootstrap = addressOf(l, services.get(names.externalBootstrap(cluster.name, l.name)));

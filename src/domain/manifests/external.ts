@@ -86,9 +86,10 @@ export function buildExternalServices(
 }
 
 /**
- * The hosts a node advertises on its TLS external listeners, known before it
- * starts (a load balancer's address, a per-broker host): its certificate must
- * name them, or clients checking the name would refuse it.
+ * The hosts a node is reached on over its TLS external listeners, known
+ * before it starts (its load balancer's address or a per-broker host, and the
+ * bootstrap load balancer's address): its certificate must name them, or
+ * clients checking the name would refuse it.
  */
 export function externalTlsHosts(
   spec: { listeners: readonly (ListenerSpec & { tls: boolean })[] },
@@ -97,7 +98,10 @@ export function externalTlsHosts(
   if (!node.roles.includes('broker')) return [];
   const hosts = externalListeners(spec)
     .filter((l) => l.tls)
-    .map((l) => advertisedAddress(l, node).host)
+    .flatMap((l) => [
+      advertisedAddress(l, node).host,
+      node.external?.find((a) => a.listener === l.name)?.bootstrapHost ?? '$(none)',
+    ])
     .filter((host) => !host.startsWith('$('));
   return [...new Set(hosts)];
 }

@@ -37,7 +37,7 @@ import { closeWithUsers, createKafkaUser, signalUsersWorkflow } from '../../help
 import { podLookup, secretFile, tryAdmin, tryProduce } from '../../helpers/tls-clients.ts';
 import { certificateFacts, createCa, issue, loadCa } from '../../../src/activities/tls/pki.ts';
 
-const ports = { scram: 9092, mtls: 9094 };
+const ports = { scram: 9092, mtls: 9094, external: 9097 };
 const ownClientsCa = 'our-clients-ca';
 
 describe('KafkaUsers', () => {
@@ -90,6 +90,14 @@ describe('KafkaUsers', () => {
       listeners: [
         { name: 'scram', port: ports.scram, tls: true, authentication: { type: 'scram-sha-512' } },
         { name: 'mtls', port: ports.mtls, tls: true, authentication: { type: 'mtls' } },
+        // Clients outside Kubernetes: TLS to each broker's load balancer address, which its certificate names.
+        {
+          name: 'ext',
+          port: ports.external,
+          tls: true,
+          type: 'loadbalancer',
+          authentication: { type: 'scram-sha-512' },
+        },
       ],
       security: {
         authorization: { type: 'simple', superUsers: ['admin'] },
@@ -190,6 +198,20 @@ describe('KafkaUsers', () => {
     assert.match(
       await tryProduce(`${host}:${ports.scram}`, scram('alice', password), 'payments'),
       /authoriz/i,
+    );
+    // From outside, through the TLS load balancer listener, knowing only its bootstrap address:
+    // every broker's certificate names its load balancer address, so the client's name check passes.
+    const external = (await readClusterStatus(custom, namespace, clusterName))?.externalListeners?.find(
+      (l) => l.name === 'ext',
+    );
+    assert.match(external?.bootstrap ?? '', /^127\.251\.0\.\d+:9097$/);
+    assert.equal(
+      await tryProduce(external?.bootstrap ?? '', scram('alice', password), 'orders'),
+      'connected',
+    );
+    assert.match(
+      await tryProduce(external?.bootstrap ?? '', scram('alice', 'not-her-password'), 'orders'),
+      /authenticat|SASL/i,
     );
 
     const carol = {

@@ -6,7 +6,13 @@ import {
   type KafkaClusterSpecInput,
 } from '../../../src/crd/kafka-cluster.ts';
 import { annotationKeys } from '../../../src/domain/labels.ts';
-import { buildClusterManifests, clusterId, nodeConfigHash } from '../../../src/domain/manifests/index.ts';
+import {
+  buildClusterManifests,
+  buildExternalServices,
+  clusterId,
+  externalTlsHosts,
+  nodeConfigHash,
+} from '../../../src/domain/manifests/index.ts';
 import { names } from '../../../src/domain/names.ts';
 import { assignNodeIdBases, planNodes, planPoolLayouts, type KafkaNode } from '../../../src/domain/nodes.ts';
 import { parseProperties } from '../../../tools/testenv/node-agent/kafka-config.ts';
@@ -251,6 +257,72 @@ describe('buildClusterManifests', () => {
     assert.ok(a.length <= 63 && b.length <= 63);
     assert.notEqual(a, b);
     assert.match(a, /-brokers-1$/);
+  });
+});
+
+describe('external listeners', () => {
+  const withExternal: KafkaClusterSpecInput = {
+    ...separatePools,
+    listeners: [
+      { name: 'plain', port: 9092 },
+      { name: 'np', port: 9095, type: 'nodeport', external: { bootstrapNodePort: 31000 } },
+      {
+        name: 'lb',
+        port: 9096,
+        type: 'loadbalancer',
+        external: { brokers: [{ nodeId: 100, host: 'kafka-0.example.com', port: 443 }] },
+      },
+    ],
+  };
+  it('gives each external listener a bootstrap Service over every broker and one Service per broker', () => {
+    const { spec, nodes } = build(withExternal);
+    const services = buildExternalServices(cluster, spec, nodes);
+    assert.deepEqual(
+      services.map((s) => `${s.metadata?.name} ${s.spec?.type} ${JSON.stringify(s.spec?.selector)}`),
+      [
+        'orders-np-bootstrap NodePort {"keelson.dev/cluster":"orders","keelson.dev/broker":"true"}',
+        ...[100, 101, 102, 103].map(
+          (id) => `orders-np-${id} NodePort {"keelson.dev/cluster":"orders","keelson.dev/node-id":"${id}"}`,
+        ),
+        'orders-lb-bootstrap LoadBalancer {"keelson.dev/cluster":"orders","keelson.dev/broker":"true"}',
+        ...[100, 101, 102, 103].map(
+          (id) =>
+            `orders-lb-${id} LoadBalancer {"keelson.dev/cluster":"orders","keelson.dev/node-id":"${id}"}`,
+        ),
+      ],
+    );
+    assert.equal(services[0]?.spec?.ports?.[0]?.nodePort, 31000);
+  });
+  it('advertises the node port on the node address, the balancer address, or the per-broker override', () => {
+    const { spec, nodes } = build(withExternal);
+    const found = nodes.map((n) => ({
+      ...n,
+      external: [
+        { listener: 'np', port: 31000 + n.nodeId },
+        { listener: 'lb', host: `127.251.0.${n.nodeId - 99}`, port: 9096, bootstrapHost: '127.251.0.9' },
+      ],
+    }));
+    const pods = buildClusterManifests(cluster, spec, found).pods;
+    assert.equal(
+      env(pods[3] ?? {}, 'KAFKA_ADVERTISED_LISTENERS'),
+      'PLAIN://$(POD_IP):9092,NP://$(HOST_IP):31100,LB://kafka-0.example.com:443',
+    );
+    assert.equal(
+      env(pods[4] ?? {}, 'KAFKA_ADVERTISED_LISTENERS'),
+      'PLAIN://$(POD_IP):9092,NP://$(HOST_IP):31101,LB://127.251.0.2:9096',
+    );
+    assert.equal(pods[4]?.spec?.containers[0]?.env?.[1]?.name, 'HOST_IP');
+    assert.ok(
+      !pods[0]?.spec?.containers[0]?.env?.some((e) => e.name === 'HOST_IP'),
+      'a controller has no external listener',
+    );
+    // Only TLS listeners' hosts go into certificates: none here.
+    assert.deepEqual(externalTlsHosts(spec, found[4] as KafkaNode), []);
+    const tlsSpec = {
+      ...spec,
+      listeners: spec.listeners.map((l) => (l.name === 'lb' ? { ...l, tls: true } : l)),
+    };
+    assert.deepEqual(externalTlsHosts(tlsSpec, found[4] as KafkaNode), ['127.251.0.2', '127.251.0.9']);
   });
 });
 
