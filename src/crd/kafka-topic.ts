@@ -3,6 +3,7 @@
 // replication factor and topic configs. Like KafkaCluster, the TypeScript
 // types, runtime validation and the CRD in deploy/crds come from these schemas.
 import { z } from 'zod';
+import { clusterReference, readyConditions } from './cluster-resource.ts';
 import { maxConfigValueLength } from './owned-config.ts';
 import { group, version } from './kafka-cluster.ts';
 import { withRules, type Rule } from './rules.ts';
@@ -96,11 +97,7 @@ const topicName = withRules(
 
 export const KafkaTopicSpec = z.object({
   /** The KafkaCluster in the same namespace the topic belongs to; fixed once set. */
-  cluster: z
-    .string()
-    .min(1)
-    .max(63)
-    .regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, 'must be the name of a KafkaCluster'),
+  cluster: clusterReference,
   /**
    * The topic's name in Kafka, when it cannot be the resource's name (upper
    * case or "_", say); fixed once set. @default metadata.name
@@ -123,22 +120,9 @@ export const KafkaTopicSpec = z.object({
   deletePolicy: z.enum(['delete', 'retain']).default('delete'),
 });
 
-export const topicConditionTypes = ['Ready'] as const;
-
 export const KafkaTopicStatus = z.object({
   observedGeneration: z.int().min(0).optional(),
-  conditions: z
-    .array(
-      z.object({
-        type: z.enum(topicConditionTypes),
-        status: z.enum(['True', 'False', 'Unknown']),
-        reason: z.string().max(128),
-        message: z.string().max(4096),
-        lastTransitionTime: z.string(),
-        observedGeneration: z.int().min(0).optional(),
-      }),
-    )
-    .optional(),
+  conditions: readyConditions,
   /** The topic's name in Kafka. */
   topicName: z.string().optional(),
   /** Kafka's id of the topic Keelson created or adopted: only that topic is ever changed or deleted. */

@@ -4,6 +4,7 @@
 // KafkaCluster, the TypeScript types, runtime validation and the CRD in
 // deploy/crds all come from these schemas.
 import { z } from 'zod';
+import { clusterReference, readyConditions } from './cluster-resource.ts';
 import { withRules } from './rules.ts';
 import { group, version } from './kafka-cluster.ts';
 
@@ -80,11 +81,7 @@ export const Quotas = z.object({
 
 export const KafkaUserSpec = z.object({
   /** The KafkaCluster in the same namespace the user belongs to; fixed once set. */
-  cluster: z
-    .string()
-    .min(1)
-    .max(63)
-    .regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, 'must be the name of a KafkaCluster'),
+  cluster: clusterReference,
   authentication: z.object({
     /**
      * scram-sha-512: Keelson makes a password and keeps it in the user's Secret;
@@ -96,22 +93,9 @@ export const KafkaUserSpec = z.object({
   quotas: Quotas.optional(),
 });
 
-export const userConditionTypes = ['Ready'] as const;
-
 export const KafkaUserStatus = z.object({
   observedGeneration: z.int().min(0).optional(),
-  conditions: z
-    .array(
-      z.object({
-        type: z.enum(userConditionTypes),
-        status: z.enum(['True', 'False', 'Unknown']),
-        reason: z.string().max(128),
-        message: z.string().max(4096),
-        lastTransitionTime: z.string(),
-        observedGeneration: z.int().min(0).optional(),
-      }),
-    )
-    .optional(),
+  conditions: readyConditions,
   /** The principal's name in Kafka (User:<username>). */
   username: z.string().optional(),
   /** The Secret with the user's password or certificate and key, in the same namespace. */

@@ -102,7 +102,7 @@ export function topicActivities(deps: Deps) {
         moving: 0,
         clusterGone: false,
       };
-      // Kubernetes writes go through a queue, 16 at a time, drained before returning.
+      // Kubernetes writes go through a queue, 32 at a time, drained before returning.
       const writes = writeQueue();
       const release = (topic: TopicObject) => {
         outcome.removed++;
@@ -111,14 +111,7 @@ export function topicActivities(deps: Deps) {
       const notReady = (topic: TopicObject, reason: string, message: string, topicName?: string) => {
         outcome.notReady++;
         writes.add(() =>
-          resources.writeStatus(topic, {
-            ...topic.status,
-            ...(topicName !== undefined ? { topicName } : {}),
-            ...(topic.metadata.generation !== undefined
-              ? { observedGeneration: topic.metadata.generation }
-              : {}),
-            conditions: [resources.readyCondition(topic, false, reason, message)],
-          }),
+          resources.notReady(topic, reason, message, topicName !== undefined ? { topicName } : {}),
         );
       };
 

@@ -174,11 +174,7 @@ export function userActivities(deps: Deps) {
       };
       const notReady = async (user: UserObject, reason: string, message: string) => {
         outcome.notReady++;
-        await writeStatus(user, {
-          ...user.status,
-          ...(user.metadata.generation !== undefined ? { observedGeneration: user.metadata.generation } : {}),
-          conditions: [condition(user, false, reason, message)],
-        });
+        await resources.notReady(user, reason, message);
       };
 
       if (clusterObject === undefined) {

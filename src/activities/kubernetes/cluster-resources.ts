@@ -80,6 +80,31 @@ export function clusterResources<Status extends ReadyStatus>(kube: KubeConfig, p
       : custom.patchNamespacedCustomObject(key, mergePatch));
   }
 
+  /** Writes the status when it differs from the stored one; a condition keeps its time while its status holds. */
+  async function writeStatus(resource: Resource, status: Status): Promise<void> {
+    if (withoutTimes(resource.status) === withoutTimes(status)) return;
+    const before = resource.status?.conditions?.find((c) => c.type === 'Ready');
+    const conditions = status.conditions?.map((c) => ({
+      ...c,
+      lastTransitionTime: before?.status === c.status ? before.lastTransitionTime : c.lastTransitionTime,
+    }));
+    await patch(resource, { status: { ...status, ...(conditions ? { conditions } : {}) } }, true).catch(
+      ignoreNotFound,
+    );
+  }
+
+  /** The Ready condition of a resource at its current generation. */
+  const readyCondition = (resource: Resource, ok: boolean, reason: string, message: string) => ({
+    type: 'Ready' as const,
+    status: ok ? ('True' as const) : ('False' as const),
+    reason,
+    message: message.slice(0, 4000),
+    lastTransitionTime: new Date().toISOString(),
+    ...(resource.metadata.generation !== undefined
+      ? { observedGeneration: resource.metadata.generation }
+      : {}),
+  });
+
   return {
     patch,
 
@@ -120,30 +145,20 @@ export function clusterResources<Status extends ReadyStatus>(kube: KubeConfig, p
       }).catch(ignoreNotFound);
     },
 
-    /** Writes the status when it differs from the stored one; a condition keeps its time while its status holds. */
-    async writeStatus(resource: Resource, status: Status): Promise<void> {
-      if (withoutTimes(resource.status) === withoutTimes(status)) return;
-      const before = resource.status?.conditions?.find((c) => c.type === 'Ready');
-      const conditions = status.conditions?.map((c) => ({
-        ...c,
-        lastTransitionTime: before?.status === c.status ? before.lastTransitionTime : c.lastTransitionTime,
-      }));
-      await patch(resource, { status: { ...status, ...(conditions ? { conditions } : {}) } }, true).catch(
-        ignoreNotFound,
-      );
-    },
+    writeStatus,
 
-    /** The Ready condition of a resource at its current generation. */
-    readyCondition: (resource: Resource, ok: boolean, reason: string, message: string) => ({
-      type: 'Ready' as const,
-      status: ok ? ('True' as const) : ('False' as const),
-      reason,
-      message: message.slice(0, 4000),
-      lastTransitionTime: new Date().toISOString(),
-      ...(resource.metadata.generation !== undefined
-        ? { observedGeneration: resource.metadata.generation }
-        : {}),
-    }),
+    readyCondition,
+
+    /** Writes Ready=False with why, keeping the rest of the status (plus `extra`). */
+    notReady: (resource: Resource, reason: string, message: string, extra: Partial<Status> = {}) =>
+      writeStatus(resource, {
+        ...resource.status,
+        ...extra,
+        ...(resource.metadata.generation !== undefined
+          ? { observedGeneration: resource.metadata.generation }
+          : {}),
+        conditions: [readyCondition(resource, false, reason, message)],
+      } as Status),
   };
 }
 
