@@ -93,6 +93,8 @@ kubectl(
   join(repo, 'deploy/examples/kafka-cluster.yaml'),
   '-f',
   join(repo, 'deploy/examples/kafka-user.yaml'),
+  '-f',
+  join(repo, 'deploy/examples/kafka-topic.yaml'),
 );
 
 const k = `${env.kubectl} --kubeconfig ${env.kubeconfig}`;
@@ -104,8 +106,8 @@ Keelson is running.
   operator log     ${operatorLog}
   health, metrics  http://${healthAddress}/readyz  http://${healthAddress}/metrics
 
-Watch the sample cluster come up (about a minute), secured: TLS everywhere, users and ACLs:
-  ${k} get kafkaclusters,kafkausers -n kafka -w
+Watch the sample cluster come up (about a minute), secured: TLS everywhere, users and ACLs, a topic:
+  ${k} get kafkaclusters,kafkausers,kafkatopics -n kafka -w
 
 Connect as the KafkaUser alice (password and CA in the Secret kafka/alice; inside the cluster):
   ${k} get secret alice -n kafka -o jsonpath='{.data.ca\\.crt}' | base64 -d > ca.crt
@@ -166,30 +168,33 @@ const poll = setInterval(() => {
     ],
     { encoding: 'utf8' },
   ).stdout.split(' ');
-  const userReady = spawnSync(
-    env.kubectl,
-    [
-      `--kubeconfig=${env.kubeconfig}`,
-      'get',
-      'kafkauser',
-      'alice',
-      '-n',
-      'kafka',
-      '-o',
-      'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
-    ],
-    { encoding: 'utf8' },
-  ).stdout;
-  if (ready === 'True' && generation === observed && userReady === 'True') {
+  const readyOf = (kind: string, name: string): string =>
+    spawnSync(
+      env.kubectl,
+      [
+        `--kubeconfig=${env.kubeconfig}`,
+        'get',
+        kind,
+        name,
+        '-n',
+        'kafka',
+        '-o',
+        'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+      ],
+      { encoding: 'utf8' },
+    ).stdout;
+  const userReady = readyOf('kafkauser', 'alice');
+  const topicReady = readyOf('kafkatopic', 'orders');
+  if (ready === 'True' && generation === observed && userReady === 'True' && topicReady === 'True') {
     clearInterval(poll);
     console.log(
-      `\nkafka/orders is Ready (${kubectl('get', 'kafkacluster', 'orders', '-n', 'kafka', '-o', 'jsonpath={.status.bootstrapAddress}')}), and so is its user alice (Secret kafka/alice).`,
+      `\nkafka/orders is Ready (${kubectl('get', 'kafkacluster', 'orders', '-n', 'kafka', '-o', 'jsonpath={.status.bootstrapAddress}')}), and so are its user alice (Secret kafka/alice) and its topic orders.`,
     );
     if (untilReady) void stop(0);
   } else if (Date.now() > readyAt) {
     clearInterval(poll);
     console.error(
-      'kafka/orders and its user alice did not become Ready within 10 minutes; see the operator log and the Temporal UI',
+      'kafka/orders, its user alice and its topic orders did not become Ready within 10 minutes; see the operator log and the Temporal UI',
     );
     if (untilReady) void stop(1);
   }

@@ -10,7 +10,8 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { group, plural, version } from '../../../src/crd/kafka-cluster.ts';
 import { userPlural } from '../../../src/crd/kafka-user.ts';
-import { clusterWorkflowId, usersWorkflowId } from '../../../src/workflows/messages.ts';
+import { clusterWorkflowId, topicsWorkflowId, usersWorkflowId } from '../../../src/workflows/messages.ts';
+import { topicPlural } from '../../../src/crd/kafka-topic.ts';
 import { adminKubeConfig, env, eventually } from '../../helpers/cluster.ts';
 
 const demo = fileURLToPath(new URL('../../../tools/demo.ts', import.meta.url));
@@ -28,10 +29,11 @@ describe('npm run demo', () => {
       .getHandle(clusterWorkflowId('kafka', 'orders'))
       .terminate('demo test finished')
       .catch(() => undefined);
-    await new Client({ connection, namespace: env.temporal.namespace }).workflow
-      .getHandle(usersWorkflowId('kafka', 'orders'))
-      .terminate('demo test finished')
-      .catch(() => undefined);
+    for (const id of [usersWorkflowId('kafka', 'orders'), topicsWorkflowId('kafka', 'orders')])
+      await new Client({ connection, namespace: env.temporal.namespace }).workflow
+        .getHandle(id)
+        .terminate('demo test finished')
+        .catch(() => undefined);
     await connection.close();
     await custom
       .patchNamespacedCustomObject({
@@ -43,17 +45,21 @@ describe('npm run demo', () => {
         body: [{ op: 'replace', path: '/metadata/finalizers', value: [] }],
       })
       .catch(() => undefined);
-    // No operator runs any more to take the user's finalizer off.
-    await custom
-      .patchNamespacedCustomObject({
-        group,
-        version,
-        plural: userPlural,
-        namespace: 'kafka',
-        name: 'alice',
-        body: [{ op: 'replace', path: '/metadata/finalizers', value: [] }],
-      })
-      .catch(() => undefined);
+    // No operator runs any more to take the user's and the topic's finalizers off.
+    for (const [resources, name] of [
+      [userPlural, 'alice'],
+      [topicPlural, 'orders'],
+    ] as const)
+      await custom
+        .patchNamespacedCustomObject({
+          group,
+          version,
+          plural: resources,
+          namespace: 'kafka',
+          name,
+          body: [{ op: 'replace', path: '/metadata/finalizers', value: [] }],
+        })
+        .catch(() => undefined);
     // The brokers need not shut down cleanly: their data goes with the namespace.
     await core
       .deleteCollectionNamespacedPod({ namespace: 'kafka', gracePeriodSeconds: 0 })
@@ -83,7 +89,7 @@ describe('npm run demo', () => {
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
     assert.match(run.stdout, /Temporal UI +http:\/\//);
     assert.match(run.stdout, /as ServiceAccount keelson-system\/keelson-operator/);
-    assert.match(run.stdout, /kafka\/orders is Ready .*and so is its user alice/);
+    assert.match(run.stdout, /kafka\/orders is Ready .*and so are its user alice .* and its topic orders/);
     assert.match(run.stdout, /Connect as the KafkaUser alice/);
     const object = (await custom.getNamespacedCustomObject({
       group,
