@@ -164,6 +164,8 @@ export function startSteadyProducer(
   firstKey: number,
   security: ClientSecurity = {},
 ): {
+  /** How many sends were acknowledged so far. */
+  acknowledged: () => number;
   stop: () => Promise<{
     acked: string[];
     failed: { key: string; error: string }[];
@@ -202,6 +204,7 @@ export function startSteadyProducer(
     }
   })();
   return {
+    acknowledged: () => acked.length,
     async stop() {
       running = false;
       await loop;

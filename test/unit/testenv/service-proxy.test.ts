@@ -33,15 +33,29 @@ describe('serviceRoutes', () => {
 });
 
 describe('assignLoadBalancerIps', () => {
-  it('gives each new LoadBalancer Service the lowest free address and keeps the given ones', () => {
+  it('gives each new LoadBalancer Service a free address, keeping the given ones', () => {
     const kept = service('a', 'LoadBalancer', {
       status: { loadBalancer: { ingress: [{ ip: '127.251.0.1' }] } },
     });
     const fresh = [service('b', 'LoadBalancer'), service('c', 'LoadBalancer'), service('d', 'NodePort')];
-    const assigned = assignLoadBalancerIps([kept, ...fresh]);
+    const { assigned, next } = assignLoadBalancerIps([kept, ...fresh]);
     assert.deepEqual(
       [...assigned].map(([s, ip]) => `${s.metadata?.name}=${ip}`),
       ['b=127.251.0.2', 'c=127.251.0.3'],
+    );
+    assert.equal(next, 4);
+  });
+  it('goes on from the last address given rather than back to a freed one, wrapping after 254', () => {
+    assert.deepEqual(
+      [...assignLoadBalancerIps([service('e', 'LoadBalancer')], 4).assigned.values()],
+      ['127.251.0.4'],
+    );
+    const last = service('z', 'LoadBalancer', {
+      status: { loadBalancer: { ingress: [{ ip: '127.251.0.254' }] } },
+    });
+    assert.deepEqual(
+      [...assignLoadBalancerIps([last, service('f', 'LoadBalancer')], 254).assigned.values()],
+      ['127.251.0.1'],
     );
   });
 });

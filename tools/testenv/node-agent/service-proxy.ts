@@ -3,7 +3,8 @@
 // way it would on a real cluster: every node port listens on the nodes'
 // address (127.0.0.1, all three Nodes share it), and each LoadBalancer
 // Service gets an address of its own on loopback (127.251.0.x, kept in its
-// status.loadBalancer) that listens on the Service's ports. A connection goes
+// status.loadBalancer, not reused at once after the Service goes) that
+// listens on the Service's ports. A connection goes
 // to a ready pod the Service selects, chosen at connect time, so a pod that
 // restarts (a broker roll) is reached again as soon as it is ready.
 import {
@@ -37,21 +38,31 @@ const isReady = (pod: V1Pod) =>
 export const loadBalancerIp = (service: V1Service): string | undefined =>
   service.status?.loadBalancer?.ingress?.[0]?.ip;
 
-/** The loopback addresses to give LoadBalancer Services that have none yet: the lowest free ones. */
-export function assignLoadBalancerIps(services: readonly V1Service[]): Map<V1Service, string> {
+/**
+ * The loopback addresses to give LoadBalancer Services that have none yet:
+ * free ones, going on from `from` rather than back to the lowest, so an
+ * address freed by a deleted Service is not handed out again at once (a
+ * client of the old Service could still be sending to it).
+ */
+export function assignLoadBalancerIps(
+  services: readonly V1Service[],
+  from = 1,
+): { assigned: Map<V1Service, string>; next: number } {
   const balanced = services.filter((s) => s.spec?.type === 'LoadBalancer');
   const used = new Set(balanced.map(loadBalancerIp).filter((ip) => ip !== undefined));
   const assigned = new Map<V1Service, string>();
-  let next = 1;
+  let next = from;
   for (const service of balanced) {
     if (loadBalancerIp(service) !== undefined) continue;
-    while (used.has(`${loadBalancerPrefix}${next}`)) next++;
-    if (next > 254) break;
+    for (let tried = 0; tried < 254 && used.has(`${loadBalancerPrefix}${next}`); tried++)
+      next = (next % 254) + 1;
     const ip = `${loadBalancerPrefix}${next}`;
+    if (used.has(ip)) break;
     used.add(ip);
     assigned.set(service, ip);
+    next = (next % 254) + 1;
   }
-  return assigned;
+  return { assigned, next };
 }
 
 /** Every address and port the Services ask to be reachable on, with where it leads. */
@@ -79,6 +90,7 @@ export class ServiceProxy {
   private readonly servers = new Map<string, { server: Server; route: Route }>();
   private pods: V1Pod[] = [];
   private turn = 0;
+  private nextLoadBalancerIp = 1;
   private readonly core: CoreV1Api;
   private readonly log: { info: (o: object, m: string) => void; warn: (o: object, m: string) => void };
 
@@ -90,7 +102,9 @@ export class ServiceProxy {
   /** Brings the listeners in line with the Services, giving new LoadBalancer Services their address. */
   async sync(services: readonly V1Service[], pods: readonly V1Pod[]): Promise<void> {
     this.pods = [...pods];
-    for (const [service, ip] of assignLoadBalancerIps(services)) {
+    const { assigned, next } = assignLoadBalancerIps(services, this.nextLoadBalancerIp);
+    this.nextLoadBalancerIp = next;
+    for (const [service, ip] of assigned) {
       await this.core.patchNamespacedServiceStatus(
         {
           name: service.metadata?.name ?? '',
