@@ -1,7 +1,8 @@
 // The topics of one KafkaCluster: one workflow per cluster reconciling every
 // KafkaTopic of it in one activity per pass (see cluster-resource-passes.ts).
 // While replicas move for a replication factor change, it passes every 10 s
-// to follow them, clear the throttle and report the topic Ready.
+// to follow them, clear the throttle and report the topic Ready; after a
+// failed Kafka call (a topic created while a broker restarts), in 30 s.
 import { defineSignal, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { signalNames } from '../domain/workflow-ids.ts';
@@ -30,6 +31,6 @@ export async function kafkaTopicsWorkflow(input: TopicsWorkflowInput): Promise<{
     details: (outcome, pass) =>
       `**Topics of** ${input.namespace}/${input.cluster}: ${outcome.ready} ready, ${outcome.notReady} not ready (${outcome.moving} moving replicas), ${outcome.removed} removed (pass ${pass})`,
     waitSummary: 'wait for a KafkaTopic change, or the next periodic pass',
-    followUpMs: (outcome) => (outcome.moving > 0 ? 10_000 : undefined),
+    followUpMs: (outcome) => (outcome.moving > 0 ? 10_000 : (outcome.failed ?? 0) > 0 ? 30_000 : undefined),
   });
 }

@@ -47,6 +47,8 @@ export interface TopicsOutcome {
   removed: number;
   /** Topics whose replicas are moving: the workflow passes again soon to follow them. */
   moving: number;
+  /** Topics a Kafka call failed for (a broker restarting, say): tried again soon, not at the next resync. */
+  failed?: number;
   /** Where the pass spent its time: reading (Kubernetes and Kafka), changing Kafka, writing statuses and finalizers. */
   timings?: { readMs: number; kafkaMs: number; writeMs: number };
   /** The cluster is gone and no KafkaTopic of it is left: the topics workflow may end. */
@@ -306,7 +308,8 @@ export function topicActivities(deps: Deps) {
             }
           });
           for (const [p, message] of failed) failures.set(p, `creating the topic failed: ${message}`);
-          for (const p of group) if (!failed.has(p)) settled.push(p);
+          // Failed ones too: their status says why.
+          settled.push(...group);
           heartbeat({ created: created.size });
         }
         const grown = await batchThenEach(grows, (items) =>
@@ -378,6 +381,7 @@ export function topicActivities(deps: Deps) {
         const { topic, spec, topicName } = planned;
         const failure = failures.get(planned);
         if (failure) {
+          outcome.failed = (outcome.failed ?? 0) + 1;
           notReady(topic, 'Failed', failure);
           continue;
         }

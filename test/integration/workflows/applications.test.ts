@@ -426,6 +426,20 @@ describe('a cluster applications use', () => {
       assert.equal(wide.reason, 'NotEnoughBrokers');
       assert.match(wide.message, /replicas 4 is more than the cluster's 3 brokers/);
       assert.equal(await topicExists('too-wide'), false);
+
+      // A config value Kafka refuses (admission cannot know every key's type): the error in its status.
+      await create('bad-value', { partitions: 1, replicas: 1, config: { 'retention.ms': 'soon' } });
+      const bad = await eventually(
+        'KafkaTopic bad-value failed',
+        async () => {
+          const c = condition(await read('bad-value'));
+          return c?.reason === 'Failed' ? c : undefined;
+        },
+        60_000,
+        500,
+      );
+      assert.match(bad.message, /creating the topic failed: .*retention\.ms/i);
+      assert.equal(await topicExists('bad-value'), false);
     });
   });
 
