@@ -61,10 +61,23 @@ type Deps = {
   observeNodes: (key: { namespace: string; cluster: string; uid?: string }) => Promise<ObservedNode[]>;
 };
 
+/** Kafka's own words for each topic's error sit in the response the client attaches. */
+function responseMessages(value: unknown, found: string[] = []): string[] {
+  if (Array.isArray(value)) for (const item of value) responseMessages(item, found);
+  else if (value && typeof value === 'object') {
+    const { errorMessage } = value as { errorMessage?: unknown };
+    if (typeof errorMessage === 'string' && errorMessage) found.push(errorMessage);
+    for (const v of Object.values(value)) if (v && typeof v === 'object') responseMessages(v, found);
+  }
+  return found;
+}
+
 const errorText = (err: unknown): string => {
   const nested = (err as { errors?: unknown[] }).errors?.[0];
   const message = (err as Error).message ?? String(err);
-  return nested ? `${message} ${errorText(nested)}` : message;
+  const kafka = [...new Set(responseMessages((err as { response?: unknown }).response))];
+  const own = kafka.length > 0 ? `${message} (${kafka.join('; ')})` : message;
+  return nested ? `${own} ${errorText(nested)}` : own;
 };
 
 /** Runs `batch` on all items; when it fails, runs it on each item alone and returns the errors by item. */
