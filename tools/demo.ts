@@ -1,16 +1,17 @@
-// `npm run demo`: the local environment (started if it is not running), the
-// CRD and the operator's ServiceAccount and RBAC from deploy/, `keelson
-// operator` running as that ServiceAccount (not as the admin), and the sample
+// `npm run demo`: the local environment (started if it is not running),
+// Keelson installed with its Helm chart, `keelson operator` started as the
+// chart's Deployment describes it (its ServiceAccount, not the admin), and the sample
 // 3-node KafkaCluster of deploy/examples. Prints where to look and what to
 // try; Ctrl-C (or SIGTERM) stops the operator and, when the demo started it,
 // the environment. `--until-ready` stops on its own once the cluster is Ready
 // (used by the test of this script).
+import { KubeConfig } from '@kubernetes/client-node';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTestEnv } from './testenv/src/env.ts';
 import { stateDir } from './testenv/src/paths.ts';
-import { nodeFlags } from '../src/operator/node-flags.ts';
+import { installChart, operatorLaunch } from './testenv/src/chart.ts';
 
 const repo = join(import.meta.dirname, '..');
 const cli = join(import.meta.dirname, 'testenv', 'cli.ts');
@@ -25,16 +26,13 @@ const kubectl = (...args: string[]): string =>
   execFileSync(env.kubectl, [`--kubeconfig=${env.kubeconfig}`, ...args], { encoding: 'utf8' });
 
 console.log(
-  'Installing the CRD, the namespace "kafka" and the operator\'s ServiceAccount and RBAC from deploy/ ...',
+  'Installing Keelson with its Helm chart (deploy/helm/keelson) into namespace keelson-system, managing namespace "kafka" ...',
 );
-kubectl('apply', '-f', join(repo, 'deploy/000-namespace.yaml'), '-f', join(repo, 'deploy/crds'));
 const namespacePhase = (): string =>
   spawnSync(
     env.kubectl,
     [`--kubeconfig=${env.kubeconfig}`, 'get', 'namespace', 'kafka', '-o', 'jsonpath={.status.phase}'],
-    {
-      encoding: 'utf8',
-    },
+    { encoding: 'utf8' },
   ).stdout;
 for (let waited = 0; namespacePhase() === 'Terminating' && waited < 120; waited += 2) {
   if (waited === 0)
@@ -44,46 +42,25 @@ for (let waited = 0; namespacePhase() === 'Terminating' && waited < 120; waited 
 spawnSync(env.kubectl, [`--kubeconfig=${env.kubeconfig}`, 'create', 'namespace', 'kafka'], {
   stdio: 'ignore',
 });
-kubectl('apply', '-f', join(repo, 'deploy/rbac'));
-const token = kubectl('create', 'token', 'keelson-operator', '-n', 'keelson-system', '--duration=24h').trim();
+// The Deployment's pods stay Pending here (the local node agent runs only brokers): the operator
+// runs below as a process, with the command, environment and ServiceAccount that Deployment gives.
+installChart(env.kubeconfig, 'keelson', 'keelson-system', {
+  'temporal.address': env.temporal.address,
+  managedNamespaces: ['kafka'],
+});
+const admin = new KubeConfig();
+admin.loadFromFile(env.kubeconfig);
+const launch = await operatorLaunch(admin, 'keelson-system', 'keelson-operator', env.apiServerUrl);
 const demoDir = join(stateDir, 'demo');
 mkdirSync(demoDir, { recursive: true });
-const operatorKubeconfig = join(demoDir, 'operator-kubeconfig');
-writeFileSync(
-  operatorKubeconfig,
-  [
-    'apiVersion: v1',
-    'kind: Config',
-    'clusters:',
-    '- name: testenv',
-    '  cluster:',
-    `    server: ${env.apiServerUrl}`,
-    `    certificate-authority: ${join(stateDir, 'pki', 'ca.crt')}`,
-    'users:',
-    '- name: keelson-operator',
-    `  user: {token: ${token}}`,
-    'contexts:',
-    '- name: operator',
-    '  context: {cluster: testenv, user: keelson-operator}',
-    'current-context: operator',
-    '',
-  ].join('\n'),
-  { mode: 0o600 },
-);
 
 const operatorLog = join(demoDir, 'operator.log');
-const operator = spawn(
-  process.execPath,
-  [
-    ...nodeFlags,
-    join(repo, 'src/main.ts'),
-    'operator',
-    `--kubeconfig=${operatorKubeconfig}`,
-    `--temporal-address=${env.temporal.address}`,
-    `--health-address=${healthAddress}`,
-  ],
-  { stdio: ['ignore', 'ignore', openSync(operatorLog, 'a')] },
-);
+const operator = spawn(launch.command, launch.args, {
+  cwd: launch.cwd,
+  // On this machine the health port is the demo's own (several checkouts may run at once).
+  env: { PATH: process.env.PATH, ...launch.env, KEELSON_HEALTH_ADDRESS: healthAddress },
+  stdio: ['ignore', 'ignore', openSync(operatorLog, 'a')],
+});
 console.log(
   `Started keelson operator (pid ${operator.pid}) as ServiceAccount keelson-system/keelson-operator.`,
 );
@@ -98,7 +75,7 @@ kubectl(
 );
 
 const k = `${env.kubectl} --kubeconfig ${env.kubeconfig}`;
-const keelson = `node src/main.ts`;
+const keelson = 'bin/keelson';
 console.log(`
 Keelson is running.
   Temporal UI      ${env.temporal.uiUrl}  (every cluster's workflow and each operation as a child)

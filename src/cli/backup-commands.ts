@@ -29,7 +29,9 @@ import {
 } from '../workflows/messages.ts';
 import type { RestoreDrillResult } from '../workflows/restore-drill.ts';
 import type { RestoreInput, RestoreReport } from '../workflows/restore.ts';
-import { connectTemporal, parseClusterRef, type TemporalOptions } from './cluster-commands.ts';
+import { parseClusterRef } from './arguments.ts';
+import { renderOutput, type OutputFormat } from './output.ts';
+import { connectTemporal, type TemporalOptions } from './cluster-commands.ts';
 
 async function withClient<T>(options: TemporalOptions, action: (client: Client) => Promise<T>): Promise<T> {
   const connection = await connectTemporal(options);
@@ -127,6 +129,7 @@ export async function restoreDrillNow(
 export async function listClusterBackups(
   ref: string | undefined,
   kubeconfig: string | undefined,
+  output: OutputFormat = 'text',
 ): Promise<string> {
   const { namespace, name } = parseClusterRef(ref);
   const kube = new KubeConfig();
@@ -140,6 +143,7 @@ export async function listClusterBackups(
   const store = await openBackupStore(kube, namespace, backup.target, userPolicy(backup.target));
   try {
     const backups = await listBackups(store, { namespace, name });
+    if (output !== 'text') return renderOutput(output, { location: store.location, backups }, () => '');
     if (backups.length === 0) return `no complete backups of ${namespace}/${name} in ${store.location}`;
     return [
       `backups of ${namespace}/${name} in ${store.location}, newest first:`,

@@ -8,6 +8,11 @@ import {
   type TemporalTlsFiles,
 } from '../operator/temporal-connection.ts';
 import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
+import { parseClusterRef } from './arguments.ts';
+import { renderOutput, type OutputFormat } from './output.ts';
+import type { KafkaClusterStatus } from '../crd/kafka-cluster-status.ts';
+
+type DrillReport = NonNullable<KafkaClusterStatus['lastDrill']>;
 import {
   abortDrillUpdate,
   clusterWorkflowId,
@@ -36,17 +41,41 @@ export const connectTemporal = (options: TemporalOptions): Promise<Connection> =
     }),
   );
 
-export function parseClusterRef(ref: string | undefined): { namespace: string; name: string } {
-  const match = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(ref ?? '');
-  if (!match) throw new Error(`expected <namespace>/<name> of a KafkaCluster, got "${ref ?? ''}"`);
-  return { namespace: match[1] ?? '', name: match[3] ?? '' };
+function drillText({
+  drill,
+  lastDrill: last,
+}: {
+  drill: { zone: string; holdMs: number; running: boolean } | null;
+  lastDrill: DrillReport | null;
+}): string {
+  const current = drill
+    ? `${drill.running ? 'running' : 'waiting'}: zone ${drill.zone}, hold ${Math.round(drill.holdMs / 1000)} s`
+    : 'none';
+  return [
+    `drill:       ${current}`,
+    ...(last
+      ? [
+          `last drill:  zone ${last.zone}, ${last.outcome}${last.message ? ` (${last.message})` : ''}, ${last.startedAt} → ${last.finishedAt}`,
+          `             leaders evacuated in ${last.leaderEvacuationSeconds ?? '-'} s, recovered in ${last.recoverySeconds ?? '-'} s`,
+          `             probes ${last.checks?.probes ?? 0}, failed ${last.checks?.failedProbes ?? 0}, most partitions offline ${last.checks?.maxOfflinePartitions ?? 0}`,
+          ...last.steps.map(
+            (s) => `             ${s.startedAt} ${s.name}${s.finishedAt ? '' : ' (not finished)'}`,
+          ),
+        ]
+      : []),
+  ].join('\n');
 }
 
 export async function runClusterCommand(
-  command:
-    'status' | 'pause' | 'resume' | 'roll' | 'certs rotate' | 'drill start' | 'drill abort' | 'drill status',
+  command: 'pause' | 'resume' | 'roll' | 'certs rotate' | 'drill start' | 'drill abort' | 'drill status',
   ref: string | undefined,
-  options: TemporalOptions & { reason?: string; zone?: string; hold?: string; ca?: boolean },
+  options: TemporalOptions & {
+    reason?: string;
+    zone?: string;
+    hold?: string;
+    ca?: boolean;
+    output?: OutputFormat;
+  },
 ): Promise<string> {
   const { namespace, name } = parseClusterRef(ref);
   const connection = await connectTemporal(options);
@@ -55,19 +84,6 @@ export async function runClusterCommand(
     const handle = client.workflow.getHandle(clusterWorkflowId(namespace, name));
     try {
       switch (command) {
-        case 'status': {
-          const state = await handle.query(stateQuery);
-          const operation = state.operation
-            ? `${state.operation.type} (${state.operation.workflowId})`
-            : 'none';
-          return [
-            `cluster:     ${namespace}/${name} (uid ${state.uid})`,
-            `generation:  seen ${state.lastSeenGeneration}, planned ${state.lastPlannedGeneration}`,
-            `operation:   ${operation}`,
-            `paused:      ${state.paused ? 'yes' : 'no'}`,
-            ...(state.invalidSpec ? [`invalid spec: ${state.invalidSpec}`] : []),
-          ].join('\n');
-        }
         case 'pause':
           await handle.executeUpdate(pauseUpdate);
           return `${namespace}/${name}: paused; no new operation will start`;
@@ -106,23 +122,11 @@ export async function runClusterCommand(
         }
         case 'drill status': {
           const state = await handle.query(stateQuery);
-          const current = state.drill
-            ? `${state.drill.running ? 'running' : 'waiting'}: zone ${state.drill.zone}, hold ${Math.round(state.drill.holdMs / 1000)} s`
-            : 'none';
-          const last = state.lastDrill;
-          return [
-            `drill:       ${current}`,
-            ...(last
-              ? [
-                  `last drill:  zone ${last.zone}, ${last.outcome}${last.message ? ` (${last.message})` : ''}, ${last.startedAt} → ${last.finishedAt}`,
-                  `             leaders evacuated in ${last.leaderEvacuationSeconds ?? '-'} s, recovered in ${last.recoverySeconds ?? '-'} s`,
-                  `             probes ${last.checks?.probes ?? 0}, failed ${last.checks?.failedProbes ?? 0}, most partitions offline ${last.checks?.maxOfflinePartitions ?? 0}`,
-                  ...last.steps.map(
-                    (s) => `             ${s.startedAt} ${s.name}${s.finishedAt ? '' : ' (not finished)'}`,
-                  ),
-                ]
-              : []),
-          ].join('\n');
+          return renderOutput(
+            options.output ?? 'text',
+            { drill: state.drill ?? null, lastDrill: state.lastDrill ?? null },
+            drillText,
+          );
         }
       }
     } catch (err) {

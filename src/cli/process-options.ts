@@ -30,6 +30,7 @@ export interface ProcessFlags {
   retryInitialDelay?: string | undefined;
   retryMaxDelay?: string | undefined;
   leaderElect?: boolean | undefined;
+  registerSearchAttributes?: boolean | undefined;
   leaseNamespace?: string | undefined;
   leaseName?: string | undefined;
   leaseDuration?: string | undefined;
@@ -137,6 +138,8 @@ export function processOptions(
       ...(Object.values(tls).some(Boolean) ? { temporalTls: tls } : {}),
       ...(apiKey ? { temporalApiKey: apiKey } : {}),
       taskQueue: flags.taskQueue ?? env.KEELSON_TASK_QUEUE ?? 'keelson',
+      registerSearchAttributes:
+        flags.registerSearchAttributes ?? env.KEELSON_REGISTER_SEARCH_ATTRIBUTES !== 'false',
       kubeconfig: flags.kubeconfig ?? env.KUBECONFIG,
       namespaces: list(flags.namespace, env.KEELSON_NAMESPACES),
       maxConcurrentRolls,

@@ -3,10 +3,22 @@
 // `keelson <command> --help` from it). Handlers load what they need when
 // they run: the operator's start-up time counts, and `keelson crd` should not
 // load a Kafka client.
-import { writeFileSync } from 'node:fs';
-import { Command } from 'commander';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
 import type { ProcessMode } from '../operator/process.ts';
+import {
+  clusterRefArgument,
+  durationArgument,
+  parseClusterRef,
+  reasonArgument,
+  zoneArgument,
+} from './arguments.ts';
+import { outputOption, type OutputFormat } from './output.ts';
 import { processOptions, type ProcessFlags } from './process-options.ts';
+
+const packageVersion = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 const env = process.env;
 
@@ -15,7 +27,9 @@ async function report(command: string, work: () => Promise<string>): Promise<voi
   try {
     console.log(await work());
   } catch (err) {
-    console.error(`keelson ${command}: ${err instanceof Error ? err.message : String(err)}`);
+    // One line, whatever the error carries (a server's message may span several).
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(`keelson ${command}: ${message.trim().replace(/\s*\n\s*/g, '; ')}`);
     process.exitCode = 1;
   }
 }
@@ -97,6 +111,14 @@ function processCommand(program: Command, mode: ProcessMode, summary: string): v
     );
   withTemporalTls(command)
     .option('--task-queue <name>', 'task queue (env KEELSON_TASK_QUEUE, default keelson)')
+    .option(
+      '--register-search-attributes',
+      "register Keelson's search attributes in the Temporal namespace when missing (default; env KEELSON_REGISTER_SEARCH_ATTRIBUTES)",
+    )
+    .option(
+      '--no-register-search-attributes',
+      'only check them, and wait saying what to run (env KEELSON_REGISTER_SEARCH_ATTRIBUTES=false)',
+    )
     .option('--kubeconfig <file>', 'kubeconfig (env KUBECONFIG; in a pod, the in-cluster config)')
     .option(
       '--max-concurrent-rolls <n>',
@@ -161,13 +183,23 @@ function processCommand(program: Command, mode: ProcessMode, summary: string): v
 export function buildProgram(): Command {
   const program = new Command('keelson')
     .description('Keelson: a Kubernetes operator for Apache Kafka on Temporal')
+    .version(packageVersion, '-V, --version', 'print the version')
     .exitOverride()
-    .showHelpAfterError('(keelson help shows every command)');
+    // One line: what is wrong and where to look. Subcommands inherit this.
+    .configureOutput({
+      outputError: (text, write) =>
+        write(
+          `keelson: ${text
+            .replace(/^error: /, '')
+            .trim()
+            .replace(/\r?\n/g, '\\n')} (see --help)\n`,
+        ),
+    });
 
   program
     .command('crd')
     .description('print the KafkaCluster and KafkaUser CustomResourceDefinitions generated from the schemas')
-    .option('--write', 'update the files in deploy/crds instead')
+    .option('--write', 'update the files in deploy/helm/keelson/crds instead')
     .action(async (flags: { write?: boolean }) => {
       const { crdFiles } = await import('./crd.ts');
       for (const [file, content] of crdFiles()) {
@@ -196,28 +228,75 @@ export function buildProgram(): Command {
 
   addClusterCommands(program);
   addBackupCommands(program);
+
+  program
+    .command('completion')
+    .argument('<shell>', 'bash or zsh', (value: string) => {
+      if (value !== 'bash' && value !== 'zsh') throw new InvalidArgumentError('expected bash or zsh');
+      return value;
+    })
+    .description('print a shell completion script: source <(keelson completion bash)')
+    .action(async (shell: 'bash' | 'zsh') => {
+      const { bashCompletion, zshCompletion } = await import('./completion.ts');
+      process.stdout.write(shell === 'bash' ? bashCompletion(program) : zshCompletion(program));
+    });
   return program;
 }
 
 /** status, pause, resume, roll and drill: talk to a cluster's workflow. */
 function addClusterCommands(program: Command): void {
-  const clusterCommand = (name: 'status' | 'pause' | 'resume', description: string) =>
+  withTemporal(
+    program
+      .command('status')
+      .argument('<ns/name>', 'the KafkaCluster', clusterRefArgument)
+      .description(
+        "the KafkaCluster's conditions, brokers, current operation (step, node, blocked reason), last operation, backup and drill, beside what its workflow says",
+      )
+      .addOption(outputOption())
+      .option('-w, --watch', 'print it again at each change, until interrupted')
+      .option('--kubeconfig <file>', 'kubeconfig (env KUBECONFIG)', env.KUBECONFIG),
+  ).action(
+    async (
+      ref: string,
+      flags: TemporalFlags & { output: OutputFormat; watch?: boolean; kubeconfig?: string },
+    ) =>
+      report('status', async () => {
+        const { namespace, name } = parseClusterRef(ref);
+        const { clusterStatus } = await import('./status-command.ts');
+        let text = '';
+        await clusterStatus(
+          namespace,
+          name,
+          {
+            ...temporal(flags),
+            kubeconfig: flags.kubeconfig,
+            output: flags.output,
+            watch: flags.watch ?? false,
+          },
+          flags.watch ? (t) => console.log(t) : (t) => (text = t),
+        );
+        return text;
+      }),
+  );
+  const clusterCommand = (name: 'pause' | 'resume', description: string) =>
     withTemporal(
-      program.command(name).argument('<ns/name>', 'the KafkaCluster').description(description),
+      program
+        .command(name)
+        .argument('<ns/name>', 'the KafkaCluster', clusterRefArgument)
+        .description(description),
     ).action(async (ref: string, flags: TemporalFlags) =>
       report(name, async () =>
         (await import('./cluster-commands.ts')).runClusterCommand(name, ref, temporal(flags)),
       ),
     );
-  clusterCommand('status', "show what the cluster's workflow is doing");
   clusterCommand('pause', 'start no new operation until resumed (a running one finishes)');
   clusterCommand('resume', 'start operations again');
   withTemporal(
     program
       .command('roll')
-      .argument('<ns/name>', 'the KafkaCluster')
+      .argument('<ns/name>', 'the KafkaCluster', clusterRefArgument)
       .description('restart every node safely, one at a time, even if none is out of date')
-      .option('--reason <text>', 'why (shown in status and Events)'),
+      .option('--reason <text>', 'why (shown in status and Events)', reasonArgument),
   ).action(async (ref: string, flags: TemporalFlags & { reason?: string }) =>
     report('roll', async () =>
       (await import('./cluster-commands.ts')).runClusterCommand('roll', ref, {
@@ -231,11 +310,11 @@ function addClusterCommands(program: Command): void {
   withTemporal(
     certs
       .command('rotate')
-      .argument('<ns/name>', 'the KafkaCluster')
+      .argument('<ns/name>', 'the KafkaCluster', clusterRefArgument)
       .description(
         "issue every node certificate again now (and Keelson's own), and restart the nodes onto them in a safe roll; the CAs are kept",
       )
-      .option('--reason <text>', 'why (shown in status and Events)')
+      .option('--reason <text>', 'why (shown in status and Events)', reasonArgument)
       .option(
         '--ca',
         "renew Keelson's cluster CA instead, in three phases of a roll each: trust the new CA beside the old, issue every node certificate from it, drop the old",
@@ -254,12 +333,12 @@ function addClusterCommands(program: Command): void {
   withTemporal(
     drill
       .command('start')
-      .argument('<ns/name>', 'the KafkaCluster')
+      .argument('<ns/name>', 'the KafkaCluster', clusterRefArgument)
       .description(
         'move leadership out of the zone, take its nodes down, hold while checking produce/consume, fail back',
       )
-      .requiredOption('--zone <zone>', 'the zone to take down')
-      .option('--hold <duration>', 'how long (default spec.drill.defaultHold)'),
+      .requiredOption('--zone <zone>', 'the zone to take down', zoneArgument)
+      .option('--hold <duration>', 'how long, e.g. 5m (default spec.drill.defaultHold)', durationArgument),
   ).action(async (ref: string, flags: TemporalFlags & { zone: string; hold?: string }) =>
     report('drill', async () =>
       (await import('./cluster-commands.ts')).runClusterCommand('drill start', ref, {
@@ -273,11 +352,17 @@ function addClusterCommands(program: Command): void {
     ['abort', 'stop the waiting or running drill (a running one fails back at once)'],
     ['status', 'the running drill and the report of the last one'],
   ] as const) {
-    withTemporal(
-      drill.command(action).argument('<ns/name>', 'the KafkaCluster').description(description),
-    ).action(async (ref: string, flags: TemporalFlags) =>
-      report('drill', async () =>
-        (await import('./cluster-commands.ts')).runClusterCommand(`drill ${action}`, ref, temporal(flags)),
+    const command = drill
+      .command(action)
+      .argument('<ns/name>', 'the KafkaCluster', clusterRefArgument)
+      .description(description);
+    if (action === 'status') command.addOption(outputOption());
+    withTemporal(command).action(async (ref: string, flags: TemporalFlags & { output?: OutputFormat }) =>
+      report(`drill ${action}`, async () =>
+        (await import('./cluster-commands.ts')).runClusterCommand(`drill ${action}`, ref, {
+          ...temporal(flags),
+          ...(flags.output ? { output: flags.output } : {}),
+        }),
       ),
     );
   }
@@ -289,7 +374,7 @@ function addBackupCommands(program: Command): void {
   withTemporal(
     backup
       .command('now')
-      .argument('<ns/name>', 'the KafkaCluster')
+      .argument('<ns/name>', 'the KafkaCluster', clusterRefArgument)
       .description("take a backup now (through the cluster's backup schedule; one runs at a time)")
       .option('--wait', 'wait for it and print its id and size'),
   ).action(async (ref: string, flags: TemporalFlags & { wait?: boolean }) =>
@@ -304,18 +389,19 @@ function addBackupCommands(program: Command): void {
   withTemporal(
     backup
       .command('list')
-      .argument('<ns/name>', 'the KafkaCluster')
+      .argument('<ns/name>', 'the KafkaCluster', clusterRefArgument)
       .description('the complete backups in the store of spec.backup.target, newest first')
+      .addOption(outputOption())
       .option('--kubeconfig <file>', 'kubeconfig (env KUBECONFIG)', env.KUBECONFIG),
-  ).action(async (ref: string, flags: { kubeconfig?: string }) =>
+  ).action(async (ref: string, flags: { kubeconfig?: string; output: OutputFormat }) =>
     report('backup list', async () =>
-      (await import('./backup-commands.ts')).listClusterBackups(ref, flags.kubeconfig),
+      (await import('./backup-commands.ts')).listClusterBackups(ref, flags.kubeconfig, flags.output),
     ),
   );
   withTemporal(
     backup
       .command('drill')
-      .argument('<ns/name>', 'the KafkaCluster (needs spec.backup.restoreDrill)')
+      .argument('<ns/name>', 'the KafkaCluster (needs spec.backup.restoreDrill)', clusterRefArgument)
       .description(
         'restore drill: restore the newest backup into a scratch KafkaCluster, compare every partition and the group offsets with the backup, delete the scratch cluster; the cluster itself is not touched',
       )
@@ -336,10 +422,11 @@ function addBackupCommands(program: Command): void {
       .description(
         "restore topics and their configs, records where the backup has them, ACLs and consumer group offsets into a KafkaCluster, read from the target's spec.backup.target; waits and prints what it did",
       )
-      .requiredOption('--to <ns/name>', 'the KafkaCluster to restore into')
+      .requiredOption('--to <ns/name>', 'the KafkaCluster to restore into', clusterRefArgument)
       .option(
         '--from <ns/name>',
         "the cluster the backup was taken of (default: the cluster named in the id, in the target's namespace)",
+        clusterRefArgument,
       )
       .option('--overwrite-topics', 'delete and recreate topics the target already has (refused otherwise)'),
   ).action(

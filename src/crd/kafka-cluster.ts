@@ -1,6 +1,6 @@
 // The KafkaCluster custom resource (keelson.dev/v1alpha1, short name kc): the
 // single description of the API. TypeScript types, runtime validation (zod)
-// and the CRD in deploy/crds (via `keelson crd` / `npm run gen:crd`) all come
+// and the CRD in deploy/helm/keelson/crds (via `keelson crd` / `npm run gen:crd`) all come
 // from the schemas below; cross-field rules live in ./spec-rules.ts.
 import { z } from 'zod';
 import { knownMetadataVersions, supportedKafkaVersions } from './kafka-versions.ts';

@@ -1,7 +1,7 @@
 // The KafkaTopic custom resource (keelson.dev/v1alpha1, short name kt): a
 // topic of a KafkaCluster in the same namespace, with its partitions,
 // replication factor and topic configs. Like KafkaCluster, the TypeScript
-// types, runtime validation and the CRD in deploy/crds come from these schemas.
+// types, runtime validation and the CRD in deploy/helm/keelson/crds come from these schemas.
 import { z } from 'zod';
 import { clusterReference, readyConditions } from './cluster-resource.ts';
 import { maxConfigValueLength } from './owned-config.ts';

@@ -2,7 +2,7 @@
 // principal of a secured KafkaCluster in the same namespace, with how it
 // authenticates, what it may do (ACLs) and how much (quotas). Like
 // KafkaCluster, the TypeScript types, runtime validation and the CRD in
-// deploy/crds all come from these schemas.
+// deploy/helm/keelson/crds all come from these schemas.
 import { z } from 'zod';
 import { clusterReference, readyConditions } from './cluster-resource.ts';
 import { withRules } from './rules.ts';

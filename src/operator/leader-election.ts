@@ -22,6 +22,8 @@ export interface LeaderElectionOptions {
   /** Between attempts to acquire or renew. @default 2 */
   retrySeconds?: number;
   onChange?: (leading: boolean, holder: string | undefined) => void;
+  /** Why the Lease cannot be read or written (not: held by another), or undefined once it can. */
+  onProblem?: (problem: string | undefined) => void;
 }
 
 // MicroTime: the API server wants six fractional digits; the client would send three.
@@ -36,8 +38,8 @@ const writableSpec = (spec: V1LeaseSpec | undefined): V1LeaseSpec => ({
 
 export class LeaderElector {
   readonly #api: CoordinationV1Api;
-  readonly #options: Required<Omit<LeaderElectionOptions, 'onChange'>> &
-    Pick<LeaderElectionOptions, 'onChange'>;
+  readonly #options: Required<Omit<LeaderElectionOptions, 'onChange' | 'onProblem'>> &
+    Pick<LeaderElectionOptions, 'onChange' | 'onProblem'>;
   /** The record as last seen, and when (local clock) it last changed. */
   #observed: { holder: string | undefined; renewTime: string | undefined; at: number } | undefined;
 
@@ -84,7 +86,7 @@ export class LeaderElector {
     try {
       lease = await this.#api.readNamespacedLease({ name, namespace });
     } catch (err) {
-      if ((err as { code?: number }).code !== 404) return false;
+      if ((err as { code?: number }).code !== 404) return this.#failed('read', err);
     }
     const spec = {
       holderIdentity: identity,
@@ -100,6 +102,7 @@ export class LeaderElector {
             spec: { ...spec, acquireTime: spec.renewTime, leaseTransitions: 0 },
           },
         });
+        this.#options.onProblem?.(undefined);
         return true;
       }
       const holder = lease.spec?.holderIdentity ?? undefined;
@@ -112,6 +115,7 @@ export class LeaderElector {
       this.#observed = observed;
       const duration = (lease.spec?.leaseDurationSeconds ?? leaseSeconds) * 1000;
       const held = holder !== undefined && holder !== '' && holder !== identity;
+      this.#options.onProblem?.(undefined);
       if (held && observed.at + duration > Date.now()) return false;
       await this.#api.replaceNamespacedLease({
         name,
@@ -131,9 +135,24 @@ export class LeaderElector {
         },
       });
       return true;
-    } catch {
-      return false; // a conflict (someone else won) or the API server is away: try again later
+    } catch (err) {
+      // A conflict is another candidate winning: not a problem. Anything else is said, and retried.
+      return (err as { code?: number }).code === 409 ? false : this.#failed(lease ? 'renew' : 'create', err);
     }
+  }
+
+  #failed(action: 'read' | 'create' | 'renew', err: unknown): false {
+    const { namespace, name } = this.#options;
+    const code = (err as { code?: number }).code;
+    const body = String((err as { body?: unknown }).body ?? '');
+    const problem =
+      code === 404 && /namespaces? .*not found/i.test(body)
+        ? `cannot hold the leader Lease: the namespace "${namespace}" does not exist; create it (kubectl create namespace ${namespace}), or set --lease-namespace (KEELSON_LEASE_NAMESPACE) to the operator's namespace, or --no-leader-elect for a single watcher`
+        : code === 403
+          ? `may not ${action} the leader Lease ${namespace}/${name} (403): bind the chart's Role in "${namespace}", or set --lease-namespace (KEELSON_LEASE_NAMESPACE)`
+          : `cannot ${action} the leader Lease ${namespace}/${name}: ${err instanceof Error ? err.message : String(err)}`;
+    this.#options.onProblem?.(problem);
+    return false;
   }
 
   /** Gives the Lease up so that another candidate takes over at once. */

@@ -11,6 +11,9 @@ import { hostname } from 'node:os';
 import { pino } from 'pino';
 import { boundAddress, startHealthServer } from './health-server.ts';
 import type { WatcherStatus } from './watcher.ts';
+import { ProblemBoard } from './problems.ts';
+import { awaitTemporalNamespace, connectWithRetry } from './temporal-preflight.ts';
+import { watchKubernetesPreflight } from './kubernetes-preflight.ts';
 
 export type ProcessMode = 'operator' | 'watch' | 'worker';
 
@@ -23,6 +26,8 @@ export interface ProcessOptions {
   /** Temporal Cloud's API key (read from a file or the environment, never a flag's value). */
   temporalApiKey?: string;
   taskQueue: string;
+  /** Register missing search attributes (else only check, and wait naming the command). */
+  registerSearchAttributes: boolean;
   kubeconfig: string | undefined;
   namespaces: string[];
   maxConcurrentRolls: number;
@@ -59,11 +64,13 @@ export async function runProcess(options: ProcessOptions): Promise<void> {
   const workerStatus = { polling: false };
   const watcherStatus: WatcherStatus = { leading: false, listed: false };
   let failure: string | undefined;
+  const problems = new ProblemBoard(log);
   const health = options.healthAddress
     ? await startHealthServer(options.healthAddress, {
         liveness: () => (failure ? [failure] : []),
         readiness: () => [
           ...(failure ? [failure] : []),
+          ...problems.list(),
           ...(runsWorker && !workerStatus.polling ? ['the worker is not polling yet'] : []),
           ...(runsWatcher && watcherStatus.leading && !watcherStatus.listed
             ? ['the watcher has not listed the KafkaClusters yet']
@@ -96,12 +103,49 @@ export async function runProcess(options: ProcessOptions): Promise<void> {
       else config.loadFromDefault();
       return config;
     }));
+  // Once per process, whichever half connects first; the other waits for the same answer.
+  let namespaceReady: Promise<boolean> | undefined;
+  const temporalReady = (services: Parameters<typeof awaitTemporalNamespace>[0]) =>
+    (namespaceReady ??= awaitTemporalNamespace(
+      services,
+      options.temporalNamespace,
+      options.registerSearchAttributes,
+      problems,
+      log,
+      stop.signal,
+    ));
+  // Started by whichever half loads the Kubernetes client first (it loads after the worker's modules).
+  let kubernetesChecked: Promise<void> | undefined;
+  const checkKubernetes = (loading: Promise<KubeConfig>) =>
+    (kubernetesChecked ??= loading.then(
+      (kube) =>
+        watchKubernetesPreflight(
+          kube,
+          {
+            watcher: runsWatcher,
+            worker: runsWorker,
+            namespaces: options.namespaces,
+            leaseNamespace: options.leaderElection?.namespace,
+          },
+          problems,
+          stop.signal,
+        ),
+      () => undefined, // reported by whichever half awaits it
+    ));
   const workerHalf = async (): Promise<void> => {
     const worker = await import('./worker.ts');
     const loading = loadKube();
     loading.catch(() => undefined); // reported by whichever half awaits it
-    const connection = await worker.NativeConnection.connect(temporal);
+    void checkKubernetes(loading);
+    const connection = await connectWithRetry(
+      () => worker.NativeConnection.connect(temporal),
+      options.temporalAddress,
+      problems,
+      stop.signal,
+    );
+    if (!connection) return;
     try {
+      if (!(await temporalReady(connection))) return;
       await worker.runWorker(loading, connection, options, workerStatus, log, stop.signal);
     } finally {
       await connection.close();
@@ -109,9 +153,17 @@ export async function runProcess(options: ProcessOptions): Promise<void> {
   };
   const watcherHalf = async (): Promise<void> => {
     const watcher = await import('./watcher.ts');
+    void checkKubernetes(loadKube());
     const config = await loadKube();
-    const connection = await watcher.Connection.connect(temporal);
+    const connection = await connectWithRetry(
+      () => watcher.Connection.connect(temporal),
+      options.temporalAddress,
+      problems,
+      stop.signal,
+    );
+    if (!connection) return;
     try {
+      if (!(await temporalReady(connection))) return;
       await watcher.runWatcher(
         config,
         connection,
@@ -124,6 +176,7 @@ export async function runProcess(options: ProcessOptions): Promise<void> {
         watcherStatus,
         log,
         stop.signal,
+        problems,
       );
     } finally {
       await connection.close();
@@ -134,6 +187,7 @@ export async function runProcess(options: ProcessOptions): Promise<void> {
       runsWorker && workerHalf().catch(failed('the worker')),
       runsWatcher && watcherHalf().catch(failed('the watcher')),
     ]);
+    await kubernetesChecked;
   } finally {
     await new Promise((resolve) => (health ? health.close(resolve) : resolve(undefined)));
     log.info('stopped');

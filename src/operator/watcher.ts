@@ -6,6 +6,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { LeaderElector } from './leader-election.ts';
+import type { ProblemBoard } from './problems.ts';
 import { leader, signalsSent, watchEvents } from './metrics.ts';
 import { clusterWatchHandlers } from '../watch/handlers.ts';
 import { watchKafkaClusters } from '../watch/kafka-cluster-watch.ts';
@@ -43,6 +44,7 @@ export async function runWatcher(
   status: WatcherStatus,
   log: Logger,
   stop: AbortSignal,
+  problems?: ProblemBoard,
 ): Promise<void> {
   const client = new Client({ connection, namespace: options.temporalNamespace });
   const { handlers, signaller } = clusterWatchHandlers(client, kube, options.taskQueue, log);
@@ -106,6 +108,7 @@ export async function runWatcher(
   }
   const elector = new LeaderElector(kube, {
     ...election,
+    onProblem: (problem) => problems?.set('lease', problem),
     onChange: (leading) => {
       status.leading = leading;
       status.listed = false;

@@ -1,34 +1,32 @@
-// The shipped ServiceAccount and RBAC from deploy/, applied to the test
+// The shipped ServiceAccount and RBAC from the Helm chart, applied to the test
 // environment with the managed-namespace binding pointed at the test's own
 // namespace, and a kubeconfig that authenticates as that ServiceAccount.
-import { CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { CoreV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { renderChart } from '../../tools/testenv/src/chart.ts';
 import { env } from './cluster.ts';
 
-const deployDir = join(import.meta.dirname, '../../deploy');
-export const rbacFiles = [
-  '000-namespace.yaml',
-  'rbac/010-serviceaccount.yaml',
-  'rbac/020-clusterrole-watch.yaml',
-  'rbac/030-clusterrole-manage.yaml',
-  'rbac/040-operator-namespace.yaml',
-  'rbac/050-rolebinding-managed-namespace.yaml',
-];
+/** Where the chart is installed in the tests, as the README says. */
+export const operatorNamespace = 'keelson-system';
 
+const rbacKinds = new Set(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
+
+/** The chart's ServiceAccount and RBAC, as `helm template` renders them for a managed namespace. */
 export async function applyShippedRbac(admin: KubeConfig, managedNamespace: string): Promise<void> {
   const objects = admin.makeApiClient(KubernetesObjectApi);
-  for (const file of rbacFiles) {
-    for (const doc of parseAllDocuments(readFileSync(join(deployDir, file), 'utf8'))) {
-      const object = doc.toJS() as KubernetesObject;
-      // The shipped binding names the example namespace "kafka"; bind the test's instead.
-      if (file.includes('managed-namespace') && object.metadata) object.metadata.namespace = managedNamespace;
-      await objects.create(object).catch((err: { code?: number }) => {
-        if (err.code !== 409) throw err;
-      });
-    }
+  await admin
+    .makeApiClient(CoreV1Api)
+    .createNamespace({ body: { metadata: { name: operatorNamespace } } })
+    .catch((err: { code?: number }) => {
+      if (err.code !== 409) throw err;
+    });
+  for (const object of renderChart(operatorNamespace, { managedNamespaces: [managedNamespace] })) {
+    if (!rbacKinds.has(object.kind ?? '')) continue;
+    await objects.create(object).catch((err: { code?: number }) => {
+      if (err.code !== 409) throw err;
+    });
   }
 }
 
@@ -38,7 +36,7 @@ export async function operatorKubeConfig(
 ): Promise<{ kubeconfig: KubeConfig; file: string }> {
   const token = await admin.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({
     name: 'keelson-operator',
-    namespace: 'keelson-system',
+    namespace: operatorNamespace,
     body: { spec: { audiences: [], expirationSeconds: 3600 } },
   });
   const kubeconfig = new KubeConfig();

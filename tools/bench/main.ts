@@ -45,7 +45,7 @@ const figures: Figure[] = [];
 await bench.core.createNamespace({ body: { metadata: { name: bench.namespace } } });
 spawnSync(
   bench.env.kubectl,
-  [`--kubeconfig=${bench.env.kubeconfig}`, 'apply', '-f', join(repo, 'deploy/crds')],
+  [`--kubeconfig=${bench.env.kubeconfig}`, 'apply', '-f', join(repo, 'deploy/helm/keelson/crds')],
   {
     stdio: 'ignore',
   },

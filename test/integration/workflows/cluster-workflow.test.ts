@@ -26,7 +26,8 @@ import { startInProcessWorker, type InProcessWorker } from '../../helpers/in-pro
 import { adminKubeConfig, createNamespace, env, eventually } from '../../helpers/cluster.ts';
 import { decodeSummary } from '../../helpers/workflow-history.ts';
 import { consumeKeys, isReady, replicatedTopicWithMessages } from '../../helpers/kafka.ts';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import type { ClusterStatusReport } from '../../../src/cli/status-command.ts';
 import { installCrd } from '../../helpers/crd.ts';
 import {
   brokerStarts,
@@ -253,6 +254,7 @@ describe('cluster workflow', () => {
         execFile(
           process.execPath,
           [mainScript, ...args, `--temporal-address=${env.temporal.address}`],
+          { env: { ...process.env, KUBECONFIG: env.kubeconfig } },
           (err, stdout, stderr) =>
             resolve({ status: err ? ((err.code as number | undefined) ?? 1) : 0, stdout, stderr }),
         );
@@ -286,8 +288,39 @@ describe('cluster workflow', () => {
     assert.equal(paused.lastSeenGeneration, 3);
     assert.equal(paused.lastPlannedGeneration, 2);
     assert.match((await keelson('status', ref)).stdout, /paused: {6}yes/);
+    // The resource and the workflow together, for a script.
+    const report = JSON.parse((await keelson('status', ref, '-o', 'json')).stdout) as ClusterStatusReport;
+    assert.ok(!('error' in report.resource) && !('error' in report.workflow), JSON.stringify(report));
+    assert.equal(report.resource.status.brokersReady, '3/3');
+    assert.equal(report.resource.generation, 3);
+    assert.ok(report.resource.status.conditions?.some((c) => c.type === 'Paused' && c.status === 'True'));
+    assert.equal(report.workflow.paused, true);
+    assert.equal(report.workflow.lastSeenGeneration, 3);
 
-    assert.match((await keelson('resume', ref)).stdout, /resumed/);
+    // --watch follows it: the resume shows up as a new line without asking again.
+    const watching = spawn(
+      process.execPath,
+      [mainScript, 'status', ref, '--watch', '-o', 'json', `--temporal-address=${env.temporal.address}`],
+      { env: { ...process.env, KUBECONFIG: env.kubeconfig } },
+    );
+    const seen: ClusterStatusReport[] = [];
+    let pending = '';
+    watching.stdout.on('data', (chunk: Buffer) => {
+      pending += chunk.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) seen.push(JSON.parse(line) as ClusterStatusReport);
+    });
+    try {
+      await eventually('the first report of --watch', async () => seen.length > 0 || undefined);
+      assert.match((await keelson('resume', ref)).stdout, /resumed/);
+      await eventually(
+        '--watch to print the resumed workflow',
+        async () => seen.some((r) => !('error' in r.workflow) && !r.workflow.paused) || undefined,
+      );
+    } finally {
+      watching.kill();
+    }
     await readyStatus(3);
 
     const names = (

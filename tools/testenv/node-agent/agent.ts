@@ -269,6 +269,13 @@ export class NodeAgent {
     const namespace = pod.metadata?.namespace ?? 'default';
     const name = pod.metadata?.name ?? '';
     let unschedulable: string | undefined;
+    // Only brokers run here: the operator's own Deployment (installed by the chart) stays
+    // Pending, and a test starts the operator as a process, as that Deployment describes.
+    try {
+      kafkaVersionFromImage(pod.spec?.containers[0]?.image ?? '', this.options.kafkaVersions);
+    } catch (err) {
+      unschedulable = `the test node agent runs only Kafka broker pods: ${(err as Error).message}`;
+    }
     for (const volume of pod.spec?.volumes ?? []) {
       const claimName = volume.persistentVolumeClaim?.claimName;
       if (claimName === undefined) continue;

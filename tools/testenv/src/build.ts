@@ -1,7 +1,8 @@
 // Builds and downloads the environment's tools on first use, into the cache:
 // the Temporal CLI (go install), the Kubernetes control plane and kubectl (a
 // Go program in tools/testenv/kube), SeaweedFS as the S3 store (the Go module
-// pinned in tools/testenv/s3), the jars of each Kafka version and Temporal's
+// pinned in tools/testenv/s3), Helm and promtool (tools/testenv/checks), the
+// jars of each Kafka version and Temporal's
 // time-skipping test server (Maven). A stamp next to each output records the
 // inputs it was built from, so a later run rebuilds only what changed.
 import { spawn } from 'node:child_process';
@@ -28,6 +29,8 @@ export const temporalBin = join(binDir, 'temporal');
 export const kubeBin = join(binDir, 'keelson-kube');
 export const kubectlBin = join(binDir, 'kubectl');
 export const weedBin = join(binDir, 'weed');
+export const helmBin = join(binDir, 'helm');
+export const promtoolBin = join(binDir, 'promtool');
 /** Starts Temporal's time-skipping test server: `temporal-test-server <port>`. */
 export const testServerBin = join(binDir, 'temporal-test-server');
 
@@ -126,6 +129,25 @@ async function ensureObjectStore(): Promise<void> {
   writeFileSync(stamp, want);
 }
 
+/** Helm and promtool, from one module whose Kubernetes libraries are tools/testenv/kube's (compiled once). */
+async function ensureChecks(): Promise<void> {
+  const ldflags = '-s -w';
+  const want = goSourceHash('checks', ldflags);
+  for (const [bin, pkg] of [
+    [helmBin, 'helm.sh/helm/v3/cmd/helm'],
+    [promtoolBin, 'github.com/prometheus/prometheus/cmd/promtool'],
+  ] as const) {
+    const stamp = `${bin}.stamp`;
+    if (stampMatches(stamp, want, bin)) continue;
+    await step(`building ${pkg}`, () =>
+      run('go', ['build', '-trimpath', `-ldflags=${ldflags}`, '-o', bin, pkg], {
+        cwd: join(testenvDir, 'checks'),
+      }),
+    );
+    writeFileSync(stamp, want);
+  }
+}
+
 /** The runtime jars a pom.xml names, copied from Maven Central (or the local repository) into `libs`. */
 function copyJars(pom: string, libs: string, properties: string[] = []): Promise<void> {
   return run(
@@ -183,6 +205,7 @@ export async function ensureTools(): Promise<void> {
       await ensureTemporal();
       await ensureKube();
       await ensureObjectStore();
+      await ensureChecks();
     })(),
     (async () => {
       for (const version of kafkaVersions) await ensureKafka(version);
