@@ -8,6 +8,7 @@ import { group, plural, version } from '../crd/kafka-cluster.ts';
 import { userPlural } from '../crd/kafka-user.ts';
 import { topicPlural } from '../crd/kafka-topic.ts';
 import type { ProblemBoard } from './problems.ts';
+import { missingLeaseNamespace } from './leader-election.ts';
 import { sleep } from '../watch/list-watch.ts';
 
 export interface KubernetesNeeds {
@@ -91,18 +92,22 @@ export async function kubernetesProblems(
   }
 
   // A managed namespace that does not exist yet: its clusters cannot be there either, but say so.
+  // The Lease's namespace too (the watcher tries the Lease only once Temporal answers).
   const coreApi = kube.makeApiClient(CoreV1Api);
-  for (const namespace of needs.namespaces) {
-    const code = await coreApi.readNamespace({ name: namespace }).then(
-      () => 200,
-      (err: { code?: number }) => err.code,
+  const exists = (name: string) =>
+    coreApi.readNamespace({ name }).then(
+      () => true,
+      (err: { code?: number }) => err.code !== 404, // 403: not ours to know
     );
-    if (code === 404)
+  for (const namespace of needs.namespaces) {
+    if (!(await exists(namespace)))
       problems.set(
         `kubernetes-namespace-${namespace}`,
         `the managed namespace "${namespace}" does not exist: create it, or remove it from --namespace (KEELSON_NAMESPACES) and the chart's managedNamespaces`,
       );
   }
+  if (needs.watcher && needs.leaseNamespace !== undefined && !(await exists(needs.leaseNamespace)))
+    problems.set('kubernetes-lease-namespace', missingLeaseNamespace(needs.leaseNamespace));
 
   const namespaces = needs.namespaces.length > 0 ? needs.namespaces : [''];
   const wanted: Access[] = [

@@ -36,6 +36,9 @@ const writableSpec = (spec: V1LeaseSpec | undefined): V1LeaseSpec => ({
   ...(spec?.renewTime ? { renewTime: microTime(new Date(spec.renewTime)) } : {}),
 });
 
+export const missingLeaseNamespace = (namespace: string): string =>
+  `cannot hold the leader Lease: the namespace "${namespace}" does not exist; create it (kubectl create namespace ${namespace}), or set --lease-namespace (KEELSON_LEASE_NAMESPACE) to the operator's namespace, or --no-leader-elect for a single watcher`;
+
 export class LeaderElector {
   readonly #api: CoordinationV1Api;
   readonly #options: Required<Omit<LeaderElectionOptions, 'onChange' | 'onProblem'>> &
@@ -147,7 +150,7 @@ export class LeaderElector {
     const body = String((err as { body?: unknown }).body ?? '');
     const problem =
       code === 404 && /namespaces? .*not found/i.test(body)
-        ? `cannot hold the leader Lease: the namespace "${namespace}" does not exist; create it (kubectl create namespace ${namespace}), or set --lease-namespace (KEELSON_LEASE_NAMESPACE) to the operator's namespace, or --no-leader-elect for a single watcher`
+        ? missingLeaseNamespace(namespace)
         : code === 403
           ? `may not ${action} the leader Lease ${namespace}/${name} (403): bind the chart's Role in "${namespace}", or set --lease-namespace (KEELSON_LEASE_NAMESPACE)`
           : `cannot ${action} the leader Lease ${namespace}/${name}: ${err instanceof Error ? err.message : String(err)}`;

@@ -10,7 +10,8 @@ import { nodeFlags } from '../../src/operator/node-flags.ts';
 const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
 export interface KeelsonProcess {
-  start: () => Promise<void>;
+  /** Resolves once it serves /healthz and (unless `polling: false`) its worker polls. */
+  start: (options?: { polling?: boolean }) => Promise<void>;
   /** SIGKILL (default) or another signal; resolves with the exit code once the process is gone. */
   kill: (signal?: NodeJS.Signals) => Promise<number | null>;
   /** Its stderr so far (pino JSON lines and the SDK's log). */
@@ -23,7 +24,7 @@ export function keelsonProcess(command: 'worker' | 'operator' | 'watch', args: s
   let child: ChildProcess | undefined;
   let output = '';
   return {
-    async start() {
+    async start({ polling: awaitPolling = true } = {}) {
       output = '';
       const started = spawn(
         process.execPath,
@@ -40,7 +41,7 @@ export function keelsonProcess(command: 'worker' | 'operator' | 'watch', args: s
       started.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
       await eventually(`keelson ${command} to start`, async () => {
         if (started.exitCode !== null) throw new Error(`keelson ${command} exited: ${output}`);
-        const polling = command === 'watch' || output.includes('keelson worker: polling');
+        const polling = command === 'watch' || !awaitPolling || output.includes('keelson worker: polling');
         return (polling && output.includes('serving /healthz')) || undefined;
       });
       child = started;

@@ -2,7 +2,8 @@
 // kube-apiserver (RBAC, ServiceAccount tokens, CRDs, watch cache with
 // bookmarks) and a kube-controller-manager running only the controllers the
 // operator relies on (garbage collection of owned objects, namespaces,
-// ServiceAccounts, PVC binding and protection). There is no scheduler or
+// ServiceAccounts, PVC binding and protection, Deployments and their
+// ReplicaSets for the Helm chart's operator). There is no scheduler or
 // kubelet: the node agent plays both.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
@@ -23,6 +24,9 @@ export const kubeControllers = [
   'persistentvolumeclaim-protection-controller',
   'persistentvolume-protection-controller',
   'root-ca-certificate-publisher-controller',
+  // The chart's Deployment gets its pods as on a real cluster (the node agent leaves them Pending).
+  'deployment-controller',
+  'replicaset-controller',
 ];
 
 /** GETs a path of the API server as the admin; resolves with status and body. */
