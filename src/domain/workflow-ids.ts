@@ -46,3 +46,12 @@ export const signalNames = {
   /** A KafkaTopic of the cluster changed, or asked to be deleted: { topic }. */
   topicsChanged: 'topicsChanged',
 } as const;
+
+/** The KafkaCluster a workflow works for, read back from its id (every id above but the permits'). */
+export function clusterOfWorkflowId(workflowId: string): { namespace: string; cluster: string } | undefined {
+  const match =
+    /^(?:kafkacluster|kafka-users|kafka-topics|backup|restore-drill|restore)\/([^/]+)\/([^/]+)/.exec(
+      workflowId,
+    );
+  return match ? { namespace: match[1] ?? '', cluster: match[2] ?? '' } : undefined;
+}

@@ -4,7 +4,7 @@
 // is ready: it serves as a worker and waits for the Lease).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { registry } from './metrics.ts';
+import { registry, scrapeHooks } from './metrics.ts';
 import { splitAddress } from './address.ts';
 
 export interface HealthChecks {
@@ -25,6 +25,7 @@ export async function startHealthServer(address: string, checks: HealthChecks): 
     if (path === '/healthz') return verdict(checks.liveness());
     if (path === '/readyz') return verdict(checks.readiness());
     if (path === '/metrics') {
+      for (const hook of scrapeHooks) hook();
       registry.metrics().then(
         (text) => {
           res.writeHead(200, { 'content-type': registry.contentType });

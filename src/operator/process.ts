@@ -12,6 +12,7 @@ import { pino } from 'pino';
 import { boundAddress, startHealthServer } from './health-server.ts';
 import type { WatcherStatus } from './watcher.ts';
 import { ProblemBoard } from './problems.ts';
+import { scrapeHooks } from './metrics.ts';
 import { awaitTemporalNamespace, connectWithRetry } from './temporal-preflight.ts';
 import { watchKubernetesPreflight } from './kubernetes-preflight.ts';
 
@@ -134,6 +135,9 @@ export async function runProcess(options: ProcessOptions): Promise<void> {
     ));
   const workerHalf = async (): Promise<void> => {
     const worker = await import('./worker.ts');
+    // Before the first connection: the SDK's logs and metrics go to pino and /metrics.
+    const { installTemporalRuntime } = await import('./temporal-runtime.ts');
+    scrapeHooks.add(installTemporalRuntime(log).drain);
     const loading = loadKube();
     loading.catch(() => undefined); // reported by whichever half awaits it
     void checkKubernetes(loading);

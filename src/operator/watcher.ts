@@ -7,7 +7,17 @@ import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { LeaderElector } from './leader-election.ts';
 import type { ProblemBoard } from './problems.ts';
-import { leader, signalsSent, watchEvents } from './metrics.ts';
+import { forgetAllClusters, leader, recordClusterStatus, signalsSent, watchEvents } from './metrics.ts';
+import type { KafkaClusterStatus } from '../crd/kafka-cluster-status.ts';
+
+/** A status of an unexpected shape (written by hand) costs its metrics, never the watch. */
+function recordStatus(namespace: string, name: string, status: unknown): void {
+  try {
+    recordClusterStatus(namespace, name, status as KafkaClusterStatus | undefined);
+  } catch {
+    recordClusterStatus(namespace, name, undefined);
+  }
+}
 import { clusterWatchHandlers } from '../watch/handlers.ts';
 import { watchKafkaClusters } from '../watch/kafka-cluster-watch.ts';
 import {
@@ -67,11 +77,15 @@ export async function runWatcher(
         kube,
         {
           changed: async (cluster) => {
+            recordStatus(cluster.namespace, cluster.name, cluster.status);
             const before = signaller.signalsSent;
             await handlers.changed(cluster);
             signalsSent.inc({ signal: 'spec' }, signaller.signalsSent - before);
           },
-          deleted: handlers.deleted,
+          deleted: async (cluster) => {
+            recordStatus(cluster.namespace, cluster.name, undefined);
+            await handlers.deleted(cluster);
+          },
           event,
         },
         { namespaces: options.namespaces },
@@ -110,6 +124,8 @@ export async function runWatcher(
     ...election,
     onProblem: (problem) => problems?.set('lease', problem),
     onChange: (leading) => {
+      // Only the leader sees the clusters: a replica that stops leading stops reporting them.
+      if (!leading) forgetAllClusters();
       status.leading = leading;
       status.listed = false;
       leader.set(leading ? 1 : 0);

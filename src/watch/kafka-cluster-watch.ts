@@ -22,6 +22,8 @@ export interface ClusterObject {
   resourceVersion: string;
   /** Deletion asked for; the teardown finalizer keeps the object until the workflow is done. */
   deleting: boolean;
+  /** The status as written by the workflow: read for metrics only, never trusted for decisions. */
+  status?: unknown;
 }
 
 export interface WatchHandlers {
@@ -43,6 +45,7 @@ const toCluster = (raw: RawObject): ClusterObject | undefined => {
     finalizers: m.finalizers ?? [],
     resourceVersion: m.resourceVersion ?? '',
     deleting: Boolean(m.deletionTimestamp),
+    status: raw.status,
   };
 };
 
