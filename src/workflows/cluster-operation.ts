@@ -2,7 +2,7 @@
 // workflow starts, the child started (a newer generation stops a roll or a
 // zone failover at its next safe point), and how it ended recorded in state,
 // status and an Event (blocked, refused and failed told apart).
-import { condition, patched, proxyActivities } from '@temporalio/workflow';
+import { condition, log, patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { conditionsWhileRunning, type PassOutcome } from '../domain/cluster-conditions.ts';
 import {
@@ -81,6 +81,9 @@ export async function runOperation(
     note: `${describeOperation(operation)} (workflow ${workflowId})`,
   });
   const lastOperation = { type: operationName(operation.type), workflowId, startedAt };
+  // The worker's log gets the cluster, this workflow's id and run id with each line (src/operator/temporal-runtime.ts).
+  const logged = { operation: operationName(operation.type), operationWorkflowId: workflowId };
+  log.info(`operation started: ${describeOperation(operation)}`, logged);
   try {
     const child = await startOperation(
       operation,
@@ -105,6 +108,7 @@ export async function runOperation(
       );
     }
     const result = await child.result().finally(() => (finished = true));
+    log.info('operation finished', logged);
     return recordResult(state, plan, choice, result, lastOperation);
   } catch (err) {
     const message = rootCause(err);
@@ -122,6 +126,7 @@ export async function runOperation(
       message: operationEnded(operation.type, ended, message),
       retries: errorRetriesBySelf(err),
     } as const;
+    log.warn(`operation ended: ${outcome.message}`, { ...logged, reason: outcome.reason });
     await quick.recordEvent({
       cluster,
       key: `${workflowId}/failed`,

@@ -227,6 +227,28 @@ describe('the Helm chart', () => {
         await readyAtGeneration(custom, managed, 'orders', 1);
         const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
         assert.match(metrics, /^keelson_leader 1$/m, 'the operator leads with the chart’s Lease');
+        // Per cluster, from its status; and the Temporal SDK's own metrics in the same registry.
+        const at = `namespace="${managed}",cluster="orders"`;
+        assert.match(metrics, new RegExp(`^keelson_cluster_ready\\{${at}\\} 1$`, 'm'));
+        assert.match(metrics, new RegExp(`^keelson_cluster_brokers_ready\\{${at}\\} 3$`, 'm'));
+        assert.match(metrics, new RegExp(`^keelson_cluster_brokers_desired\\{${at}\\} 3$`, 'm'));
+        assert.match(
+          metrics,
+          new RegExp(`^keelson_cluster_last_operation_succeeded\\{${at},type="[a-z-]+"\\} 1$`, 'm'),
+        );
+        assert.match(metrics, /^temporal_workflow_task_execution_latency_bucket\{/m);
+        assert.match(metrics, /^temporal_activity_execution_latency_count\{/m);
+        // The SDK's and the workflows' log lines are pino JSON with the cluster, workflow id and run id.
+        const started = output
+          .split('\n')
+          .filter((line) => line.startsWith('{'))
+          .map((line) => JSON.parse(line) as Record<string, unknown>)
+          .find((line) => typeof line.msg === 'string' && line.msg.startsWith('operation started'));
+        assert.ok(started, 'the workflow logged the operation it started');
+        assert.equal(started.cluster, 'orders');
+        assert.equal(started.namespace, managed);
+        assert.equal(started.workflowId, `kafkacluster/${managed}/orders`);
+        assert.match(String(started.runId), /^[0-9a-f-]{36}$/);
         const lease = await admin
           .makeApiClient(CoordinationV1Api)
           .readNamespacedLease({ name: release, namespace: releaseNamespace });
