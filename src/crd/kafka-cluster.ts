@@ -2,6 +2,7 @@
 // single description of the API. TypeScript types, runtime validation (zod)
 // and the CRD in deploy/helm/keelson/crds (via `keelson crd` / `npm run gen:crd`) all come
 // from the schemas below; cross-field rules live in ./spec-rules.ts.
+import { Metrics } from './metrics.ts';
 import { z } from 'zod';
 import { knownMetadataVersions, supportedKafkaVersions } from './kafka-versions.ts';
 import { maxConfigValueLength, operatorOwnedConfigKeys } from './owned-config.ts';
@@ -413,6 +414,8 @@ export const KafkaClusterSpec = withRules(
     drill: withDefaults(Drill),
     zoneFailover: withDefaults(ZoneFailover),
     security: Security.optional(),
+    /** The brokers' metrics on a `metrics` port of each pod (the JMX exporter). */
+    metrics: Metrics.optional(),
   }),
   specRules,
 );

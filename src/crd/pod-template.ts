@@ -87,6 +87,16 @@ export const NodeRequirement = withRules(
   ],
 );
 
+/** An image with a tag or a digest (never a moving default): what runs is what the spec says. */
+export const imageReference = (example: string) =>
+  z
+    .string()
+    .max(512)
+    .regex(
+      /^([a-z0-9.-]+(:[0-9]+)?\/)?[a-z0-9]+([._/-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/,
+      `must be an image reference with a tag or digest, such as ${example}`,
+    );
+
 export const PodTemplate = withRules(
   z.object({
     jvm: z
@@ -101,14 +111,7 @@ export const PodTemplate = withRules(
      * The image, e.g. from a mirror registry: it must run the cluster's
      * kafkaVersion (a tag or a digest is required). @default apache/kafka:<kafkaVersion>
      */
-    image: z
-      .string()
-      .max(512)
-      .regex(
-        /^([a-z0-9.-]+(:[0-9]+)?\/)?[a-z0-9]+([._/-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/,
-        'must be an image reference with a tag or digest, such as registry.example.com/apache/kafka:4.1.1',
-      )
-      .optional(),
+    image: imageReference('registry.example.com/apache/kafka:4.1.1').optional(),
     tolerations: z.array(Toleration).max(16).optional(),
     /** Node requirements every node of the pool must meet, beside its zone. */
     nodeAffinity: z.array(NodeRequirement).max(8).optional(),

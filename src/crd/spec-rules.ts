@@ -38,6 +38,7 @@ interface SpecShape {
     external?: { brokers?: { host?: string | undefined }[] | undefined } | undefined;
   }[];
   security?: unknown;
+  metrics?: { jmxExporter: { enabled: boolean; port: number } } | undefined;
   config: Record<string, unknown>;
   replication: { defaultReplicationFactor: number; minInSyncReplicas: number };
 }
@@ -122,6 +123,17 @@ export const specRules: Rule<SpecShape>[] = [
       'listeners: the first listener must be internal: brokers replicate over it (in a cluster without security) and Keelson connects to it',
     path: ['listeners'],
     holds: (spec) => (spec.listeners[0]?.type ?? 'internal') === 'internal',
+  },
+  {
+    // The controller ports (9093 plaintext, 9090 TLS) and the replication listener's (9091) too.
+    cel: `!has(self.metrics) || !self.metrics.jmxExporter.enabled || (!(self.metrics.jmxExporter.port in [9090, 9091, 9093]) && self.listeners.all(l, l.port != self.metrics.jmxExporter.port))`,
+    message:
+      'metrics.jmxExporter.port: must differ from every listener port and from 9090, 9091 and 9093 (the controllers and the replication listener)',
+    path: ['metrics', 'jmxExporter', 'port'],
+    holds: (spec) =>
+      !spec.metrics?.jmxExporter.enabled ||
+      (![9090, 9091, 9093].includes(spec.metrics.jmxExporter.port) &&
+        spec.listeners.every((l) => l.port !== spec.metrics?.jmxExporter.port)),
   },
   {
     cel: 'self.listeners.all(l, self.listeners.exists_one(m, m.port == l.port))',

@@ -4,6 +4,7 @@
 // listeners on the pod's own address, rack) are KAFKA_* environment variables,
 // which the image turns into properties, with $(POD_IP) expanded by Kubernetes.
 // So the same ConfigMap serves every node, wherever its pod lands.
+import { jmxExporterConfigKey, jmxExporterEnabled, jmxExporterRules } from './jmx-exporter.ts';
 import type { V1ConfigMap, V1EnvVar } from '@kubernetes/client-node';
 import type { KafkaClusterSpec } from '../../crd/kafka-cluster.ts';
 import { isDynamicBrokerConfig } from '../dynamic-config.ts';
@@ -107,7 +108,10 @@ export function buildConfigMap(
       labels: clusterLabels(cluster),
       ownerReferences: [ownerReference(cluster)],
     },
-    data: { 'server.properties': render(sharedProperties(cluster, spec, nodes)) },
+    data: {
+      'server.properties': render(sharedProperties(cluster, spec, nodes)),
+      ...(jmxExporterEnabled(spec) ? { [jmxExporterConfigKey]: jmxExporterRules } : {}),
+    },
   };
 }
 

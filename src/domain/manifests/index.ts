@@ -13,6 +13,7 @@ export * from './pod.ts';
 export * from './services.ts';
 export * from './network-policy.ts';
 export * from './external.ts';
+export * from './jmx-exporter.ts';
 
 /** All objects of a cluster, in the order they are best created. */
 export function buildClusterManifests(

@@ -2,6 +2,7 @@
 // its zone, runs the official apache/kafka image as a non-root user, mounts
 // its own claim and the shared config, and carries the hash of everything
 // whose change needs a restart (see nodeConfigHash).
+import { jmxExporterEnabled, jmxExporterPodParts, jmxExporterRules, kafkaOpts } from './jmx-exporter.ts';
 import type { V1Affinity, V1EnvVar, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import type { PodTemplate } from '../../crd/pod-template.ts';
 import type { KafkaClusterSpec, NodePool } from '../../crd/kafka-cluster.ts';
@@ -22,12 +23,12 @@ export const terminationGraceSeconds = 120;
 const templateOf = (pool: NodePool): PodTemplate | undefined =>
   pool.template && Object.keys(pool.template).length > 0 ? pool.template : undefined;
 
-/** KAFKA_HEAP_OPTS and KAFKA_OPTS from the pool's template. */
-export function jvmEnv(pool: NodePool): V1EnvVar[] {
+/** KAFKA_HEAP_OPTS and KAFKA_OPTS from the pool's template, and the JMX exporter's agent when on. */
+export function jvmEnv(pool: NodePool, spec: Pick<KafkaClusterSpec, 'metrics'> = {}): V1EnvVar[] {
   const jvm = pool.template?.jvm;
   return [
     ...(jvm?.heap ? [{ name: 'KAFKA_HEAP_OPTS', value: `-Xms${jvm.heap} -Xmx${jvm.heap}` }] : []),
-    ...(jvm?.options?.length ? [{ name: 'KAFKA_OPTS', value: jvm.options.join(' ') }] : []),
+    ...kafkaOpts(jvm?.options, spec),
   ];
 }
 
@@ -98,6 +99,8 @@ export function nodeConfigHash(
       env: nodeEnv(cluster, spec, node),
       resources: pool.resources ?? null,
       ...(templateOf(pool) ? { template: templateOf(pool) } : {}),
+      // Only when on, so that no other cluster's hash changes.
+      ...(jmxExporterEnabled(spec) ? { metrics: spec.metrics, jmxExporterRules } : {}),
       config: [...sharedProperties(cluster, spec, nodes, { dynamic: false })],
       // Only in a secured cluster, so that no other cluster's hash changes.
       ...(node.certificate !== undefined ? { certificate: node.certificate } : {}),
@@ -115,6 +118,7 @@ export function buildNodePod(
   if (pool === undefined) throw new Error(`node ${node.podName} belongs to unknown pool ${node.pool}`);
   const isBroker = node.roles.includes('broker');
   const probePort = isBroker ? (spec.listeners[0]?.port ?? 9092) : controllerPort(spec);
+  const exporter = jmxExporterPodParts(spec);
   const containerPorts = [
     ...(isBroker ? spec.listeners.map((l) => ({ name: l.name, containerPort: l.port })) : []),
     ...(node.roles.includes('controller')
@@ -123,6 +127,7 @@ export function buildNodePod(
           containerPort: l.port,
         }))
       : []),
+    ...(exporter ? [exporter.port] : []),
   ];
   return {
     apiVersion: 'v1',
@@ -159,7 +164,7 @@ export function buildNodePod(
         {
           name: 'kafka',
           image: pool.template?.image ?? kafkaImage(spec.kafkaVersion),
-          env: [...nodeEnv(cluster, spec, node), ...jvmEnv(pool)],
+          env: [...nodeEnv(cluster, spec, node), ...jvmEnv(pool, spec)],
           ports: containerPorts,
           readinessProbe: { tcpSocket: { port: probePort }, periodSeconds: 5, failureThreshold: 3 },
           livenessProbe: {
@@ -174,6 +179,7 @@ export function buildNodePod(
             { name: 'data', mountPath: dataMountPath },
             { name: 'config', mountPath: configMountPath, readOnly: true },
             ...(isSecured(spec) ? [{ name: 'tls', mountPath: tlsMountPath, readOnly: true }] : []),
+            ...(exporter ? [exporter.mount] : []),
           ],
         },
       ],
@@ -184,6 +190,7 @@ export function buildNodePod(
         ...(isSecured(spec)
           ? [{ name: 'tls', secret: { secretName: names.nodeCertificate(node.podName), defaultMode: 0o440 } }]
           : []),
+        ...(exporter ? [exporter.volume] : []),
       ],
     },
   };

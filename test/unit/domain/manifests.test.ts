@@ -260,6 +260,37 @@ describe('buildClusterManifests', () => {
   });
 });
 
+describe('the JMX exporter', () => {
+  it('mounts the agent from its image, binds it to the pod IP on the metrics port and puts its rules in the ConfigMap', () => {
+    const templated = structuredClone(separatePools);
+    if (templated.nodePools[1]) templated.nodePools[1].template = { jvm: { options: ['-XX:+UseG1GC'] } };
+    const { manifests } = build({ ...templated, metrics: { jmxExporter: { enabled: true, port: 9500 } } });
+    const broker = manifests.pods.find((p) => p.metadata?.name === 'orders-brokers-0');
+    const container = broker?.spec?.containers[0];
+    assert.deepEqual(broker?.spec?.volumes?.find((v) => v.name === 'jmx-exporter')?.image, {
+      reference: 'keelson/jmx-exporter:1.0.1',
+      pullPolicy: 'IfNotPresent',
+    });
+    assert.ok(
+      container?.volumeMounts?.some((m) => m.mountPath === '/opt/keelson/jmx-exporter' && m.readOnly),
+    );
+    assert.ok(container?.ports?.some((p) => p.name === 'metrics' && p.containerPort === 9500));
+    // The pool's own options first, then the agent; POD_IP is defined before KAFKA_OPTS.
+    assert.equal(
+      env(broker ?? {}, 'KAFKA_OPTS'),
+      '-XX:+UseG1GC -javaagent:/opt/keelson/jmx-exporter/jmx_prometheus_javaagent.jar=$(POD_IP):9500:/mnt/shared/config/jmx-exporter.yaml',
+    );
+    const names = container?.env?.map((e) => e.name) ?? [];
+    assert.ok(names.indexOf('POD_IP') < names.indexOf('KAFKA_OPTS'));
+    assert.match(manifests.configMap.data?.['jmx-exporter.yaml'] ?? '', /lowercaseOutputName: true/);
+  });
+  it('leaves pods and the ConfigMap as they were when off', () => {
+    const { manifests } = build(separatePools);
+    assert.equal(manifests.configMap.data?.['jmx-exporter.yaml'], undefined);
+    assert.ok(!manifests.pods.some((p) => p.spec?.volumes?.some((v) => v.name === 'jmx-exporter')));
+  });
+});
+
 describe('external listeners', () => {
   const withExternal: KafkaClusterSpecInput = {
     ...separatePools,
@@ -368,6 +399,11 @@ describe('nodeConfigHash', () => {
     const empty = structuredClone(separatePools);
     if (empty.nodePools[1]) empty.nodePools[1].template = {};
     assert.deepEqual(changed(empty), []);
+  });
+  it('changes for every pod when the JMX exporter is turned on, and not for metrics left off', () => {
+    const on = { ...separatePools, metrics: { jmxExporter: { enabled: true } } };
+    assert.equal(changed(on).length, 7);
+    assert.deepEqual(changed({ ...separatePools, metrics: { jmxExporter: { enabled: false } } }), []);
   });
   it('changes only the pod whose own settings change', () => {
     const input = KafkaClusterSpec.parse(separatePools);

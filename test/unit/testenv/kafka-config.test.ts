@@ -9,6 +9,7 @@ import {
   renderProperties,
   propertyNameFromEnv,
   UnsupportedImageError,
+  mapJavaOptionPaths,
 } from '../../../tools/testenv/node-agent/kafka-config.ts';
 
 describe('kafkaVersionFromImage', () => {
@@ -107,5 +108,22 @@ describe('mapPropertyPaths', () => {
   });
   it('does not treat a sibling directory with a common prefix as inside a mount', () => {
     assert.equal(hostPathFor('/var/lib/kafka/database', mounts.slice(0, 1)), undefined);
+  });
+});
+
+describe('mapJavaOptionPaths', () => {
+  it('rewrites the paths of a Java agent and its config that lie under mounts, and leaves the rest', () => {
+    const mounts = [
+      { containerPath: '/opt/keelson/jmx-exporter', hostPath: '/cache/jmx-exporter/1.0.1' },
+      { containerPath: '/mnt/shared/config', hostPath: '/pods/p/volumes/config' },
+    ];
+    assert.equal(
+      mapJavaOptionPaths(
+        '-XX:+UseG1GC -javaagent:/opt/keelson/jmx-exporter/agent.jar=127.0.0.5:9404:/mnt/shared/config/jmx.yaml -Dx=/etc/other',
+        mounts,
+      ),
+      '-XX:+UseG1GC -javaagent:/cache/jmx-exporter/1.0.1/agent.jar=127.0.0.5:9404:/pods/p/volumes/config/jmx.yaml -Dx=/etc/other',
+    );
+    assert.equal(mapJavaOptionPaths(undefined, mounts), undefined);
   });
 });

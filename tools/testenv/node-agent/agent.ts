@@ -29,6 +29,7 @@ import {
   renderProperties,
   UnsupportedImageError,
   type PathMapping,
+  mapJavaOptionPaths,
 } from './kafka-config.ts';
 import { KafkaProcess } from './kafka-process.ts';
 import { ensureStorageClass, hostIP, nodeInOutage, registerNodes, reportNodesReady } from './nodes.ts';
@@ -38,7 +39,7 @@ import { probeReady } from './probes.ts';
 import { provisionVolumes, reclaimVolumes, resizeVolumes } from './provisioner.ts';
 import { chooseNode, untoleratedTaints } from './scheduling.ts';
 import { ServiceProxy } from './service-proxy.ts';
-import { configMapData, secretData, volumeHostDir } from './volumes.ts';
+import { configMapData, secretData, volumeHostDir, type ImageVolumes } from './volumes.ts';
 
 export interface AgentOptions {
   kubeconfig: KubeConfig;
@@ -46,6 +47,8 @@ export interface AgentOptions {
   zones: readonly string[];
   kafkaVersions: readonly string[];
   kafkaLibsDir: (version: string) => string;
+  /** Where the files of an image volume's image are, when the environment has that image. */
+  imageVolumes?: ImageVolumes;
   log: Logger;
 }
 
@@ -460,7 +463,10 @@ export class NodeAgent {
 
     const volumeDirs = new Map<string, string>();
     for (const volume of pod.spec?.volumes ?? []) {
-      volumeDirs.set(volume.name, await volumeHostDir(this.core, pod, volume, runtime.dir));
+      volumeDirs.set(
+        volume.name,
+        await volumeHostDir(this.core, pod, volume, runtime.dir, this.options.imageVolumes),
+      );
     }
     const mounts: PathMapping[] = (container.volumeMounts ?? []).map((mount) => {
       const dir = volumeDirs.get(mount.name);
@@ -493,7 +499,7 @@ export class NodeAgent {
       clusterId: env.get('CLUSTER_ID'),
       logDirs,
       heapOpts: env.get('KAFKA_HEAP_OPTS'),
-      extraJavaOpts: env.get('KAFKA_OPTS'),
+      extraJavaOpts: mapJavaOptionPaths(env.get('KAFKA_OPTS'), allPaths),
       hostsFile: this.hostsFile,
       logFile: join(this.options.stateDir, 'logs', `${runtime.namespace}_${runtime.name}.log`),
       cdsArchive: join(this.options.stateDir, 'class-data', `kafka-${version}.jsa`),

@@ -115,6 +115,17 @@ export function hostPathFor(containerPath: string, mounts: readonly PathMapping[
   return match && match.hostPath + containerPath.slice(match.containerPath.replace(/\/$/, '').length);
 }
 
+/** Rewrites the absolute paths in JVM options (e.g. -javaagent:/a.jar=port:/b.yaml) that lie under a mount. */
+export function mapJavaOptionPaths(
+  options: string | undefined,
+  mounts: readonly PathMapping[],
+): string | undefined {
+  return options?.replace(
+    /(^|[\s=:])(\/[^\s:=,]+)/g,
+    (_match, before: string, path: string) => `${before}${hostPathFor(path, mounts) ?? path}`,
+  );
+}
+
 /** Rewrites every comma-separated absolute path in property values that lies under a mount. */
 export function mapPropertyPaths(
   properties: ReadonlyMap<string, string>,

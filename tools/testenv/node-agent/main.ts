@@ -4,7 +4,9 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { kafkaVersions } from '../src/build.ts';
-import { kafkaLibsDir } from '../src/paths.ts';
+import { jmxExporterDir, kafkaLibsDir } from '../src/paths.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { NodeAgent } from './agent.ts';
 
 const { values } = parseArgs({
@@ -28,6 +30,12 @@ const agent = new NodeAgent({
   zones: values.zones.split(',').filter(Boolean),
   kafkaVersions,
   kafkaLibsDir,
+  // keelson/jmx-exporter:<version> (any registry): the agent's jar, downloaded by build.ts.
+  imageVolumes: (reference) => {
+    const version = /(?:^|\/)jmx-exporter:([\w.-]+)$/.exec(reference)?.[1];
+    const dir = version === undefined ? undefined : jmxExporterDir(version);
+    return dir !== undefined && existsSync(join(dir, 'jmx_prometheus_javaagent.jar')) ? dir : undefined;
+  },
   log,
 });
 

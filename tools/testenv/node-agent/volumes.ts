@@ -103,14 +103,30 @@ async function projectedData(core: CoreV1Api, pod: V1Pod, volume: V1Volume): Pro
 }
 
 /** Materialises one volume and returns its host directory. */
+/**
+ * The images an image volume may name here: the reference's last path part
+ * and tag (any registry) to the directory holding that image's files.
+ */
+export type ImageVolumes = (reference: string) => string | undefined;
+
 export async function volumeHostDir(
   core: CoreV1Api,
   pod: V1Pod,
   volume: V1Volume,
   podDir: string,
+  images: ImageVolumes = () => undefined,
 ): Promise<string> {
   const namespace = pod.metadata?.namespace ?? 'default';
   const dir = join(podDir, 'volumes', volume.name);
+  if (volume.image) {
+    const reference = volume.image.reference ?? '';
+    const hostDir = images(reference);
+    if (hostDir === undefined)
+      throw new PodConfigError(
+        `image volume "${volume.name}": the test environment does not have ${reference}`,
+      );
+    return hostDir;
+  }
   if (volume.configMap) {
     const data = await configMapData(core, namespace, volume.configMap.name ?? '');
     if (data === undefined && !volume.configMap.optional) {
@@ -150,6 +166,6 @@ export async function volumeHostDir(
     return path;
   }
   throw new PodConfigError(
-    `volume "${volume.name}": only configMap, secret, projected, emptyDir and persistentVolumeClaim are supported`,
+    `volume "${volume.name}": only configMap, secret, projected, emptyDir, image and persistentVolumeClaim are supported`,
   );
 }

@@ -13,12 +13,14 @@ import {
   mkdirSync,
   readFileSync,
   readdirSync,
+  renameSync,
   rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { binDir, cacheDir, kafkaLibsDir, testenvDir } from './paths.ts';
+import { binDir, cacheDir, jmxExporterDir, kafkaLibsDir, testenvDir } from './paths.ts';
+import { jmxExporterVersion } from '../../../src/crd/metrics.ts';
 
 /** Kafka versions the environment can run; the node agent picks one by image tag. */
 export const kafkaVersions = ['3.9.1', '4.1.1'] as const;
@@ -179,6 +181,22 @@ async function ensureKafka(version: string): Promise<void> {
   writeFileSync(stamp, want);
 }
 
+/** The Prometheus JMX exporter's Java agent, the content of the keelson/jmx-exporter image. */
+async function ensureJmxExporter(): Promise<void> {
+  const pom = join(testenvDir, 'jmx-exporter', 'pom.xml');
+  const dir = jmxExporterDir(jmxExporterVersion);
+  const jar = join(dir, 'jmx_prometheus_javaagent.jar');
+  const want = createHash('sha256').update(readFileSync(pom)).update(jmxExporterVersion).digest('hex');
+  const stamp = join(dir, '.complete');
+  if (stampMatches(stamp, want, jar)) return;
+  rmSync(dir, { recursive: true, force: true });
+  await step(`downloading the Prometheus JMX exporter ${jmxExporterVersion}`, () =>
+    copyJars(pom, dir, [`-Djmx-exporter.version=${jmxExporterVersion}`]),
+  );
+  renameSync(join(dir, `jmx_prometheus_javaagent-${jmxExporterVersion}.jar`), jar);
+  writeFileSync(stamp, want);
+}
+
 export async function ensureTestServer(): Promise<void> {
   const libs = join(cacheDir, 'temporal-test-server', 'libs');
   const pom = join(testenvDir, 'temporal-test-server', 'pom.xml');
@@ -210,6 +228,7 @@ export async function ensureTools(): Promise<void> {
     (async () => {
       for (const version of kafkaVersions) await ensureKafka(version);
       await ensureTestServer();
+      await ensureJmxExporter();
     })(),
   ]);
 }

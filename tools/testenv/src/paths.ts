@@ -22,3 +22,6 @@ export const kubeconfigPath = join(stateDir, 'kubeconfig');
 export const agentDir = join(stateDir, 'node-agent');
 
 export const kafkaLibsDir = (version: string): string => join(cacheDir, 'kafka', version, 'libs');
+
+/** The Prometheus JMX exporter's Java agent, as jmx_prometheus_javaagent.jar (the content of its image). */
+export const jmxExporterDir = (version: string): string => join(cacheDir, 'jmx-exporter', version);
