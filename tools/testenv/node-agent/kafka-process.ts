@@ -91,7 +91,11 @@ export class KafkaProcess {
       }
     }
     this.startedAt = new Date();
-    const sharing = classDataSharing(this.launch.cdsArchive);
+    // The JVM refuses to write a class-data archive with a Java agent loaded (the JMX exporter's),
+    // and one written without the agent would not hold its classes: such brokers start without one.
+    const sharing = /(^|\s)-javaagent:/.test(this.launch.extraJavaOpts ?? '')
+      ? { javaOptions: [], exited: () => {} }
+      : classDataSharing(this.launch.cdsArchive);
     const child = spawn('java', this.javaArgs('kafka.Kafka', [config], sharing.javaOptions), {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
