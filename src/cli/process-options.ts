@@ -31,6 +31,7 @@ export interface ProcessFlags {
   retryMaxDelay?: string | undefined;
   leaderElect?: boolean | undefined;
   registerSearchAttributes?: boolean | undefined;
+  tracingEndpoint?: string | undefined;
   leaseNamespace?: string | undefined;
   leaseName?: string | undefined;
   leaseDuration?: string | undefined;
@@ -91,6 +92,11 @@ export function processOptions(
   } catch (err) {
     problems.push(`--temporal-api-key-file: ${(err as Error).message}`);
   }
+  const tracingEndpoint = flags.tracingEndpoint ?? env.KEELSON_TRACING_ENDPOINT;
+  if (tracingEndpoint !== undefined && !/^https?:\/\/[^\s]+$/.test(tracingEndpoint))
+    problems.push(
+      `--tracing-endpoint: expected an http(s) URL of an OTLP traces receiver, got "${tracingEndpoint}"`,
+    );
   const health = flags.healthAddress ?? env.KEELSON_HEALTH_ADDRESS ?? ':8080';
   const healthAddress = health === 'off' ? undefined : health;
   const healthProblem = healthAddress ? addressProblem(healthAddress) : undefined;
@@ -147,6 +153,7 @@ export function processOptions(
       backupPolicy,
       reconcilePolicy,
       healthAddress,
+      ...(tracingEndpoint ? { tracingEndpoint } : {}),
       // A lone `keelson worker` does not watch, so it needs no Lease.
       leaderElection:
         leaderElect && mode !== 'worker'

@@ -116,6 +116,10 @@ function processCommand(program: Command, mode: ProcessMode, summary: string): v
       "register Keelson's search attributes in the Temporal namespace when missing (default; env KEELSON_REGISTER_SEARCH_ATTRIBUTES)",
     )
     .option(
+      '--tracing-endpoint <url>',
+      'send OpenTelemetry traces to this OTLP/HTTP traces URL, e.g. http://otel-collector:4318/v1/traces (env KEELSON_TRACING_ENDPOINT; default off)',
+    )
+    .option(
       '--no-register-search-attributes',
       'only check them, and wait saying what to run (env KEELSON_REGISTER_SEARCH_ATTRIBUTES=false)',
     )
@@ -211,11 +215,14 @@ export function buildProgram(): Command {
   program
     .command('bundle')
     .description(
-      'build the workflow bundle into dist/ (workers otherwise build it at their first start after a source change, which takes seconds)',
+      'build the workflow bundles into dist/, without and with tracing (workers otherwise build theirs at their first start after a source change, which takes seconds)',
     )
     .action(async () => {
-      await (await import('../operator/workflow-bundle.ts')).buildWorkflowBundle();
-      console.error('keelson bundle: wrote dist/workflow-bundle.js');
+      const { buildWorkflowBundle, sourcesHash } = await import('../operator/workflow-bundle.ts');
+      const hash = sourcesHash();
+      await buildWorkflowBundle(hash);
+      await buildWorkflowBundle(hash, true);
+      console.error('keelson bundle: wrote dist/workflow-bundle.js and dist/workflow-bundle-traced.js');
     });
 
   processCommand(program, 'operator', 'run the watcher and the worker in one process (the usual way)');

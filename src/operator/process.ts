@@ -12,6 +12,7 @@ import { pino } from 'pino';
 import { boundAddress, startHealthServer } from './health-server.ts';
 import type { WatcherStatus } from './watcher.ts';
 import { ProblemBoard } from './problems.ts';
+import type { Tracing } from './tracing.ts';
 import { scrapeHooks } from './metrics.ts';
 import { awaitTemporalNamespace, connectWithRetry } from './temporal-preflight.ts';
 import { watchKubernetesPreflight } from './kubernetes-preflight.ts';
@@ -39,6 +40,8 @@ export interface ProcessOptions {
   reconcilePolicy: ReconcilePolicy;
   /** host:port for /healthz, /readyz and /metrics; none when undefined. */
   healthAddress: string | undefined;
+  /** OTLP/HTTP traces URL (e.g. http://collector:4318/v1/traces); no tracing when undefined. */
+  tracingEndpoint?: string | undefined;
   /** Lease for the watcher; none when undefined (a single watcher). */
   leaderElection: { namespace: string; name: string; leaseSeconds: number } | undefined;
 }
@@ -47,7 +50,12 @@ export interface ProcessOptions {
 const shutdownDeadlineMs = 30_000;
 
 export async function runProcess(options: ProcessOptions): Promise<void> {
-  const log = pino({ name: `keelson-${options.mode}` }, pino.destination(2));
+  let tracing: Tracing | undefined;
+  // With tracing on, each line logged inside a span carries its trace and span ids.
+  const log = pino(
+    { name: `keelson-${options.mode}`, mixin: () => tracing?.logIds() ?? {} },
+    pino.destination(2),
+  );
   const stop = new AbortController();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
@@ -87,6 +95,10 @@ export async function runProcess(options: ProcessOptions): Promise<void> {
     apiKey: options.temporalApiKey,
   });
   const identity = `${process.env.POD_NAME ?? hostname()}-${process.pid}`;
+  if (options.tracingEndpoint) {
+    tracing = await (await import('./tracing.ts')).startTracing(options.tracingEndpoint, identity);
+    log.info({ endpoint: options.tracingEndpoint }, 'tracing to an OTLP endpoint');
+  }
   const failed = (part: string) => (err: unknown) => {
     failure = `${part} failed: ${err instanceof Error ? err.message : String(err)}`;
     log.error({ err }, failure);
@@ -150,7 +162,7 @@ export async function runProcess(options: ProcessOptions): Promise<void> {
     if (!connection) return;
     try {
       if (!(await temporalReady(connection))) return;
-      await worker.runWorker(loading, connection, options, workerStatus, log, stop.signal);
+      await worker.runWorker(loading, connection, { ...options, tracing }, workerStatus, log, stop.signal);
     } finally {
       await connection.close();
     }
@@ -176,6 +188,7 @@ export async function runProcess(options: ProcessOptions): Promise<void> {
           taskQueue: options.taskQueue,
           namespaces: options.namespaces,
           ...(options.leaderElection ? { leaderElection: { ...options.leaderElection, identity } } : {}),
+          tracing,
         },
         watcherStatus,
         log,
@@ -196,5 +209,6 @@ export async function runProcess(options: ProcessOptions): Promise<void> {
     await new Promise((resolve) => (health ? health.close(resolve) : resolve(undefined)));
     log.info('stopped');
   }
+  await tracing?.shutdown().catch(() => undefined); // the last spans, sent before exit
   if (failure) process.exitCode = 1;
 }

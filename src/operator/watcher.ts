@@ -7,6 +7,8 @@ import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { LeaderElector } from './leader-election.ts';
 import type { ProblemBoard } from './problems.ts';
+import type { Tracing } from './tracing.ts';
+import type { Span } from '@opentelemetry/api';
 import { forgetAllClusters, leader, recordClusterStatus, signalsSent, watchEvents } from './metrics.ts';
 import type { KafkaClusterStatus } from '../crd/kafka-cluster-status.ts';
 
@@ -38,6 +40,8 @@ export interface WatchOptions {
   namespaces: string[];
   /** Lease to hold while watching; no election when undefined. */
   leaderElection?: { namespace: string; name: string; identity: string; leaseSeconds: number };
+  /** A span per KafkaCluster event, carried into the workflow by the signal's headers. */
+  tracing?: Tracing | undefined;
 }
 
 /** What /readyz and the logs need to know about the watcher. */
@@ -56,7 +60,29 @@ export async function runWatcher(
   stop: AbortSignal,
   problems?: ProblemBoard,
 ): Promise<void> {
-  const client = new Client({ connection, namespace: options.temporalNamespace });
+  const tracing = options.tracing;
+  const client = new Client({
+    connection,
+    namespace: options.temporalNamespace,
+    ...(tracing ? { interceptors: { workflow: [tracing.clientInterceptor()] } } : {}),
+  });
+  // Every event the watcher acts on is a span; `keelson.signalled` tells those that woke a workflow.
+  const traced = <T>(
+    name: string,
+    cluster: { namespace: string; name: string; generation: number },
+    work: (span?: Span) => Promise<T>,
+  ): Promise<T> =>
+    tracing
+      ? tracing.inSpan(
+          name,
+          {
+            'k8s.namespace.name': cluster.namespace,
+            'keelson.cluster': cluster.name,
+            'keelson.generation': cluster.generation,
+          },
+          work,
+        )
+      : work();
   const { handlers, signaller } = clusterWatchHandlers(client, kube, options.taskQueue, log);
   const event = (kind: WatchEventKind, detail?: string) => {
     watchEvents.inc({ kind });
@@ -78,13 +104,16 @@ export async function runWatcher(
         {
           changed: async (cluster) => {
             recordStatus(cluster.namespace, cluster.name, cluster.status);
-            const before = signaller.signalsSent;
-            await handlers.changed(cluster);
-            signalsSent.inc({ signal: 'spec' }, signaller.signalsSent - before);
+            await traced('KafkaCluster changed', cluster, async (span) => {
+              const before = signaller.signalsSent;
+              await handlers.changed(cluster);
+              signalsSent.inc({ signal: 'spec' }, signaller.signalsSent - before);
+              span?.setAttribute('keelson.signalled', signaller.signalsSent > before);
+            });
           },
           deleted: async (cluster) => {
             recordStatus(cluster.namespace, cluster.name, undefined);
-            await handlers.deleted(cluster);
+            await traced('KafkaCluster deleted', cluster, () => handlers.deleted(cluster));
           },
           event,
         },

@@ -9,6 +9,7 @@ import { countOperation, recordCertificates } from './metrics.ts';
 import type { BackupPolicy } from '../domain/backup-policy.ts';
 import type { ReconcilePolicy } from '../domain/reconcile-policy.ts';
 import { workflowBundle } from './workflow-bundle.ts';
+import type { Tracing } from './tracing.ts';
 
 export interface WorkerOptions {
   temporalNamespace: string;
@@ -21,6 +22,8 @@ export interface WorkerOptions {
   backupPolicy?: BackupPolicy;
   /** --resync-interval, --retry-initial-delay, --retry-max-delay. */
   reconcilePolicy?: ReconcilePolicy;
+  /** Spans for workflows and activities (--tracing-endpoint). */
+  tracing?: Tracing | undefined;
 }
 
 export { workflowsPath } from './workflow-bundle.ts';
@@ -50,8 +53,11 @@ export async function runWorker(
     connection,
     namespace: options.temporalNamespace,
     taskQueue: options.taskQueue,
-    workflowBundle: await workflowBundle(log),
+    workflowBundle: await workflowBundle(log, options.tracing !== undefined),
     activities,
+    ...(options.tracing
+      ? { interceptors: { activity: options.tracing.activityInterceptors }, sinks: options.tracing.sinks }
+      : {}),
     shutdownGraceTime,
     // The SDK sizes its cache from the machine's memory; a cluster workflow sits idle most of its
     // life and costs megabytes cached, so the cache is bounded and an idle one is replayed when woken.

@@ -9,12 +9,17 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const workflowsPath = join(repoRoot, 'src', 'workflows', 'index.ts');
-const bundleFile = join(repoRoot, 'dist', 'workflow-bundle.js');
-const hashFile = `${bundleFile}.sha256`;
+/** The workflow interceptors of a traced worker (tracing.ts): a bundle of its own, so an untraced one carries none. */
+export const tracedInterceptorModule = (): string =>
+  createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
+const bundleFile = (traced: boolean) =>
+  join(repoRoot, 'dist', traced ? 'workflow-bundle-traced.js' : 'workflow-bundle.js');
+const hashFile = (traced: boolean) => `${bundleFile(traced)}.sha256`;
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
@@ -31,22 +36,24 @@ export function sourcesHash(): string {
   return hash.digest('hex');
 }
 
-/** Builds the bundle and keeps it in dist/; returns its code. */
-export async function buildWorkflowBundle(hash = sourcesHash()): Promise<string> {
+/** Builds the bundle (with the tracing interceptors when `traced`) and keeps it in dist/; returns its code. */
+export async function buildWorkflowBundle(hash = sourcesHash(), traced = false): Promise<string> {
+  const file = bundleFile(traced);
   const { code } = await bundleWorkflowCode({
     workflowsPath,
+    ...(traced ? { workflowInterceptorModules: [tracedInterceptorModule()] } : {}),
     logger: undefined,
     // The SDK needs an inline source map (stack traces name our files and lines); without the
     // sources copied into it the bundle is 1.4 MB instead of 3.4 MB, and a worker holds 30 MB less.
     webpackConfigHook: (config) => ({ ...config, devtool: 'inline-nosources-cheap-module-source-map' }),
   });
   try {
-    mkdirSync(dirname(bundleFile), { recursive: true });
+    mkdirSync(dirname(file), { recursive: true });
     // Written aside and renamed, so that a worker starting meanwhile never reads half a bundle.
-    writeFileSync(`${bundleFile}.${process.pid}`, code);
-    renameSync(`${bundleFile}.${process.pid}`, bundleFile);
-    writeFileSync(`${hashFile}.${process.pid}`, hash);
-    renameSync(`${hashFile}.${process.pid}`, hashFile);
+    writeFileSync(`${file}.${process.pid}`, code);
+    renameSync(`${file}.${process.pid}`, file);
+    writeFileSync(`${hashFile(traced)}.${process.pid}`, hash);
+    renameSync(`${hashFile(traced)}.${process.pid}`, hashFile(traced));
   } catch {
     // A read-only file system: use it from memory this time.
   }
@@ -54,11 +61,15 @@ export async function buildWorkflowBundle(hash = sourcesHash()): Promise<string>
 }
 
 /** The kept bundle when it matches the sources, else a fresh one. */
-export async function workflowBundle(log: Logger): Promise<{ codePath: string } | { code: string }> {
+export async function workflowBundle(
+  log: Logger,
+  traced = false,
+): Promise<{ codePath: string } | { code: string }> {
   const hash = sourcesHash();
-  if (existsSync(bundleFile) && existsSync(hashFile) && readFileSync(hashFile, 'utf8') === hash) {
-    return { codePath: bundleFile };
+  const file = bundleFile(traced);
+  if (existsSync(file) && existsSync(hashFile(traced)) && readFileSync(hashFile(traced), 'utf8') === hash) {
+    return { codePath: file };
   }
-  log.info('building the workflow bundle (sources changed since the last one)');
-  return { code: await buildWorkflowBundle(hash) };
+  log.info({ traced }, 'building the workflow bundle (sources changed since the last one)');
+  return { code: await buildWorkflowBundle(hash, traced) };
 }
