@@ -2,6 +2,8 @@
 // connects anywhere: a bad value is a usage error (exit code 2) naming what
 // was expected, and nothing is contacted.
 import { InvalidArgumentError } from 'commander';
+import { existsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { clusterNameRules } from '../crd/cluster-name.ts';
 import { parseDurationMs } from '../crd/duration.ts';
 
@@ -44,4 +46,12 @@ export const reasonArgument = usage((value) => {
 export const zoneArgument = usage((value) => {
   if (!/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/.test(value) || value.length > 63)
     throw new Error(`expected a zone (a label value of at most 63 characters), got "${value}"`);
+});
+
+/** A file to write: its directory must exist (checked before anything is contacted). */
+export const svgFileArgument = usage((value) => {
+  if (!value.endsWith('.svg')) throw new Error(`expected a file name ending in .svg, got "${value}"`);
+  const dir = dirname(value);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new Error(`no directory ${dir} to write ${value} in`);
 });

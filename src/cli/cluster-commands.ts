@@ -10,6 +10,8 @@ import {
 import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
 import { parseClusterRef } from './arguments.ts';
 import { renderOutput, type OutputFormat } from './output.ts';
+import type { TimelineRow } from './svg-charts.ts';
+import { writeFileSync } from 'node:fs';
 import type { KafkaClusterStatus } from '../crd/kafka-cluster-status.ts';
 
 type DrillReport = NonNullable<KafkaClusterStatus['lastDrill']>;
@@ -66,6 +68,21 @@ function drillText({
   ].join('\n');
 }
 
+/** A drill report's steps as timeline rows: each step ends where it says, or where the next begins. */
+export function drillTimeline(report: DrillReport): TimelineRow[] {
+  const finished = Date.parse(report.finishedAt);
+  return report.steps.map((step, i) => {
+    const next = report.steps[i + 1];
+    const end = step.finishedAt ? Date.parse(step.finishedAt) : next ? Date.parse(next.startedAt) : finished;
+    return {
+      label: step.name,
+      start: Date.parse(step.startedAt),
+      end: Math.max(end, Date.parse(step.startedAt)),
+      ...(step.message ? { note: step.message.slice(0, 80) } : {}),
+    };
+  });
+}
+
 export async function runClusterCommand(
   command: 'pause' | 'resume' | 'roll' | 'certs rotate' | 'drill start' | 'drill abort' | 'drill status',
   ref: string | undefined,
@@ -75,6 +92,8 @@ export async function runClusterCommand(
     hold?: string;
     ca?: boolean;
     output?: OutputFormat;
+    /** drill status: also draw the last drill's steps as a timeline in this SVG file. */
+    svg?: string;
   },
 ): Promise<string> {
   const { namespace, name } = parseClusterRef(ref);
@@ -122,6 +141,18 @@ export async function runClusterCommand(
         }
         case 'drill status': {
           const state = await handle.query(stateQuery);
+          if (options.svg) {
+            if (!state.lastDrill) throw new Error(`${namespace}/${name} has no drill report to draw yet`);
+            const { timelineSvg } = await import('./svg-charts.ts');
+            const report = state.lastDrill;
+            writeFileSync(
+              options.svg,
+              timelineSvg(
+                `Drill of ${report.zone} in ${namespace}/${name}: ${report.outcome}`,
+                drillTimeline(report),
+              ),
+            );
+          }
           return renderOutput(
             options.output ?? 'text',
             { drill: state.drill ?? null, lastDrill: state.lastDrill ?? null },

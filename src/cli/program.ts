@@ -11,6 +11,7 @@ import {
   durationArgument,
   parseClusterRef,
   reasonArgument,
+  svgFileArgument,
   zoneArgument,
 } from './arguments.ts';
 import { outputOption, type OutputFormat } from './output.ts';
@@ -363,14 +364,23 @@ function addClusterCommands(program: Command): void {
       .command(action)
       .argument('<ns/name>', 'the KafkaCluster', clusterRefArgument)
       .description(description);
-    if (action === 'status') command.addOption(outputOption());
-    withTemporal(command).action(async (ref: string, flags: TemporalFlags & { output?: OutputFormat }) =>
-      report(`drill ${action}`, async () =>
-        (await import('./cluster-commands.ts')).runClusterCommand(`drill ${action}`, ref, {
-          ...temporal(flags),
-          ...(flags.output ? { output: flags.output } : {}),
-        }),
-      ),
+    if (action === 'status')
+      command
+        .addOption(outputOption())
+        .option(
+          '--svg <file>',
+          "also draw the last drill's steps as a timeline in this SVG file",
+          svgFileArgument,
+        );
+    withTemporal(command).action(
+      async (ref: string, flags: TemporalFlags & { output?: OutputFormat; svg?: string }) =>
+        report(`drill ${action}`, async () =>
+          (await import('./cluster-commands.ts')).runClusterCommand(`drill ${action}`, ref, {
+            ...temporal(flags),
+            ...(flags.output ? { output: flags.output } : {}),
+            ...(flags.svg ? { svg: flags.svg } : {}),
+          }),
+        ),
     );
   }
 }

@@ -23,6 +23,10 @@ export interface Figure {
   value?: number;
   anchor: string;
   detail?: string;
+  /** Every sample, for the distribution chart (change-to-action). */
+  samples?: number[];
+  /** Steps along time, for a timeline chart (a roll's restarts). */
+  timeline?: { label: string; start: number; end: number }[];
 }
 
 export interface Settings {

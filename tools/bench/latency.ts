@@ -78,6 +78,7 @@ export async function measureChangeToAction(bench: Bench): Promise<Figure[]> {
       ...hop(`change-to-action, ${bench.settings.updates} updates (update stored → first activity)`, total),
       anchor: 'Go 82 ms, .NET 136 ms (average); target p50 ≤ 50, p99 ≤ 250',
       detail: `${total.length} passes measured${missed > 0 ? `, ${missed} left out (in an earlier run of the workflow)` : ''}`,
+      samples: total.map((ms) => round(ms)),
     },
     hop('  hop: update stored → spec signal recorded (watch event, watcher, signal)', toSignal),
     hop('  hop: signal → workflow task started', toTask),

@@ -18,6 +18,7 @@ import { measureMemory } from './memory.ts';
 import { measureRollOverhead } from './roll-overhead.ts';
 import { measureStartup } from './startup.ts';
 import { measureTopics } from './topics.ts';
+import { histogramSvg, lineChartSvg, timelineSvg } from '../../src/cli/svg-charts.ts';
 
 const parts = ['startup', 'latency', 'memory', 'roll', 'faults', 'topics'] as const;
 const quick = process.argv.includes('--quick');
@@ -84,6 +85,29 @@ mkdirSync(dir, { recursive: true });
 const file = join(dir, `${result.at.replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
 
+// Charts next to the JSON: the change-to-action distribution, memory against clusters, each roll.
+const base = file.slice(0, -'.json'.length);
+const charts: string[] = [];
+const chart = (suffix: string, svg: string) => {
+  writeFileSync(`${base}-${suffix}.svg`, svg);
+  charts.push(`${base}-${suffix}.svg`);
+};
+const latency = figures.find((f) => f.samples && f.name.startsWith('change-to-action,'));
+if (latency?.samples)
+  chart('latency', histogramSvg('Change-to-action: update stored → first activity', latency.samples, 'ms'));
+const idle = figures.find((f) => f.name === 'operator resident memory, idle')?.value;
+const memory = figures.flatMap((f) => {
+  const count = /^operator resident memory, (\d+) clusters$/.exec(f.name)?.[1];
+  return count !== undefined && f.value !== undefined ? [[Number(count), f.value] as const] : [];
+});
+if (idle !== undefined && memory.length > 0)
+  chart(
+    'memory',
+    lineChartSvg('keelson operator resident memory', [[0, idle], ...memory], 'KafkaClusters', 'MB'),
+  );
+for (const f of figures)
+  if (f.timeline) chart(f.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase(), timelineSvg(f.name, f.timeline));
+
 const rows = figures.map((f) => [
   f.name,
   f.median !== undefined ? `${f.median} ${f.unit}` : `${f.value} ${f.unit}`,
@@ -97,4 +121,4 @@ console.log(
 );
 console.log(`| ${header.join(' | ')} |\n|${header.map(() => ' --- ').join('|')}|`);
 for (const row of rows) console.log(`| ${row.join(' | ')} |`);
-console.log(`\nwritten to ${file}`);
+console.log(`\nwritten to ${file}${charts.length ? ` and ${charts.join(', ')}` : ''}`);

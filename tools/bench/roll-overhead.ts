@@ -76,6 +76,7 @@ async function rollOverhead(bench: Bench, brokers: number): Promise<Figure> {
   const startedAt = millis(events[0]?.eventTime);
   const endedAt = millis(events.at(-1)?.eventTime);
   const own: number[] = [];
+  const timeline: { label: string; start: number; end: number }[] = [];
   for (const scheduled of events.filter(
     (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'restartNode',
   )) {
@@ -91,6 +92,11 @@ async function rollOverhead(bench: Bench, brokers: number): Promise<Figure> {
     );
     const back = samples.find((s) => s.at >= millis(completed?.eventTime) && s.inSync.has(nodeId));
     own.push((back?.at ?? endedAt) - millis(scheduled.eventTime));
+    timeline.push({
+      label: `node ${nodeId}: restart, back in sync`,
+      start: millis(scheduled.eventTime),
+      end: back?.at ?? endedAt,
+    });
   }
   const total = endedAt - startedAt;
   const ownTotal = own.reduce((a, b) => a + b, 0);
@@ -100,5 +106,6 @@ async function rollOverhead(bench: Bench, brokers: number): Promise<Figure> {
     value: round((total - ownTotal) / brokers / 1000),
     anchor: 'target ≤ 3 s per broker',
     detail: `roll ${round(total / 1000)} s; brokers' own restart + catch-up ${round(ownTotal / 1000)} s (median ${round(median(own) / 1000)} s each, ${own.length} restarts)`,
+    timeline: [{ label: 'the roll', start: startedAt, end: endedAt }, ...timeline],
   };
 }

@@ -7,6 +7,9 @@
 import { CustomObjectsApi, EventsV1Api } from '@kubernetes/client-node';
 import { Admin } from '@platformatic/kafka';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -149,7 +152,17 @@ describe('failover drills', () => {
       [],
     );
     assert.ok((await clusterEvents(events, namespace, 'orders')).some((e) => e.reason === 'DrillSucceeded'));
-    assert.match((await keelson('drill', 'status', ref)).stdout, /last drill: {2}zone zone-a, Succeeded/);
+    // The report as a timeline picture: one bar per step.
+    const svg = join(mkdtempSync(join(tmpdir(), 'keelson-drill-')), 'drill.svg');
+    assert.match(
+      (await keelson('drill', 'status', ref, '--svg', svg)).stdout,
+      /last drill: {2}zone zone-a, Succeeded/,
+    );
+    const picture = readFileSync(svg, 'utf8');
+    assert.match(picture, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    assert.match(picture, /Drill of zone-a in .*: Succeeded/);
+    assert.ok((picture.match(/<rect x=/g) ?? []).length >= 4, 'a bar per step');
+    assert.match(picture, />drill: hold</);
   });
 
   it('fails back at once when a running drill is aborted', async () => {

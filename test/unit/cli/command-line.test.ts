@@ -88,6 +88,11 @@ describe('the keelson command', { concurrency: true }, () => {
     ['a bad zone', ['drill', 'start', 'kafka/orders', '--zone', '../a'], /expected a zone/],
     ['a bad restore source', ['restore', 'orders-20261126-030000', '--to', 'k/o', '--from', 'x'], /--from/],
     ['an unknown shell', ['completion', 'fish'], /expected bash or zsh/],
+    [
+      'a picture in a directory that does not exist',
+      ['drill', 'status', 'kafka/orders', '--svg', '/no/such/dir/d.svg'],
+      /no directory \/no\/such\/dir/,
+    ],
   ];
   for (const [what, args, message] of wrong) {
     it(`refuses ${what} with one line and exit code 2, contacting nothing`, async () => {

@@ -14,4 +14,13 @@ describe('node flags', () => {
     assert.ok(entrypoint, 'the Dockerfile has an exec-form ENTRYPOINT');
     assert.deepEqual(JSON.parse(entrypoint), ['node', ...nodeFlags, 'src/main.ts']);
   });
+  it("are the Helm chart's Deployment command (which names the program itself)", () => {
+    const template = readFileSync(
+      fileURLToPath(new URL('../../../deploy/helm/keelson/templates/deployment.yaml', import.meta.url)),
+      'utf8',
+    );
+    const command = /^\s*command: (\[.*\])$/m.exec(template)?.[1];
+    assert.ok(command, 'the Deployment names its command');
+    assert.deepEqual(command.slice(1, -1).split(', '), ['node', ...nodeFlags, 'src/main.ts']);
+  });
 });
