@@ -19,6 +19,13 @@ const frame = (width: number, height: number, title: string, body: string[]): st
     '',
   ].join('\n');
 
+/** The plotting area of a chart with axes: a title above, axis labels below and at the left. */
+const plotArea = (width: number, height: number, left: number) => ({
+  top: 40,
+  plotW: width - left - 30,
+  plotH: height - 40 - 60,
+});
+
 /** Round tick values across [0, max]. */
 function ticks(max: number, count = 5): number[] {
   if (!(max > 0)) return [0];
@@ -75,12 +82,8 @@ export function timelineSvg(title: string, rows: readonly TimelineRow[]): string
 
 /** Bars of how many samples fall in each bucket; the median and 99th percentile marked. */
 export function histogramSvg(title: string, samples: readonly number[], unit: string, buckets = 30): string {
-  const width = 900;
-  const height = 360;
-  const left = 60;
-  const top = 40;
-  const plotW = width - left - 30;
-  const plotH = height - top - 60;
+  const [width, height, left] = [900, 360, 60];
+  const { top, plotW, plotH } = plotArea(width, height, left);
   const sorted = [...samples].sort((a, b) => a - b);
   const max = sorted.at(-1) ?? 1;
   const size = Math.max(max / buckets, Number.EPSILON);
@@ -126,12 +129,8 @@ export function lineChartSvg(
   xLabel: string,
   yLabel: string,
 ): string {
-  const width = 700;
-  const height = 380;
-  const left = 70;
-  const top = 40;
-  const plotW = width - left - 30;
-  const plotH = height - top - 60;
+  const [width, height, left] = [700, 380, 70];
+  const { top, plotW, plotH } = plotArea(width, height, left);
   const maxX = Math.max(1, ...points.map((p) => p[0]));
   const maxY = Math.max(1, ...points.map((p) => p[1]));
   const xTicks = ticks(maxX);

@@ -145,6 +145,21 @@ export async function runProcess(options: ProcessOptions): Promise<void> {
         ),
       () => undefined, // reported by whichever half awaits it
     ));
+  /** Connects (retrying while Temporal is away), waits for its namespace to be ready, works, closes. */
+  const withReadyTemporal = async <
+    C extends Parameters<typeof temporalReady>[0] & { close(): Promise<void> },
+  >(
+    connect: () => Promise<C>,
+    work: (connection: C) => Promise<void>,
+  ): Promise<void> => {
+    const connection = await connectWithRetry(connect, options.temporalAddress, problems, stop.signal);
+    if (!connection) return;
+    try {
+      if (await temporalReady(connection)) await work(connection);
+    } finally {
+      await connection.close();
+    }
+  };
   const workerHalf = async (): Promise<void> => {
     const worker = await import('./worker.ts');
     // Before the first connection: the SDK's logs and metrics go to pino and /metrics.
@@ -153,51 +168,35 @@ export async function runProcess(options: ProcessOptions): Promise<void> {
     const loading = loadKube();
     loading.catch(() => undefined); // reported by whichever half awaits it
     void checkKubernetes(loading);
-    const connection = await connectWithRetry(
+    await withReadyTemporal(
       () => worker.NativeConnection.connect(temporal),
-      options.temporalAddress,
-      problems,
-      stop.signal,
+      (connection) =>
+        worker.runWorker(loading, connection, { ...options, tracing }, workerStatus, log, stop.signal),
     );
-    if (!connection) return;
-    try {
-      if (!(await temporalReady(connection))) return;
-      await worker.runWorker(loading, connection, { ...options, tracing }, workerStatus, log, stop.signal);
-    } finally {
-      await connection.close();
-    }
   };
   const watcherHalf = async (): Promise<void> => {
     const watcher = await import('./watcher.ts');
     void checkKubernetes(loadKube());
     const config = await loadKube();
-    const connection = await connectWithRetry(
+    await withReadyTemporal(
       () => watcher.Connection.connect(temporal),
-      options.temporalAddress,
-      problems,
-      stop.signal,
+      (connection) =>
+        watcher.runWatcher(
+          config,
+          connection,
+          {
+            temporalNamespace: options.temporalNamespace,
+            taskQueue: options.taskQueue,
+            namespaces: options.namespaces,
+            ...(options.leaderElection ? { leaderElection: { ...options.leaderElection, identity } } : {}),
+            tracing,
+          },
+          watcherStatus,
+          log,
+          stop.signal,
+          problems,
+        ),
     );
-    if (!connection) return;
-    try {
-      if (!(await temporalReady(connection))) return;
-      await watcher.runWatcher(
-        config,
-        connection,
-        {
-          temporalNamespace: options.temporalNamespace,
-          taskQueue: options.taskQueue,
-          namespaces: options.namespaces,
-          ...(options.leaderElection ? { leaderElection: { ...options.leaderElection, identity } } : {}),
-          tracing,
-        },
-        watcherStatus,
-        log,
-        stop.signal,
-        problems,
-      );
-    } finally {
-      await connection.close();
-    }
   };
   try {
     await Promise.all([
