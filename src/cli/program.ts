@@ -262,11 +262,16 @@ function addClusterCommands(program: Command): void {
       )
       .addOption(outputOption())
       .option('-w, --watch', 'print it again at each change, until interrupted')
+      .option(
+        '--svg <file>',
+        "also draw the running (else the last) operation's activities, e.g. a roll's restarts, as a timeline in this SVG file",
+        svgFileArgument,
+      )
       .option('--kubeconfig <file>', 'kubeconfig (env KUBECONFIG)', env.KUBECONFIG),
   ).action(
     async (
       ref: string,
-      flags: TemporalFlags & { output: OutputFormat; watch?: boolean; kubeconfig?: string },
+      flags: TemporalFlags & { output: OutputFormat; watch?: boolean; kubeconfig?: string; svg?: string },
     ) =>
       report('status', async () => {
         const { namespace, name } = parseClusterRef(ref);
@@ -280,6 +285,7 @@ function addClusterCommands(program: Command): void {
             kubeconfig: flags.kubeconfig,
             output: flags.output,
             watch: flags.watch ?? false,
+            svg: flags.svg,
           },
           flags.watch ? (t) => console.log(t) : (t) => (text = t),
         );

@@ -11,6 +11,8 @@ import type { KafkaClusterStatus } from '../crd/kafka-cluster-status.ts';
 import { clusterWorkflowId, stateQuery, type ClusterView } from '../workflows/messages.ts';
 import { connectTemporal, type TemporalOptions } from './cluster-commands.ts';
 import { renderOutput, type OutputFormat } from './output.ts';
+import { operationTimeline } from './operation-timeline.ts';
+import { writeFileSync } from 'node:fs';
 
 export interface ClusterStatusReport {
   cluster: string;
@@ -132,12 +134,31 @@ export function statusText(report: ClusterStatusReport, now = Date.now()): strin
   return lines.join('\n');
 }
 
+async function drawOperation(
+  client: Client,
+  resource: ClusterStatusReport['resource'],
+  file: string,
+): Promise<void> {
+  const status = 'error' in resource ? undefined : resource.status;
+  const operation = status?.currentOperation ?? status?.lastOperation;
+  if (!operation) throw new Error('no operation has run yet: nothing to draw');
+  const events = (await client.workflow.getHandle(operation.workflowId).fetchHistory()).events ?? [];
+  const { timelineSvg } = await import('./svg-charts.ts');
+  const rows = operationTimeline(events);
+  if (rows.length === 0)
+    throw new Error(`operation ${operation.workflowId} ran no activity yet: nothing to draw`);
+  const state = status?.currentOperation ? 'running' : (status?.lastOperation?.result ?? '');
+  writeFileSync(file, timelineSvg(`${operation.type} ${operation.workflowId} (${state})`, rows));
+}
+
 export interface StatusOptions extends TemporalOptions {
   kubeconfig: string | undefined;
   output: OutputFormat;
   watch: boolean;
   /** How often --watch reads again. */
   intervalMs?: number;
+  /** Draw the running (else the last) operation's activities as a timeline in this SVG file. */
+  svg?: string | undefined;
 }
 
 /**
@@ -169,6 +190,7 @@ export async function clusterStatus(
         if ('error' in resource && 'error' in workflow) {
           throw new Error(`${namespace}/${name}: ${resource.error}; workflow ${id}: ${workflow.error}`);
         }
+        if (options.svg) await drawOperation(client, resource, options.svg);
         print(rendered);
         return;
       }

@@ -8,6 +8,9 @@ import { Admin, ConfigResourceTypes } from '@platformatic/kafka';
 import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { createActivities } from '../../../src/activities/index.ts';
@@ -367,6 +370,15 @@ describe('cluster workflow', () => {
     );
     assert.equal(warnings.length, 3, 'one warning for each restarted node, which holds some of them');
     assert.ok(warnings.every((e) => e.type === 'Warning' && /scratch|pairs/.test(e.note)));
+
+    // The roll as a timeline: a bar for each node's restart, read from the roll's history.
+    const svg = join(mkdtempSync(join(tmpdir(), 'keelson-roll-')), 'roll.svg');
+    const drawn = await keelson('status', ref, '--svg', svg);
+    assert.equal(drawn.status, 0, drawn.stderr);
+    const picture = readFileSync(svg, 'utf8');
+    assert.match(picture, /^<svg /);
+    assert.match(picture, /roll .*forced.* \(Succeeded\)/);
+    for (const pod of names) assert.match(picture, new RegExp(`>restartNode ${pod}<`), pod);
   });
 
   it('applies a dynamic broker config through the Admin API without restarting a broker', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { drillTimeline } from '../../../src/cli/cluster-commands.ts';
 import { histogramSvg, lineChartSvg, timelineSvg } from '../../../src/cli/svg-charts.ts';
+import { operationTimeline } from '../../../src/cli/operation-timeline.ts';
 
 const bars = (svg: string) => (svg.match(/<rect x=/g) ?? []).length;
 
@@ -74,6 +75,49 @@ describe('drillTimeline', () => {
         ['drill: evacuate', 1, undefined],
         ['drill: hold', 5, undefined],
         ['drill: fail back', 4, 'slow'],
+      ],
+    );
+  });
+});
+
+describe('operationTimeline', () => {
+  const at = (s: number) => ({ seconds: s, nanos: 0 });
+  const input = (value: unknown) => ({
+    payloads: [{ data: new TextEncoder().encode(JSON.stringify(value)) }],
+  });
+  it('makes a row per activity from scheduled to completed, naming the pod, and marks failed and running ones', () => {
+    const rows = operationTimeline([
+      {
+        eventId: 5,
+        eventTime: at(100),
+        activityTaskScheduledEventAttributes: {
+          activityType: { name: 'restartNode' },
+          input: input({ pod: { metadata: { name: 'orders-0' } } }),
+        },
+      },
+      { eventId: 6, eventTime: at(130), activityTaskCompletedEventAttributes: { scheduledEventId: 5 } },
+      {
+        eventId: 7,
+        eventTime: at(131),
+        activityTaskScheduledEventAttributes: {
+          activityType: { name: 'restartNode' },
+          input: input({ pod: { metadata: { name: 'orders-1' } } }),
+        },
+      },
+      { eventId: 8, eventTime: at(140), activityTaskFailedEventAttributes: { scheduledEventId: 7 } },
+      {
+        eventId: 9,
+        eventTime: at(150),
+        activityTaskScheduledEventAttributes: { activityType: { name: 'waitReady' }, input: input('x') },
+      },
+      { eventId: 10, eventTime: at(160) },
+    ] as never);
+    assert.deepEqual(
+      rows.map((r) => [r.label, (r.end - r.start) / 1000, r.note]),
+      [
+        ['restartNode orders-0', 30, undefined],
+        ['restartNode orders-1', 9, 'failed'],
+        ['waitReady', 10, 'running'],
       ],
     );
   });
