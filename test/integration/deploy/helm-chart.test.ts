@@ -223,8 +223,21 @@ describe('the Helm chart', () => {
           async () => (await readyz())?.status === 200 || undefined,
           60_000,
         );
-        await createKafkaCluster(custom, managed, 'orders', minimalSpec);
+        await createKafkaCluster(custom, managed, 'orders', {
+          ...minimalSpec,
+          metrics: { jmxExporter: { enabled: true } },
+        });
         await readyAtGeneration(custom, managed, 'orders', 1);
+        // The brokers' own metrics, as the chart's PodMonitor scrapes them: port `metrics` of each pod.
+        const brokers = (
+          await core.listNamespacedPod({ namespace: managed, labelSelector: 'keelson.dev/cluster=orders' })
+        ).items;
+        assert.equal(brokers.length, 3);
+        for (const pod of brokers) {
+          const port = pod.spec?.containers[0]?.ports?.find((p) => p.name === 'metrics')?.containerPort;
+          const text = await (await fetch(`http://${pod.status?.podIP}:${port}/metrics`)).text();
+          assert.match(text, /^kafka_server_replicamanager_underreplicatedpartitions 0/m, pod.metadata?.name);
+        }
         const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
         assert.match(metrics, /^keelson_leader 1$/m, 'the operator leads with the chart’s Lease');
         // Per cluster, from its status; and the Temporal SDK's own metrics in the same registry.
