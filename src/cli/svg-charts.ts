@@ -146,7 +146,8 @@ export function lineChartSvg(
     `<polyline fill="none" stroke="#4a7bd0" stroke-width="2" points="${sorted.map(([x, y]) => `${fixed(px(x))},${fixed(py(y))}`).join(' ')}"/>`,
     ...sorted.map(
       ([x, y]) =>
-        `<circle cx="${fixed(px(x))}" cy="${fixed(py(y))}" r="4" fill="#4a7bd0"><title>${x}: ${y}</title></circle><text x="${fixed(px(x) + 6)}" y="${fixed(py(y) - 6)}">${y}</text>`,
+        // A label near the right edge goes left of its point, so that it is not cut off.
+        `<circle cx="${fixed(px(x))}" cy="${fixed(py(y))}" r="4" fill="#4a7bd0"><title>${x}: ${y}</title></circle><text x="${fixed(px(x) > left + plotW - 40 ? px(x) - 6 : px(x) + 6)}" y="${fixed(py(y) - 6)}"${px(x) > left + plotW - 40 ? ' text-anchor="end"' : ''}>${y}</text>`,
     ),
     ...xTicks.map(
       (t) => `<text x="${fixed(px(t))}" y="${top + plotH + 18}" text-anchor="middle">${t}</text>`,
