@@ -162,7 +162,8 @@ describe('failover drills', () => {
     assert.match(picture, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     assert.match(picture, /Drill of zone-a in .*: Succeeded/);
     assert.ok((picture.match(/<rect x=/g) ?? []).length >= 4, 'a bar per step');
-    assert.match(picture, />drill: hold</);
+    assert.match(picture, />hold for \d+ s</);
+    assert.match(picture, />fail back</);
   });
 
   it('fails back at once when a running drill is aborted', async () => {
