@@ -137,6 +137,16 @@ describe('a cluster applications use', () => {
       await custom.deleteNamespacedCustomObject({ group, version, namespace, plural: topicPlural, name });
       await signalTopicsWorkflow(cluster, 5_000);
     };
+    /** Deletes a KafkaTopic and waits until its finalizer has let it go. */
+    const removeAndWait = async (name: string) => {
+      await remove(name);
+      await eventually(
+        `KafkaTopic ${name} gone`,
+        async () => ((await read(name)) ? undefined : true),
+        60_000,
+        500,
+      );
+    };
     const condition = (t: TopicObject | undefined) => t?.status?.conditions?.find((c) => c.type === 'Ready');
     const readyAt = (name: string, generation: number) =>
       eventually(
@@ -343,13 +353,7 @@ describe('a cluster applications use', () => {
         assert.fail(`${(err as Error).message}: ${JSON.stringify((await describeTopic('events')).configs)}`);
       });
 
-      await remove('events');
-      await eventually(
-        'KafkaTopic events gone',
-        async () => ((await read('events')) ? undefined : true),
-        60_000,
-        500,
-      );
+      await removeAndWait('events');
       await eventually(
         'topic events deleted',
         async () => ((await topicExists('events')) ? undefined : true),
@@ -390,13 +394,7 @@ describe('a cluster applications use', () => {
       );
 
       // Deleting the refused KafkaTopic (delete policy) leaves the topic it never owned.
-      await remove('legacy-other');
-      await eventually(
-        'KafkaTopic legacy-other gone',
-        async () => ((await read('legacy-other')) ? undefined : true),
-        60_000,
-        500,
-      );
+      await removeAndWait('legacy-other');
       assert.ok(await topicExists('legacy'));
 
       // Now the only claim, and as the topic is: adopted.
@@ -405,13 +403,7 @@ describe('a cluster applications use', () => {
       await readyAt('legacy-again', 2);
       assert.equal(adopted.status?.topicId, (await describeTopic('legacy')).id);
 
-      await remove('legacy-again');
-      await eventually(
-        'KafkaTopic legacy-again gone',
-        async () => ((await read('legacy-again')) ? undefined : true),
-        60_000,
-        500,
-      );
+      await removeAndWait('legacy-again');
       assert.ok(await topicExists('legacy'), 'retained');
       assert.equal((await consumeKeys(bootstrap, 'legacy', 200)).size, 200);
 
