@@ -22,11 +22,8 @@ import {
   certificateAuthorityRules,
 } from './spec-rules.ts';
 
-export const group = 'keelson.dev';
-export const version = 'v1alpha1';
-export const kind = 'KafkaCluster';
-export const plural = 'kafkaclusters';
-export const apiVersion = `${group}/${version}`;
+import type { apiVersion, kind } from './kafka-cluster-names.ts';
+export { apiVersion, group, kind, plural, version } from './kafka-cluster-names.ts';
 
 const dnsLabel = (max: number) =>
   z

@@ -8,56 +8,13 @@ import { maxConfigValueLength } from './owned-config.ts';
 import { group, version } from './kafka-cluster.ts';
 import { withRules, type Rule } from './rules.ts';
 import { configValueRule } from './spec-rules.ts';
+import { topicConfigKeys } from './topic-config-keys.ts';
 
 export const topicKind = 'KafkaTopic';
 export const topicPlural = 'kafkatopics';
 export { group, version };
 
-/**
- * Topic config keys Kafka knows (org.apache.kafka.common.config.TopicConfig
- * of Kafka 4.1), less the replication throttle keys, which Keelson sets
- * while it changes a topic's replication factor.
- */
-export const topicConfigKeys = [
-  'cleanup.policy',
-  'compression.gzip.level',
-  'compression.lz4.level',
-  'compression.type',
-  'compression.zstd.level',
-  'delete.retention.ms',
-  'file.delete.delay.ms',
-  'flush.messages',
-  'flush.ms',
-  'index.interval.bytes',
-  'local.retention.bytes',
-  'local.retention.ms',
-  'max.compaction.lag.ms',
-  'max.message.bytes',
-  'message.timestamp.after.max.ms',
-  'message.timestamp.before.max.ms',
-  'message.timestamp.type',
-  'min.cleanable.dirty.ratio',
-  'min.compaction.lag.ms',
-  'min.insync.replicas',
-  'preallocate',
-  'remote.log.copy.disable',
-  'remote.log.delete.on.disable',
-  'remote.storage.enable',
-  'retention.bytes',
-  'retention.ms',
-  'segment.bytes',
-  'segment.index.bytes',
-  'segment.jitter.ms',
-  'segment.ms',
-  'unclean.leader.election.enable',
-] as const;
-
-/** Topic configs Keelson sets itself while it moves a topic's replicas. */
-export const topicThrottleKeys = [
-  'leader.replication.throttled.replicas',
-  'follower.replication.throttled.replicas',
-] as const;
-
+export { topicConfigKeys, topicThrottleKeys } from './topic-config-keys.ts';
 /** Kafka's own limit on a topic name's length. */
 export const maxTopicNameLength = 249;
 const topicNamePattern = '^[a-zA-Z0-9._-]+$';

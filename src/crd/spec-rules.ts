@@ -3,6 +3,7 @@
 // so this file does not depend on the schemas that use it.
 import { intervalCel, intervalMessage, scheduleProblem } from './backup-schedule.ts';
 import { parseDurationMs } from './duration.ts';
+import { replicationListener, tlsControllerListener } from './reserved-listeners.ts';
 import {
   configKeyPattern,
   configValueForbidden,
@@ -19,10 +20,7 @@ const isSecurityKeyCel = (k: string) =>
 const isSecurityKey = (key: string): boolean =>
   (securityOwnedConfigKeys as readonly string[]).includes(key) || key.startsWith(securityOwnedConfigPrefix);
 
-/** The listener of a secured cluster's own traffic: replication, and Keelson's admin connections (mutual TLS). */
-export const replicationListener = { name: 'replication', port: 9091 } as const;
-/** The TLS controller listener of a cluster that was upgraded from plaintext (see SecurityStage). */
-export const tlsControllerListener = { name: 'controller-tls', port: 9090 } as const;
+export { replicationListener, tlsControllerListener };
 
 interface PoolShape {
   roles: string[];

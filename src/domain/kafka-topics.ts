@@ -5,7 +5,7 @@
 // changing nothing. A topic Keelson did not create or adopt (its id is not
 // the one in status) is never changed or deleted.
 import type { KafkaTopicSpec } from '../crd/kafka-topic.ts';
-import { topicThrottleKeys } from '../crd/kafka-topic.ts';
+import { topicThrottleKeys } from '../crd/topic-config-keys.ts';
 import type { Broker, Moves } from './reassignment.ts';
 
 /** Set on every KafkaTopic Keelson reconciles: deletion waits until the topic is deleted (or released, with deletePolicy retain). */

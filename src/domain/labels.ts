@@ -2,7 +2,7 @@
 // `app.kubernetes.io/*` labels follow the Kubernetes recommendations; the
 // keelson.dev ones let the operator select a cluster's nodes by pool and role.
 import type { V1OwnerReference } from '@kubernetes/client-node';
-import { apiVersion, kind } from '../crd/kafka-cluster.ts';
+import { apiVersion, kind } from '../crd/kafka-cluster-names.ts';
 
 export const labelKeys = {
   cluster: 'keelson.dev/cluster',

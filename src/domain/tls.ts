@@ -4,7 +4,7 @@
 // Keys and certificates themselves never appear here: activities make them
 // and keep them in Secrets (see src/activities/tls/certificates.ts).
 import type { KafkaClusterSpec, Listener } from '../crd/kafka-cluster.ts';
-import { replicationListener, tlsControllerListener } from '../crd/spec-rules.ts';
+import { replicationListener, tlsControllerListener } from '../crd/reserved-listeners.ts';
 import type { ClusterRef } from './labels.ts';
 import { contentHash } from './hash.ts';
 import { names } from './names.ts';

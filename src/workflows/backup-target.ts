@@ -5,11 +5,12 @@ import type { ApplicationFailure } from '@temporalio/workflow';
 import { proxyActivities } from '@temporalio/workflow';
 import { kafkaAccess, operatorPort, specAtRecordedStage, type KafkaAccess } from '../domain/tls.ts';
 import type { Activities } from '../activities/index.ts';
-import { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
+import type { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
 import type { ClusterRef } from '../domain/labels.ts';
 import { readyBrokerAddresses } from '../domain/observed.ts';
 import { quickCall } from './activity-options.ts';
 import { failure } from '../domain/failures.ts';
+import { specCheckOf } from './spec-check.ts';
 
 const quick = proxyActivities<Activities>(quickCall);
 
@@ -30,12 +31,12 @@ export async function clusterWithBackupTarget(
   const name = `KafkaCluster ${key.namespace}/${key.name}`;
   const snapshot = await quick.readCluster(key);
   if (!snapshot || snapshot.deleting) throw failure('ClusterGone', `${name} does not exist`);
-  const parsed = KafkaClusterSpec.safeParse(snapshot.spec);
-  if (!parsed.success) throw failure('InvalidSpec', `${name} has an invalid spec`);
-  const backup = parsed.data.backup;
+  const checked = await specCheckOf(snapshot);
+  if (!('spec' in checked)) throw failure('InvalidSpec', `${name} has an invalid spec`);
+  const backup = checked.spec.backup;
   if (!backup) throw failure('InvalidSpec', `${name} ${noBackup}`);
   const cluster = { ...key, uid: snapshot.uid };
-  const spec = specAtRecordedStage(parsed.data, snapshot.status?.securityStage);
+  const spec = specAtRecordedStage(checked.spec, snapshot.status?.securityStage);
   const bootstrap = kafkaAccess(
     cluster,
     spec,
@@ -50,7 +51,7 @@ export async function clusterWithBackupTarget(
     throw failure('NoBrokerReady', `no broker of ${name} is ready`);
   return {
     cluster,
-    spec: parsed.data,
+    spec: checked.spec,
     backup,
     bootstrap,
     generation: snapshot.generation,

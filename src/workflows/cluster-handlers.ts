@@ -6,9 +6,9 @@
 import { proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { parseDurationMs } from '../crd/duration.ts';
-import { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
 import { backupScheduleInput, backupScheduleKey } from '../domain/backup-schedule-key.ts';
 import { failure } from '../domain/failures.ts';
+import { specCheckOf } from './spec-check.ts';
 import { quickCall } from './activity-options.ts';
 import { clusterView, type ClusterState } from './cluster-state.ts';
 import { payloads, requireValidUpdate, validSignal } from './message-payloads.ts';
@@ -123,8 +123,8 @@ function installRequestUpdates(state: ClusterState, key: { namespace: string; na
     async () => {
       // The spec as it is now: a backup target added a moment ago counts before the next plan.
       const current = await quick.readCluster(key);
-      const parsed = KafkaClusterSpec.safeParse(current?.spec);
-      const backup = parsed.success ? parsed.data.backup : undefined;
+      const checked = current ? await specCheckOf(current) : undefined;
+      const backup = checked && 'spec' in checked ? checked.spec.backup : undefined;
       if (!backup) {
         throw failure(
           'InvalidSpec',

@@ -9,7 +9,7 @@ import { usersWorkflowId } from '../domain/workflow-ids.ts';
 import { usersChangedSignal } from './kafka-users.ts';
 import type { Activities } from '../activities/index.ts';
 import { parseDurationMs } from '../crd/duration.ts';
-import { KafkaClusterSpec, type KafkaClusterStatus } from '../crd/kafka-cluster.ts';
+import type { KafkaClusterSpec, KafkaClusterStatus } from '../crd/kafka-cluster.ts';
 import { backupScheduleInput, backupScheduleKey } from '../domain/backup-schedule-key.ts';
 import { caRenewalPhases, clientsCaRenewalPhases, expiringAuthorities } from '../domain/certificates.ts';
 import { conditionsAfterPass, invalidSpecCondition, type PassOutcome } from '../domain/cluster-conditions.ts';
@@ -43,6 +43,7 @@ import {
 import { bestEffortRead, quickCall } from './activity-options.ts';
 import { retryView, type ClusterState } from './cluster-state.ts';
 import { runOperation } from './cluster-operation.ts';
+import { specCheckOf } from './spec-check.ts';
 
 const quick = proxyActivities<Activities>(quickCall);
 const reads = proxyActivities<Activities>(bestEffortRead);
@@ -76,7 +77,7 @@ async function observeSettings(
 
 /**
  * The spec of this snapshot, with the backup schedules made to match it; or,
- * when zod or the Temporal server (a schedule) refuses it, undefined after
+ * when the check (see spec-check.ts) or the Temporal server (a schedule) refuses it, undefined after
  * reporting the InvalidSpec condition.
  */
 export async function acceptSpec(
@@ -85,23 +86,20 @@ export async function acceptSpec(
   snapshot: Snapshot,
 ): Promise<KafkaClusterSpec | undefined> {
   const generation = snapshot.generation;
-  const parsed = KafkaClusterSpec.safeParse(snapshot.spec);
+  const checked = await specCheckOf(snapshot);
+  const spec = 'spec' in checked ? checked.spec : undefined;
   const refusedBy =
-    parsed.success && patched(backupPatch) && backupScheduleKey(parsed.data.backup) !== state.backupSchedule
-      ? await quick.syncBackupSchedule({ ...key, backup: backupScheduleInput(parsed.data.backup) }).then(
-          () => ((state.backupSchedule = backupScheduleKey(parsed.data.backup)), undefined),
+    spec && patched(backupPatch) && backupScheduleKey(spec.backup) !== state.backupSchedule
+      ? await quick.syncBackupSchedule({ ...key, backup: backupScheduleInput(spec.backup) }).then(
+          () => ((state.backupSchedule = backupScheduleKey(spec.backup)), undefined),
           (err: unknown) => {
             if (failureType(err) !== 'InvalidSpec') throw err;
             return `backup.schedule: ${rootCause(err)}`;
           },
         )
       : undefined;
-  if (parsed.success && !refusedBy) return parsed.data;
-  state.invalidSpec = (
-    refusedBy ??
-    parsed.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') ??
-    ''
-  ).slice(0, 4000);
+  if (spec && !refusedBy) return spec;
+  state.invalidSpec = (refusedBy ?? ('problems' in checked ? checked.problems : '')).slice(0, 4000);
   await quick.patchStatus({
     ...key,
     clear: ['retry'],

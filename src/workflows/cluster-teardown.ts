@@ -3,7 +3,6 @@
 // the teardown finalizer holds the object until this ends.
 import { executeChild, patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import { KafkaClusterSpec } from '../crd/kafka-cluster.ts';
 import { conditionsWhileTearingDown } from '../domain/cluster-conditions.ts';
 import { teardownWorkflowId } from '../domain/cluster-operations.ts';
 import type { ClusterRef } from '../domain/labels.ts';
@@ -11,6 +10,7 @@ import { quickCall } from './activity-options.ts';
 import { backupPatch, type ClusterKey, type SearchAttributes, type Snapshot } from './cluster-pass.ts';
 import type { ClusterState } from './cluster-state.ts';
 import { searchAttributes } from './search-attributes.ts';
+import { specCheckOf } from './spec-check.ts';
 import { teardownWorkflow } from './teardown.ts';
 
 const quick = proxyActivities<Activities>(quickCall);
@@ -40,10 +40,10 @@ export async function tearDown(
   if (patched(backupPatch) && state.backupSchedule !== 'none') {
     await quick.syncBackupSchedule({ ...key, backup: undefined });
   }
-  const parsedSpec = KafkaClusterSpec.safeParse(snapshot.spec);
+  const checked = await specCheckOf(snapshot);
   await executeChild(teardownWorkflow, {
     workflowId,
-    args: [{ cluster, spec: parsedSpec.success ? parsedSpec.data : undefined }],
+    args: [{ cluster, spec: 'spec' in checked ? checked.spec : undefined }],
     searchAttributes: { ...clusterAttributes, [searchAttributes.operation.name]: ['teardown'] },
   });
   await quick.removeTeardownFinalizer({ ...key, uid: state.uid });

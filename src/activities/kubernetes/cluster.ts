@@ -3,6 +3,7 @@
 import type { ReconcilePolicy } from '../../domain/reconcile-policy.ts';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { group, plural, version, type KafkaClusterStatus } from '../../crd/kafka-cluster.ts';
+import { checkSpec, type SpecCheck } from '../../crd/spec-check.ts';
 import { mergeConditions, type Condition } from '../../domain/conditions.ts';
 import { teardownFinalizer } from '../../domain/labels.ts';
 import { classified } from '../failures.ts';
@@ -17,7 +18,10 @@ export interface ClusterSnapshot {
   generation: number;
   /** Deletion was asked for; the object stays until the teardown finalizer is removed. */
   deleting: boolean;
-  spec: unknown;
+  /** The spec as stored: only in reads recorded before specCheck existed (now the check carries it). */
+  spec?: unknown;
+  /** The spec checked against the schema (defaults applied), or its problems. */
+  specCheck?: SpecCheck;
   status: KafkaClusterStatus | undefined;
   /**
    * The operator's resync interval and retry delays, read with the cluster so
@@ -57,7 +61,7 @@ export function clusterActivities(
           uid: object.metadata.uid,
           generation: object.metadata.generation,
           deleting: Boolean(object.metadata.deletionTimestamp),
-          spec: object.spec,
+          specCheck: checkSpec(object.spec),
           status: object.status,
           reconcile: reconcilePolicy,
         };

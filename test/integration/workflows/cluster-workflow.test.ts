@@ -657,7 +657,7 @@ describe('cluster workflow', () => {
     await handle.signal(driftSignal, { reason: 'r'.repeat(2_000) });
     await assert.rejects(
       handle.executeUpdate(rollUpdate, { args: [{ reason: 'r'.repeat(2_000) }] }),
-      refusedWith(/invalid roll request: reason: Too big/),
+      refusedWith(/invalid roll request: reason: too long: at most 1024 characters/),
     );
     await assert.rejects(
       handle.executeUpdate(rollUpdate, { args: [] as never }),

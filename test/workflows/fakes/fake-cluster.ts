@@ -15,6 +15,7 @@ import { moveWaitActivities } from '../../../src/activities/kafka/move-wait.ts';
 import { drillHoldActivities } from '../../../src/activities/drill-hold.ts';
 import { Context } from '@temporalio/activity';
 import type { KafkaClusterStatus } from '../../../src/crd/kafka-cluster.ts';
+import { checkSpec } from '../../../src/crd/spec-check.ts';
 import { mergeConditions, type Condition } from '../../../src/domain/conditions.ts';
 import { failure } from '../../../src/domain/failures.ts';
 import { labelKeys } from '../../../src/domain/labels.ts';
@@ -215,7 +216,7 @@ export class FakeCluster {
           uid: this.uid,
           generation: this.generation,
           deleting: this.deleting,
-          spec: structuredClone(this.spec),
+          specCheck: checkSpec(structuredClone(this.spec)),
           status: structuredClone(this.status) as KafkaClusterStatus,
           reconcile: this.policy,
         };
