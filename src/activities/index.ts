@@ -2,8 +2,10 @@
 // worker and integration tests pass real clients pointed at any cluster.
 import { defaultMaxConcurrentRolls } from '../domain/roll-limit.ts';
 import { noBackupPolicy, type BackupPolicy } from '../domain/backup-policy.ts';
-import { defaultReconcilePolicy, type ReconcilePolicy } from '../domain/reconcile-policy.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { ReconcilePolicy } from '../domain/reconcile-policy.ts';
+import type { FinishedOperation } from './kubernetes/cluster.ts';
+import { createKubernetesActivities } from './kubernetes-activities.ts';
 import { brokerConfigActivities } from './kafka/broker-config.ts';
 import { clusterStateActivities } from './kafka/cluster-state.ts';
 import { featureActivities } from './kafka/features.ts';
@@ -11,13 +13,6 @@ import { leaderActivities } from './kafka/leaders.ts';
 import { probeActivities } from './kafka/probe.ts';
 import { reassignmentActivities, replicaMoveActivities } from './kafka/reassignment.ts';
 import { metadataActivities } from './kafka/metadata.ts';
-import { clusterActivities, type FinishedOperation } from './kubernetes/cluster.ts';
-import { eventActivities } from './kubernetes/events.ts';
-import { objectActivities } from './kubernetes/objects.ts';
-import { podActivities, podLifecycleActivities } from './kubernetes/pods.ts';
-import { volumeActivities } from './kubernetes/volumes.ts';
-import { rollPermitActivities } from './temporal/roll-permits.ts';
-import { backupScheduleActivities } from './temporal/backup-schedule.ts';
 import { backupActivities, backupCatalogActivities } from './backup/backup-activities.ts';
 import { restoreActivities, restoreWriteActivities } from './backup/restore-activities.ts';
 import { restoreDrillActivities } from './backup/restore-drill-activities.ts';
@@ -29,7 +24,6 @@ import { kafkaClients } from './kafka/client-options.ts';
 import { certificateActivities, type CertificatesObserver } from './tls/certificates.ts';
 import { userActivities } from './kafka/users.ts';
 import { topicActivities } from './kafka/topics.ts';
-import { externalServiceActivities } from './kubernetes/external-services.ts';
 
 /** How many clusters may roll at once per operator (task queue), unless configured. */
 export { defaultMaxConcurrentRolls };
@@ -47,13 +41,7 @@ export function createActivities(deps: {
   onCertificates?: CertificatesObserver;
 }) {
   const backupPolicy = deps.backupPolicy ?? noBackupPolicy;
-  const cluster = clusterActivities(
-    deps.kube,
-    deps.reconcilePolicy ?? defaultReconcilePolicy,
-    deps.onOperationFinished,
-  );
-  const pods = podActivities(deps.kube);
-  const events = eventActivities(deps.kube);
+  const kubernetes = createKubernetesActivities(deps);
   const kafka = kafkaClients(deps.kube);
   const kafkaState = clusterStateActivities(kafka);
   const leaders = leaderActivities(kafka);
@@ -61,13 +49,7 @@ export function createActivities(deps: {
   const assignment = reassignmentActivities(kafka);
   const probes = probeActivities(kafka);
   return {
-    ...cluster,
-    ...objectActivities(deps.kube),
-    ...externalServiceActivities(deps.kube),
-    ...events,
-    ...pods,
-    ...podLifecycleActivities(deps.kube),
-    ...volumeActivities(deps.kube),
+    ...kubernetes,
     ...metadataActivities(kafka),
     ...kafkaState,
     ...brokerConfigActivities(kafka),
@@ -76,35 +58,33 @@ export function createActivities(deps: {
     ...userActivities({
       kube: deps.kube,
       kafka,
-      observeNodes: pods.observeNodes,
+      observeNodes: kubernetes.observeNodes,
       ...(deps.onCertificates ? { observeCertificates: deps.onCertificates } : {}),
     }),
-    ...topicActivities({ kube: deps.kube, kafka, observeNodes: pods.observeNodes }),
+    ...topicActivities({ kube: deps.kube, kafka, observeNodes: kubernetes.observeNodes }),
     ...leaders,
     ...rollDecisionActivities({
-      observeNodes: pods.observeNodes,
+      observeNodes: kubernetes.observeNodes,
       observeKafka: kafkaState.observeKafka,
       electPreferredLeaders: leaders.electPreferredLeaders,
-      recordEvent: events.recordEvent,
-      patchStatus: cluster.patchStatus,
+      recordEvent: kubernetes.recordEvent,
+      patchStatus: kubernetes.patchStatus,
     }),
     ...assignment,
     ...moves,
     ...moveWaitActivities({
       readAssignment: assignment.readAssignment,
       moveProgress: moves.moveProgress,
-      patchStatus: cluster.patchStatus,
+      patchStatus: kubernetes.patchStatus,
     }),
     ...probes,
-    ...drillHoldActivities({ observeNodes: pods.observeNodes, probeCluster: probes.probeCluster }),
-    ...backupScheduleActivities(),
+    ...drillHoldActivities({ observeNodes: kubernetes.observeNodes, probeCluster: probes.probeCluster }),
     ...backupActivities(deps.kube, backupPolicy),
     ...backupCatalogActivities(deps.kube, backupPolicy),
     ...restoreActivities(deps.kube, backupPolicy),
     ...restoreWriteActivities(deps.kube, backupPolicy),
     ...restoreDrillActivities(deps.kube, backupPolicy),
     ...scratchClusterActivities(deps.kube),
-    ...rollPermitActivities({ maxConcurrentRolls: deps.maxConcurrentRolls ?? defaultMaxConcurrentRolls }),
   };
 }
 

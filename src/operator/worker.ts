@@ -41,7 +41,7 @@ export async function runWorker(
   log: Logger,
   stop: AbortSignal,
 ): Promise<void> {
-  const { activities, load } = lazyActivities({
+  const { activities } = lazyActivities({
     kube,
     maxConcurrentRolls: options.maxConcurrentRolls,
     backupPolicy: options.backupPolicy,
@@ -67,8 +67,6 @@ export async function runWorker(
   await worker.runUntil(async () => {
     status.polling = true;
     log.info({ taskQueue: options.taskQueue }, 'keelson worker: polling');
-    // Loaded now, while nothing waits for them; a failure here is retried by the first activity.
-    load().catch((err: unknown) => log.error({ err }, 'loading the activities failed'));
     await new Promise<void>((resolve) => {
       if (stop.aborted) resolve();
       stop.addEventListener('abort', () => resolve(), { once: true });

@@ -7,11 +7,13 @@
 // client's inactivity timer (30 s, longer than the 25 s after which the
 // server ends every watch, so a healthy quiet watch never trips it) and
 // resumed, and a list that gets no answer is given up after 30 s;
+// objects are handled many at once, each object's events in order (keyed-queue.ts);
 // everything is relisted every few minutes, so a missed event is delivered
 // within that bound. A handler that fails on one object is reported and
 // passed over: the other objects are still handled, and the next relist
 // (brought forward, with backoff) tries that object again.
 import { CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
+import { KeyedQueue } from './keyed-queue.ts';
 
 /** The parts of an object the handlers read, as the API server sends it. */
 export interface RawObject {
@@ -78,6 +80,8 @@ export interface WatchOptions {
   watchSeconds?: number;
   /** Full relist period. @default 300000 */
   resyncMs?: number;
+  /** Objects handled at once (each object's events in order). @default 16 */
+  concurrency?: number;
 }
 
 /** A list request that has not answered by then is given up (its connection may have gone silent). */
@@ -127,12 +131,16 @@ async function watchScope(
     }
   };
 
+  const queue = new KeyedQueue(options.concurrency ?? 16);
+  const keyOf = (object: RawObject) => `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
+
   const list = async (): Promise<string> => {
     let token: string | undefined;
     let resourceVersion = '';
     do {
       const page = await withTimeout(collection.list(namespace, token, 500), listTimeoutMs, `list ${path}`);
-      for (const item of page.items) await handle('changed', item);
+      for (const item of page.items) void queue.push(keyOf(item), () => handle('changed', item));
+      await queue.idle();
       token = page.metadata?.continue || undefined;
       resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
     } while (token);
@@ -162,7 +170,9 @@ async function watchScope(
           settled = true;
           resolve(value);
         };
-        let queue = Promise.resolve();
+        // Events in the order they came; the resourceVersion moves on only past
+        // events handled, and those before them: a watch resumed from it misses nothing.
+        const unhandled: { rv: string | undefined; handled: boolean }[] = [];
         void watcher
           .watch(
             path,
@@ -183,14 +193,19 @@ async function watchScope(
                 if (rv) resourceVersion = rv;
                 return;
               }
-              // Handled in order; the resourceVersion moves on only once handled.
-              queue = queue.then(async () => {
+              const entry = { rv, handled: false };
+              unhandled.push(entry);
+              void queue.push(keyOf(object), async () => {
                 await handle(type === 'DELETED' ? 'deleted' : 'changed', object);
-                if (rv) resourceVersion = rv;
+                entry.handled = true;
+                while (unhandled[0]?.handled) {
+                  const first = unhandled.shift();
+                  if (first?.rv) resourceVersion = first.rv;
+                }
               });
             },
             (err: unknown) => {
-              void queue.then(() => finish(err ? 'error' : 'ended'));
+              void queue.idle().then(() => finish(err ? 'error' : 'ended'));
             },
           )
           .then((controller) => signal.addEventListener('abort', () => controller.abort(), { once: true }))

@@ -5,7 +5,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { env, eventually } from './cluster.ts';
-import { nodeFlags } from '../../src/operator/node-flags.ts';
+import { nodeFlags, processEnvironment } from '../../src/operator/node-flags.ts';
 
 const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
@@ -36,7 +36,7 @@ export function keelsonProcess(command: 'worker' | 'operator' | 'watch', args: s
           '--health-address=127.0.0.1:0',
           ...args,
         ],
-        { stdio: ['ignore', 'ignore', 'pipe'] },
+        { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...processEnvironment } },
       );
       started.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
       await eventually(`keelson ${command} to start`, async () => {

@@ -14,10 +14,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { pino } from 'pino';
+import { workflowBundle } from '../../src/operator/workflow-bundle.ts';
 import * as workflows from '../../src/workflows/index.ts';
 
 const historiesDir = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
-const workflowsPath = fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url));
+let bundle: Awaited<ReturnType<typeof workflowBundle>> | undefined;
 
 describe('recorded workflow histories', () => {
   const files = readdirSync(historiesDir, { recursive: true, encoding: 'utf8' })
@@ -54,7 +56,9 @@ describe('recorded workflow histories', () => {
   for (const file of files) {
     it(`replay ${file} without non-determinism`, async () => {
       const history = historyFromJSON(JSON.parse(readFileSync(join(historiesDir, file), 'utf8')));
-      await Worker.runReplayHistory({ workflowsPath }, history, ids[file] ?? file);
+      // The bundle the operator runs (its shared modules included), not a plain one.
+      bundle ??= await workflowBundle(pino({ level: 'silent' }));
+      await Worker.runReplayHistory({ workflowBundle: bundle }, history, ids[file] ?? file);
     });
   }
 });

@@ -4,11 +4,12 @@
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { apiVersion, group, kind, plural, version } from '../../src/crd/kafka-cluster.ts';
-import { nodeFlags } from '../../src/operator/node-flags.ts';
+import { nodeFlags, processEnvironment } from '../../src/operator/node-flags.ts';
 import { readTestEnv, type TestEnv } from '../testenv/src/env.ts';
 
 export const repo = join(import.meta.dirname, '..', '..');
@@ -38,6 +39,8 @@ export interface Settings {
   faultRounds: number;
   /** KafkaTopics applied at once to one running cluster; 0 skips it. */
   topics: number;
+  /** The soak: operations to complete under faults, of them rolls at least; 0 operations skips it. */
+  soak: { operations: number; rolls: number };
 }
 
 export interface Bench {
@@ -103,11 +106,20 @@ export interface Running {
   kill: () => Promise<void>;
 }
 
+/** Where a process connects (the soak puts proxies in between) and where its log goes. */
+export interface ProcessOptions {
+  kubeconfig?: string;
+  temporalAddress?: string;
+  /** Appends the process's log (stderr) here; without it only the start is kept, for errors. */
+  logFile?: string;
+}
+
 /** Starts a keelson process and resolves once /readyz says 200, with the time that took. */
 export async function startProcess(
   bench: Bench,
   command: 'operator' | 'watch' | 'worker',
   taskQueue: string,
+  options: ProcessOptions = {},
 ): Promise<Running> {
   const started = performance.now();
   const child = spawn(
@@ -116,17 +128,25 @@ export async function startProcess(
       ...nodeFlags,
       join(repo, 'src/main.ts'),
       command,
-      `--kubeconfig=${bench.env.kubeconfig}`,
-      `--temporal-address=${bench.env.temporal.address}`,
+      `--kubeconfig=${options.kubeconfig ?? bench.env.kubeconfig}`,
+      `--temporal-address=${options.temporalAddress ?? bench.env.temporal.address}`,
       `--task-queue=${taskQueue}`,
       `--namespace=${bench.namespace}`,
       '--health-address=127.0.0.1:0',
       '--no-leader-elect',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_COMPILE_CACHE: compileCache } },
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, ...processEnvironment, NODE_COMPILE_CACHE: compileCache },
+    },
   );
   let output = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const log = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    if (output.length < 1_000_000) output += chunk;
+    log?.write(chunk);
+  });
+  child.once('exit', () => log?.end());
   let url: string;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`keelson ${command} exited: ${output}`);

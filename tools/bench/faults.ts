@@ -15,7 +15,6 @@
 // the deadline, the cluster is Ready at that generation (or a later one) with
 // nothing running, and every broker runs with the changed value (described by
 // Kafka itself).
-import { Admin, ConfigResourceTypes } from '@platformatic/kafka';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { clusterWorkflowId } from '../../src/workflows/messages.ts';
 import { killBrokerProcess } from '../testenv/src/kill-broker.ts';
@@ -31,6 +30,7 @@ import {
   type Bench,
   type Figure,
 } from './context.ts';
+import { inEffect } from './cluster-checks.ts';
 import { startLoadedCluster } from './loaded-cluster.ts';
 import { specSignalIndex } from './spec-signal.ts';
 
@@ -224,39 +224,11 @@ async function settled(bench: Bench, attempts: Attempt[]): Promise<Attempt[]> {
     const ready = status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
     if (ready && (status?.observedGeneration ?? 0) >= generation && !status?.currentOperation) {
       effective = [];
-      for (const attempt of attempts) if (await inEffect(bench, attempt)) effective.push(attempt);
+      for (const attempt of attempts)
+        if (await inEffect(bench, name, attempt.key, attempt.value)) effective.push(attempt);
       if (effective.length === attempts.length) return effective;
     }
     await sleep(1_000);
   }
   return effective;
-}
-
-/** Whether every broker reports the attempt's value for its key (asked of each broker itself). */
-async function inEffect(bench: Bench, attempt: Attempt): Promise<boolean> {
-  const pods = await bench.core.listNamespacedPod({
-    namespace: bench.namespace,
-    labelSelector: `keelson.dev/cluster=${name}`,
-  });
-  for (const pod of pods.items) {
-    const nodeId = pod.metadata?.labels?.['keelson.dev/node-id'];
-    const admin = new Admin({ clientId: 'keelson-bench', bootstrapBrokers: [`${pod.status?.podIP}:9092`] });
-    try {
-      const [description] = await admin.describeConfigs({
-        resources: [
-          {
-            resourceType: ConfigResourceTypes.BROKER,
-            resourceName: nodeId ?? '',
-            configurationKeys: [attempt.key],
-          },
-        ],
-      });
-      if (description?.configs.find((c) => c.name === attempt.key)?.value !== attempt.value) return false;
-    } catch {
-      return false;
-    } finally {
-      await admin.close();
-    }
-  }
-  return true;
 }

@@ -4,9 +4,10 @@
 // anchor it is compared to (the published Go and .NET operator figures,
 // see the README). The parts, each in its own file here: startup, change-to-action
 // latency, memory, roll overhead (full mode), operations under faults and
-// recovery (full mode), 1,000 KafkaTopics (full mode). Apart from the rolls and the fault run, the
+// recovery (full mode), 1,000 KafkaTopics (full mode), the soak: 1,000 operations under
+// scheduled faults (full mode). Apart from the rolls, the fault run and the soak, the
 // KafkaClusters are paused (no broker runs): those figures are the
-// operator's own. `--only=startup,latency,memory,roll,faults,topics` runs some parts.
+// operator's own. `--only=startup,latency,memory,roll,faults,topics,soak` runs some parts.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -16,15 +17,42 @@ import { measureFaults } from './faults.ts';
 import { measureChangeToAction } from './latency.ts';
 import { measureMemory } from './memory.ts';
 import { measureRollOverhead } from './roll-overhead.ts';
+import { measureSoak } from './soak.ts';
 import { measureStartup } from './startup.ts';
 import { measureTopics } from './topics.ts';
 import { histogramSvg, lineChartSvg, timelineSvg } from '../../src/cli/svg-charts.ts';
 
-const parts = ['startup', 'latency', 'memory', 'roll', 'faults', 'topics'] as const;
+const parts = ['startup', 'latency', 'memory', 'roll', 'faults', 'topics', 'soak'] as const;
 const quick = process.argv.includes('--quick');
 const settings: Settings = quick
-  ? { updates: 10, clusters: [10], startups: 1, rolls: [], faultRounds: 0, topics: 0 }
-  : { updates: 200, clusters: [100, 1000], startups: 5, rolls: [3, 5], faultRounds: 2, topics: 1000 };
+  ? {
+      updates: 10,
+      clusters: [10],
+      startups: 1,
+      rolls: [],
+      faultRounds: 0,
+      topics: 0,
+      soak: { operations: 0, rolls: 0 },
+    }
+  : {
+      updates: 200,
+      clusters: [100, 1000],
+      startups: 5,
+      rolls: [3, 5],
+      faultRounds: 2,
+      topics: 1000,
+      soak: { operations: 1000, rolls: 20 },
+    };
+// `--clusters=100,1000`: the cluster counts of the memory part (a shorter run while working on memory).
+const clustersOption = process.argv.find((a) => a.startsWith('--clusters='));
+if (clustersOption) {
+  const counts = clustersOption.slice('--clusters='.length).split(',').map(Number);
+  if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 10_000)) {
+    console.error('bench: --clusters takes whole numbers from 1 to 10000, separated by commas');
+    process.exit(2);
+  }
+  settings.clusters = counts;
+}
 const only = process.argv
   .find((a) => a.startsWith('--only='))
   ?.slice('--only='.length)
@@ -59,6 +87,7 @@ try {
     for (const brokers of settings.rolls) figures.push(await measureRollOverhead(bench, brokers));
   if (part('faults') && settings.faultRounds > 0) figures.push(...(await measureFaults(bench)));
   if (part('topics') && settings.topics > 0) figures.push(...(await measureTopics(bench, settings.topics)));
+  if (part('soak') && settings.soak.operations > 0) figures.push(...(await measureSoak(bench)));
 } finally {
   await bench.core.deleteNamespace({ name: bench.namespace }).catch(() => undefined);
   await bench.connection.close();
