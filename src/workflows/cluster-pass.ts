@@ -54,6 +54,8 @@ const maxOperationsPerGeneration = 10;
 export const backupPatch = 'backup-schedule';
 // Runs recorded before drift passes put the shared objects back replay without that step.
 export const restoreSharedObjectsPatch = 'restore-shared-objects';
+// Runs recorded before a pass's report reused converge's observation observe the nodes again.
+export const reportReusesObservationPatch = 'report-reuses-observation';
 
 export type ClusterKey = { namespace: string; name: string };
 export type Snapshot = NonNullable<Awaited<ReturnType<Activities['readCluster']>>>;
@@ -133,6 +135,8 @@ export interface PassPlan {
   /** Status recorded external listeners when the pass began: their Services may need deleting. */
   recordedExternal: boolean;
   clusterAttributes: SearchAttributes;
+  /** The nodes as converge last saw them, when it ended without running anything after: the report reuses them. */
+  observedAtEnd?: ObservedNode[];
 }
 
 export function planPass(
@@ -404,6 +408,7 @@ export async function converge(state: ClusterState, plan: PassPlan): Promise<Pas
         continue;
       }
       if (plan.drift && patched(restoreSharedObjectsPatch)) await restoreSharedObjects(plan);
+      plan.observedAtEnd = observedNodes;
       return unready ? { kind: 'failed', ...unready, retries: true } : { kind: 'ready' };
     }
     const ended = await runOperation(state, plan, choice, { observed: observedNodes, round, pass });
@@ -475,11 +480,16 @@ export async function reportPass(
   specWasInvalid: boolean,
 ): Promise<void> {
   const { key, status, generation } = plan;
-  const observedNodes = await quick.observeNodes({
-    namespace: key.namespace,
-    cluster: key.name,
-    uid: state.uid,
-  });
+  // Nothing ran since converge observed the nodes: one observation serves both (one workflow
+  // task and one activity less per pass, for every cluster at every resync).
+  const observedNodes =
+    plan.observedAtEnd && patched(reportReusesObservationPatch)
+      ? plan.observedAtEnd
+      : await quick.observeNodes({
+          namespace: key.namespace,
+          cluster: key.name,
+          uid: state.uid,
+        });
   status.nodePools = plan.layoutsSeeing(observedNodes);
   const brokers = observedNodes.filter((n) => n.roles.includes('broker') && plan.desiredNames.has(n.podName));
   const retry = state.scheduledRetry;

@@ -53,6 +53,16 @@ if (clustersOption) {
   }
   settings.clusters = counts;
 }
+// `--soak=N`: the soak with N operations (and N / 50 rolls, at least 2) instead of 1,000.
+const soakOption = process.argv.find((a) => a.startsWith('--soak='));
+if (soakOption) {
+  const operations = Number(soakOption.slice('--soak='.length));
+  if (!Number.isInteger(operations) || operations < 1) {
+    console.error('bench: --soak takes a whole number of operations');
+    process.exit(2);
+  }
+  settings.soak = { operations, rolls: Math.max(2, Math.floor(operations / 50)) };
+}
 const only = process.argv
   .find((a) => a.startsWith('--only='))
   ?.slice('--only='.length)

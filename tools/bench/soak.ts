@@ -7,7 +7,7 @@
 // Each cluster runs a loop of spec changes, one at a time: mostly
 // cluster-wide dynamic config changes (no restart), every `rollEvery`-th a
 // read-only broker config change (a roll of all three brokers), and once, on
-// the first cluster, a scale from 3 to 4 brokers. Meanwhile a fault is
+// the first cluster, a scale from 3 to 4 brokers (a broker-only pool from 0 to 1). Meanwhile a fault is
 // injected every `faultEveryMs`, in turn: latency on the API server link,
 // its connections dropped (and refused for a moment), the same two on the
 // Temporal link, the operator SIGKILLed and started again at once (as the
@@ -96,10 +96,17 @@ export async function measureSoak(bench: Bench): Promise<Figure[]> {
   let stopping = false;
   try {
     await Promise.all(
-      clusters.map((name) =>
+      clusters.map((name, index) =>
         createCluster(bench, name, {
           ...pausedSpec,
           paused: false,
+          // The first cluster has an empty broker pool for the scale (controllers stay three).
+          nodePools: [
+            ...pausedSpec.nodePools,
+            ...(index === 0
+              ? [{ ...pausedSpec.nodePools[0], name: 'brokers', roles: ['broker'], replicas: 0 }]
+              : []),
+          ],
           config: { [dynamicKey]: '3600000', [staticKey]: '3000' },
         }),
       ),
@@ -141,7 +148,7 @@ export async function measureSoak(bench: Bench): Promise<Figure[]> {
         for (let i = 1; !enough(); i++) {
           const scale = clusterIndex === 0 && !scaled && operations.length >= target / 2;
           // Rolls spread over the run: enough of them by the time the target count is reached.
-          const rollEvery = Math.max(2, Math.floor(target / (rollTarget + 3) / clusters.length));
+          const rollEvery = Math.max(2, Math.floor(target / (rollTarget + 3)));
           const kind: Kind = scale ? 'scale' : i % rollEvery === 0 ? 'roll' : 'config';
           if (scale) scaled = true;
           operations.push(await runOperation(bench, name, kind, i));
@@ -205,7 +212,7 @@ async function runOperation(bench: Bench, name: string, kind: Kind, index: numbe
   const key = kind === 'roll' ? staticKey : dynamicKey;
   const patch =
     kind === 'scale'
-      ? [{ op: 'replace', path: '/spec/nodePools/0/replicas', value: 4 }]
+      ? [{ op: 'replace', path: '/spec/nodePools/1/replicas', value: 1 }]
       : [{ op: 'add', path: `/spec/config/${key}`, value }];
   const generation = await patchWhenAnswered(bench, name, patch);
   const operation: Operation = { cluster: name, kind, generation, startedAt: Date.now() };
@@ -239,7 +246,9 @@ async function patchWhenAnswered(bench: Bench, name: string, patch: object[]): P
     try {
       return await patchCluster(bench, name, patch);
     } catch (err) {
-      if (tries >= 300) throw err;
+      // A refusal (4xx) is the bench's own mistake: no point in asking again.
+      const code = (err as { code?: number }).code;
+      if (tries >= 300 || (code !== undefined && code >= 400 && code < 500)) throw err;
       await sleep(200);
     }
   }

@@ -41,7 +41,9 @@ describe('npm run bench -- --quick', () => {
       /^change-to-action/,
       /^operator resident memory, idle/,
       /^watcher alone/,
-      /^worker alone/,
+      /^worker memory per additional cluster/,
+      /clusters created at once → all observed, one worker/,
+      /clusters created at once → all observed, two workers/,
     ]) {
       assert.ok(
         names.some((n) => expected.test(n)),
@@ -50,7 +52,9 @@ describe('npm run bench -- --quick', () => {
     }
     for (const figure of result.figures) {
       const value = figure.median ?? figure.value;
-      assert.ok(typeof value === 'number' && Number.isFinite(value) && value > 0, `${figure.name}: ${value}`);
+      assert.ok(typeof value === 'number' && Number.isFinite(value), `${figure.name}: ${value}`);
+      // Ten clusters may cost a worker less than a megabyte of resident memory: that one may be 0.
+      if (!/per additional cluster/.test(figure.name)) assert.ok(value > 0, `${figure.name}: ${value}`);
     }
     assert.match(run.stdout, /\| figure \| median \/ value \| p99 \| compared to \| detail \|/);
   });
