@@ -12,16 +12,15 @@ async function brokerPods(bench: Bench, cluster: string) {
   return pods.items;
 }
 
+/** A client of one broker alone, giving up at once: a broker that does not answer counts as not there yet. */
+const brokerAdmin = (podIP: string | undefined) =>
+  new Admin({ clientId: 'keelson-bench', bootstrapBrokers: [`${podIP}:9092`], retries: 0, timeout: 5_000 });
+
 /** Whether every broker of `cluster` reports `value` for `key` (asked of each broker itself). */
 export async function inEffect(bench: Bench, cluster: string, key: string, value: string): Promise<boolean> {
   for (const pod of await brokerPods(bench, cluster)) {
     const nodeId = pod.metadata?.labels?.['keelson.dev/node-id'];
-    const admin = new Admin({
-      clientId: 'keelson-bench',
-      bootstrapBrokers: [`${pod.status?.podIP}:9092`],
-      retries: 0,
-      timeout: 5_000,
-    });
+    const admin = brokerAdmin(pod.status?.podIP);
     try {
       const [description] = await admin.describeConfigs({
         resources: [
@@ -41,12 +40,7 @@ export async function inEffect(bench: Bench, cluster: string, key: string, value
 /** The brokers Kafka's metadata lists for `cluster`, asked of one of its brokers; undefined when none answers. */
 export async function brokersInMetadata(bench: Bench, cluster: string): Promise<number | undefined> {
   for (const pod of await brokerPods(bench, cluster)) {
-    const admin = new Admin({
-      clientId: 'keelson-bench',
-      bootstrapBrokers: [`${pod.status?.podIP}:9092`],
-      retries: 0,
-      timeout: 5_000,
-    });
+    const admin = brokerAdmin(pod.status?.podIP);
     try {
       return (await admin.metadata({ topics: [], forceUpdate: true })).brokers.size;
     } catch {

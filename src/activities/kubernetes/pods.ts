@@ -35,6 +35,15 @@ const stuckReasons = new Set([
   'RunContainerError',
 ]);
 
+/**
+ * A container counts as crash-looping once it has been restarted this often.
+ * The kubelet backs off before every restart, even after the first crash, and
+ * says CrashLoopBackOff meanwhile: a broker killed once just after a roll
+ * restarted it is a restart under way, not a broker that cannot start
+ * (the soak of the benchmark found a roll blocked that way).
+ */
+const crashLoopRestarts = 3;
+
 export function podFailure(pod: V1Pod, nowMs = Date.now()): { reason: string; message: string } | undefined {
   // Past its deletion deadline and still there: no kubelet confirms it, as when its node is lost.
   const deadline = pod.metadata?.deletionTimestamp;
@@ -52,6 +61,7 @@ export function podFailure(pod: V1Pod, nowMs = Date.now()): { reason: string; me
   }
   for (const status of pod.status?.containerStatuses ?? []) {
     const waiting = status.state?.waiting;
+    if (waiting?.reason === 'CrashLoopBackOff' && status.restartCount < crashLoopRestarts) continue;
     if (waiting?.reason && stuckReasons.has(waiting.reason)) {
       return { reason: waiting.reason, message: waiting.message ?? waiting.reason };
     }

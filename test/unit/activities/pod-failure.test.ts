@@ -6,7 +6,7 @@ import { podFailure } from '../../../src/activities/kubernetes/pods.ts';
 const unschedulable = (message: string): V1Pod => ({
   status: { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message }] },
 });
-const waiting = (reason: string): V1Pod => ({
+const waiting = (reason: string, restartCount = 3): V1Pod => ({
   status: {
     containerStatuses: [
       {
@@ -14,7 +14,7 @@ const waiting = (reason: string): V1Pod => ({
         image: 'x',
         imageID: '',
         ready: false,
-        restartCount: 3,
+        restartCount,
         state: { waiting: { reason, message: `${reason} detail` } },
       },
     ],
@@ -38,6 +38,15 @@ describe('podFailure', () => {
       assert.equal(podFailure(waiting(reason))?.reason, reason);
     }
     assert.equal(podFailure(waiting('ContainerCreating')), undefined);
+  });
+
+  it('does not count a container backing off after its first or second crash as crash-looping', () => {
+    // The kubelet says CrashLoopBackOff from the first crash on (restartCount counts restarts done).
+    assert.equal(podFailure(waiting('CrashLoopBackOff', 0)), undefined);
+    assert.equal(podFailure(waiting('CrashLoopBackOff', 2)), undefined);
+    assert.equal(podFailure(waiting('CrashLoopBackOff', 3))?.reason, 'CrashLoopBackOff');
+    // Other stuck reasons do not cure themselves by restarting: they count at once.
+    assert.equal(podFailure(waiting('ImagePullBackOff', 0))?.reason, 'ImagePullBackOff');
   });
 
   it('names a pod still there past its deletion deadline (its node lost), not one still in its grace period', () => {
