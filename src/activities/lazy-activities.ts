@@ -16,12 +16,6 @@ import type { ReconcilePolicy } from '../domain/reconcile-policy.ts';
 import type { FinishedOperation } from './kubernetes/cluster.ts';
 import type { CertificatesObserver } from './tls/certificates.ts';
 
-export interface LazyActivities {
-  activities: Activities;
-  /** Loads all the real activities (once; again after a failed load). */
-  load: () => Promise<Activities>;
-}
-
 /** Loads once; again after a failed load. */
 function once<T>(loader: () => Promise<T>): () => Promise<T> {
   let loading: Promise<T> | undefined;
@@ -40,7 +34,7 @@ export function lazyActivities(deps: {
   reconcilePolicy?: ReconcilePolicy | undefined;
   onOperationFinished?: (operation: FinishedOperation) => void;
   onCertificates?: CertificatesObserver;
-}): LazyActivities {
+}): Activities {
   const load = once(() =>
     Promise.all([import('./index.ts'), deps.kube]).then(([m, kube]) => m.createActivities({ ...deps, kube })),
   );
@@ -57,6 +51,5 @@ export function lazyActivities(deps: {
         : await load();
       return (all[name] as (...a: unknown[]) => Promise<unknown>).apply(all, args);
     };
-  const activities = Object.fromEntries(activityNames.map((name) => [name, standIn(name)])) as Activities;
-  return { activities, load };
+  return Object.fromEntries(activityNames.map((name) => [name, standIn(name)])) as Activities;
 }

@@ -41,7 +41,7 @@ export async function runWorker(
   log: Logger,
   stop: AbortSignal,
 ): Promise<void> {
-  const { activities } = lazyActivities({
+  const activities = lazyActivities({
     kube,
     maxConcurrentRolls: options.maxConcurrentRolls,
     backupPolicy: options.backupPolicy,

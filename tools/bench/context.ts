@@ -230,6 +230,27 @@ export async function patchCluster(bench: Bench, name: string, patch: object[]):
   return patched.metadata.generation;
 }
 
+/**
+ * A patch, asked again while the API server does not answer (a fault restarted it);
+ * a refusal (4xx) is the bench's own mistake and is thrown at once.
+ */
+export async function patchWhenAnswered(
+  bench: Bench,
+  name: string,
+  patch: object[],
+  { tries, intervalMs }: { tries: number; intervalMs: number },
+): Promise<number> {
+  for (let tried = 0; ; tried++) {
+    try {
+      return await patchCluster(bench, name, patch);
+    } catch (err) {
+      const code = (err as { code?: number }).code;
+      if (tried >= tries || (code !== undefined && code >= 400 && code < 500)) throw err;
+      await sleep(intervalMs);
+    }
+  }
+}
+
 async function observedCount(bench: Bench): Promise<number> {
   const { custom, namespace } = bench;
   const list = (await custom.listNamespacedCustomObject({ group, version, plural, namespace })) as {

@@ -23,7 +23,7 @@ import {
   deleteClusters,
   median,
   millis,
-  patchCluster,
+  patchWhenAnswered,
   readCluster,
   round,
   startProcess,
@@ -61,9 +61,12 @@ export async function measureFaults(bench: Bench): Promise<Figure[]> {
     const apiServerDown: number[] = [];
 
     const change = async (what: string, key: string, value: string): Promise<Attempt> => {
-      const generation = await patchWhenAnswered(bench, [
-        { op: 'add', path: `/spec/config/${key.replaceAll('/', '~1')}`, value },
-      ]);
+      const generation = await patchWhenAnswered(
+        bench,
+        name,
+        [{ op: 'add', path: `/spec/config/${key.replaceAll('/', '~1')}`, value }],
+        { tries: 50, intervalMs: 100 },
+      );
       const attempt = { what, key, value, generation };
       attempts.push(attempt);
       return attempt;
@@ -140,18 +143,6 @@ export async function measureFaults(bench: Bench): Promise<Figure[]> {
     // Torn down by the operator (the finalizer is its), so before it stops.
     await deleteClusters(bench);
     await operator.stop();
-  }
-}
-
-/** A patch, retried while the API server does not answer yet (just restarted). */
-async function patchWhenAnswered(bench: Bench, patch: object[]): Promise<number> {
-  for (let tries = 0; ; tries++) {
-    try {
-      return await patchCluster(bench, name, patch);
-    } catch (err) {
-      if (tries >= 50) throw err;
-      await sleep(100);
-    }
   }
 }
 

@@ -32,7 +32,7 @@ import {
   clusterReady,
   deleteClusters,
   pausedSpec,
-  patchCluster,
+  patchWhenAnswered,
   readCluster,
   repo,
   round,
@@ -214,7 +214,7 @@ async function runOperation(bench: Bench, name: string, kind: Kind, index: numbe
     kind === 'scale'
       ? [{ op: 'replace', path: '/spec/nodePools/1/replicas', value: 1 }]
       : [{ op: 'add', path: `/spec/config/${key}`, value }];
-  const generation = await patchWhenAnswered(bench, name, patch);
+  const generation = await patchWhenAnswered(bench, name, patch, { tries: 300, intervalMs: 200 });
   const operation: Operation = { cluster: name, kind, generation, startedAt: Date.now() };
   const deadline = operation.startedAt + operationDeadlineMs;
   while (Date.now() < deadline) {
@@ -238,20 +238,6 @@ async function runOperation(bench: Bench, name: string, kind: Kind, index: numbe
   }
   operation.failure ??= `not complete within ${operationDeadlineMs / 60_000} min`;
   return operation;
-}
-
-/** A patch, retried while the API server does not answer (restarted by a fault). */
-async function patchWhenAnswered(bench: Bench, name: string, patch: object[]): Promise<number> {
-  for (let tries = 0; ; tries++) {
-    try {
-      return await patchCluster(bench, name, patch);
-    } catch (err) {
-      // A refusal (4xx) is the bench's own mistake: no point in asking again.
-      const code = (err as { code?: number }).code;
-      if (tries >= 300 || (code !== undefined && code >= 400 && code < 500)) throw err;
-      await sleep(200);
-    }
-  }
 }
 
 function faultSchedule(
