@@ -43,27 +43,44 @@ export async function readClusterStatus(
   return object.status;
 }
 
-/** Waits for Ready at `generation`; fails at once if the cluster reports Degraded. */
-export function readyAtGeneration(
+/**
+ * Waits for Ready at `generation`. A failure the operator will not retry
+ * fails at once; a retried one (Degraded for a while) is waited through. On
+ * timeout the error carries the last conditions seen, so a stuck cluster says
+ * why instead of only that it timed out.
+ */
+export async function readyAtGeneration(
   custom: CustomObjectsApi,
   namespace: string,
   name: string,
   generation: number,
   timeoutMs = 300_000,
 ): Promise<KafkaClusterStatus> {
-  return eventually(
+  let last = 'no status yet';
+  const outcome = await eventually(
     `${namespace}/${name} to be Ready at generation ${generation}`,
-    async () => {
+    async (): Promise<{ status: KafkaClusterStatus } | { failedForGood: string } | undefined> => {
       const status = await readClusterStatus(custom, namespace, name);
-      if (status?.conditions?.some((c) => c.type === 'Degraded' && c.status === 'True')) {
-        throw new Error(`degraded: ${JSON.stringify(status.conditions)}`);
-      }
+      last = `observedGeneration ${status?.observedGeneration}, conditions ${JSON.stringify(status?.conditions ?? [])}`;
+      const degraded = status?.conditions?.find((c) => c.type === 'Degraded' && c.status === 'True');
+      // Only a failure of this generation: an earlier one stays until the pass of the new spec reports.
+      if (
+        degraded &&
+        (degraded.observedGeneration ?? 0) >= generation &&
+        /not retried/.test(degraded.message ?? '')
+      )
+        return { failedForGood: degraded.message ?? '' };
       const ready = status?.conditions?.find((c) => c.type === 'Ready');
-      return ready?.status === 'True' && status?.observedGeneration === generation ? status : undefined;
+      return ready?.status === 'True' && status?.observedGeneration === generation ? { status } : undefined;
     },
     timeoutMs,
     1_000,
-  );
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}; last seen: ${last}`);
+  });
+  if ('failedForGood' in outcome)
+    throw new Error(`${namespace}/${name} failed for good: ${outcome.failedForGood}`);
+  return outcome.status;
 }
 
 /** How many times the node agent saw the broker of `pod` finish starting. */
