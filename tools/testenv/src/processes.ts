@@ -21,9 +21,25 @@ export const logFile = (name: string): string => join(logDir, `${name}.log`);
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(pid);
+}
+
+/**
+ * A process that has exited but whose parent has not collected it still takes
+ * signals. The benchmark restarts the API server as its own child and then
+ * waits for `down` synchronously, so it cannot collect it: counting such a
+ * process as alive made `down` wait forever.
+ */
+function isZombie(pid: number): boolean {
+  try {
+    // The state follows the command name, which is in parentheses and may hold spaces.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
   }
 }
 
