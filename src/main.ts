@@ -4,6 +4,7 @@
 // error (unknown command or flag, a missing or bad value); every error is one
 // line on stderr, never a stack trace.
 import './operator/compile-cache.ts';
+import './kubernetes/lean-client-loading.ts';
 import { CommanderError } from 'commander';
 import { buildProgram } from './cli/program.ts';
 

@@ -5,7 +5,8 @@
 // catalog from the store named in the cluster's spec (the caller's
 // kubeconfig must be allowed to read the credentials Secret). A restore is a
 // workflow; the command waits for its report.
-import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { KubeApi, resourcePath } from '../kubernetes/api.ts';
+import { loadKubeConfig } from '../kubernetes/kube-config.ts';
 import {
   Client,
   ScheduleNotFoundError,
@@ -132,12 +133,10 @@ export async function listClusterBackups(
   output: OutputFormat = 'text',
 ): Promise<string> {
   const { namespace, name } = parseClusterRef(ref);
-  const kube = new KubeConfig();
-  if (kubeconfig) kube.loadFromFile(kubeconfig);
-  else kube.loadFromDefault();
-  const object = (await kube
-    .makeApiClient(CustomObjectsApi)
-    .getNamespacedCustomObject({ group, version, plural, namespace, name })) as { spec: unknown };
+  const kube = loadKubeConfig(kubeconfig);
+  const object = await new KubeApi(kube).get<{ spec: unknown }>(
+    resourcePath(`${group}/${version}`, plural, namespace, name),
+  );
   const backup = KafkaClusterSpec.safeParse(object.spec).data?.backup;
   if (!backup) throw new Error(`${namespace}/${name} has no spec.backup`);
   const store = await openBackupStore(kube, namespace, backup.target, userPolicy(backup.target));

@@ -4,7 +4,6 @@
 // (generations seen and planned, paused, a pending request). Either half may
 // be unreachable; the other is still shown. `--watch` prints it again at each
 // change.
-import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { Client } from '@temporalio/client';
 import { group, plural, version } from '../crd/kafka-cluster.ts';
 import type { KafkaClusterStatus } from '../crd/kafka-cluster-status.ts';
@@ -13,6 +12,8 @@ import { connectTemporal, type TemporalOptions } from './cluster-commands.ts';
 import { renderOutput, type OutputFormat } from './output.ts';
 import { operationTimeline } from './operation-timeline.ts';
 import { writeFileSync } from 'node:fs';
+import { KubeApi, resourcePath } from '../kubernetes/api.ts';
+import { loadKubeConfig } from '../kubernetes/kube-config.ts';
 
 export interface ClusterStatusReport {
   cluster: string;
@@ -34,23 +35,16 @@ const errorText = (err: unknown): string => {
   return err instanceof Error ? err.message : String(err);
 };
 
-export function loadKubeConfig(file: string | undefined): KubeConfig {
-  const kube = new KubeConfig();
-  if (file) kube.loadFromFile(file);
-  else kube.loadFromDefault();
-  return kube;
-}
-
 async function readResource(
-  api: CustomObjectsApi,
+  api: KubeApi,
   namespace: string,
   name: string,
 ): Promise<ClusterStatusReport['resource']> {
   try {
-    const object = (await api.getNamespacedCustomObject({ group, version, plural, namespace, name })) as {
+    const object = await api.get<{
       metadata: { uid: string; generation?: number; deletionTimestamp?: string };
       status?: KafkaClusterStatus;
-    };
+    }>(resourcePath(`${group}/${version}`, plural, namespace, name));
     return {
       uid: object.metadata.uid,
       generation: object.metadata.generation ?? 0,
@@ -172,7 +166,7 @@ export async function clusterStatus(
   print: (text: string) => void = (text) => console.log(text),
   signal?: AbortSignal,
 ): Promise<void> {
-  const api = loadKubeConfig(options.kubeconfig).makeApiClient(CustomObjectsApi);
+  const api = new KubeApi(loadKubeConfig(options.kubeconfig));
   const connection = await connectTemporal(options);
   try {
     const client = new Client({ connection, namespace: options.temporalNamespace });

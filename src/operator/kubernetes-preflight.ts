@@ -3,7 +3,8 @@
 // its half needs (a SelfSubjectAccessReview each, which any authenticated
 // identity may ask). Each problem names the fix; they go to the ProblemBoard
 // (logs and /readyz). The halves start meanwhile and retry on their own.
-import { AuthorizationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeApi, resourcePath } from '../kubernetes/api.ts';
 import { group, plural, version } from '../crd/kafka-cluster.ts';
 import { userPlural } from '../crd/kafka-user.ts';
 import { topicPlural } from '../crd/kafka-topic.ts';
@@ -70,8 +71,9 @@ export async function kubernetesProblems(
 ): Promise<Map<string, string>> {
   const server = kube.getCurrentCluster()?.server ?? 'unknown';
   const problems = new Map<string, string>();
+  const api = new KubeApi(kube);
   try {
-    const served = await kube.makeApiClient(CustomObjectsApi).getAPIResources({ group, version });
+    const served = await api.get<{ resources: { name: string }[] }>(`/apis/${group}/${version}`);
     const names = new Set(served.resources.map((r) => r.name));
     const missing = [plural, userPlural, topicPlural].filter((name) => !names.has(name));
     if (missing.length > 0)
@@ -93,9 +95,8 @@ export async function kubernetesProblems(
 
   // A managed namespace that does not exist yet: its clusters cannot be there either, but say so.
   // The Lease's namespace too (the watcher tries the Lease only once Temporal answers).
-  const coreApi = kube.makeApiClient(CoreV1Api);
   const exists = (name: string) =>
-    coreApi.readNamespace({ name }).then(
+    api.get(resourcePath('v1', 'namespaces', undefined, name)).then(
       () => true,
       (err: { code?: number }) => err.code !== 404, // 403: not ours to know
     );
@@ -115,18 +116,22 @@ export async function kubernetesProblems(
     ...(needs.worker ? namespaces.flatMap(workerAccess) : []),
     ...(needs.watcher && needs.leaseNamespace !== undefined ? leaseAccess(needs.leaseNamespace) : []),
   ];
-  const authorization = kube.makeApiClient(AuthorizationV1Api);
   const denied = new Map<string, string[]>();
   try {
     // Sixteen at a time: an operator managing fifty namespaces asks about six hundred.
-    const answers: Awaited<ReturnType<typeof authorization.createSelfSubjectAccessReview>>[] = [];
+    const answers: { status?: { allowed?: boolean } }[] = [];
     for (let start = 0; start < wanted.length; start += 16) {
       answers.push(
         ...(await Promise.all(
           wanted.slice(start, start + 16).map((access) =>
-            authorization.createSelfSubjectAccessReview({
-              body: { spec: { resourceAttributes: { ...access, namespace: access.namespace || undefined } } },
-            }),
+            api.create<{ status?: { allowed?: boolean } }>(
+              resourcePath('authorization.k8s.io/v1', 'selfsubjectaccessreviews'),
+              {
+                apiVersion: 'authorization.k8s.io/v1',
+                kind: 'SelfSubjectAccessReview',
+                spec: { resourceAttributes: { ...access, namespace: access.namespace || undefined } },
+              },
+            ),
           ),
         )),
       );

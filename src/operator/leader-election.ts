@@ -8,7 +8,8 @@
 // the Lease up at once. Only the watcher runs under the Lease: a second
 // watcher signalling too would be harmless (signals are idempotent), but
 // would double the API traffic.
-import { CoordinationV1Api, type KubeConfig, type V1Lease, type V1LeaseSpec } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeApi, microTime, resourcePath } from '../kubernetes/api.ts';
 import { sleep } from '../watch/list-watch.ts';
 
 export interface LeaderElectionOptions {
@@ -26,28 +27,30 @@ export interface LeaderElectionOptions {
   onProblem?: (problem: string | undefined) => void;
 }
 
-// MicroTime: the API server wants six fractional digits; the client would send three.
-const microTime = (date: Date) => date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') as unknown as Date;
-
-/** The Lease's spec as read, with its times put back in the form the API server takes. */
-const writableSpec = (spec: V1LeaseSpec | undefined): V1LeaseSpec => ({
-  ...spec,
-  ...(spec?.acquireTime ? { acquireTime: microTime(new Date(spec.acquireTime)) } : {}),
-  ...(spec?.renewTime ? { renewTime: microTime(new Date(spec.renewTime)) } : {}),
-});
+/** A coordination.k8s.io/v1 Lease, as the API server sends it. */
+interface Lease {
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+  spec?: {
+    holderIdentity?: string;
+    leaseDurationSeconds?: number;
+    acquireTime?: string;
+    renewTime?: string;
+    leaseTransitions?: number;
+  };
+}
 
 export const missingLeaseNamespace = (namespace: string): string =>
   `cannot hold the leader Lease: the namespace "${namespace}" does not exist; create it (kubectl create namespace ${namespace}), or set --lease-namespace (KEELSON_LEASE_NAMESPACE) to the operator's namespace, or --no-leader-elect for a single watcher`;
 
 export class LeaderElector {
-  readonly #api: CoordinationV1Api;
+  readonly #api: KubeApi;
   readonly #options: Required<Omit<LeaderElectionOptions, 'onChange' | 'onProblem'>> &
     Pick<LeaderElectionOptions, 'onChange' | 'onProblem'>;
   /** The record as last seen, and when (local clock) it last changed. */
   #observed: { holder: string | undefined; renewTime: string | undefined; at: number } | undefined;
 
   constructor(kube: KubeConfig, options: LeaderElectionOptions) {
-    this.#api = kube.makeApiClient(CoordinationV1Api);
+    this.#api = new KubeApi(kube);
     this.#options = { leaseSeconds: 15, renewDeadlineSeconds: 10, retrySeconds: 2, ...options };
   }
 
@@ -85,9 +88,10 @@ export class LeaderElector {
   async #tryAcquireOrRenew(): Promise<boolean> {
     const { namespace, name, identity, leaseSeconds } = this.#options;
     const now = new Date();
-    let lease: V1Lease | undefined;
+    const path = resourcePath('coordination.k8s.io/v1', 'leases', namespace, name);
+    let lease: Lease | undefined;
     try {
-      lease = await this.#api.readNamespacedLease({ name, namespace });
+      lease = await this.#api.get<Lease>(path);
     } catch (err) {
       if ((err as { code?: number }).code !== 404) return this.#failed('read', err);
     }
@@ -98,18 +102,17 @@ export class LeaderElector {
     };
     try {
       if (lease === undefined) {
-        await this.#api.createNamespacedLease({
-          namespace,
-          body: {
-            metadata: { name, namespace },
-            spec: { ...spec, acquireTime: spec.renewTime, leaseTransitions: 0 },
-          },
+        await this.#api.create(resourcePath('coordination.k8s.io/v1', 'leases', namespace), {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name, namespace },
+          spec: { ...spec, acquireTime: spec.renewTime, leaseTransitions: 0 },
         });
         this.#options.onProblem?.(undefined);
         return true;
       }
       const holder = lease.spec?.holderIdentity ?? undefined;
-      const renewTime = lease.spec?.renewTime ? String(lease.spec.renewTime) : undefined;
+      const renewTime = lease.spec?.renewTime;
       const previous = this.#observed;
       const observed =
         previous && previous.holder === holder && previous.renewTime === renewTime
@@ -120,21 +123,17 @@ export class LeaderElector {
       const held = holder !== undefined && holder !== '' && holder !== identity;
       this.#options.onProblem?.(undefined);
       if (held && observed.at + duration > Date.now()) return false;
-      await this.#api.replaceNamespacedLease({
-        name,
-        namespace,
-        body: {
-          ...lease,
-          spec: {
-            ...writableSpec(lease.spec),
-            ...spec,
-            ...(holder === identity
-              ? {}
-              : {
-                  acquireTime: spec.renewTime,
-                  leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + 1,
-                }),
-          },
+      await this.#api.replace(path, {
+        ...lease,
+        spec: {
+          ...lease.spec,
+          ...spec,
+          ...(holder === identity
+            ? {}
+            : {
+                acquireTime: spec.renewTime,
+                leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + 1,
+              }),
         },
       });
       return true;
@@ -162,19 +161,12 @@ export class LeaderElector {
   async #release(): Promise<void> {
     const { namespace, name, identity } = this.#options;
     try {
-      const lease = await this.#api.readNamespacedLease({ name, namespace });
+      const path = resourcePath('coordination.k8s.io/v1', 'leases', namespace, name);
+      const lease = await this.#api.get<Lease>(path);
       if (lease.spec?.holderIdentity !== identity) return;
-      await this.#api.replaceNamespacedLease({
-        name,
-        namespace,
-        body: {
-          ...lease,
-          spec: {
-            ...writableSpec(lease.spec),
-            holderIdentity: '',
-            leaseDurationSeconds: 1,
-          },
-        },
+      await this.#api.replace(path, {
+        ...lease,
+        spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 },
       });
     } catch {
       // it expires on its own

@@ -7,7 +7,8 @@
 // reused; a changed kubeconfig or a rotated certificate file gets a new one.
 // Bearer tokens are headers, set per request as before, so a refreshed
 // ServiceAccount token still takes effect.
-import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
+import type { RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 

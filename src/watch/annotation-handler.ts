@@ -2,7 +2,8 @@
 // annotation-requests.ts) as the same Updates the keelson CLI sends, then
 // acknowledges each on the resource: the value acted on and the outcome
 // ("accepted", or "refused: <why>"), so it is acted on once.
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeApi, resourcePath } from '../kubernetes/api.ts';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { group, plural, version } from '../crd/kafka-cluster.ts';
 import { contentHash } from '../domain/hash.ts';
@@ -28,12 +29,12 @@ import type { ClusterObject } from './kafka-cluster-watch.ts';
 
 export class AnnotationHandler {
   readonly #client: Client;
-  readonly #custom: CustomObjectsApi;
+  readonly #api: KubeApi;
   requestsHandled = 0;
 
   constructor(client: Client, kube: KubeConfig) {
     this.#client = client;
-    this.#custom = kube.makeApiClient(CustomObjectsApi);
+    this.#api = new KubeApi(kube);
   }
 
   /**
@@ -46,23 +47,16 @@ export class AnnotationHandler {
     for (const request of pendingRequests(cluster.annotations)) {
       const result = await this.#run(cluster, request);
       const annotation = annotationOf(request);
-      await this.#custom.patchNamespacedCustomObject(
+      await this.#api.mergePatch(
+        resourcePath(`${group}/${version}`, plural, cluster.namespace, cluster.name),
         {
-          group,
-          version,
-          plural,
-          namespace: cluster.namespace,
-          name: cluster.name,
-          body: {
-            metadata: {
-              annotations: {
-                [acknowledgedAnnotation(annotation)]: acknowledgement(request.value),
-                [resultAnnotation(annotation)]: result.slice(0, 1000),
-              },
+          metadata: {
+            annotations: {
+              [acknowledgedAnnotation(annotation)]: acknowledgement(request.value),
+              [resultAnnotation(annotation)]: result.slice(0, 1000),
             },
           },
         },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       );
       this.requestsHandled++;
       done.push({ request, result });

@@ -96,7 +96,7 @@ export async function watchClusterResources(
 ): Promise<void> {
   await listWatch(
     kube,
-    customObjects(kube, group, version, signaller.kind.plural),
+    customObjects(group, version, signaller.kind.plural),
     {
       changed: (raw) => signaller.changed(raw),
       deleted: async (raw) => signaller.deleted(raw),

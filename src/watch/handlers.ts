@@ -1,7 +1,8 @@
 // What the watcher does with each KafkaCluster event: make sure it carries
 // the teardown finalizer, signal the workflow for a new generation, then
 // carry out annotation requests; a deletion asked for starts the teardown. Shared by `keelson watch`/`operator` and the tests.
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeApi } from '../kubernetes/api.ts';
 import { ensureTeardownFinalizer } from './finalizer.ts';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
@@ -16,7 +17,7 @@ export function clusterWatchHandlers(
   log?: Logger,
 ): { handlers: WatchHandlers; signaller: ClusterSignaller; annotations: AnnotationHandler } {
   const signaller = new ClusterSignaller(client, taskQueue);
-  const custom = kube.makeApiClient(CustomObjectsApi);
+  const api = new KubeApi(kube);
   const annotations = new AnnotationHandler(client, kube);
   return {
     signaller,
@@ -27,7 +28,7 @@ export function clusterWatchHandlers(
           await signaller.deleting(cluster);
           return;
         }
-        await ensureTeardownFinalizer(custom, cluster).catch((err: unknown) =>
+        await ensureTeardownFinalizer(api, cluster).catch((err: unknown) =>
           // Retried at the next event or relist; until then a deletion would not wait for teardown.
           log?.warn(
             { err, cluster: cluster.name, namespace: cluster.namespace },

@@ -57,7 +57,7 @@ export async function watchKafkaClusters(
 ): Promise<void> {
   await listWatch(
     kube,
-    customObjects(kube, group, version, plural),
+    customObjects(group, version, plural),
     {
       changed: async (raw) => {
         const cluster = toCluster(raw);

@@ -12,7 +12,9 @@
 // within that bound. A handler that fails on one object is reported and
 // passed over: the other objects are still handled, and the next relist
 // (brought forward, with backoff) tries that object again.
-import { CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { Watch } from '@kubernetes/client-node/dist/watch.js';
+import { KubeApi } from '../kubernetes/api.ts';
 import { KeyedQueue } from './keyed-queue.ts';
 
 /** The parts of an object the handlers read, as the API server sends it. */
@@ -39,27 +41,16 @@ export interface ObjectList {
 /** What to list and watch: a collection in one namespace, or in all for ''. */
 export interface WatchedCollection {
   path(namespace: string): string;
-  list(namespace: string, continueToken: string | undefined, limit: number): Promise<ObjectList>;
   labelSelector?: string;
 }
 
 /** A custom resource collection of group/version (keelson.dev/v1alpha1), in one namespace or in all. */
-export function customObjects(
-  kube: KubeConfig,
-  group: string,
-  version: string,
-  plural: string,
-): WatchedCollection {
-  const custom = kube.makeApiClient(CustomObjectsApi);
+export function customObjects(group: string, version: string, plural: string): WatchedCollection {
   return {
     path: (namespace) =>
       namespace
         ? `/apis/${group}/${version}/namespaces/${namespace}/${plural}`
         : `/apis/${group}/${version}/${plural}`,
-    list: async (namespace, token, limit) =>
-      (await (namespace
-        ? custom.listNamespacedCustomObject({ group, version, plural, namespace, limit, _continue: token })
-        : custom.listClusterCustomObject({ group, version, plural, limit, _continue: token }))) as ObjectList,
   };
 }
 
@@ -111,6 +102,7 @@ async function watchScope(
   signal: AbortSignal,
 ): Promise<void> {
   const watcher = new Watch(kube);
+  const api = new KubeApi(kube);
   const path = collection.path(namespace);
   const resyncMs = options.resyncMs ?? 300_000;
   let failures = 0;
@@ -138,7 +130,8 @@ async function watchScope(
     let token: string | undefined;
     let resourceVersion = '';
     do {
-      const page = await withTimeout(collection.list(namespace, token, 500), listTimeoutMs, `list ${path}`);
+      const query = { labelSelector: collection.labelSelector, limit: 500, continue: token };
+      const page = await withTimeout(api.get<ObjectList>(path, query), listTimeoutMs, `list ${path}`);
       for (const item of page.items) void queue.push(keyOf(item), () => handle('changed', item));
       await queue.idle();
       token = page.metadata?.continue || undefined;

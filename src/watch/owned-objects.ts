@@ -3,17 +3,11 @@
 // ready (zone failure), instead of at its next pass. Only transitions to
 // not-ready are reported: a pod seen unready for the first time (including
 // at start-up, after a relist) counts, one that stays unready does not.
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import { labelKeys } from '../domain/labels.ts';
 import { clusterWorkflowId, driftSignal } from '../workflows/messages.ts';
-import {
-  listWatch,
-  type ListWatchHandlers,
-  type ObjectList,
-  type RawObject,
-  type WatchOptions,
-} from './list-watch.ts';
+import { listWatch, type ListWatchHandlers, type RawObject, type WatchOptions } from './list-watch.ts';
 
 export const ownedSelector = 'app.kubernetes.io/managed-by=keelson';
 
@@ -73,7 +67,6 @@ export async function watchOwnedObjects(
   options: WatchOptions & { event?: ListWatchHandlers['event'] },
   signal: AbortSignal,
 ): Promise<void> {
-  const core = kube.makeApiClient(CoreV1Api);
   const tracker = new DriftTracker();
   const handlers = (kind: OwnedObject['kind']): ListWatchHandlers => ({
     changed: async (raw) => {
@@ -90,32 +83,11 @@ export async function watchOwnedObjects(
   const pods = {
     path: (ns: string) => (ns ? `/api/v1/namespaces/${ns}/pods` : '/api/v1/pods'),
     labelSelector: ownedSelector,
-    list: async (ns: string, token: string | undefined, limit: number) =>
-      (await (ns
-        ? core.listNamespacedPod({ namespace: ns, labelSelector: ownedSelector, limit, _continue: token })
-        : core.listPodForAllNamespaces({
-            labelSelector: ownedSelector,
-            limit,
-            _continue: token,
-          }))) as ObjectList,
   };
   const claims = {
     path: (ns: string) =>
       ns ? `/api/v1/namespaces/${ns}/persistentvolumeclaims` : '/api/v1/persistentvolumeclaims',
     labelSelector: ownedSelector,
-    list: async (ns: string, token: string | undefined, limit: number) =>
-      (await (ns
-        ? core.listNamespacedPersistentVolumeClaim({
-            namespace: ns,
-            labelSelector: ownedSelector,
-            limit,
-            _continue: token,
-          })
-        : core.listPersistentVolumeClaimForAllNamespaces({
-            labelSelector: ownedSelector,
-            limit,
-            _continue: token,
-          }))) as ObjectList,
   };
   await Promise.all([
     listWatch(kube, pods, handlers('Pod'), options, signal),

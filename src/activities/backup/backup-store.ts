@@ -9,7 +9,8 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig, V1Secret } from '@kubernetes/client-node';
+import { KubeApi, resourcePath } from '../../kubernetes/api.ts';
 import type { ApplicationFailure } from '@temporalio/activity';
 import type { KafkaClusterSpec } from '../../crd/kafka-cluster.ts';
 import type { StoredObject } from '../../domain/backup.ts';
@@ -232,10 +233,11 @@ async function readCredentials(
   namespace: string,
   secretName: string,
 ): Promise<{ accessKeyId: string; secretAccessKey: string }> {
-  const core = kube.makeApiClient(CoreV1Api);
   let data: Record<string, string> | undefined;
   try {
-    const secret = await core.readNamespacedSecret({ namespace, name: secretName });
+    const secret = await new KubeApi(kube).get<V1Secret>(
+      resourcePath('v1', 'secrets', namespace, secretName),
+    );
     // Opt-in: without the label, the Secret is not backup credentials, whatever a KafkaCluster names.
     if (secret.metadata?.labels?.[credentialsLabel] !== 'true') {
       throw failure(

@@ -4,7 +4,8 @@
 // (the workflow hands over the Secret's name only). A broker's certificate
 // must chain to the cluster CA and name a host of the cluster's headless
 // Service: Keelson reaches brokers by pod IP, which no certificate names.
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig, V1Secret } from '@kubernetes/client-node';
+import { KubeApi, resourcePath } from '../../kubernetes/api.ts';
 import type { ConnectionOptions, PeerCertificate } from 'node:tls';
 import { accessOf, type KafkaAccess, type KafkaTlsRef } from '../../domain/tls.ts';
 
@@ -36,12 +37,12 @@ export function checkNodeIdentity(nodeDomain: string) {
 export type KafkaClients = ReturnType<typeof kafkaClients>;
 
 export function kafkaClients(kube: KubeConfig | undefined) {
-  const core = kube?.makeApiClient(CoreV1Api);
+  const api = kube && new KubeApi(kube);
   const cache = new Map<string, { readAtMs: number; tls: Promise<ConnectionOptions> }>();
 
   async function readTls(ref: KafkaTlsRef): Promise<ConnectionOptions> {
-    if (core === undefined) throw new Error('no Kubernetes client to read the Kafka client certificate with');
-    const secret = await core.readNamespacedSecret({ name: ref.secret, namespace: ref.namespace });
+    if (api === undefined) throw new Error('no Kubernetes client to read the Kafka client certificate with');
+    const secret = await api.get<V1Secret>(resourcePath('v1', 'secrets', ref.namespace, ref.secret));
     const file = (key: string): string => {
       const value = secret.data?.[key];
       if (value === undefined) throw new Error(`Secret ${ref.namespace}/${ref.secret} lacks ${key}`);

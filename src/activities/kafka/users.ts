@@ -4,9 +4,10 @@
 // and each user's status. Passwords and keys are made and read here and
 // never leave the activity: the workflow gets counts back. A user being
 // deleted loses its credential, ACLs and quotas before its finalizer goes.
-import { secretFiles, secretText, writeSecret } from '../kubernetes/secret-data.ts';
+import { readSecret, secretFiles, secretText, writeSecret } from '../kubernetes/secret-data.ts';
 import { clusterResources, type ClusterResource } from '../kubernetes/cluster-resources.ts';
-import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
+import type { KubeConfig, V1Secret } from '@kubernetes/client-node';
+import { KubeApi } from '../../kubernetes/api.ts';
 import {
   AclOperations,
   AclPermissionTypes,
@@ -111,14 +112,9 @@ function newPassword(): string {
 }
 
 export function userActivities(deps: Deps) {
-  const core = deps.kube.makeApiClient(CoreV1Api);
+  const api = new KubeApi(deps.kube);
   const resources = clusterResources<KafkaUserStatus>(deps.kube, userPlural);
   const { writeStatus, readyCondition: condition } = resources;
-  const readSecret = (namespace: string, name: string): Promise<V1Secret | undefined> =>
-    core.readNamespacedSecret({ name, namespace }).catch((err: { code?: number }) => {
-      if (err.code === 404) return undefined;
-      throw err;
-    });
 
   /** The user's Secret: created or replaced only when it is the user's own (owned by its uid). */
   async function writeUserSecret(
@@ -132,7 +128,7 @@ export function userActivities(deps: Deps) {
       throw new Error(`Secret ${namespace}/${name} exists and is not this KafkaUser's; delete or rename it`);
     }
     await writeSecret(
-      core,
+      api,
       {
         name,
         namespace,
@@ -230,7 +226,7 @@ export function userActivities(deps: Deps) {
       const clientsCaSecret = security.clientsCa.secretName ?? names.clientsCa(input.cluster);
       const clusterCaSecret = security.clusterCa.secretName ?? names.clusterCa(input.cluster);
       // The CAs a client must trust: during a CA renewal, the next or previous one too.
-      const caStored = await readSecret(namespace, clusterCaSecret);
+      const caStored = await readSecret(api, namespace, clusterCaSecret);
       const clusterCaPem = trustedCaBundle(secretFiles(caStored));
 
       const admin = new Admin(client);
@@ -295,7 +291,7 @@ export function userActivities(deps: Deps) {
             await resources.addFinalizer(user, userFinalizer);
             const rotateFor = user.metadata.annotations?.[rotateCredentialsAnnotation];
             const rotate = rotateFor !== undefined && rotateFor !== user.status?.rotatedFor;
-            const secret = await readSecret(namespace, name);
+            const secret = await readSecret(api, namespace, name);
             const status: KafkaUserStatus = {
               username: name,
               secret: name,
@@ -320,7 +316,7 @@ export function userActivities(deps: Deps) {
             } else {
               if (scram.has(name)) await withConnection(client, (c) => deleteScramCredential(c, name));
               const pem = secretText(secret, 'user.crt');
-              const caSecret = await readSecret(namespace, clientsCaSecret);
+              const caSecret = await readSecret(api, namespace, clientsCaSecret);
               const ca = await loadCa(
                 secretText(caSecret, 'ca.crt') ?? '',
                 secretText(caSecret, 'ca.key') ?? '',
@@ -355,7 +351,7 @@ export function userActivities(deps: Deps) {
               status.certificateNotAfter = new Date(notAfterMs).toISOString();
             }
             // The trusted CAs follow a cluster CA renewal; the credential stays.
-            const stored = await readSecret(namespace, name);
+            const stored = await readSecret(api, namespace, name);
             if (stored && secretText(stored, 'ca.crt') !== clusterCaPem) {
               const kept = secretFiles(stored);
               await writeUserSecret(user, stored, { ...kept, 'ca.crt': clusterCaPem });

@@ -4,7 +4,8 @@
 // resourceVersion read (a concurrent change fails the patch rather than being
 // lost), and a Ready status written only when it changes, so a pass that
 // changes nothing makes no watch event that would wake the workflow again.
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { absentWhenNotFound, KubeApi, resourcePath } from '../../kubernetes/api.ts';
 import { group, plural as clusterPlural, version } from '../../crd/kafka-cluster.ts';
 import type { SecurityStage } from '../../domain/tls.ts';
 
@@ -62,22 +63,15 @@ const withoutTimes = (status: ReadyStatus | undefined): string =>
   );
 
 export function clusterResources<Status extends ReadyStatus>(kube: KubeConfig, plural: string) {
-  const custom = kube.makeApiClient(CustomObjectsApi);
-  const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+  const api = new KubeApi(kube);
   type Resource = ClusterResource<Status>;
 
   async function patch(resource: Resource, body: object, status = false): Promise<void> {
-    const key = {
-      group,
-      version,
-      plural,
-      namespace: resource.metadata.namespace,
-      name: resource.metadata.name,
+    const { namespace, name } = resource.metadata;
+    await api.mergePatch(
+      resourcePath(`${group}/${version}`, plural, namespace, name, status ? 'status' : undefined),
       body,
-    };
-    await (status
-      ? custom.patchNamespacedCustomObjectStatus(key, mergePatch)
-      : custom.patchNamespacedCustomObject(key, mergePatch));
+    );
   }
 
   /** Writes the status when it differs from the stored one; a condition keeps its time while its status holds. */
@@ -110,20 +104,17 @@ export function clusterResources<Status extends ReadyStatus>(kube: KubeConfig, p
 
     /** The resources of the namespace that name `cluster` in spec.cluster. */
     async list(namespace: string, cluster: string): Promise<Resource[]> {
-      const listed = (await custom.listNamespacedCustomObject({ group, version, plural, namespace })) as {
-        items: Resource[];
-      };
+      const listed = await api.get<{ items: Resource[] }>(
+        resourcePath(`${group}/${version}`, plural, namespace),
+      );
       return listed.items.filter((r) => (r.spec as { cluster?: string } | undefined)?.cluster === cluster);
     },
 
     /** The KafkaCluster, or undefined when it does not exist. */
     readCluster: (namespace: string, name: string): Promise<ClusterObject | undefined> =>
-      custom
-        .getNamespacedCustomObject({ group, version, plural: clusterPlural, namespace, name })
-        .catch((err: { code?: number }) => {
-          if (err.code === 404) return undefined;
-          throw err;
-        }) as Promise<ClusterObject | undefined>,
+      api
+        .get<ClusterObject>(resourcePath(`${group}/${version}`, clusterPlural, namespace, name))
+        .catch(absentWhenNotFound),
 
     async addFinalizer(resource: Resource, finalizer: string): Promise<void> {
       const finalizers = resource.metadata.finalizers ?? [];

@@ -1,7 +1,8 @@
 // Reading a KafkaCluster and writing its status: the one place status is
 // written (a merge patch on the status subresource), at step boundaries.
 import type { ReconcilePolicy } from '../../domain/reconcile-policy.ts';
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeApi, resourcePath } from '../../kubernetes/api.ts';
 import { group, plural, version, type KafkaClusterStatus } from '../../crd/kafka-cluster.ts';
 import { checkSpec, type SpecCheck } from '../../crd/spec-check.ts';
 import { mergeConditions, type Condition } from '../../domain/conditions.ts';
@@ -47,16 +48,18 @@ export function clusterActivities(
   reconcilePolicy: ReconcilePolicy,
   onOperationFinished: (operation: FinishedOperation) => void = () => undefined,
 ) {
-  const custom = kube.makeApiClient(CustomObjectsApi);
+  const api = new KubeApi(kube);
+  const clusterPath = (key: ClusterKey, subresource?: string) =>
+    resourcePath(`${group}/${version}`, plural, key.namespace, key.name, subresource);
   return {
     /** The KafkaCluster as it is now, or null when it no longer exists. */
     async readCluster(key: ClusterKey): Promise<ClusterSnapshot | null> {
       try {
-        const object = (await custom.getNamespacedCustomObject({ group, version, plural, ...key })) as {
+        const object = await api.get<{
           metadata: { uid: string; generation: number; deletionTimestamp?: string };
           spec: unknown;
           status?: KafkaClusterStatus;
-        };
+        }>(clusterPath(key));
         return {
           uid: object.metadata.uid,
           generation: object.metadata.generation,
@@ -78,13 +81,7 @@ export function clusterActivities(
     async removeTeardownFinalizer(key: ClusterKey & { uid: string }): Promise<void> {
       let object: { metadata: { uid: string; resourceVersion: string; finalizers?: string[] } };
       try {
-        object = (await custom.getNamespacedCustomObject({
-          group,
-          version,
-          plural,
-          namespace: key.namespace,
-          name: key.name,
-        })) as typeof object;
+        object = await api.get<typeof object>(clusterPath(key));
       } catch (err) {
         if ((err as { code?: number }).code === 404) return;
         throw err;
@@ -92,25 +89,15 @@ export function clusterActivities(
       const finalizers = object.metadata.finalizers ?? [];
       if (object.metadata.uid !== key.uid || !finalizers.includes(teardownFinalizer)) return;
       await classified(`removing the finalizer of ${key.namespace}/${key.name}`, () =>
-        custom.patchNamespacedCustomObject(
+        // Tested against the resourceVersion read: a concurrent change makes this fail and retry.
+        api.jsonPatch(clusterPath(key), [
+          { op: 'test', path: '/metadata/resourceVersion', value: object.metadata.resourceVersion },
           {
-            group,
-            version,
-            plural,
-            namespace: key.namespace,
-            name: key.name,
-            // Tested against the resourceVersion read: a concurrent change makes this fail and retry.
-            body: [
-              { op: 'test', path: '/metadata/resourceVersion', value: object.metadata.resourceVersion },
-              {
-                op: 'replace',
-                path: '/metadata/finalizers',
-                value: finalizers.filter((f) => f !== teardownFinalizer),
-              },
-            ],
+            op: 'replace',
+            path: '/metadata/finalizers',
+            value: finalizers.filter((f) => f !== teardownFinalizer),
           },
-          setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
-        ),
+        ]),
       );
     },
 
@@ -129,15 +116,9 @@ export function clusterActivities(
     ): Promise<void> {
       let conditions = key.status.conditions;
       if (conditions) {
-        const current = (await classified(`reading ${key.namespace}/${key.name}`, () =>
-          custom.getNamespacedCustomObjectStatus({
-            group,
-            version,
-            plural,
-            namespace: key.namespace,
-            name: key.name,
-          }),
-        )) as { status?: KafkaClusterStatus };
+        const current = await classified(`reading ${key.namespace}/${key.name}`, () =>
+          api.get<{ status?: KafkaClusterStatus }>(clusterPath(key, 'status')),
+        );
         conditions = mergeConditions(
           (current.status?.conditions ?? []) as Condition[],
           conditions as Condition[],
@@ -153,10 +134,7 @@ export function clusterActivities(
         },
       };
       await classified(`writing the status of ${key.namespace}/${key.name}`, () =>
-        custom.patchNamespacedCustomObjectStatus(
-          { group, version, plural, namespace: key.namespace, name: key.name, body },
-          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-        ),
+        api.mergePatch(clusterPath(key, 'status'), body),
       );
       if (key.status.lastOperation) onOperationFinished(key.status.lastOperation);
     },

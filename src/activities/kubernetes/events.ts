@@ -4,7 +4,8 @@
 // event name derives from a key the workflow chooses, so a retried activity
 // records one event, not two. Events are informational: a failure to record
 // one is logged and never holds up or fails an operation.
-import { EventsV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeApi, microTime, resourcePath } from '../../kubernetes/api.ts';
 import { hostname } from 'node:os';
 import { apiVersion, kind } from '../../crd/kafka-cluster.ts';
 import { contentHash } from '../../domain/hash.ts';
@@ -28,7 +29,7 @@ export interface ClusterEvent {
 const reportingController = 'keelson.dev/operator';
 
 export function eventActivities(kube: KubeConfig) {
-  const events = kube.makeApiClient(EventsV1Api);
+  const api = new KubeApi(kube);
   return {
     async recordEvent(event: ClusterEvent): Promise<boolean> {
       const { cluster } = event;
@@ -44,21 +45,19 @@ export function eventActivities(kube: KubeConfig) {
         ? { apiVersion: 'v1', kind: 'Pod', name: event.pod, namespace: cluster.namespace }
         : undefined;
       try {
-        await events.createNamespacedEvent({
-          namespace: cluster.namespace,
-          body: {
-            metadata: { name, namespace: cluster.namespace },
-            // MicroTime: the API server wants six fractional digits.
-            eventTime: new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') as unknown as Date,
-            reportingController,
-            reportingInstance: `${reportingController}/${hostname()}`.slice(0, 128),
-            type: event.type,
-            reason: event.reason,
-            action: event.action,
-            note: event.note.slice(0, 1024),
-            regarding,
-            ...(related ? { related } : {}),
-          },
+        await api.create(resourcePath('events.k8s.io/v1', 'events', cluster.namespace), {
+          apiVersion: 'events.k8s.io/v1',
+          kind: 'Event',
+          metadata: { name, namespace: cluster.namespace },
+          eventTime: microTime(new Date()),
+          reportingController,
+          reportingInstance: `${reportingController}/${hostname()}`.slice(0, 128),
+          type: event.type,
+          reason: event.reason,
+          action: event.action,
+          note: event.note.slice(0, 1024),
+          regarding,
+          ...(related ? { related } : {}),
         });
       } catch (err) {
         // 409: this event exists already (a retry after a lost response).

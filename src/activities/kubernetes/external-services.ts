@@ -4,7 +4,8 @@
 // back until every load balancer has its address. The wait heartbeats and is
 // retried by the workflow, so it survives a restart of the operator: a cloud
 // load balancer can take minutes.
-import { CoreV1Api, type KubeConfig, type V1Node, type V1Service } from '@kubernetes/client-node';
+import type { KubeConfig, V1Node, V1Service } from '@kubernetes/client-node';
+import { absentWhenNotFound, KubeApi, resourcePath } from '../../kubernetes/api.ts';
 import { heartbeat, sleep } from '@temporalio/activity';
 import type { Listener } from '../../crd/kafka-cluster.ts';
 import { labelKeys, ownerUidOf, type ClusterRef } from '../../domain/labels.ts';
@@ -46,7 +47,7 @@ const loadBalancerAddress = (service: V1Service | undefined): string | undefined
 };
 
 export function externalServiceActivities(kube: KubeConfig) {
-  const core = kube.makeApiClient(CoreV1Api);
+  const api = new KubeApi(kube);
   const objects = objectActivities(kube);
   return {
     async exposeListeners(input: {
@@ -59,23 +60,22 @@ export function externalServiceActivities(kube: KubeConfig) {
       if (desired.length > 0) await objects.applyObjects(desired);
       // Services of listeners or brokers that are gone: this cluster's only.
       const wanted = new Set(desired.map((s) => s.metadata?.name));
-      const existing = await core.listNamespacedService({
-        namespace: cluster.namespace,
-        labelSelector: `${labelKeys.cluster}=${cluster.name},${listenerLabel}`,
-      });
+      const existing = await api.get<{ items: V1Service[] }>(
+        resourcePath('v1', 'services', cluster.namespace),
+        {
+          labelSelector: `${labelKeys.cluster}=${cluster.name},${listenerLabel}`,
+        },
+      );
       for (const stale of existing.items) {
         const name = stale.metadata?.name ?? '';
         if (wanted.has(name) || ownerUidOf(stale.metadata) !== cluster.uid) continue;
-        await core
-          .deleteNamespacedService({ name, namespace: cluster.namespace })
-          .catch((err: { code?: number }) => {
-            if (err.code !== 404) throw err;
-          });
+        await api.delete(resourcePath('v1', 'services', cluster.namespace, name)).catch(absentWhenNotFound);
       }
       const listeners = externalListeners({ listeners: input.listeners });
       if (listeners.length === 0) return { nodes: [], listeners: [] };
 
-      const read = (name: string) => core.readNamespacedService({ name, namespace: cluster.namespace });
+      const read = (name: string) =>
+        api.get<V1Service>(resourcePath('v1', 'services', cluster.namespace, name));
       for (;;) {
         const services = new Map<string, V1Service>();
         for (const service of desired) {
@@ -91,7 +91,7 @@ export function externalServiceActivities(kube: KubeConfig) {
           continue;
         }
         const brokers = input.nodes.filter((n) => n.roles.includes('broker'));
-        const nodes = await core.listNode().then((l) => l.items);
+        const nodes = await api.get<{ items: V1Node[] }>(resourcePath('v1', 'nodes')).then((l) => l.items);
         const addressOf = (listener: Listener, service: V1Service | undefined): ExternalAddress => {
           const port = service?.spec?.ports?.[0];
           return listenerType(listener) === 'nodeport'

@@ -5,12 +5,8 @@
 // an object that belongs to another KafkaCluster (another uid: a cluster whose
 // names collide, or an earlier cluster of the same name) is never applied
 // over, and nothing of the batch is applied.
-import {
-  KubernetesObjectApi,
-  PatchStrategy,
-  type KubeConfig,
-  type KubernetesObject,
-} from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { absentWhenNotFound, KubeApi, objectPath } from '../../kubernetes/api.ts';
 import { annotationKeys, belongsTo, labelKeys, ownerUidOf } from '../../domain/labels.ts';
 import { classified } from '../failures.ts';
 import { failure } from '../../domain/failures.ts';
@@ -45,18 +41,9 @@ export function ownershipConflict(
 }
 
 export function objectActivities(kube: KubeConfig) {
-  const objects = kube.makeApiClient(KubernetesObjectApi);
+  const api = new KubeApi(kube);
   const read = (manifest: KubernetesObject): Promise<KubernetesObject | undefined> =>
-    objects
-      .read({
-        apiVersion: manifest.apiVersion ?? '',
-        kind: manifest.kind ?? '',
-        metadata: { name: manifest.metadata?.name ?? '', namespace: manifest.metadata?.namespace ?? '' },
-      })
-      .catch((err: { code?: number }) => {
-        if (err.code === 404) return undefined;
-        throw err;
-      });
+    api.get<KubernetesObject>(objectPath(manifest)).catch(absentWhenNotFound);
   return {
     /**
      * Applies the manifests; returns "Kind/name" of each object the apply
@@ -80,7 +67,7 @@ export function objectActivities(kube: KubeConfig) {
       for (const manifest of manifests) {
         const what = `applying ${manifest.kind} ${manifest.metadata?.namespace}/${manifest.metadata?.name}`;
         const applied = await classified(what, () =>
-          objects.patch(manifest, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply),
+          api.apply<KubernetesObject>(objectPath(manifest), manifest, fieldManager),
         );
         if (applied.metadata?.resourceVersion !== before.get(manifest))
           changed.push(`${manifest.kind}/${manifest.metadata?.name}`);

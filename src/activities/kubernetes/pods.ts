@@ -4,14 +4,8 @@
 // elsewhere; a pod that cannot be scheduled or started ends the wait with a
 // non-retryable failure naming the pod and Kubernetes' reason.
 import { heartbeat, sleep } from '@temporalio/activity';
-import {
-  CoreV1Api,
-  KubernetesObjectApi,
-  PatchStrategy,
-  type KubeConfig,
-  type V1PersistentVolumeClaim,
-  type V1Pod,
-} from '@kubernetes/client-node';
+import type { KubeConfig, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import { absentWhenNotFound, KubeApi, objectPath, resourcePath } from '../../kubernetes/api.ts';
 import { classified } from '../failures.ts';
 import { fieldManager } from './objects.ts';
 import { annotationKeys, belongsTo, labelKeys } from '../../domain/labels.ts';
@@ -116,14 +110,17 @@ export function toObserved(
 }
 
 /** Lists a cluster's pods by the label every one of them carries. */
-const podLister = (core: CoreV1Api) => async (namespace: string, cluster: string) =>
-  (await core.listNamespacedPod({ namespace, labelSelector: `${labelKeys.cluster}=${cluster}` })).items;
+const podLister = (api: KubeApi) => async (namespace: string, cluster: string) =>
+  (
+    await api.get<{ items: V1Pod[] }>(resourcePath('v1', 'pods', namespace), {
+      labelSelector: `${labelKeys.cluster}=${cluster}`,
+    })
+  ).items;
 
 /** Observing the cluster's nodes and restarting one. */
 export function podActivities(kube: KubeConfig) {
-  const core = kube.makeApiClient(CoreV1Api);
-  const objects = kube.makeApiClient(KubernetesObjectApi);
-  const listPods = podLister(core);
+  const api = new KubeApi(kube);
+  const listPods = podLister(api);
 
   return {
     /**
@@ -137,8 +134,13 @@ export function podActivities(kube: KubeConfig) {
         key.uid === undefined ? items : items.filter((o) => belongsTo(o.metadata, key.uid as string));
       const [pods, claims] = await Promise.all([
         listPods(key.namespace, key.cluster).then(ours),
-        core
-          .listNamespacedPersistentVolumeClaim({ namespace: key.namespace, labelSelector: selector })
+        api
+          .get<{ items: V1PersistentVolumeClaim[] }>(
+            resourcePath('v1', 'persistentvolumeclaims', key.namespace),
+            {
+              labelSelector: selector,
+            },
+          )
           .then((list) => ({ items: ours(list.items) })),
       ]);
       const names = new Set([
@@ -170,21 +172,14 @@ export function podActivities(kube: KubeConfig) {
         [annotationKeys.configHash, annotationKeys.restartToken]
           .map((k) => pod?.metadata?.annotations?.[k])
           .join('/');
-      const read = () =>
-        core.readNamespacedPod({ name, namespace }).catch((err: { code?: number }) => {
-          if (err.code === 404) return undefined;
-          throw err;
-        });
+      const path = resourcePath('v1', 'pods', namespace, name);
+      const read = () => api.get<V1Pod>(path).catch(absentWhenNotFound);
       const current = await read();
       if (current && !current.metadata?.deletionTimestamp && wanted(current) === wanted(input.pod)) {
         return 'already-current';
       }
       if (current && !current.metadata?.deletionTimestamp) {
-        await core.deleteNamespacedPod({
-          name,
-          namespace,
-          body: { preconditions: { uid: current.metadata?.uid } },
-        });
+        await api.delete(path, { preconditions: { uid: current.metadata?.uid } });
       }
       for (let gone = current === undefined; !gone;) {
         heartbeat({ pod: name, step: 'waiting for the old pod to stop' });
@@ -192,7 +187,7 @@ export function podActivities(kube: KubeConfig) {
         gone = (await read()) === undefined;
       }
       await classified(`creating pod ${namespace}/${name}`, () =>
-        objects.patch(input.pod, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply),
+        api.apply(objectPath(input.pod), input.pod, fieldManager),
       );
       return 'restarted';
     },
@@ -201,8 +196,8 @@ export function podActivities(kube: KubeConfig) {
 
 /** Removing nodes and waiting for pods to be ready. */
 export function podLifecycleActivities(kube: KubeConfig) {
-  const core = kube.makeApiClient(CoreV1Api);
-  const listPods = podLister(core);
+  const api = new KubeApi(kube);
+  const listPods = podLister(api);
   return {
     /**
      * Removes nodes that scale-down drained: deletes each pod and waits until
@@ -217,29 +212,26 @@ export function podLifecycleActivities(kube: KubeConfig) {
       together?: boolean;
     }): Promise<void> {
       const { namespace } = input;
-      const notFound = (err: { code?: number }) => {
-        if (err.code === 404) return undefined;
-        throw err;
-      };
+      const podPath = (name: string) => resourcePath('v1', 'pods', namespace, name);
       const stopped = async (name: string) => {
-        while ((await core.readNamespacedPod({ name, namespace }).catch(notFound)) !== undefined) {
+        while ((await api.get(podPath(name)).catch(absentWhenNotFound)) !== undefined) {
           heartbeat({ pod: name, step: 'waiting for the pod to stop' });
           await sleep(500);
         }
       };
       if (input.together) {
-        for (const name of input.pods) await core.deleteNamespacedPod({ name, namespace }).catch(notFound);
+        for (const name of input.pods) await api.delete(podPath(name)).catch(absentWhenNotFound);
         for (const name of input.pods) await stopped(name);
       } else {
         for (const name of input.pods) {
-          await core.deleteNamespacedPod({ name, namespace }).catch(notFound);
+          await api.delete(podPath(name)).catch(absentWhenNotFound);
           await stopped(name);
         }
       }
       for (const pod of input.deleteClaims) {
-        await core
-          .deleteNamespacedPersistentVolumeClaim({ name: names.dataClaim(pod), namespace })
-          .catch(notFound);
+        await api
+          .delete(resourcePath('v1', 'persistentvolumeclaims', namespace, names.dataClaim(pod)))
+          .catch(absentWhenNotFound);
       }
     },
 

@@ -4,7 +4,8 @@
 // start it; waited for until Ready; deleted when the drill ends. A
 // KafkaCluster of that name that is not this cluster's drill is never touched.
 import { Context, heartbeat, sleep } from '@temporalio/activity';
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { absentWhenNotFound, KubeApi, resourcePath } from '../../kubernetes/api.ts';
 import {
   apiVersion,
   group,
@@ -32,14 +33,11 @@ interface ScratchObject {
 const codeOf = (err: unknown): number | undefined => (err as { code?: number }).code;
 
 export function scratchClusterActivities(kube: KubeConfig) {
-  const custom = kube.makeApiClient(CustomObjectsApi);
-  const read = async (namespace: string, name: string): Promise<ScratchObject | undefined> =>
-    (
-      custom.getNamespacedCustomObject({ group, version, plural, namespace, name }) as Promise<ScratchObject>
-    ).catch((err: unknown) => {
-      if (codeOf(err) === 404) return undefined;
-      throw err;
-    });
+  const api = new KubeApi(kube);
+  const path = (namespace: string, name?: string) =>
+    resourcePath(`${group}/${version}`, plural, namespace, name);
+  const read = (namespace: string, name: string): Promise<ScratchObject | undefined> =>
+    api.get<ScratchObject>(path(namespace, name)).catch(absentWhenNotFound);
   return {
     /** Creates the scratch cluster (or takes the one an earlier attempt of this drill created) and starts its workflow. */
     async createScratchCluster(input: {
@@ -51,24 +49,18 @@ export function scratchClusterActivities(kube: KubeConfig) {
       const { namespace, name, source } = input;
       let object: ScratchObject;
       try {
-        object = (await custom.createNamespacedCustomObject({
-          group,
-          version,
-          plural,
-          namespace,
-          body: {
-            apiVersion,
-            kind,
-            metadata: {
-              name,
-              labels: { [restoreDrillOfLabel]: source.name },
-              // Torn down by its workflow like any cluster, before Kubernetes removes it.
-              finalizers: [teardownFinalizer],
-              ownerReferences: [{ apiVersion, kind, name: source.name, uid: source.uid }],
-            },
-            spec: input.spec,
+        object = await api.create<ScratchObject>(path(namespace), {
+          apiVersion,
+          kind,
+          metadata: {
+            name,
+            labels: { [restoreDrillOfLabel]: source.name },
+            // Torn down by its workflow like any cluster, before Kubernetes removes it.
+            finalizers: [teardownFinalizer],
+            ownerReferences: [{ apiVersion, kind, name: source.name, uid: source.uid }],
           },
-        })) as ScratchObject;
+          spec: input.spec,
+        });
       } catch (err) {
         if (codeOf(err) !== 409) throw err;
         const existing = await read(namespace, name);
@@ -138,15 +130,8 @@ export function scratchClusterActivities(kube: KubeConfig) {
     async deleteScratchCluster(input: { namespace: string; name: string; uid: string }): Promise<void> {
       const object = await read(input.namespace, input.name);
       if (!object || object.metadata.uid !== input.uid) return;
-      await custom
-        .deleteNamespacedCustomObject({
-          group,
-          version,
-          plural,
-          namespace: input.namespace,
-          name: input.name,
-          body: { preconditions: { uid: input.uid } },
-        })
+      await api
+        .delete(path(input.namespace, input.name), { preconditions: { uid: input.uid } })
         .catch((err: unknown) => {
           if (codeOf(err) !== 404 && codeOf(err) !== 409) throw err;
         });

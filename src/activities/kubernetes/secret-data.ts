@@ -1,6 +1,7 @@
 // A Secret's data as text, and text as a Secret's data (base64), for the
 // activities that keep keys, certificates and passwords in Secrets.
-import type { CoreV1Api, V1OwnerReference, V1Secret } from '@kubernetes/client-node';
+import type { V1OwnerReference, V1Secret } from '@kubernetes/client-node';
+import { absentWhenNotFound, resourcePath, type KubeApi } from '../../kubernetes/api.ts';
 
 export const secretText = (secret: V1Secret | undefined, key: string): string | undefined => {
   const value = secret?.data?.[key];
@@ -14,13 +15,17 @@ export const secretData = (files: Record<string, string>): Record<string, string
 export const secretFiles = (secret: V1Secret | undefined): Record<string, string> =>
   Object.fromEntries(Object.keys(secret?.data ?? {}).map((key) => [key, secretText(secret, key) ?? '']));
 
+/** The Secret, or undefined when there is none. */
+export const readSecret = (api: KubeApi, namespace: string, name: string): Promise<V1Secret | undefined> =>
+  api.get<V1Secret>(resourcePath('v1', 'secrets', namespace, name)).catch(absentWhenNotFound);
+
 /**
  * Creates a Secret, or replaces the one read as `existing` (its
  * resourceVersion makes a concurrent change fail the write instead of being
  * lost): the given files, labels and owner; its annotations kept, with `annotations` over them.
  */
 export async function writeSecret(
-  core: CoreV1Api,
+  api: KubeApi,
   secret: {
     name: string;
     namespace: string;
@@ -47,6 +52,6 @@ export async function writeSecret(
     data: secretData(secret.files),
   };
   await (existing
-    ? core.replaceNamespacedSecret({ name, namespace, body })
-    : core.createNamespacedSecret({ namespace, body }));
+    ? api.replace(resourcePath('v1', 'secrets', namespace, name), body)
+    : api.create(resourcePath('v1', 'secrets', namespace), body));
 }

@@ -6,8 +6,9 @@
 // one before. Keys are made and stored here and never leave the activity:
 // the workflow gets Secret names, serial numbers and dates back.
 import { heartbeat } from '@temporalio/activity';
-import { secretData, secretFiles, secretText, writeSecret } from '../kubernetes/secret-data.ts';
-import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
+import { readSecret, secretData, secretFiles, secretText, writeSecret } from '../kubernetes/secret-data.ts';
+import type { KubeConfig, V1Pod, V1Secret } from '@kubernetes/client-node';
+import { KubeApi, resourcePath } from '../../kubernetes/api.ts';
 import type { CertificateAuthority } from '../../crd/kafka-cluster.ts';
 import {
   caRenewalAction,
@@ -79,13 +80,9 @@ export type CertificatesObserver = (
 ) => void;
 
 export function certificateActivities(kube: KubeConfig, observe: CertificatesObserver = () => undefined) {
-  const core = kube.makeApiClient(CoreV1Api);
-
+  const api = new KubeApi(kube);
   const read = (namespace: string, name: string): Promise<V1Secret | undefined> =>
-    core.readNamespacedSecret({ name, namespace }).catch((err: { code?: number }) => {
-      if (err.code === 404) return undefined;
-      throw err;
-    });
+    readSecret(api, namespace, name);
 
   /** A Secret Keelson keeps keys in must be this cluster's: never one a user or another cluster made. */
   function checkOwned(cluster: ClusterRef, secret: V1Secret | undefined): void {
@@ -105,7 +102,7 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
   ) {
     await classified(`writing Secret ${cluster.namespace}/${name}`, () =>
       writeSecret(
-        core,
+        api,
         {
           name,
           namespace: cluster.namespace,
@@ -176,8 +173,7 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
     phase: { trustFile: string; trusted: string; signing?: string },
   ): Promise<boolean> {
     const pods = (
-      await core.listNamespacedPod({
-        namespace: cluster.namespace,
+      await api.get<{ items: V1Pod[] }>(resourcePath('v1', 'pods', cluster.namespace), {
         labelSelector: `${labelKeys.cluster}=${cluster.name}`,
       })
     ).items;
@@ -288,7 +284,7 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
       data: secretData(files),
     };
     await classified(`writing Secret ${cluster.namespace}/${name}`, () =>
-      core.replaceNamespacedSecret({ name, namespace: cluster.namespace, body }),
+      api.replace(resourcePath('v1', 'secrets', cluster.namespace, name), body),
     );
   }
 
