@@ -41,7 +41,8 @@ export type Query = Record<string, string | number | boolean | undefined>;
 
 /** A name or namespace as one path segment; `.` and `..` would move up the path, not name anything. */
 const segment = (name: string): string => {
-  if (name === '' || name === '.' || name === '..') throw new Error(`"${name}" is not a Kubernetes object name`);
+  if (name === '' || name === '.' || name === '..')
+    throw new Error(`"${name}" is not a Kubernetes object name`);
   return encodeURIComponent(name);
 };
 
