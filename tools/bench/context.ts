@@ -41,6 +41,8 @@ export interface Settings {
   topics: number;
   /** The soak: operations to complete under faults, of them rolls at least; 0 operations skips it. */
   soak: { operations: number; rolls: number };
+  /** Heap snapshots of the operator's threads at the largest cluster count (full mode). */
+  heapSnapshots: boolean;
 }
 
 export interface Bench {

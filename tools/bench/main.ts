@@ -33,6 +33,7 @@ const settings: Settings = quick
       faultRounds: 0,
       topics: 0,
       soak: { operations: 0, rolls: 0 },
+      heapSnapshots: false,
     }
   : {
       updates: 200,
@@ -42,6 +43,7 @@ const settings: Settings = quick
       faultRounds: 2,
       topics: 1000,
       soak: { operations: 1000, rolls: 20 },
+      heapSnapshots: true,
     };
 // `--clusters=100,1000`: the cluster counts of the memory part (a shorter run while working on memory).
 const clustersOption = process.argv.find((a) => a.startsWith('--clusters='));

@@ -4,7 +4,10 @@
 // beside two `keelson worker` replicas on one task queue: the watcher's own
 // memory, each worker's memory per cluster, and whether a second worker
 // shortens the time to observe them all.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { snapshotHeaps, type HeapSummary } from './heap-snapshots.ts';
 import {
   createClusters,
   deleteClusters,
@@ -12,9 +15,37 @@ import {
   round,
   startProcess,
   waitObserved,
+  repo,
   type Bench,
   type Figure,
 } from './context.ts';
+
+const megabytes = (bytes: number): number => round(bytes / 1024 / 1024, 1);
+
+/** A thread's heap as a figure: its size, and what takes the most of it. */
+const heapFigure = (count: number, heap: HeapSummary): Figure => ({
+  name: `operator ${heap.thread === 'main' ? 'main thread' : `${heap.thread} thread (workflows)`} heap snapshot, ${count} clusters`,
+  unit: 'MB',
+  value: megabytes(heap.totalBytes),
+  anchor: '',
+  detail: [
+    `by kind: ${heap.byType
+      .slice(0, 6)
+      .map((t) => `${t.type} ${megabytes(t.bytes)}`)
+      .join(', ')}`,
+    `largest: ${heap.top
+      .slice(0, 8)
+      .map((t) => `${t.type} ${JSON.stringify(t.name.slice(0, 30))} ${megabytes(t.bytes)} (${t.count})`)
+      .join(', ')}`,
+    `file ${heap.file}`,
+  ].join('; '),
+});
+
+const heapSnapshotPrefix = (count: number): string => {
+  const dir = join(repo, 'bench', 'results', 'heap');
+  mkdirSync(dir, { recursive: true });
+  return join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-operator-${count}`);
+};
 
 export async function measureMemory(bench: Bench): Promise<Figure[]> {
   const figures: Figure[] = [];
@@ -31,6 +62,10 @@ export async function measureMemory(bench: Bench): Promise<Figure[]> {
     observedIn.set(count, observeMs);
     await sleep(5_000);
     const loaded = await residentMegabytes(operator.url);
+    const heaps =
+      bench.settings.heapSnapshots && count === bench.settings.clusters.at(-1)
+        ? await snapshotHeaps(operator.child.pid ?? 0, heapSnapshotPrefix(count))
+        : [];
     figures.push(
       { name: 'operator resident memory, idle', unit: 'MB', value: idle, anchor: 'Go 42 MB, .NET 118 MB' },
       {
@@ -47,6 +82,7 @@ export async function measureMemory(bench: Bench): Promise<Figure[]> {
         anchor: count >= 1000 ? 'target ≤ 60 s' : '',
       },
     );
+    figures.push(...heaps.map((heap) => heapFigure(count, heap)));
     await deleteClusters(bench);
     await operator.stop();
   }
