@@ -1,13 +1,8 @@
-// `-o text|json|yaml` for the commands that read: text for people, JSON and
-// YAML (the same object) for scripts.
-import { Option } from 'commander';
+// Printing what a reading command found in the format of its `-o` (output-option.ts).
 import { stringify } from 'yaml';
+import type { OutputFormat } from './output-option.ts';
 
-export const outputFormats = ['text', 'json', 'yaml'] as const;
-export type OutputFormat = (typeof outputFormats)[number];
-
-export const outputOption = (): Option =>
-  new Option('-o, --output <format>', 'how to print it').choices(outputFormats).default('text');
+export type { OutputFormat } from './output-option.ts';
 
 export function renderOutput<T>(format: OutputFormat, data: T, text: (data: T) => string): string {
   switch (format) {

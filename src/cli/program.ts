@@ -14,7 +14,7 @@ import {
   svgFileArgument,
   zoneArgument,
 } from './arguments.ts';
-import { outputOption, type OutputFormat } from './output.ts';
+import { outputOption, type OutputFormat } from './output-option.ts';
 import { processOptions, type ProcessFlags } from './process-options.ts';
 
 const packageVersion = (

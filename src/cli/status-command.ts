@@ -5,7 +5,7 @@
 // be unreachable; the other is still shown. `--watch` prints it again at each
 // change.
 import { Client } from '@temporalio/client';
-import { group, plural, version } from '../crd/kafka-cluster.ts';
+import { group, plural, version } from '../crd/kafka-cluster-names.ts';
 import type { KafkaClusterStatus } from '../crd/kafka-cluster-status.ts';
 import { clusterWorkflowId, stateQuery, type ClusterView } from '../workflows/messages.ts';
 import { connectTemporal, type TemporalOptions } from './cluster-commands.ts';

@@ -10,8 +10,7 @@ import { withRules, type Rule } from './rules.ts';
 import { configValueRule } from './spec-rules.ts';
 import { topicConfigKeys } from './topic-config-keys.ts';
 
-export const topicKind = 'KafkaTopic';
-export const topicPlural = 'kafkatopics';
+export { topicKind, topicPlural } from './kafka-topic-names.ts';
 export { group, version };
 
 export { topicConfigKeys, topicThrottleKeys } from './topic-config-keys.ts';

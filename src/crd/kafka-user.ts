@@ -8,8 +8,7 @@ import { clusterReference, readyConditions } from './cluster-resource.ts';
 import { withRules } from './rules.ts';
 import { group, version } from './kafka-cluster.ts';
 
-export const userKind = 'KafkaUser';
-export const userPlural = 'kafkausers';
+export { userKind, userPlural } from './kafka-user-names.ts';
 export { group, version };
 
 /** Kafka's ACL operations, as kafka-acls names them. */

@@ -5,9 +5,9 @@
 // (logs and /readyz). The halves start meanwhile and retry on their own.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeApi, resourcePath } from '../kubernetes/api.ts';
-import { group, plural, version } from '../crd/kafka-cluster.ts';
-import { userPlural } from '../crd/kafka-user.ts';
-import { topicPlural } from '../crd/kafka-topic.ts';
+import { group, plural, version } from '../crd/kafka-cluster-names.ts';
+import { userPlural } from '../crd/kafka-user-names.ts';
+import { topicPlural } from '../crd/kafka-topic-names.ts';
 import type { ProblemBoard } from './problems.ts';
 import { missingLeaseNamespace } from './leader-election.ts';
 import { sleep } from '../watch/list-watch.ts';

@@ -5,7 +5,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeApi, resourcePath } from '../kubernetes/api.ts';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { group, plural, version } from '../crd/kafka-cluster.ts';
+import { group, plural, version } from '../crd/kafka-cluster-names.ts';
 import { contentHash } from '../domain/hash.ts';
 import {
   acknowledgement,

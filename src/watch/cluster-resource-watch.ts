@@ -6,9 +6,9 @@
 // relist re-delivering unchanged objects, signal nothing.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
-import { group, version } from '../crd/kafka-cluster.ts';
-import { topicPlural } from '../crd/kafka-topic.ts';
-import { userPlural } from '../crd/kafka-user.ts';
+import { group, version } from '../crd/kafka-cluster-names.ts';
+import { topicPlural } from '../crd/kafka-topic-names.ts';
+import { userPlural } from '../crd/kafka-user-names.ts';
 import { rotateCredentialsAnnotation } from '../domain/kafka-users.ts';
 import { signalNames, topicsWorkflowId, usersWorkflowId } from '../domain/workflow-ids.ts';
 import {

@@ -2,7 +2,7 @@
 // workflow's teardown before Kubernetes removes it (and garbage-collects what
 // it owns). Added with the resourceVersion read, so a concurrent change makes
 // the patch fail rather than lose the other change; the next event retries.
-import { group, plural, version } from '../crd/kafka-cluster.ts';
+import { group, plural, version } from '../crd/kafka-cluster-names.ts';
 import { resourcePath, type KubeApi } from '../kubernetes/api.ts';
 import { teardownFinalizer } from '../domain/labels.ts';
 import type { ClusterObject } from './kafka-cluster-watch.ts';

@@ -1,7 +1,7 @@
 // The KafkaCluster collection for the list/watch loop, and the handful of
 // fields the watcher acts on.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { group, plural, version } from '../crd/kafka-cluster.ts';
+import { group, plural, version } from '../crd/kafka-cluster-names.ts';
 import {
   customObjects,
   listWatch,

@@ -5,11 +5,13 @@
 // inspector to pay for. Each snapshot is summarised by what its objects are
 // (V8's node types) and by the constructors or strings that take the most
 // room, by their own sizes; the snapshot files are kept beside the results.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface HeapSummary {
   thread: string;
+  /** Bytes the thread's V8 heap has committed (taken from the system), beside what its objects use. */
+  committedBytes: number;
   /** Bytes of all objects in the snapshot (their own sizes). */
   totalBytes: number;
   byType: { type: string; bytes: number; count: number }[];
@@ -25,7 +27,10 @@ interface Snapshot {
 }
 
 /** Sums a heap snapshot's objects by type and by type and name. */
-export function summariseSnapshot(text: string, top = 15): Omit<HeapSummary, 'thread' | 'file'> {
+export function summariseSnapshot(
+  text: string,
+  top = 15,
+): Omit<HeapSummary, 'thread' | 'file' | 'committedBytes'> {
   const parsed = JSON.parse(text) as Snapshot;
   const fields = parsed.snapshot.meta.node_fields;
   const types = parsed.snapshot.meta.node_types[0];
@@ -59,6 +64,39 @@ export function summariseSnapshot(text: string, top = 15): Omit<HeapSummary, 'th
     top: [...byName.values()].sort((a, b) => b.bytes - a.bytes).slice(0, top),
   };
 }
+
+/** A process's resident memory by where it is mapped from, in bytes (Linux /proc/<pid>/smaps). */
+export interface ResidentBreakdown {
+  total: number;
+  /** Mapped from files: the Node binary, native add-ons (the Temporal core), other files. */
+  files: { file: string; bytes: number }[];
+  /** Not backed by a file: the V8 heaps, and native memory (malloc, the Temporal core's allocations, buffers). */
+  anonymous: number;
+}
+
+export function residentBreakdown(smaps: string): ResidentBreakdown {
+  const byFile = new Map<string, number>();
+  let anonymous = 0;
+  let mapping = '';
+  for (const line of smaps.split('\n')) {
+    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (header) {
+      mapping = header[1] ?? '';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (!rss) continue;
+    const bytes = Number(rss[1]) * 1024;
+    if (mapping.startsWith('/')) byFile.set(mapping, (byFile.get(mapping) ?? 0) + bytes);
+    else anonymous += bytes; // '', [heap], [stack], [anon:…]
+  }
+  const files = [...byFile].map(([file, bytes]) => ({ file, bytes })).sort((a, b) => b.bytes - a.bytes);
+  return { total: anonymous + files.reduce((sum, f) => sum + f.bytes, 0), files, anonymous };
+}
+
+/** The resident memory of process `pid` by where it is mapped from. */
+export const residentOf = (pid: number): ResidentBreakdown =>
+  residentBreakdown(readFileSync(`/proc/${pid}/smaps`, 'utf8'));
 
 /** A minimal Chrome DevTools Protocol session over the inspector's WebSocket. */
 class Inspector {
@@ -107,6 +145,11 @@ class Inspector {
   }
 }
 
+/** The committed size of the V8 heap the expression runs in (per thread: each has its own). */
+const heapTotalExpression = { expression: 'process.memoryUsage().heapTotal', returnByValue: true };
+const heapTotal = (answer: unknown): number =>
+  Number((answer as { result?: { value?: unknown } }).result?.value ?? 0);
+
 /** Opens the inspector of process `pid` (SIGUSR1, on 127.0.0.1:9229) and takes a snapshot of every thread's heap. */
 export async function snapshotHeaps(pid: number, filePrefix: string): Promise<HeapSummary[]> {
   process.kill(pid, 'SIGUSR1');
@@ -122,24 +165,24 @@ export async function snapshotHeaps(pid: number, filePrefix: string): Promise<He
   const inspector = await Inspector.open(target.webSocketDebuggerUrl);
   const summaries: HeapSummary[] = [];
   try {
-    const save = (thread: string, text: string): void => {
+    const save = (thread: string, text: string, committedBytes: number): void => {
       const file = `${filePrefix}-${thread.replace(/[^a-z0-9-]+/gi, '_')}.heapsnapshot`;
       writeFileSync(file, text);
-      summaries.push({ thread, file, ...summariseSnapshot(text) });
+      summaries.push({ thread, file, committedBytes, ...summariseSnapshot(text) });
     };
 
     // The main thread.
-    let chunks: string[] = [];
+    const chunks: string[] = [];
     inspector.on((method, params) => {
       if (method === 'HeapProfiler.addHeapSnapshotChunk') chunks.push(String(params.chunk));
     });
     await inspector.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
-    save('main', chunks.join(''));
+    save('main', chunks.join(''), heapTotal(await inspector.send('Runtime.evaluate', heapTotalExpression)));
 
     // Each worker thread, through a session of its own.
     const workers: { sessionId: string; title: string }[] = [];
     const workerChunks = new Map<string, string[]>();
-    const workerDone = new Map<string, () => void>();
+    const workerAnswers = new Map<string, Map<number, (result: unknown) => void>>();
     inspector.on((method, params) => {
       if (method === 'NodeWorker.attachedToWorker') {
         const info = params.workerInfo as { title?: string; workerId?: string };
@@ -150,31 +193,33 @@ export async function snapshotHeaps(pid: number, filePrefix: string): Promise<He
       } else if (method === 'NodeWorker.receivedMessageFromWorker') {
         const message = JSON.parse(String(params.message)) as {
           id?: number;
+          result?: unknown;
           method?: string;
           params?: { chunk?: string };
         };
         const session = String(params.sessionId);
         if (message.method === 'HeapProfiler.addHeapSnapshotChunk')
           workerChunks.get(session)?.push(message.params?.chunk ?? '');
-        else if (message.id !== undefined) workerDone.get(session)?.();
+        else if (message.id !== undefined) workerAnswers.get(session)?.get(message.id)?.(message.result);
       }
     });
     await inspector.send('NodeWorker.enable', { waitForDebuggerOnStart: false });
     await sleep(500);
     for (const worker of workers) {
-      chunks = [];
       workerChunks.set(worker.sessionId, []);
-      const done = new Promise<void>((resolve) => workerDone.set(worker.sessionId, resolve));
-      await inspector.send('NodeWorker.sendMessageToWorker', {
-        sessionId: worker.sessionId,
-        message: JSON.stringify({
-          id: 1,
-          method: 'HeapProfiler.takeHeapSnapshot',
-          params: { reportProgress: false },
-        }),
-      });
-      await done;
-      save(worker.title, (workerChunks.get(worker.sessionId) ?? []).join(''));
+      const answers = new Map<number, (result: unknown) => void>();
+      workerAnswers.set(worker.sessionId, answers);
+      const send = async (id: number, method: string, params: Record<string, unknown> = {}) => {
+        const answered = new Promise((resolve) => answers.set(id, resolve));
+        await inspector.send('NodeWorker.sendMessageToWorker', {
+          sessionId: worker.sessionId,
+          message: JSON.stringify({ id, method, params }),
+        });
+        return answered;
+      };
+      await send(1, 'HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+      const committed = heapTotal(await send(2, 'Runtime.evaluate', heapTotalExpression));
+      save(worker.title, (workerChunks.get(worker.sessionId) ?? []).join(''), committed);
     }
   } finally {
     inspector.close();

@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { snapshotHeaps, type HeapSummary } from './heap-snapshots.ts';
+import { residentOf, snapshotHeaps, type HeapSummary, type ResidentBreakdown } from './heap-snapshots.ts';
 import {
   createClusters,
   deleteClusters,
@@ -41,6 +41,28 @@ const heapFigure = (count: number, heap: HeapSummary): Figure => ({
   ].join('; '),
 });
 
+/** The resident memory by origin: code mapped from files, the V8 heaps, and the native rest. */
+const residentFigure = (count: number, resident: ResidentBreakdown, heaps: HeapSummary[]): Figure => {
+  const v8 = heaps.reduce((sum, heap) => sum + heap.committedBytes, 0);
+  const named = (pattern: RegExp) =>
+    resident.files.filter((f) => pattern.test(f.file)).reduce((sum, f) => sum + f.bytes, 0);
+  const node = named(/\/bin\/node$/);
+  const core = named(/\.node$/);
+  const otherFiles = resident.files.reduce((sum, f) => sum + f.bytes, 0) - node - core;
+  return {
+    name: `operator resident memory by origin, ${count} clusters`,
+    unit: 'MB',
+    value: megabytes(resident.total),
+    anchor: '',
+    detail: [
+      `mapped from files ${megabytes(node + core + otherFiles)} (the node binary ${megabytes(node)}, native add-ons ${megabytes(core)}, others ${megabytes(otherFiles)})`,
+      `anonymous ${megabytes(resident.anonymous)}: V8 heaps committed ${megabytes(v8)} (${heaps
+        .map((h) => `${h.thread} ${megabytes(h.committedBytes)}`)
+        .join(', ')}, after the snapshots' collection), native ${megabytes(resident.anonymous - v8)}`,
+    ].join('; '),
+  };
+};
+
 const heapSnapshotPrefix = (count: number): string => {
   const dir = join(repo, 'bench', 'results', 'heap');
   mkdirSync(dir, { recursive: true });
@@ -62,10 +84,9 @@ export async function measureMemory(bench: Bench): Promise<Figure[]> {
     observedIn.set(count, observeMs);
     await sleep(5_000);
     const loaded = await residentMegabytes(operator.url);
-    const heaps =
-      bench.settings.heapSnapshots && count === bench.settings.clusters.at(-1)
-        ? await snapshotHeaps(operator.child.pid ?? 0, heapSnapshotPrefix(count))
-        : [];
+    const analysed = bench.settings.heapSnapshots && count === bench.settings.clusters.at(-1);
+    const resident = analysed ? residentOf(operator.child.pid ?? 0) : undefined;
+    const heaps = analysed ? await snapshotHeaps(operator.child.pid ?? 0, heapSnapshotPrefix(count)) : [];
     figures.push(
       { name: 'operator resident memory, idle', unit: 'MB', value: idle, anchor: 'Go 42 MB, .NET 118 MB' },
       {
@@ -82,6 +103,7 @@ export async function measureMemory(bench: Bench): Promise<Figure[]> {
         anchor: count >= 1000 ? 'target ≤ 60 s' : '',
       },
     );
+    if (resident) figures.push(residentFigure(count, resident, heaps));
     figures.push(...heaps.map((heap) => heapFigure(count, heap)));
     await deleteClusters(bench);
     await operator.stop();

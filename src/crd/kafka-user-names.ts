@@ -1,0 +1,4 @@
+// The KafkaUser's API names, apart from its schema: the watcher and the
+// operator's checks need them without loading zod and the schemas.
+export const userKind = 'KafkaUser';
+export const userPlural = 'kafkausers';
