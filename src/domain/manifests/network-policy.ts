@@ -3,7 +3,12 @@
 // the client listeners only from the cluster's namespace, Keelson and the
 // namespaces spec.security.networkPolicy names. Certificates already decide
 // who may do what; this keeps everyone else from reaching the ports at all.
-import type { V1NetworkPolicy, V1NetworkPolicyPeer } from '@kubernetes/client-node';
+import type {
+  V1NetworkPolicy,
+  V1NetworkPolicyIngressRule,
+  V1NetworkPolicyPeer,
+  V1NetworkPolicySpec,
+} from '@kubernetes/client-node';
 import type { KafkaClusterSpec } from '../../crd/kafka-cluster.ts';
 import { clusterLabels, labelKeys, ownerReference, type ClusterRef } from '../labels.ts';
 import { names } from '../names.ts';
@@ -12,6 +17,12 @@ import { controllerListeners, isSecured, replicationListener, type StagedSpec } 
 /** The label of Keelson's own pods (deploy/operator), in whichever namespace it runs. */
 export const operatorPodLabels = { 'app.kubernetes.io/name': 'keelson' } as const;
 
+/** An ingress rule as the API server takes it: `from` (the client's TypeScript model calls it `_from`). */
+type IngressRule = Omit<V1NetworkPolicyIngressRule, '_from'> & { from: V1NetworkPolicyPeer[] };
+export type NetworkPolicy = Omit<V1NetworkPolicy, 'spec'> & {
+  spec: Omit<V1NetworkPolicySpec, 'ingress'> & { ingress: IngressRule[] };
+};
+
 const namespaceNamed = (name: string): V1NetworkPolicyPeer => ({
   namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } },
 });
@@ -19,7 +30,7 @@ const namespaceNamed = (name: string): V1NetworkPolicyPeer => ({
 export function buildNetworkPolicy(
   cluster: ClusterRef,
   spec: KafkaClusterSpec & StagedSpec,
-): V1NetworkPolicy | undefined {
+): NetworkPolicy | undefined {
   const policy = spec.security?.networkPolicy;
   if (spec.security === undefined || !isSecured(spec) || policy?.enabled === false) return undefined;
   const ownNodes: V1NetworkPolicyPeer = {
@@ -43,15 +54,14 @@ export function buildNetworkPolicy(
       policyTypes: ['Ingress'],
       ingress: [
         {
-          // `_from` is the client's model name for `from` (a reserved word); it is sent as `from`.
-          _from: [ownNodes, keelson],
+          from: [ownNodes, keelson],
           ports: [
             ...controllerListeners(spec).map((l) => ({ protocol: 'TCP', port: l.port })),
             { protocol: 'TCP', port: replicationListener.port },
           ],
         },
         {
-          _from: [
+          from: [
             ownNodes,
             keelson,
             namespaceNamed(cluster.namespace),

@@ -1,4 +1,4 @@
-import type { V1NetworkPolicy } from '@kubernetes/client-node';
+import type { NetworkPolicy } from '../../../src/domain/manifests/network-policy.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KafkaClusterSpec, type KafkaClusterSpecInput } from '../../../src/crd/kafka-cluster.ts';
@@ -116,7 +116,7 @@ describe('a secured cluster', () => {
 describe("a secured cluster's NetworkPolicy", () => {
   it('admits the controller and replication ports from its nodes and Keelson, the listeners also from its namespace', () => {
     const { manifests } = build({ ...secured, security: { networkPolicy: { clientNamespaces: ['apps'] } } });
-    const policy = manifests.shared.find((o) => o.kind === 'NetworkPolicy') as V1NetworkPolicy;
+    const policy = manifests.shared.find((o) => o.kind === 'NetworkPolicy') as NetworkPolicy;
     assert.deepEqual(policy.spec?.podSelector?.matchLabels, { 'keelson.dev/cluster': 'orders' });
     const [internal, clients] = policy.spec?.ingress ?? [];
     assert.deepEqual(
@@ -124,7 +124,7 @@ describe("a secured cluster's NetworkPolicy", () => {
       [9093, 9091],
     );
     assert.deepEqual(
-      internal?._from?.map((p) => p.podSelector?.matchLabels),
+      internal?.from.map((p) => p.podSelector?.matchLabels),
       [{ 'keelson.dev/cluster': 'orders' }, { 'app.kubernetes.io/name': 'keelson' }],
     );
     assert.deepEqual(
@@ -132,7 +132,7 @@ describe("a secured cluster's NetworkPolicy", () => {
       [9092, 9095, 9094],
     );
     assert.deepEqual(
-      clients?._from?.slice(2).map((p) => p.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name']),
+      clients?.from.slice(2).map((p) => p.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name']),
       ['team', 'apps'],
     );
   });
