@@ -1,8 +1,10 @@
 // Kubernetes API calls made directly: a path, a verb and JSON, over the
 // KubeConfig's authentication and its kept connections (PooledKubeConfig).
-// The client's generated API classes cost 25 MB of heap and 40 MB resident for
-// the 18 calls Keelson makes. Objects come back as the API server sends them:
-// times are strings, not Date objects.
+// The client's generated API classes (which its KubeConfig module imports, see
+// lean-client-loading.ts) cost 15 MB of heap, 42 MB resident and 0.3 s of
+// start-up for the few calls Keelson makes. Objects go and come back as the
+// API server takes and sends them: times are strings, not Date objects, and
+// fields have their API names (`from`, `continue`), not the client's models'.
 import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { HttpMethod, RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
 import { fetch } from 'undici';
