@@ -81,8 +81,6 @@ export type CertificatesObserver = (
 
 export function certificateActivities(kube: KubeConfig, observe: CertificatesObserver = () => undefined) {
   const api = new KubeApi(kube);
-  const read = (namespace: string, name: string): Promise<V1Secret | undefined> =>
-    readSecret(api, namespace, name);
 
   /** A Secret Keelson keeps keys in must be this cluster's: never one a user or another cluster made. */
   function checkOwned(cluster: ClusterRef, secret: V1Secret | undefined): void {
@@ -118,7 +116,7 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
 
   /** A CA the user provides: read, never changed. */
   async function providedCa(cluster: ClusterRef, kind: 'cluster-ca' | 'clients-ca', secretName: string) {
-    const secret = await read(cluster.namespace, secretName);
+    const secret = await readSecret(api, cluster.namespace, secretName);
     const certificatePem = secretText(secret, 'ca.crt');
     const keyPem = secretText(secret, 'ca.key');
     const field = `security.${kind === 'cluster-ca' ? 'clusterCa' : 'clientsCa'}.secretName`;
@@ -147,7 +145,7 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
     spec: CertificateAuthority,
   ) {
     const name = kind === 'cluster-ca' ? names.clusterCa(cluster.name) : names.clientsCa(cluster.name);
-    const secret = await read(cluster.namespace, name);
+    const secret = await readSecret(api, cluster.namespace, name);
     checkOwned(cluster, secret);
     const certificatePem = secretText(secret, 'ca.crt');
     const keyPem = secretText(secret, 'ca.key');
@@ -156,7 +154,7 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
     if (ca !== undefined && ca.certificate.notAfter.getTime() > Date.now()) return { name, secret, ca };
     const made = await createCa(`${cluster.namespace}/${cluster.name} ${kind}`, spec.validityDays);
     await write(cluster, name, secret, { 'ca.crt': made.certificatePem, 'ca.key': made.keyPem });
-    return { name, secret: await read(cluster.namespace, name), ca: made };
+    return { name, secret: await readSecret(api, cluster.namespace, name), ca: made };
   }
 
   /**
@@ -181,7 +179,7 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
       const pod = pods.find((p) => p.metadata?.name === node.podName);
       const ready = pod?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
       if (!pod || pod.metadata?.deletionTimestamp || !ready) return false;
-      const secret = await read(cluster.namespace, names.nodeCertificate(node.podName));
+      const secret = await readSecret(api, cluster.namespace, names.nodeCertificate(node.podName));
       const pem = secretText(secret, 'tls.crt');
       if (!pem || secretText(secret, phase.trustFile) !== phase.trusted) return false;
       const facts = certificateFacts(pem);
@@ -333,7 +331,7 @@ export function certificateActivities(kube: KubeConfig, observe: CertificatesObs
         trust: Record<string, string>;
       }) => {
         heartbeat({ certificate: leaf.secret });
-        const secret = await read(cluster.namespace, leaf.secret);
+        const secret = await readSecret(api, cluster.namespace, leaf.secret);
         checkOwned(cluster, secret);
         const pem = secretText(secret, 'tls.crt');
         const facts = pem ? certificateFactsOrUndefined(pem) : undefined;
